@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control loop helpers: consistent snapshots of all workers' counters, the
+ * aggregate telemetry reads, and the EVE-like stats JSON lines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "sluice.h"
+
+int
+sl_control_init(struct sl_app *app)
+{
+	struct sl_aggregate *a = &app->agg;
+
+	pthread_mutex_init(&app->agg_lock, NULL);
+	a->sum = calloc(app->layout.total, sizeof(uint64_t));
+	a->per_worker = calloc(app->n_workers, sizeof(uint64_t *));
+	if (a->sum == NULL || a->per_worker == NULL)
+		return -ENOMEM;
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		a->per_worker[w] = calloc(app->layout.total, sizeof(uint64_t));
+		if (a->per_worker[w] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+sl_control_free(struct sl_app *app)
+{
+	struct sl_aggregate *a = &app->agg;
+
+	if (a->per_worker != NULL)
+		for (uint16_t w = 0; w < app->n_workers; w++)
+			free(a->per_worker[w]);
+	free(a->per_worker);
+	free(a->sum);
+	a->per_worker = NULL;
+	a->sum = NULL;
+}
+
+static void
+wait_acks(struct sl_app *app, uint32_t seq)
+{
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		const struct sl_worker *wk = app->workers[w];
+
+		/* A worker answers within one loop iteration; done workers
+		 * no longer answer and have published their final counters. */
+		while (__atomic_load_n(&wk->ctl.ack, __ATOMIC_ACQUIRE) != seq &&
+		       !__atomic_load_n(&wk->ctl.done, __ATOMIC_ACQUIRE))
+			rte_pause();
+	}
+}
+
+static void
+aggregate(struct sl_app *app)
+{
+	struct sl_aggregate *a = &app->agg;
+	uint64_t tsc = 0;
+
+	pthread_mutex_lock(&app->agg_lock);
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		uint64_t t = sl_stats_block_read(app->workers[w]->stats, a->per_worker[w]);
+		if (t > tsc)
+			tsc = t;
+	}
+	sl_ledger_compute(&app->layout, (const uint64_t *const *)a->per_worker, app->n_workers,
+			  &a->ledger, a->sum);
+	a->tsc = tsc;
+	a->valid = true;
+	pthread_mutex_unlock(&app->agg_lock);
+}
+
+void
+sl_control_snapshot(struct sl_app *app)
+{
+	uint32_t seq = app->snap_seq;
+
+	if (!__atomic_load_n(&app->drain, __ATOMIC_ACQUIRE)) {
+		/* phase 1: every worker stops consuming its ring */
+		__atomic_store_n(&app->snap_seq, seq + 1, __ATOMIC_RELEASE);
+		wait_acks(app, seq + 1);
+		/* phase 2: every worker publishes and resumes */
+		__atomic_store_n(&app->snap_seq, seq + 2, __ATOMIC_RELEASE);
+		wait_acks(app, seq + 2);
+	}
+	aggregate(app);
+}
+
+static json_t *
+counters_obj(const uint64_t *c, size_t base, unsigned int n, const char *(*name)(unsigned int),
+	     bool skip_zero)
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *nm = name(i);
+		if (nm == NULL || (skip_zero && c[base + i] == 0))
+			continue;
+		json_object_set_new(o, nm, json_integer((json_int_t)c[base + i]));
+	}
+	return o;
+}
+
+static const char *
+anomaly_name(unsigned int e)
+{
+	return e == 0 ? NULL : sl_parse_err_name((int)e);
+}
+
+static json_t *
+ledger_json(const struct sl_ledger *lg, const struct sl_app *app)
+{
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b}",
+			      "received", (json_int_t)lg->received,
+			      "forwarded", (json_int_t)lg->forwarded,
+			      "filtered", (json_int_t)lg->filtered,
+			      "dropped", (json_int_t)lg->dropped,
+			      "in_flight", (json_int_t)lg->in_flight,
+			      "tx_buffered", (json_int_t)lg->tx_buffered,
+			      "in_rings", (json_int_t)lg->in_rings,
+			      "workers_balanced", lg->workers_balanced,
+			      "members_match", lg->members_match,
+			      "drops_match", lg->drops_match,
+			      "balanced", lg->balanced);
+	/* The ports' own view, shown beside sluice's (not part of the sum:
+	 * a NIC counts frames still in its RX ring that sluice has not read). */
+	uint64_t ipackets = 0;
+	for (uint16_t i = 0; i < app->cfg->n_inputs; i++) {
+		struct rte_eth_stats st;
+		if (rte_eth_stats_get(app->in_ports[i].port_id, &st) == 0)
+			ipackets += st.ipackets;
+	}
+	json_object_set_new(o, "ports_ipackets", json_integer((json_int_t)ipackets));
+	return o;
+}
+
+static json_t *
+inputs_json(struct sl_app *app, const uint64_t *sum)
+{
+	const struct sl_stats_layout *l = &app->layout;
+	json_t *arr = json_array();
+
+	for (uint16_t i = 0; i < app->cfg->n_inputs; i++) {
+		const struct sl_port_rt *p = &app->in_ports[i];
+		struct rte_eth_stats st;
+
+		memset(&st, 0, sizeof(st));
+		rte_eth_stats_get(p->port_id, &st);
+		json_array_append_new(arr, json_pack(
+			"{s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I}",
+			"name", app->cfg->inputs[i].name, "port", p->port_id,
+			"distribution", sl_dist_mode_name(p->mode), "queues", p->nb_rxq,
+			"received", (json_int_t)sum[sl_ix_input(l, i, SL_IC_PACKETS)],
+			"bytes", (json_int_t)sum[sl_ix_input(l, i, SL_IC_BYTES)],
+			"ipackets", (json_int_t)st.ipackets, "imissed", (json_int_t)st.imissed,
+			"ierrors", (json_int_t)st.ierrors, "rx_nombuf", (json_int_t)st.rx_nombuf));
+	}
+	return arr;
+}
+
+static json_t *
+outputs_json(struct sl_app *app)
+{
+	json_t *arr = json_array();
+
+	for (uint16_t o = 0; o < app->cfg->n_outputs; o++) {
+		const struct sl_port_rt *p = &app->out_ports[o];
+		struct rte_eth_stats st;
+
+		memset(&st, 0, sizeof(st));
+		rte_eth_stats_get(p->port_id, &st);
+		json_array_append_new(arr, json_pack(
+			"{s:s,s:i,s:i,s:b,s:I,s:I}", "name", app->cfg->outputs[o].name, "port",
+			p->port_id, "tx_queues", p->nb_txq, "tx_shared", p->tx_shared, "opackets",
+			(json_int_t)st.opackets, "oerrors", (json_int_t)st.oerrors));
+	}
+	return arr;
+}
+
+json_t *
+sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
+{
+	const struct sl_stats_layout *l = &app->layout;
+	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
+	json_t *o = counters_obj(sum, sl_ix_tenant(l, t, 0), SL_TC_MAX, sl_tenant_c_name, false);
+	json_t *pools = json_array();
+
+	json_object_set_new(o, "name", json_string(ct->name));
+	json_object_set_new(o, "id", json_integer(ct->id));
+	for (uint16_t p = 0; p < ct->n_pools; p++) {
+		const struct sl_pool_rt *pr = &app->tenants[t].pools[p];
+		json_t *members = json_array();
+
+		for (uint16_t m = 0; m < pr->n_members; m++) {
+			uint32_t gm = pr->first_member + m;
+			const struct sl_cfg_member *cm = &ct->pools[p].members[m];
+			json_t *mo = counters_obj(sum, sl_ix_member(l, gm, 0), SL_MC_MAX,
+						  sl_member_c_name, false);
+
+			json_object_set_new(mo, "output", json_string(cm->output));
+			if (cm->queue >= 0)
+				json_object_set_new(mo, "queue", json_integer(cm->queue));
+			json_array_append_new(members, mo);
+		}
+		json_array_append_new(pools, json_pack("{s:s,s:s,s:o}", "name", ct->pools[p].name,
+						       "hash",
+						       sl_hash_fields_name(ct->pools[p].hash),
+						       "members", members));
+	}
+	json_object_set_new(o, "pools", pools);
+	return o;
+}
+
+static json_t *
+worker_json(struct sl_app *app, uint16_t w, const uint64_t *c)
+{
+	json_t *o = counters_obj(c, 0, SL_WC_MAX, sl_wc_name, false);
+
+	json_object_set_new(o, "worker", json_integer(w));
+	json_object_set_new(o, "lcore", json_integer(app->workers[w]->lcore));
+	json_object_set_new(o, "flow_table_capacity",
+			    json_integer(sl_flow_capacity(app->workers[w]->ft)));
+	json_object_set_new(o, "flow_table_memory",
+			    json_integer((json_int_t)sl_flow_table_memory(app->workers[w]->ft)));
+	return o;
+}
+
+/* Caller holds agg_lock, or is the control thread (the only writer). */
+json_t *
+sl_stats_json(struct sl_app *app, bool final)
+{
+	const struct sl_aggregate *a = &app->agg;
+	const struct sl_stats_layout *l = &app->layout;
+	const uint64_t *s = a->sum;
+	char ts[64], tz[8];
+	struct timeval tv;
+	struct tm tm;
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(tz, sizeof(tz), "%z", &tm);
+	snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%06ld%s", (long)tv.tv_usec, tz);
+
+	json_t *workers = json_array();
+	for (uint16_t w = 0; w < app->n_workers; w++)
+		json_array_append_new(workers, worker_json(app, w, a->per_worker[w]));
+	json_t *tenants = json_array();
+	for (uint16_t t = 0; t < app->cfg->n_tenants; t++)
+		json_array_append_new(tenants, sl_tenant_json(app, s, t));
+
+	json_t *flows = json_pack("{s:I,s:I,s:I,s:I}", "created",
+				  (json_int_t)s[SL_WC_FLOWS_CREATED], "expired",
+				  (json_int_t)s[SL_WC_FLOWS_EXPIRED], "active",
+				  (json_int_t)s[SL_WC_FLOWS_ACTIVE], "table_full",
+				  (json_int_t)s[SL_WC_FLOW_TABLE_FULL]);
+	double uptime = (double)(rte_rdtsc() - app->start_tsc) / (double)app->tsc_hz;
+	json_t *stats = json_object();
+	json_object_set_new(stats, "uptime", json_real(uptime));
+	json_object_set_new(stats, "final", json_boolean(final));
+	json_object_set_new(stats, "ledger", ledger_json(&a->ledger, app));
+	json_object_set_new(stats, "drops",
+			    counters_obj(s, l->off_drop, SL_DROP_MAX, sl_drop_name, false));
+	json_object_set_new(stats, "filtered",
+			    counters_obj(s, l->off_filter, SL_FILTER_MAX, sl_filter_name, false));
+	json_object_set_new(stats, "anomalies",
+			    counters_obj(s, l->off_anomaly, SL_PARSE_ERR_MAX, anomaly_name, false));
+	json_object_set_new(stats, "flows", flows);
+	json_object_set_new(stats, "inputs", inputs_json(app, s));
+	json_object_set_new(stats, "outputs", outputs_json(app));
+	json_object_set_new(stats, "workers", workers);
+	json_object_set_new(stats, "tenants", tenants);
+
+	return json_pack("{s:s,s:s,s:o}", "timestamp", ts, "event_type", "stats", "stats", stats);
+}
+
+int
+sl_control_write_stats(struct sl_app *app, FILE *f, bool final)
+{
+	json_t *j = sl_stats_json(app, final);
+	int rc;
+
+	if (j == NULL)
+		return -ENOMEM;
+	rc = json_dumpf(j, f, JSON_COMPACT);
+	json_decref(j);
+	if (rc == 0 && (fputc('\n', f) == EOF || fflush(f) != 0))
+		rc = -1;
+	return rc == 0 ? 0 : -EIO;
+}

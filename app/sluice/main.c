@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice: start-up in stages (config, EAL, tables, workers, ports, control),
+ * the control loop, and an orderly shutdown that accounts for every packet.
+ *
+ *   sluice --config FILE [--check] [--duration SEC] [--exit-on-idle MS]
+ *          [--stats-path PATH] [-- EAL arguments]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_pause.h>
+
+#include "sluice.h"
+
+RTE_LOG_REGISTER(sl_app_logtype, user.sluice.app, INFO);
+#define SL_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, sl_app_logtype, "sluice: " fmt, ##__VA_ARGS__)
+
+struct sl_opts {
+	const char *config;
+	const char *stats_path;
+	bool check;
+	double duration;   /* seconds, 0 = until signalled */
+	uint32_t idle_ms;  /* stop after inputs were idle this long, 0 = never */
+	int eal_argc;
+	char **eal_argv;
+};
+
+static volatile sig_atomic_t quit_signal;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sluice --config FILE [options] [-- EAL arguments]\n"
+		"  -c, --config FILE       YAML configuration (required)\n"
+		"  -t, --check             validate the configuration and exit (0 = valid)\n"
+		"  -d, --duration SEC      stop after SEC seconds (fractions allowed)\n"
+		"  -i, --exit-on-idle MS   stop once no input delivered a packet for MS ms\n"
+		"                          (for finite inputs such as pcap files)\n"
+		"  -s, --stats-path PATH   write stats JSON lines here (overrides stats.path;\n"
+		"                          '-' = stdout)\n"
+		"  -h, --help              this text\n"
+		"EAL arguments after '--' are appended after the configuration's and win.\n");
+}
+
+static int
+parse_opts(int argc, char **argv, struct sl_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "exit-on-idle", required_argument, NULL, 'i' },
+		{ "stats-path", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	/* split at "--": what follows goes to the EAL */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			o->eal_argc = argc - i - 1;
+			o->eal_argv = &argv[i + 1];
+			argc = i;
+			break;
+		}
+	while ((c = getopt_long(argc, argv, "c:td:i:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 't':
+			o->check = true;
+			break;
+		case 'd':
+			o->duration = strtod(optarg, &end);
+			if (*end != '\0' || o->duration <= 0) {
+				fprintf(stderr, "sluice: --duration: '%s' is not a positive number\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'i': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || v == 0 || v > 3600000) {
+				fprintf(stderr, "sluice: --exit-on-idle: '%s' is not 1..3600000 ms\n",
+					optarg);
+				return -1;
+			}
+			o->idle_ms = (uint32_t)v;
+			break;
+		}
+		case 's':
+			o->stats_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sluice: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "sluice: --config FILE is required\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static FILE *
+open_stats(const char *path)
+{
+	if (path == NULL || path[0] == '\0' || strcmp(path, "-") == 0)
+		return stdout;
+	return fopen(path, "a");
+}
+
+/* The control loop: snapshots, stats lines, stop conditions. */
+static void
+control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
+{
+	const uint64_t hz = app->tsc_hz;
+	const uint64_t snap_tsc = hz / 1000 * SL_SNAPSHOT_MS;
+	const uint64_t stats_tsc = hz / 1000 * app->cfg->stats_interval_ms;
+	const uint64_t end_tsc = o->duration > 0 ? app->start_tsc + (uint64_t)(o->duration * hz) : 0;
+	const uint64_t idle_tsc = hz / 1000 * o->idle_ms;
+	uint64_t next_stats = app->start_tsc + stats_tsc;
+	uint64_t last_rx = 0, last_change = app->start_tsc;
+
+	while (!quit_signal) {
+		rte_delay_us_sleep(SL_SNAPSHOT_MS * 1000);
+		uint64_t now = rte_rdtsc();
+
+		sl_control_snapshot(app);
+		if (now >= next_stats) {
+			if (sl_control_write_stats(app, stats, false) != 0)
+				SL_LOG(WARNING, "writing stats failed\n");
+			next_stats = now + stats_tsc;
+		}
+		if (end_tsc && now >= end_tsc)
+			break;
+		if (idle_tsc) {
+			uint64_t rx = app->agg.ledger.received;
+			if (rx != last_rx) {
+				last_rx = rx;
+				last_change = now;
+			} else if (now - last_change >= idle_tsc && app->agg.ledger.in_flight == 0) {
+				SL_LOG(INFO, "inputs idle for %u ms, stopping\n", o->idle_ms);
+				break;
+			}
+		}
+		(void)snap_tsc;
+	}
+	if (quit_signal)
+		SL_LOG(INFO, "signal %d, stopping\n", (int)quit_signal);
+}
+
+/* Stop RX everywhere, then let each worker drain its ring and TX buffers. */
+static void
+shutdown_workers(struct sl_app *app)
+{
+	__atomic_store_n(&app->stop_rx, 1, __ATOMIC_RELEASE);
+	for (uint16_t w = 0; w < app->n_workers; w++)
+		while (!__atomic_load_n(&app->workers[w]->ctl.rx_stopped, __ATOMIC_ACQUIRE))
+			rte_pause();
+	__atomic_store_n(&app->drain, 1, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sl_opts o;
+	struct sl_cfg_error err;
+	struct sl_app app;
+	int eal_argc = 0;
+	char **eal_argv = NULL;
+	FILE *stats = NULL;
+	int rc, ret = 1;
+
+	memset(&app, 0, sizeof(app));
+	memset(&err, 0, sizeof(err));
+	if (parse_opts(argc, argv, &o) != 0)
+		return 2;
+
+	/* Stage 1: configuration. A bad config never starts the data path. */
+	unsigned int flags = sl_eal_args_set_lcores(o.eal_argc, o.eal_argv)
+				     ? SL_CFG_NO_LCORE_CPU_CHECK : 0;
+	rc = sl_config_load(o.config, flags, &app.cfg, &err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	if (o.check) {
+		printf("%s: configuration OK (%u inputs, %u outputs, %u tenants, %u workers)\n",
+		       o.config, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
+		       app.cfg->n_workers);
+		sl_config_free(app.cfg);
+		return 0;
+	}
+
+	/* Stage 2: EAL. */
+	if (sl_eal_args_build(app.cfg, o.eal_argc, o.eal_argv, &eal_argc, &eal_argv) != 0) {
+		fprintf(stderr, "sluice: building EAL arguments failed\n");
+		goto out_cfg;
+	}
+	{
+		/* rte_eal_init permutes argv: give it a copy of the pointers */
+		char **tmp = calloc(eal_argc + 1, sizeof(char *));
+		if (tmp == NULL)
+			goto out_cfg;
+		memcpy(tmp, eal_argv, eal_argc * sizeof(char *));
+		rc = rte_eal_init(eal_argc, tmp);
+		free(tmp);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sluice: EAL init failed: %s\n", rte_strerror(rte_errno));
+		goto out_cfg;
+	}
+	app.tsc_hz = rte_get_tsc_hz();
+	app.n_workers = (uint16_t)(rte_lcore_count() - 1);
+	if (app.n_workers == 0 || app.n_workers > SL_MAX_WORKERS) {
+		sl_config_error(app.cfg, &err, app.cfg->lcores_loc, "eal.worker_lcores",
+				"need 1..%d worker lcores besides the main lcore, EAL has %u",
+				SL_MAX_WORKERS, app.n_workers);
+		fprintf(stderr, "%s\n", err.msg);
+		goto out_eal;
+	}
+	if (!flags && app.n_workers != app.cfg->n_workers)
+		SL_LOG(WARNING, "EAL runs %u workers, the configuration lists %u\n",
+		       app.n_workers, app.cfg->n_workers);
+
+	/* Stage 3: tables, workers, ports. */
+	if (sl_tenants_build(&app, &err) != 0)
+		goto fail_msg;
+	sl_stats_layout_init(&app.layout, app.cfg->n_inputs, app.cfg->n_tenants, app.n_members);
+	if (sl_workers_create(&app, &err) != 0)
+		goto fail_msg;
+	if (sl_ports_setup(&app, &err) != 0)
+		goto fail_msg;
+	if (sl_control_init(&app) != 0) {
+		snprintf(err.msg, sizeof(err.msg), "sluice: out of memory");
+		goto fail_msg;
+	}
+
+	/* Stage 4: control plane. */
+	stats = open_stats(o.stats_path != NULL ? o.stats_path : app.cfg->stats_path);
+	if (stats == NULL) {
+		snprintf(err.msg, sizeof(err.msg), "%.400s: stats.path: cannot open '%.400s': %s",
+			 app.cfg->path, o.stats_path ? o.stats_path : app.cfg->stats_path,
+			 strerror(errno));
+		goto fail_msg;
+	}
+	if (sl_telemetry_register(&app) != 0)
+		SL_LOG(WARNING, "registering telemetry commands failed\n");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	/* Stage 5: run. */
+	app.start_tsc = rte_rdtsc();
+	for (uint16_t w = 0; w < app.n_workers; w++)
+		rte_eal_remote_launch(sl_worker_main, app.workers[w], app.workers[w]->lcore);
+	SL_LOG(INFO, "running: %u workers, %u inputs, %u outputs, %u tenants, %u members\n",
+	       app.n_workers, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
+	       app.n_members);
+	control_loop(&app, &o, stats);
+	shutdown_workers(&app);
+	sl_control_snapshot(&app); /* workers are done: reads their final counters */
+	if (sl_control_write_stats(&app, stats, true) != 0)
+		SL_LOG(ERR, "writing final stats failed\n");
+	ret = app.agg.ledger.balanced ? 0 : 3;
+	if (!app.agg.ledger.balanced)
+		SL_LOG(ERR, "ledger does not balance at exit\n");
+	goto out_run;
+
+fail_msg:
+	fprintf(stderr, "%s\n", err.msg);
+out_run:
+	if (stats != NULL && stats != stdout)
+		fclose(stats);
+	sl_ports_close(&app);
+	sl_control_free(&app);
+	sl_workers_free(&app);
+	sl_tenants_free(&app);
+out_eal:
+	rte_eal_cleanup();
+out_cfg:
+	sl_eal_args_free(eal_argc, eal_argv);
+	sl_config_free(app.cfg);
+	return ret;
+}

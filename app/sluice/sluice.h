@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice application internals: run-time state built from the configuration
+ * and shared between start-up, the workers, the control loop and telemetry.
+ *
+ * Ownership: struct sl_app is built by start-up on the main lcore and is
+ * read-only once workers run, except (a) each struct sl_worker, written only
+ * by its own lcore apart from the control words, and (b) the aggregate, which
+ * the control thread writes under app->agg_lock for telemetry.
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "sl_config.h"
+#include "sl_flow.h"
+#include "sl_parse.h"
+#include "sl_stats.h"
+
+#define SL_BURST 32
+#define SL_MAX_WORKERS 64
+#define SL_MAX_RXQ_PER_WORKER 64
+#define SL_NO_TENANT UINT16_MAX
+#define SL_QUEUE_PER_WORKER UINT16_MAX
+/** Slots of the flow table a worker examines for expiry per loop. */
+#define SL_AGE_BUDGET 64
+/** How long a packet may wait in a TX buffer. */
+#define SL_TX_DRAIN_US 100
+/** How often the control loop takes a consistent snapshot. */
+#define SL_SNAPSHOT_MS 100
+
+/* Per-packet metadata kept in the mbuf private area: written by whoever
+ * classifies the packet (RX stage or worker), read by the owning worker. */
+struct sl_meta {
+	struct sl_flow_key key;
+	uint32_t hash;       /* sl_flow_hash(key) */
+	uint16_t tenant;     /* tenant index or SL_NO_TENANT */
+	uint16_t input;      /* input index */
+	uint8_t dir;         /* 0/1, see sl_flow_key_build() */
+	uint8_t err;         /* enum sl_parse_err */
+	uint8_t l3;          /* enum sl_l3_type */
+	uint8_t tcp_flags;
+	uint8_t classified;  /* 1 once the fields above are valid */
+	uint8_t pad[7];
+};
+
+struct sl_member_rt {
+	uint16_t port;       /* DPDK port id */
+	uint16_t queue;      /* TX queue, or SL_QUEUE_PER_WORKER */
+	rte_spinlock_t *lock; /* non-NULL when several workers share the queue */
+	uint16_t output;     /* index into cfg->outputs */
+	uint16_t tenant;
+	uint8_t pool;
+};
+
+struct sl_pool_rt {
+	uint32_t first_member; /* global member index of member 0 */
+	uint16_t n_members;
+	enum sl_flow_fields fields;
+};
+
+struct sl_tenant_rt {
+	uint16_t n_pools;
+	uint16_t default_pool;
+	enum sl_non_ip_action non_ip;
+	enum sl_malformed_action malformed;
+	struct sl_pool_rt pools[SL_MAX_POOLS_PER_TENANT];
+};
+
+/* Tenant lookup for one input port: VLAN id -> tenant index + 1 (0 = none),
+ * slot SL_UNTAGGED_VLAN for untagged frames, and QinQ pairs. */
+struct sl_tenant_map {
+	uint16_t vlan[SL_UNTAGGED_VLAN + 1];
+	uint32_t n_qinq;
+	uint32_t *qinq_key;    /* sorted (outer << 16 | inner) */
+	uint16_t *qinq_tenant; /* tenant index for qinq_key[i] */
+};
+
+struct sl_rxq {
+	uint16_t port;
+	uint16_t queue;
+	uint16_t input;      /* index into cfg->inputs */
+	bool software;       /* hand packets to the owning worker */
+};
+
+struct sl_port_rt {
+	uint16_t port_id;
+	enum sl_dist_mode mode;   /* resolved: rss or software (inputs) */
+	uint16_t nb_rxq, nb_txq;
+	bool configured;          /* rte_eth_dev_configure() was called */
+	bool tx_shared;           /* outputs: one locked queue for all workers */
+	rte_spinlock_t *locks;    /* outputs: one per TX queue when shared */
+};
+
+struct sl_txbuf {
+	uint16_t n;
+	uint16_t on_dirty;   /* already listed in sl_worker::dirty */
+	struct rte_mbuf *pkts[SL_BURST];
+};
+
+/* Control words between the control loop and a worker. */
+struct sl_worker_ctl {
+	volatile uint32_t ack;       /* last snapshot sequence handled */
+	volatile uint32_t rx_stopped; /* 1 once RX polling has stopped */
+	volatile uint32_t done;      /* 1 once drained and final stats published */
+} __rte_cache_aligned;
+
+struct sl_app;
+
+struct sl_worker {
+	struct sl_app *app;
+	unsigned int lcore;
+	uint16_t idx;
+	uint16_t n_rxq;
+	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
+	struct rte_ring *ring;       /* software distribution: packets this worker owns */
+	struct sl_flow_table *ft;
+	struct sl_stats_block *stats;
+	uint64_t *c;                 /* == stats->live */
+	struct sl_txbuf *tx;         /* one per global member */
+	uint32_t *dirty;             /* members with buffered packets */
+	uint32_t n_dirty;
+	uint64_t tx_deadline;
+	uint32_t seen_seq;
+	bool holding;                /* ring consumption paused for a snapshot */
+	struct sl_worker_ctl ctl;
+} __rte_cache_aligned;
+
+/* Aggregate of the latest consistent snapshot, for telemetry and stats. */
+struct sl_aggregate {
+	uint64_t *sum;          /* layout.total counters summed over workers */
+	uint64_t **per_worker;  /* per-worker copies */
+	struct sl_ledger ledger;
+	uint64_t tsc;
+	bool valid;
+};
+
+struct sl_app {
+	struct sl_cfg *cfg;
+	struct rte_mempool *pool;
+	uint16_t n_workers;
+	struct sl_worker *workers[SL_MAX_WORKERS];
+	struct sl_port_rt *in_ports;   /* cfg->n_inputs */
+	struct sl_port_rt *out_ports;  /* cfg->n_outputs */
+	uint32_t n_members;
+	struct sl_member_rt *members;
+	struct sl_tenant_rt *tenants;  /* cfg->n_tenants */
+	struct sl_tenant_map *maps;    /* cfg->n_inputs */
+	int32_t default_tenant;
+	struct sl_stats_layout layout;
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+
+	/* control */
+	volatile uint32_t snap_seq;    /* odd: hold rings, even: publish */
+	volatile uint32_t stop_rx;
+	volatile uint32_t drain;
+	pthread_mutex_t agg_lock;
+	struct sl_aggregate agg;
+};
+
+/* ports.c */
+int sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err);
+void sl_ports_close(struct sl_app *app);
+int sl_eal_args_build(const struct sl_cfg *cfg, int extra_argc, char **extra_argv, int *argc,
+		      char ***argv);
+void sl_eal_args_free(int argc, char **argv);
+bool sl_eal_args_set_lcores(int argc, char **argv);
+
+/* tenant.c */
+int sl_tenants_build(struct sl_app *app, struct sl_cfg_error *err);
+void sl_tenants_free(struct sl_app *app);
+uint16_t sl_tenant_lookup(const struct sl_app *app, uint16_t input, const struct sl_pkt_info *pi);
+
+/* worker.c */
+int sl_workers_create(struct sl_app *app, struct sl_cfg_error *err);
+void sl_workers_free(struct sl_app *app);
+int sl_worker_main(void *arg);
+void sl_classify(const struct sl_app *app, struct rte_mbuf *m, uint16_t input);
+
+/* control.c */
+int sl_control_init(struct sl_app *app);
+void sl_control_free(struct sl_app *app);
+void sl_control_snapshot(struct sl_app *app);
+int sl_control_write_stats(struct sl_app *app, FILE *f, bool final);
+struct json_t;
+struct json_t *sl_stats_json(struct sl_app *app, bool final);
+struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t);
+
+/* telemetry.c */
+int sl_telemetry_register(struct sl_app *app);
+
+#endif /* SLUICE_H */

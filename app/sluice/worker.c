@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore: poll RX queues (and, in software distribution, hand
+ * each packet to the worker owning its flow), classify, look flows up in
+ * bulk, pick the pool member, buffer TX per member, age flows, answer the
+ * control loop's snapshot requests.
+ *
+ * Every packet that enters a worker ends in exactly one counter: forwarded,
+ * filtered (by reason), dropped (by reason), handed off to another worker,
+ * or tx_buffered (a gauge) until its buffer is flushed.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "sluice.h"
+
+/* How far ahead of the packet being handled its flow entry is prefetched. */
+#define SL_PREFETCH_OFFSET 4
+
+static inline struct sl_meta *
+meta_of(struct rte_mbuf *m)
+{
+	return rte_mbuf_to_priv(m);
+}
+
+/* L2 failures leave no VLAN to find a tenant by: the frame is dropped. */
+static inline bool
+l2_fatal(uint8_t err)
+{
+	return err == SL_PARSE_ERR_L2_TRUNCATED || err == SL_PARSE_ERR_VLAN_TRUNCATED;
+}
+
+void
+sl_classify(const struct sl_app *app, struct rte_mbuf *m, uint16_t input)
+{
+	struct sl_meta *md = meta_of(m);
+	struct sl_pkt_info pi;
+
+	sl_parse_eth(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi);
+	md->input = input;
+	md->err = pi.err;
+	md->l3 = pi.l3;
+	md->tcp_flags = pi.tcp_flags;
+	md->tenant = l2_fatal(pi.err) ? SL_NO_TENANT : sl_tenant_lookup(app, input, &pi);
+	md->dir = (uint8_t)sl_flow_key_build(&pi, md->tenant, &md->key);
+	md->hash = sl_flow_hash(&md->key, app->cfg->hash_seed);
+	md->classified = 1;
+}
+
+static inline void
+drop_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint16_t tenant)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+
+	w->c[SL_WC_DROPPED]++;
+	w->c[sl_ix_drop(l, reason)]++;
+	if (tenant != SL_NO_TENANT)
+		w->c[sl_ix_tenant(l, tenant, SL_TC_DROPPED)]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint16_t tenant)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+
+	w->c[SL_WC_FILTERED]++;
+	w->c[sl_ix_filter(l, reason)]++;
+	w->c[sl_ix_tenant(l, tenant, SL_TC_FILTERED)]++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+flush_member(struct sl_worker *w, uint32_t gm)
+{
+	struct sl_app *app = w->app;
+	const struct sl_stats_layout *l = &app->layout;
+	const struct sl_member_rt *mr = &app->members[gm];
+	struct sl_txbuf *b = &w->tx[gm];
+	uint16_t n = b->n, sent, q;
+	uint64_t bytes = 0;
+
+	if (n == 0)
+		return;
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+	q = mr->queue == SL_QUEUE_PER_WORKER ? w->idx : mr->queue;
+	if (mr->lock != NULL) {
+		rte_spinlock_lock(mr->lock);
+		sent = rte_eth_tx_burst(mr->port, q, b->pkts, n);
+		rte_spinlock_unlock(mr->lock);
+	} else {
+		sent = rte_eth_tx_burst(mr->port, q, b->pkts, n);
+	}
+	/* What the queue refused is freed and counted (l3fwd send_burst). */
+	for (uint16_t i = sent; i < n; i++) {
+		bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		rte_pktmbuf_free(b->pkts[i]);
+	}
+	w->c[SL_WC_TX_BUFFERED] -= n;
+	w->c[SL_WC_FORWARDED] += sent;
+	w->c[SL_WC_FORWARDED_BYTES] += bytes;
+	w->c[sl_ix_member(l, gm, SL_MC_PACKETS)] += sent;
+	w->c[sl_ix_member(l, gm, SL_MC_BYTES)] += bytes;
+	w->c[sl_ix_tenant(l, mr->tenant, SL_TC_FORWARDED)] += sent;
+	if (unlikely(sent < n)) {
+		uint16_t refused = n - sent;
+
+		w->c[SL_WC_DROPPED] += refused;
+		w->c[sl_ix_drop(l, SL_DROP_TX_REFUSED)] += refused;
+		w->c[sl_ix_member(l, gm, SL_MC_TX_REFUSED)] += refused;
+		w->c[sl_ix_tenant(l, mr->tenant, SL_TC_DROPPED)] += refused;
+	}
+	b->n = 0;
+}
+
+static void
+flush_all(struct sl_worker *w)
+{
+	for (uint32_t i = 0; i < w->n_dirty; i++) {
+		uint32_t gm = w->dirty[i];
+
+		flush_member(w, gm);
+		w->tx[gm].on_dirty = 0;
+	}
+	w->n_dirty = 0;
+}
+
+static inline void
+tx_enqueue(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
+{
+	struct sl_txbuf *b = &w->tx[gm];
+
+	if (!b->on_dirty) {
+		b->on_dirty = 1;
+		w->dirty[w->n_dirty++] = gm;
+	}
+	b->pkts[b->n++] = m;
+	w->c[SL_WC_TX_BUFFERED]++;
+	if (b->n == SL_BURST)
+		flush_member(w, gm);
+}
+
+static inline uint32_t
+pick_member(const struct sl_pool_rt *p, const struct sl_flow_key *k, uint32_t hash,
+	    uint32_t seed)
+{
+	uint32_t h = p->fields == SL_FIELDS_5TUPLE ? hash : sl_flow_hash_fields(k, p->fields, seed);
+
+	return sl_hash_scale(h, p->n_members);
+}
+
+/* Handle classified packets this worker owns. */
+static void
+process(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	struct sl_app *app = w->app;
+	const struct sl_stats_layout *l = &app->layout;
+	const struct sl_flow_key *keys[SL_BURST];
+	uint32_t hashes[SL_BURST];
+	struct sl_flow_entry *ent[SL_BURST];
+	uint16_t idx[SL_BURST];
+	uint16_t nk = 0;
+
+	/* Stage 1: sort out packets that never reach the flow table. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sl_meta *md = meta_of(m);
+		uint16_t t = md->tenant;
+
+		if (unlikely(t == SL_NO_TENANT)) {
+			drop_pkt(w, m, md->err ? sl_drop_of_parse_err(md->err) : SL_DROP_NO_TENANT, t);
+			continue;
+		}
+		const struct sl_tenant_rt *tr = &app->tenants[t];
+		if (unlikely(md->err != SL_PARSE_OK) && tr->malformed == SL_MALFORMED_DROP) {
+			drop_pkt(w, m, sl_drop_of_parse_err(md->err), t);
+			continue;
+		}
+		if (unlikely(md->l3 == SL_L3_NONE)) {
+			w->c[SL_WC_NON_IP]++;
+			w->c[sl_ix_tenant(l, t, SL_TC_NON_IP)]++;
+			if (tr->non_ip == SL_NON_IP_DROP)
+				filter_pkt(w, m, SL_FILTER_NON_IP, t);
+			else
+				tx_enqueue(w, tr->pools[tr->default_pool].first_member, m);
+			continue;
+		}
+		keys[nk] = &md->key;
+		hashes[nk] = md->hash;
+		idx[nk++] = i;
+	}
+	if (nk == 0)
+		return;
+
+	/* Stage 2: bulk lookup, prefetch hits. */
+	sl_flow_lookup_bulk(w->ft, keys, hashes, nk, ent);
+	for (uint16_t j = 0; j < nk && j < SL_PREFETCH_OFFSET; j++)
+		if (ent[j] != NULL)
+			rte_prefetch0(ent[j]);
+
+	/* Stage 3: create missing flows, count, pick the member, buffer TX. */
+	for (uint16_t j = 0; j < nk; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		struct sl_meta *md = meta_of(m);
+		struct sl_flow_entry *e = ent[j];
+		const struct sl_tenant_rt *tr = &app->tenants[md->tenant];
+		const struct sl_pool_rt *pool;
+		uint32_t gm;
+
+		if (j + SL_PREFETCH_OFFSET < nk && ent[j + SL_PREFETCH_OFFSET] != NULL)
+			rte_prefetch0(ent[j + SL_PREFETCH_OFFSET]);
+		if (unlikely(e == NULL)) {
+			bool created;
+
+			pool = &tr->pools[tr->default_pool];
+			e = sl_flow_add(w->ft, &md->key, md->hash, now, &created);
+			if (created) {
+				e->pool = (uint8_t)tr->default_pool;
+				e->member = (uint16_t)pick_member(pool, &md->key, md->hash,
+								  app->cfg->hash_seed);
+				w->c[SL_WC_FLOWS_CREATED]++;
+				w->c[sl_ix_tenant(l, md->tenant, SL_TC_FLOWS)]++;
+				w->c[sl_ix_member(l, pool->first_member + e->member, SL_MC_FLOWS)]++;
+			} else if (e == NULL) {
+				/* Table full: forward by hash, never drop. */
+				w->c[SL_WC_FLOW_TABLE_FULL]++;
+				gm = pool->first_member +
+				     pick_member(pool, &md->key, md->hash, app->cfg->hash_seed);
+				tx_enqueue(w, gm, m);
+				continue;
+			}
+		}
+		pool = &tr->pools[e->pool];
+		e->pkts[md->dir]++;
+		e->bytes[md->dir] += rte_pktmbuf_pkt_len(m);
+		e->last_tsc = now;
+		e->tcp_flags[md->dir] |= md->tcp_flags;
+		gm = pool->first_member + e->member;
+		tx_enqueue(w, gm, m);
+	}
+}
+
+/* Count a freshly received burst against its input and tenants. */
+static inline void
+count_rx(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t input)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sl_meta *md;
+
+		sl_classify(w->app, m, input);
+		md = meta_of(m);
+		bytes += rte_pktmbuf_pkt_len(m);
+		if (md->err != SL_PARSE_OK)
+			w->c[sl_ix_anomaly(l, md->err)]++;
+		if (md->tenant != SL_NO_TENANT) {
+			w->c[sl_ix_tenant(l, md->tenant, SL_TC_PACKETS)]++;
+			w->c[sl_ix_tenant(l, md->tenant, SL_TC_BYTES)] += rte_pktmbuf_pkt_len(m);
+			if (md->err != SL_PARSE_OK)
+				w->c[sl_ix_tenant(l, md->tenant, SL_TC_MALFORMED)]++;
+		}
+	}
+	w->c[SL_WC_RX_PACKETS] += n;
+	w->c[SL_WC_RX_BYTES] += bytes;
+	w->c[sl_ix_input(l, input, SL_IC_PACKETS)] += n;
+	w->c[sl_ix_input(l, input, SL_IC_BYTES)] += bytes;
+}
+
+/*
+ * Software distribution: the flow's owner is chosen from the tenant, VLANs
+ * and addresses only (2-tuple), so every fragment of a datagram, which may
+ * lack ports, reaches the same worker as the rest of its flow.
+ */
+static void
+distribute(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	struct sl_app *app = w->app;
+	struct rte_mbuf *out[SL_MAX_WORKERS][SL_BURST];
+	uint16_t cnt[SL_MAX_WORKERS];
+	uint16_t nw = app->n_workers;
+
+	memset(cnt, 0, nw * sizeof(cnt[0]));
+	for (uint16_t i = 0; i < n; i++) {
+		struct sl_meta *md = meta_of(pkts[i]);
+		uint16_t t = w->idx;
+
+		if (md->tenant != SL_NO_TENANT)
+			t = (uint16_t)sl_hash_scale(
+				sl_flow_hash_fields(&md->key, SL_FIELDS_2TUPLE, app->cfg->hash_seed), nw);
+		out[t][cnt[t]++] = pkts[i];
+	}
+	for (uint16_t t = 0; t < nw; t++) {
+		if (cnt[t] == 0)
+			continue;
+		if (t == w->idx) {
+			process(w, out[t], cnt[t], now);
+			continue;
+		}
+		unsigned int sent = rte_ring_enqueue_burst(app->workers[t]->ring, (void **)out[t],
+							   cnt[t], NULL);
+		w->c[SL_WC_HANDED_OFF] += sent;
+		for (uint16_t i = (uint16_t)sent; i < cnt[t]; i++)
+			drop_pkt(w, out[t][i], SL_DROP_SW_RING_FULL, meta_of(out[t][i])->tenant);
+	}
+}
+
+static uint16_t
+poll_rx(struct sl_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[SL_BURST];
+	uint16_t total = 0;
+
+	for (uint16_t i = 0; i < w->n_rxq; i++) {
+		const struct sl_rxq *rq = &w->rxq[i];
+		uint16_t n = rte_eth_rx_burst(rq->port, rq->queue, pkts, SL_BURST);
+
+		if (n == 0)
+			continue;
+		total += n;
+		count_rx(w, pkts, n, rq->input);
+		if (rq->software && w->app->n_workers > 1)
+			distribute(w, pkts, n, now);
+		else
+			process(w, pkts, n, now);
+	}
+	return total;
+}
+
+static uint16_t
+poll_ring(struct sl_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[SL_BURST];
+	unsigned int n;
+
+	if (w->ring == NULL || w->holding)
+		return 0;
+	n = rte_ring_dequeue_burst(w->ring, (void **)pkts, SL_BURST, NULL);
+	if (n == 0)
+		return 0;
+	w->c[SL_WC_RING_IN] += n;
+	process(w, pkts, (uint16_t)n, now);
+	return (uint16_t)n;
+}
+
+/* Snapshot protocol: odd sequence = stop taking packets off the ring and
+ * acknowledge; even = publish counters, resume, acknowledge. While every
+ * worker holds, no packet leaves a ring, so handed_off >= ring_in holds in
+ * any set of snapshots the control loop reads. */
+static inline void
+answer_control(struct sl_worker *w, uint64_t now)
+{
+	uint32_t seq = __atomic_load_n(&w->app->snap_seq, __ATOMIC_ACQUIRE);
+
+	if (likely(seq == w->seen_seq))
+		return;
+	w->seen_seq = seq;
+	if (seq & 1) {
+		w->holding = true;
+	} else {
+		w->c[SL_WC_FLOWS_ACTIVE] = sl_flow_count(w->ft);
+		sl_stats_block_publish(w->stats, now);
+		w->holding = false;
+	}
+	__atomic_store_n(&w->ctl.ack, seq, __ATOMIC_RELEASE);
+}
+
+int
+sl_worker_main(void *arg)
+{
+	struct sl_worker *w = arg;
+	struct sl_app *app = w->app;
+	const uint64_t drain_tsc = (app->tsc_hz + 999999) / 1000000 * SL_TX_DRAIN_US;
+
+	w->tx_deadline = rte_rdtsc() + drain_tsc;
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		uint32_t busy;
+
+		answer_control(w, now);
+		busy = poll_ring(w, now);
+		if (likely(!__atomic_load_n(&app->stop_rx, __ATOMIC_ACQUIRE)))
+			busy += poll_rx(w, now);
+		else if (!w->ctl.rx_stopped)
+			__atomic_store_n(&w->ctl.rx_stopped, 1, __ATOMIC_RELEASE);
+		if (now >= w->tx_deadline) {
+			flush_all(w);
+			w->tx_deadline = now + drain_tsc;
+		}
+		w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, now, SL_AGE_BUDGET, false, NULL, NULL);
+		w->c[SL_WC_LOOPS]++;
+		if (busy) {
+			w->c[SL_WC_BUSY_LOOPS]++;
+			w->c[SL_WC_BUSY_CYCLES] += rte_rdtsc() - now;
+		}
+		if (unlikely(__atomic_load_n(&app->drain, __ATOMIC_ACQUIRE))) {
+			/* Every RX stage has stopped: empty the ring, flush, publish. */
+			w->holding = false;
+			while (poll_ring(w, rte_rdtsc()) > 0)
+				;
+			flush_all(w);
+			w->c[SL_WC_FLOWS_ACTIVE] = sl_flow_count(w->ft);
+			sl_stats_block_publish(w->stats, rte_rdtsc());
+			__atomic_store_n(&w->ctl.done, 1, __ATOMIC_RELEASE);
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
+{
+	const struct sl_cfg *cfg = app->cfg;
+	uint64_t tmo[SL_TCLASS_MAX];
+	unsigned int lcore;
+	uint16_t i = 0;
+	char name[RTE_RING_NAMESIZE];
+
+	tmo[SL_TCLASS_TCP] = cfg->timeouts.tcp * app->tsc_hz;
+	tmo[SL_TCLASS_UDP] = cfg->timeouts.udp * app->tsc_hz;
+	tmo[SL_TCLASS_ICMP] = cfg->timeouts.icmp * app->tsc_hz;
+	tmo[SL_TCLASS_OTHER] = cfg->timeouts.other * app->tsc_hz;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		struct sl_worker *w;
+
+		if (i >= SL_MAX_WORKERS) {
+			sl_config_error(cfg, err, cfg->lcores_loc, "eal.worker_lcores",
+					"at most %d workers", SL_MAX_WORKERS);
+			return -E2BIG;
+		}
+		w = rte_zmalloc_socket("sl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL)
+			goto nomem;
+		app->workers[i] = w;
+		w->app = app;
+		w->lcore = lcore;
+		w->idx = i;
+		w->tx = rte_zmalloc_socket("sl_txbuf", app->n_members * sizeof(*w->tx),
+					   RTE_CACHE_LINE_SIZE, socket);
+		w->dirty = rte_zmalloc_socket("sl_dirty", app->n_members * sizeof(*w->dirty), 0,
+					      socket);
+		w->stats = sl_stats_block_create(app->layout.total, socket);
+		if (w->tx == NULL || w->dirty == NULL || w->stats == NULL)
+			goto nomem;
+		w->c = w->stats->live;
+		snprintf(name, sizeof(name), "sl_ft_%u", i);
+		w->ft = sl_flow_table_create(name, cfg->flow_table_size, socket, cfg->hash_seed, tmo);
+		if (w->ft == NULL) {
+			sl_config_error(cfg, err, (struct sl_cfg_loc){ 0, 0 }, "flow_table.size",
+					"cannot allocate a flow table of %u entries for worker %u: %s",
+					cfg->flow_table_size, i, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		if (app->n_workers > 1) {
+			snprintf(name, sizeof(name), "sl_ring_%u", i);
+			w->ring = rte_ring_create(name, cfg->sw_ring_size, socket, RING_F_SC_DEQ);
+			if (w->ring == NULL)
+				goto nomem;
+		}
+		i++;
+	}
+	return 0;
+nomem:
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory creating worker %u", cfg->path, i);
+	return -ENOMEM;
+}
+
+void
+sl_workers_free(struct sl_app *app)
+{
+	for (uint16_t i = 0; i < SL_MAX_WORKERS; i++) {
+		struct sl_worker *w = app->workers[i];
+
+		if (w == NULL)
+			continue;
+		if (w->ring != NULL) {
+			struct rte_mbuf *m;
+			while (rte_ring_dequeue(w->ring, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->ring);
+		}
+		sl_flow_table_free(w->ft);
+		sl_stats_block_free(w->stats);
+		rte_free(w->tx);
+		rte_free(w->dirty);
+		rte_free(w);
+		app->workers[i] = NULL;
+	}
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * sluice configuration: YAML (libyaml) loader and validator.
+ *
+ * sl_config_load() reads one YAML file into a struct sl_cfg and validates it
+ * statically: every error names FILE:LINE:COLUMN, the key path and the
+ * reason, e.g.
+ *
+ *     sluice.yaml:14:15: tenants[1].match.vlan: VLAN 120 overlaps tenant 'acme' (sluice.yaml:6:15)
+ *
+ * Checks done here: YAML syntax, unknown keys, wrong types, out-of-range
+ * values, duplicate names, duplicate/overlapping VLANs, QinQ pairs and
+ * untagged matches across tenants (per input port), references to unknown
+ * outputs/inputs/tenants/pools, PCI devices absent from sysfs, vdev drivers
+ * this DPDK does not have, lcores beyond the CPUs this process may run on.
+ * Checks that need a probed port (queue counts) are done by the app after
+ * EAL init, reported with the location kept in struct sl_cfg_loc.
+ *
+ * Ownership: the returned struct sl_cfg is heap-allocated and owned by the
+ * caller; free it with sl_config_free(). Not thread-safe; call at start-up.
+ */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_NAME_MAX 64
+#define SL_PATH_MAX 512
+#define SL_MAX_LCORES 128
+#define SL_MAX_INPUTS 32
+#define SL_MAX_OUTPUTS 256
+#define SL_MAX_TENANTS 1024
+#define SL_MAX_POOLS_PER_TENANT 16
+#define SL_MAX_MEMBERS_PER_POOL 256
+#define SL_MAX_EAL_ARGS 64
+#define SL_UNTAGGED_VLAN 4096 /**< pseudo VLAN id of untagged traffic */
+
+/** Where a value came from in the file (1-based). */
+struct sl_cfg_loc {
+	int line;
+	int col;
+};
+
+/** Distribution mode of an input. */
+enum sl_dist_mode {
+	SL_DIST_AUTO = 0, /**< rss when the port can do symmetric RSS, else software */
+	SL_DIST_RSS,      /**< NIC spreads flows over one RX queue per worker */
+	SL_DIST_SOFTWARE, /**< RX stage hashes and hands packets to workers by ring */
+};
+
+/** Which fields a pool hashes to pick a member. */
+enum sl_hash_fields {
+	SL_HASH_5TUPLE = 0, /**< addresses, ports, protocol (default) */
+	SL_HASH_3TUPLE,     /**< addresses, protocol */
+	SL_HASH_2TUPLE,     /**< addresses */
+};
+
+/** What a tenant does with non-IP frames (ARP, LLDP, ...). */
+enum sl_non_ip_action {
+	SL_NON_IP_MEMBER0 = 0, /**< member 0 of the default pool (default) */
+	SL_NON_IP_DROP,        /**< drop, counted as filtered */
+};
+
+/** What a tenant does with packets whose L3/L4 headers are malformed. */
+enum sl_malformed_action {
+	SL_MALFORMED_FORWARD = 0, /**< steer by what was parsed (default) */
+	SL_MALFORMED_DROP,        /**< drop, counted by parse error class */
+};
+
+/** A port: exactly one of pci or vdev is non-empty. */
+struct sl_cfg_port {
+	char name[SL_NAME_MAX];
+	char pci[SL_NAME_MAX];  /**< PCI address "0000:03:00.0" */
+	char vdev[SL_PATH_MAX]; /**< vdev string "net_pcap0,rx_pcap=x.pcap" */
+	uint16_t queues;        /**< inputs: RX queues (0 = one per worker);
+	                             outputs: member-addressable TX queues (default 1) */
+	enum sl_dist_mode dist; /**< inputs only */
+	struct sl_cfg_loc loc;
+};
+
+/** A pool member: an output port, and optionally one queue of it. */
+struct sl_cfg_member {
+	char output[SL_NAME_MAX];
+	int32_t queue; /**< -1: the whole port (per-worker TX queues) */
+	uint16_t output_idx; /**< resolved index into sl_cfg::outputs */
+	struct sl_cfg_loc loc;
+};
+
+struct sl_cfg_pool {
+	char name[SL_NAME_MAX];
+	enum sl_hash_fields hash;
+	uint16_t n_members;
+	struct sl_cfg_member *members;
+	struct sl_cfg_loc loc;
+};
+
+struct sl_cfg_vlan_range {
+	uint16_t lo, hi; /**< inclusive, 1..4094 */
+	struct sl_cfg_loc loc;
+};
+
+struct sl_cfg_qinq {
+	uint16_t outer, inner;
+	struct sl_cfg_loc loc;
+};
+
+struct sl_cfg_tenant {
+	char name[SL_NAME_MAX];
+	uint16_t id;             /**< operator's id, unique, used in telemetry */
+	uint16_t n_vlans;
+	struct sl_cfg_vlan_range *vlans;
+	uint16_t n_qinq;
+	struct sl_cfg_qinq *qinq;
+	bool untagged;           /**< untagged frames belong to this tenant */
+	uint16_t n_inputs;       /**< 0: every input */
+	uint16_t *inputs;        /**< indexes into sl_cfg::inputs */
+	enum sl_non_ip_action non_ip;
+	enum sl_malformed_action malformed;
+	uint16_t n_pools;
+	struct sl_cfg_pool *pools;
+	uint16_t default_pool;   /**< index into pools */
+	struct sl_cfg_loc loc;
+};
+
+/** Idle timeouts in seconds, per protocol class. */
+struct sl_cfg_timeouts {
+	uint32_t tcp, udp, icmp, other;
+};
+
+struct sl_cfg {
+	char path[SL_PATH_MAX];      /**< file it was read from */
+
+	/* eal: */
+	uint16_t main_lcore;
+	uint16_t n_workers;
+	uint16_t worker_lcores[SL_MAX_LCORES];
+	uint16_t n_eal_args;
+	char *eal_args[SL_MAX_EAL_ARGS]; /**< extra EAL arguments, owned */
+	struct sl_cfg_loc lcores_loc;
+
+	uint16_t n_inputs;
+	struct sl_cfg_port *inputs;
+	uint16_t n_outputs;
+	struct sl_cfg_port *outputs;
+	uint16_t n_tenants;
+	struct sl_cfg_tenant *tenants;
+	int32_t default_tenant;      /**< index into tenants, -1 = drop */
+
+	/* flow_table: */
+	uint32_t flow_table_size;    /**< entries per worker */
+	struct sl_cfg_timeouts timeouts;
+
+	/* stats: */
+	uint32_t stats_interval_ms;
+	char stats_path[SL_PATH_MAX]; /**< "" = stdout */
+
+	/* tuning: */
+	uint32_t mbufs;              /**< mbufs in the packet pool */
+	uint16_t mbuf_size;          /**< data room per mbuf */
+	uint32_t sw_ring_size;       /**< software-distribution ring per worker */
+	uint16_t rx_desc, tx_desc;
+	uint32_t hash_seed;
+};
+
+/** A load/validation error. */
+struct sl_cfg_error {
+	char msg[1024]; /**< "FILE:LINE:COL: KEY: REASON" */
+	struct sl_cfg_loc loc;
+};
+
+/** sl_config_load() flag: do not check lcores against this machine's CPUs
+ * (the command line remaps lcores with EAL -l/--lcores/-c after "--"). */
+#define SL_CFG_NO_LCORE_CPU_CHECK 0x1u
+
+/**
+ * Load and validate a configuration file.
+ *
+ * @param path  YAML file
+ * @param flags SL_CFG_* flags, 0 for the full check
+ * @param out   on success, a new configuration (free with sl_config_free())
+ * @param err   on failure, the first error found, formatted as above
+ * @return 0, or -EINVAL (bad content), -ENOENT/-EACCES (cannot read),
+ *         -ENOMEM.
+ */
+int sl_config_load(const char *path, unsigned int flags, struct sl_cfg **out,
+		   struct sl_cfg_error *err);
+
+/** Free a configuration returned by sl_config_load(). NULL is accepted. */
+void sl_config_free(struct sl_cfg *cfg);
+
+/**
+ * Format an error located at @p loc of @p cfg into @p err, the same way the
+ * loader does, for checks the app makes after EAL init.
+ */
+void sl_config_error(const struct sl_cfg *cfg, struct sl_cfg_error *err,
+		     struct sl_cfg_loc loc, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/** Lookup helpers: index of the named item, or -1. */
+int sl_config_find_output(const struct sl_cfg *cfg, const char *name);
+int sl_config_find_input(const struct sl_cfg *cfg, const char *name);
+
+/** Names used in YAML for the enums (for docs, stats and telemetry). */
+const char *sl_dist_mode_name(enum sl_dist_mode m);
+const char *sl_hash_fields_name(enum sl_hash_fields h);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SL_CONFIG_H */

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Private to lib/config: the loader context and the functions shared by the
+ * YAML walker (sl_config.c), the schema tables and key parsers
+ * (sl_config_schema.c) and the cross-checks (sl_config_check.c).
+ */
+#ifndef SL_CONFIG_PVT_H
+#define SL_CONFIG_PVT_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* cpu_set_t, sched_getaffinity() */
+#endif
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <yaml.h>
+
+#include "sl_config.h"
+
+#define SL_VLAN_MIN 1
+#define SL_VLAN_MAX 4094
+/** Most QinQ pairs one tenant may list. */
+#define SL_MAX_QINQ_PER_TENANT 4096
+/** Longest dotted key path kept for messages ("tenants[3].pools[1]..."). */
+#define SL_CFG_KEY_MAX 256
+
+/** State of one sl_config_load() call. */
+struct sl_cfg_ctx {
+	const char *path;
+	unsigned int flags;
+	struct sl_cfg *cfg;
+	struct sl_cfg_error *err;
+	yaml_document_t doc;
+	char key[SL_CFG_KEY_MAX]; /**< dotted path of the node being walked */
+	size_t key_len;
+	uint16_t tenant;          /**< index of the tenant being walked */
+	uint16_t pool;            /**< index of the pool being walked */
+	struct sl_cfg_loc *untagged_loc;            /**< per tenant */
+	struct sl_cfg_loc worker_loc[SL_MAX_LCORES]; /**< per worker lcore */
+	bool cpus_loaded;         /**< cpus holds sched_getaffinity() */
+	bool cpus_known;          /**< sched_getaffinity() succeeded */
+	cpu_set_t cpus;
+};
+
+/** 1-based location of a node. */
+struct sl_cfg_loc sl_cfg_node_loc(const yaml_node_t *n);
+
+/**
+ * Record an error at @p loc under the current key path; first error wins.
+ * @return -EINVAL, to be returned by the caller.
+ */
+int sl_cfg_fail(struct sl_cfg_ctx *c, struct sl_cfg_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/** Format "PATH:LINE:COL: KEY: REASON" into @p err. */
+void sl_cfg_verror(struct sl_cfg_error *err, const char *path, struct sl_cfg_loc loc,
+		   const char *key, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+/* ---- walker (sl_config.c) ---- */
+
+#define SL_CFG_DIM(a) (sizeof(a) / sizeof((a)[0]))
+/** Most keys one mapping of the schema has. */
+#define SL_CFG_MAX_FIELDS 16
+
+struct sl_cfg_field;
+/** Parse value node @p n of key @p f into @p obj; 0 or -errno with the error set. */
+typedef int (*sl_cfg_parse_fn)(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			       const struct sl_cfg_field *f);
+
+/** One key of a mapping: how to parse its value into obj. */
+struct sl_cfg_field {
+	const char *name;
+	sl_cfg_parse_fn parse;
+	bool required;
+	size_t off, size;               /**< member of obj (parse_uint, parse_map) */
+	long long lo, hi;               /**< range (parse_uint) */
+	const struct sl_cfg_field *sub; /**< nested table (parse_map) */
+	size_t n_sub;
+};
+
+/** Text of a scalar node (NUL-terminated by libyaml). */
+static inline const char *
+sl_cfg_text(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/** -ENOMEM, with "PATH: out of memory" as the error. */
+int sl_cfg_fail_nomem(struct sl_cfg_ctx *c);
+/** "expected WANT, got 'text'" (or "got a list", ...) at @p n. */
+int sl_cfg_fail_type(struct sl_cfg_ctx *c, const yaml_node_t *n, const char *want);
+/** Append ".name" (name != NULL) or "[idx]" to the key path; returns the length to pop to. */
+size_t sl_cfg_key_push(struct sl_cfg_ctx *c, const char *name, long idx);
+void sl_cfg_key_pop(struct sl_cfg_ctx *c, size_t len);
+
+/** Decimal or 0x-hexadecimal integer with optional sign; saturates. */
+bool sl_cfg_parse_ll(const char *s, long long *out);
+
+/*
+ * Value getters: check the node's type and range, store the value, and
+ * return 0, or -EINVAL with the error set at the node.
+ */
+int sl_cfg_get_str(struct sl_cfg_ctx *c, yaml_node_t *n, char *buf, size_t size);
+/** 1..SL_NAME_MAX-1 characters of [A-Za-z0-9_.-]; buf holds SL_NAME_MAX. */
+int sl_cfg_get_name(struct sl_cfg_ctx *c, yaml_node_t *n, char *buf);
+int sl_cfg_get_int(struct sl_cfg_ctx *c, yaml_node_t *n, long long lo, long long hi,
+		   long long *out);
+/** An integer or a "lo-hi" string, both ends within [min, max], lo <= hi. */
+int sl_cfg_get_range(struct sl_cfg_ctx *c, yaml_node_t *n, long long min, long long max,
+		     long long *lo, long long *hi);
+int sl_cfg_get_bool(struct sl_cfg_ctx *c, yaml_node_t *n, bool *out);
+/** Index of the scalar in @p names; the error lists them. */
+int sl_cfg_get_enum(struct sl_cfg_ctx *c, yaml_node_t *n, const char *const *names,
+		    size_t count, int *out);
+/** A list of min..max entries; its length in *len. */
+int sl_cfg_get_seq(struct sl_cfg_ctx *c, yaml_node_t *n, size_t min, size_t max, size_t *len);
+/** Item @p i of a list node. */
+yaml_node_t *sl_cfg_seq_item(struct sl_cfg_ctx *c, yaml_node_t *seq, size_t i);
+/** calloc() that never returns NULL for 0 elements, so NULL means ENOMEM. */
+void *sl_cfg_calloc(size_t n, size_t size);
+
+/** Walk mapping @p map with the key table @p f (see sl_config.c). */
+int sl_cfg_walk_map(struct sl_cfg_ctx *c, yaml_node_t *map, const struct sl_cfg_field *f,
+		    size_t nf, void *obj);
+/** sl_cfg_parse_fn for a nested mapping: f->sub into obj + f->off. */
+int sl_cfg_parse_map(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		     const struct sl_cfg_field *f);
+/** sl_cfg_parse_fn for a uint16_t/uint32_t member (f->off, f->size) in f->lo..f->hi. */
+int sl_cfg_parse_uint(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		      const struct sl_cfg_field *f);
+
+/* ---- schema (sl_config_schema.c) ---- */
+
+/** The defaults of every optional key. */
+void sl_cfg_set_defaults(struct sl_cfg *cfg, const char *path);
+/** Walk the top-level mapping of the document into c->cfg. */
+int sl_cfg_walk_top(struct sl_cfg_ctx *c, yaml_node_t *root);
+
+/*
+ * Cross-checks (sl_config_check.c). Each runs while the walker stands on
+ * node @p n (the error location) and returns 0 or -EINVAL with the error set.
+ * Ports and tenants after the current one are still zeroed, so comparing
+ * against "every other entry" only meets the ones already walked.
+ */
+
+/** @p name is not used by another input or output. */
+int sl_cfg_check_port_name(struct sl_cfg_ctx *c, const yaml_node_t *n,
+			   const struct sl_cfg_port *self, const char *name);
+/** Validate, normalize into self->pci, and look up @p text in sysfs. */
+int sl_cfg_check_pci(struct sl_cfg_ctx *c, const yaml_node_t *n,
+		     struct sl_cfg_port *self, const char *text);
+/** Known vdev driver, instance name unique; copies @p text into self->vdev. */
+int sl_cfg_check_vdev(struct sl_cfg_ctx *c, const yaml_node_t *n,
+		      struct sl_cfg_port *self, const char *text);
+/** @p lcore is a CPU this process may run on (unless the flag says not). */
+int sl_cfg_check_lcore(struct sl_cfg_ctx *c, const yaml_node_t *n, unsigned int lcore);
+/** VLAN range @p r of the current tenant overlaps nothing seen so far. */
+int sl_cfg_check_vlan(struct sl_cfg_ctx *c, const yaml_node_t *n,
+		      const struct sl_cfg_vlan_range *r);
+/** QinQ pair @p q of the current tenant is not taken yet. */
+int sl_cfg_check_qinq(struct sl_cfg_ctx *c, const yaml_node_t *n, const struct sl_cfg_qinq *q);
+/** No earlier tenant on a shared input claims untagged frames. */
+int sl_cfg_check_untagged(struct sl_cfg_ctx *c, const yaml_node_t *n);
+
+#endif /* SL_CONFIG_PVT_H */

@@ -1,0 +1,807 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The schema: one table of keys per YAML mapping, and the parser of each
+ * key's value. Table order is the order values are parsed in, chosen so that
+ * what a value refers to is already loaded: inputs and outputs before tenants,
+ * a tenant's match.inputs before its VLANs (overlap checks), its pools before
+ * default_pool, eal.main_lcore before eal.worker_lcores, a member's output
+ * before its queue.
+ */
+#include "sl_config_pvt.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seconds with up to 3 decimals, e.g. "0.5", into milliseconds. */
+static bool
+parse_ms(const char *s, long long *ms)
+{
+	long long ip = 0, frac = 0;
+	int digits = 0, fdigits = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++, digits++)
+		ip = ip < LLONG_MAX / 100000 ? ip * 10 + (*s - '0') : ip;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, fdigits++) {
+			if (fdigits < 3)
+				frac = frac * 10 + (*s - '0');
+			else if (fdigits == 3 && *s >= '5')
+				frac++; /* rounds 0.0005 up to 1 ms */
+		}
+	}
+	if (*s != '\0' || digits + fdigits == 0)
+		return false;
+	for (int i = fdigits; i < 3; i++)
+		frac *= 10;
+	*ms = ip * 1000 + frac;
+	return true;
+}
+
+static int
+parse_pow2(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	uint32_t v;
+	int rc = sl_cfg_parse_uint(c, n, obj, f);
+
+	if (rc)
+		return rc;
+	memcpy(&v, (char *)obj + f->off, sizeof(v));
+	if (v & (v - 1))
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s is not a power of two", sl_cfg_text(n));
+	return 0;
+}
+
+#define FIELD(nm, fn, req) { .name = nm, .parse = fn, .required = req }
+#define UINT_FIELD(nm, st, mem, l, h, req)                                                \
+	{ .name = nm, .parse = sl_cfg_parse_uint, .required = req, .off = offsetof(st, mem),         \
+	  .size = sizeof(((st *)0)->mem), .lo = l, .hi = h }
+#define UINT(nm, st, mem, l, h) UINT_FIELD(nm, st, mem, l, h, false)
+/* A nested mapping whose keys fill a member of obj (off) or obj itself (off 0). */
+#define SUBMAP(nm, fn, req, offset, tbl)                                                  \
+	{ .name = nm, .parse = fn, .required = req, .off = offset, .sub = tbl,                \
+	  .n_sub = SL_CFG_DIM(tbl) }
+
+/* ---- eal ---- */
+
+static int
+parse_main_lcore(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	long long v;
+	int rc = sl_cfg_get_int(c, n, 0, SL_MAX_LCORES - 1, &v);
+
+	(void)f;
+	if (rc || (rc = sl_cfg_check_lcore(c, n, (unsigned int)v)))
+		return rc;
+	cfg->main_lcore = (uint16_t)v;
+	return 0;
+}
+
+static int
+add_worker(struct sl_cfg_ctx *c, yaml_node_t *n, unsigned int lcore)
+{
+	struct sl_cfg *cfg = c->cfg;
+	struct sl_cfg_loc loc = sl_cfg_node_loc(n);
+
+	for (uint16_t k = 0; k < cfg->n_workers; k++)
+		if (cfg->worker_lcores[k] == lcore)
+			return sl_cfg_fail(c, loc, "duplicate lcore %u (also at %s:%d:%d)", lcore,
+					   c->path, c->worker_loc[k].line, c->worker_loc[k].col);
+	if (lcore == cfg->main_lcore)
+		return sl_cfg_fail(c, loc, "lcore %u is the main lcore (eal.main_lcore)", lcore);
+	if (sl_cfg_check_lcore(c, n, lcore))
+		return -EINVAL;
+	c->worker_loc[cfg->n_workers] = loc;
+	cfg->worker_lcores[cfg->n_workers++] = (uint16_t)lcore;
+	return 0;
+}
+
+static int
+parse_workers(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	size_t len, mark;
+	long long lo, hi;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 1, SL_MAX_LCORES, &len)))
+		return rc;
+	cfg->lcores_loc = sl_cfg_node_loc(n);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		if ((rc = sl_cfg_get_range(c, it, 0, SL_MAX_LCORES - 1, &lo, &hi)))
+			return rc;
+		for (long long v = lo; v <= hi; v++)
+			if ((rc = add_worker(c, it, (unsigned int)v)))
+				return rc;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_eal_args(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	size_t len, mark;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 0, SL_MAX_EAL_ARGS, &len)))
+		return rc;
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		if (it->type != YAML_SCALAR_NODE)
+			return sl_cfg_fail_type(c, it, "a string");
+		cfg->eal_args[i] = strdup(sl_cfg_text(it));
+		if (!cfg->eal_args[i])
+			return sl_cfg_fail_nomem(c);
+		cfg->n_eal_args++;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static const struct sl_cfg_field eal_fields[] = {
+	FIELD("main_lcore", parse_main_lcore, false),
+	FIELD("worker_lcores", parse_workers, true),
+	FIELD("args", parse_eal_args, false),
+};
+
+static int
+parse_eal(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	int rc = sl_cfg_parse_map(c, n, obj, f);
+
+	/* the default main lcore 0 must exist too; reported at "eal" */
+	return rc ? rc : sl_cfg_check_lcore(c, n, c->cfg->main_lcore);
+}
+
+/* ---- inputs, outputs ---- */
+
+static int
+parse_port_name(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_port *p = obj;
+	char name[SL_NAME_MAX];
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_name(c, n, name)) || (rc = sl_cfg_check_port_name(c, n, p, name)))
+		return rc;
+	memcpy(p->name, name, sizeof(name));
+	return 0;
+}
+
+static int
+parse_pci(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	char buf[SL_NAME_MAX];
+	int rc = sl_cfg_get_str(c, n, buf, sizeof(buf));
+
+	(void)f;
+	return rc ? rc : sl_cfg_check_pci(c, n, obj, buf);
+}
+
+static int
+parse_vdev(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	char buf[SL_PATH_MAX];
+	int rc = sl_cfg_get_str(c, n, buf, sizeof(buf));
+
+	(void)f;
+	return rc ? rc : sl_cfg_check_vdev(c, n, obj, buf);
+}
+
+static const char *const dist_names[] = { "auto", "rss", "software" };
+static const char *const hash_names[] = { "5-tuple", "3-tuple", "2-tuple" };
+
+static int
+parse_dist(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_port *p = obj;
+	int v, rc = sl_cfg_get_enum(c, n, dist_names, SL_CFG_DIM(dist_names), &v);
+
+	(void)f;
+	if (rc == 0)
+		p->dist = (enum sl_dist_mode)v;
+	return rc;
+}
+
+static const struct sl_cfg_field input_fields[] = {
+	FIELD("name", parse_port_name, true),
+	FIELD("pci", parse_pci, false),
+	FIELD("vdev", parse_vdev, false),
+	UINT("queues", struct sl_cfg_port, queues, 0, 128),
+	FIELD("distribution", parse_dist, false),
+};
+
+static const struct sl_cfg_field output_fields[] = {
+	FIELD("name", parse_port_name, true),
+	FIELD("pci", parse_pci, false),
+	FIELD("vdev", parse_vdev, false),
+	UINT("queues", struct sl_cfg_port, queues, 1, 128),
+};
+
+static int
+parse_ports(struct sl_cfg_ctx *c, yaml_node_t *n, bool output)
+{
+	struct sl_cfg *cfg = c->cfg;
+	struct sl_cfg_port *ports;
+	size_t len, mark;
+	int rc;
+
+	if ((rc = sl_cfg_get_seq(c, n, 1, output ? SL_MAX_OUTPUTS : SL_MAX_INPUTS, &len)))
+		return rc;
+	ports = sl_cfg_calloc(len, sizeof(*ports));
+	if (!ports)
+		return sl_cfg_fail_nomem(c);
+	if (output) {
+		cfg->outputs = ports;
+		cfg->n_outputs = (uint16_t)len;
+	} else {
+		cfg->inputs = ports;
+		cfg->n_inputs = (uint16_t)len;
+	}
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+		struct sl_cfg_port *p = &ports[i];
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		p->loc = sl_cfg_node_loc(it);
+		p->queues = output ? 1 : 0;
+		p->dist = SL_DIST_AUTO;
+		rc = output ? sl_cfg_walk_map(c, it, output_fields, SL_CFG_DIM(output_fields), p)
+			    : sl_cfg_walk_map(c, it, input_fields, SL_CFG_DIM(input_fields), p);
+		if (rc)
+			return rc;
+		if (!p->pci[0] == !p->vdev[0])
+			return sl_cfg_fail(c, p->loc, "exactly one of 'pci' or 'vdev' is required");
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_inputs(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	(void)obj, (void)f;
+	return parse_ports(c, n, false);
+}
+
+static int
+parse_outputs(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	(void)obj, (void)f;
+	return parse_ports(c, n, true);
+}
+
+/* ---- tenants: match ---- */
+
+static struct sl_cfg_tenant *
+cur_tenant(struct sl_cfg_ctx *c)
+{
+	return &c->cfg->tenants[c->tenant];
+}
+
+static int
+parse_match_inputs(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	char name[SL_NAME_MAX];
+	size_t len, mark;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 1, SL_MAX_INPUTS, &len)))
+		return rc;
+	t->inputs = sl_cfg_calloc(len, sizeof(*t->inputs));
+	if (!t->inputs)
+		return sl_cfg_fail_nomem(c);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+		int idx;
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		if ((rc = sl_cfg_get_str(c, it, name, sizeof(name))))
+			return rc;
+		idx = sl_config_find_input(c->cfg, name);
+		if (idx < 0)
+			return sl_cfg_fail(c, sl_cfg_node_loc(it), "unknown input '%s'", name);
+		for (uint16_t k = 0; k < t->n_inputs; k++)
+			if (t->inputs[k] == idx)
+				return sl_cfg_fail(c, sl_cfg_node_loc(it), "duplicate input '%s'", name);
+		t->inputs[t->n_inputs++] = (uint16_t)idx;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_vlans(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	size_t len, mark;
+	long long lo, hi;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 0, SL_VLAN_MAX, &len)))
+		return rc;
+	t->vlans = sl_cfg_calloc(len, sizeof(*t->vlans));
+	if (!t->vlans)
+		return sl_cfg_fail_nomem(c);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+		struct sl_cfg_vlan_range r;
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		if ((rc = sl_cfg_get_range(c, it, SL_VLAN_MIN, SL_VLAN_MAX, &lo, &hi)))
+			return rc;
+		r = (struct sl_cfg_vlan_range){ (uint16_t)lo, (uint16_t)hi, sl_cfg_node_loc(it) };
+		if ((rc = sl_cfg_check_vlan(c, it, &r)))
+			return rc;
+		t->vlans[t->n_vlans++] = r;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static const struct sl_cfg_field qinq_fields[] = {
+	UINT_FIELD("outer", struct sl_cfg_qinq, outer, SL_VLAN_MIN, SL_VLAN_MAX, true),
+	UINT_FIELD("inner", struct sl_cfg_qinq, inner, SL_VLAN_MIN, SL_VLAN_MAX, true),
+};
+
+static int
+parse_qinq(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	size_t len, mark;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 0, SL_MAX_QINQ_PER_TENANT, &len)))
+		return rc;
+	t->qinq = sl_cfg_calloc(len, sizeof(*t->qinq));
+	if (!t->qinq)
+		return sl_cfg_fail_nomem(c);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+		struct sl_cfg_qinq q = { .loc = sl_cfg_node_loc(it) };
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		if ((rc = sl_cfg_walk_map(c, it, qinq_fields, SL_CFG_DIM(qinq_fields), &q)) ||
+		    (rc = sl_cfg_check_qinq(c, it, &q)))
+			return rc;
+		t->qinq[t->n_qinq++] = q;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_untagged(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	bool v;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_bool(c, n, &v)) || (v && (rc = sl_cfg_check_untagged(c, n))))
+		return rc;
+	t->untagged = v;
+	c->untagged_loc[c->tenant] = sl_cfg_node_loc(n);
+	return 0;
+}
+
+/* inputs first: the overlap checks need this tenant's input set. */
+static const struct sl_cfg_field match_fields[] = {
+	FIELD("inputs", parse_match_inputs, false),
+	FIELD("vlan", parse_vlans, false),
+	FIELD("qinq", parse_qinq, false),
+	FIELD("untagged", parse_untagged, false),
+};
+
+/* ---- tenants: pools ---- */
+
+static int
+parse_member_output(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_member *m = obj;
+	int rc, idx;
+
+	(void)f;
+	if ((rc = sl_cfg_get_str(c, n, m->output, sizeof(m->output))))
+		return rc;
+	idx = sl_config_find_output(c->cfg, m->output);
+	if (idx < 0)
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown output '%s'", m->output);
+	m->output_idx = (uint16_t)idx;
+	return 0;
+}
+
+static int
+parse_member_queue(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_member *m = obj;
+	const struct sl_cfg_port *out = &c->cfg->outputs[m->output_idx];
+	long long v;
+
+	(void)f;
+	if (n->type != YAML_SCALAR_NODE || !sl_cfg_parse_ll(sl_cfg_text(n), &v))
+		return sl_cfg_fail_type(c, n, "an integer");
+	if (v < 0 || v >= out->queues)
+		return sl_cfg_fail(c, sl_cfg_node_loc(n),
+				   "%s out of range 0..%d (output '%s' has %u queue%s)", sl_cfg_text(n),
+				   out->queues - 1, out->name, out->queues,
+				   out->queues == 1 ? "" : "s");
+	m->queue = (int32_t)v;
+	return 0;
+}
+
+static const struct sl_cfg_field member_fields[] = {
+	FIELD("output", parse_member_output, true),
+	FIELD("queue", parse_member_queue, false),
+};
+
+static int
+parse_members(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_pool *pool = obj;
+	size_t len, mark;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 1, SL_MAX_MEMBERS_PER_POOL, &len)))
+		return rc;
+	pool->members = sl_cfg_calloc(len, sizeof(*pool->members));
+	if (!pool->members)
+		return sl_cfg_fail_nomem(c);
+	pool->n_members = (uint16_t)len;
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+		struct sl_cfg_member *m = &pool->members[i];
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		m->loc = sl_cfg_node_loc(it);
+		m->queue = -1;
+		if (it->type == YAML_SCALAR_NODE) /* shorthand: "- zeek1" */
+			rc = parse_member_output(c, it, m, NULL);
+		else
+			rc = sl_cfg_walk_map(c, it, member_fields, SL_CFG_DIM(member_fields), m);
+		if (rc)
+			return rc;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_pool_name(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_pool *pool = obj;
+	const struct sl_cfg_tenant *t = cur_tenant(c);
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_name(c, n, pool->name)))
+		return rc;
+	for (uint16_t k = 0; k < c->pool; k++)
+		if (strcmp(t->pools[k].name, pool->name) == 0)
+			return sl_cfg_fail(c, sl_cfg_node_loc(n),
+					   "duplicate pool name '%s' (first at %s:%d:%d)", pool->name,
+					   c->path, t->pools[k].loc.line, t->pools[k].loc.col);
+	return 0;
+}
+
+static int
+parse_hash(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_pool *pool = obj;
+	int v, rc = sl_cfg_get_enum(c, n, hash_names, SL_CFG_DIM(hash_names), &v);
+
+	(void)f;
+	if (rc == 0)
+		pool->hash = (enum sl_hash_fields)v;
+	return rc;
+}
+
+static const struct sl_cfg_field pool_fields[] = {
+	FIELD("name", parse_pool_name, true),
+	FIELD("hash", parse_hash, false),
+	FIELD("members", parse_members, true),
+};
+
+static int
+parse_pools(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	size_t len, mark;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 1, SL_MAX_POOLS_PER_TENANT, &len)))
+		return rc;
+	t->pools = sl_cfg_calloc(len, sizeof(*t->pools));
+	if (!t->pools)
+		return sl_cfg_fail_nomem(c);
+	t->n_pools = (uint16_t)len;
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		c->pool = (uint16_t)i;
+		t->pools[i].loc = sl_cfg_node_loc(it);
+		t->pools[i].hash = SL_HASH_5TUPLE;
+		if ((rc = sl_cfg_walk_map(c, it, pool_fields, SL_CFG_DIM(pool_fields), &t->pools[i])))
+			return rc;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+/* ---- tenants ---- */
+
+static int
+parse_tenant_name(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_name(c, n, t->name)))
+		return rc;
+	if (strcmp(t->name, "drop") == 0)
+		return sl_cfg_fail(c, sl_cfg_node_loc(n),
+				   "name 'drop' is reserved (default_tenant: drop)");
+	for (uint16_t k = 0; k < c->tenant; k++) {
+		const struct sl_cfg_tenant *o = &c->cfg->tenants[k];
+
+		if (strcmp(o->name, t->name) == 0)
+			return sl_cfg_fail(c, sl_cfg_node_loc(n),
+					   "duplicate tenant name '%s' (first at %s:%d:%d)", t->name,
+					   c->path, o->loc.line, o->loc.col);
+	}
+	return 0;
+}
+
+static int
+parse_tenant_id(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	long long v;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_int(c, n, 0, UINT16_MAX, &v)))
+		return rc;
+	for (uint16_t k = 0; k < c->tenant; k++) {
+		const struct sl_cfg_tenant *o = &c->cfg->tenants[k];
+
+		if (o->id == v)
+			return sl_cfg_fail(c, sl_cfg_node_loc(n),
+					   "duplicate tenant id %lld (tenant '%s' at %s:%d:%d)", v,
+					   o->name, c->path, o->loc.line, o->loc.col);
+	}
+	t->id = (uint16_t)v;
+	return 0;
+}
+
+static int
+parse_non_ip(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	static const char *const names[] = { "member0", "drop" };
+	struct sl_cfg_tenant *t = obj;
+	int v, rc = sl_cfg_get_enum(c, n, names, SL_CFG_DIM(names), &v);
+
+	(void)f;
+	if (rc == 0)
+		t->non_ip = (enum sl_non_ip_action)v;
+	return rc;
+}
+
+static int
+parse_malformed(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	static const char *const names[] = { "forward", "drop" };
+	struct sl_cfg_tenant *t = obj;
+	int v, rc = sl_cfg_get_enum(c, n, names, SL_CFG_DIM(names), &v);
+
+	(void)f;
+	if (rc == 0)
+		t->malformed = (enum sl_malformed_action)v;
+	return rc;
+}
+
+static int
+parse_default_pool(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	char name[SL_NAME_MAX];
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_str(c, n, name, sizeof(name))))
+		return rc;
+	for (uint16_t k = 0; k < t->n_pools; k++) {
+		if (strcmp(t->pools[k].name, name) == 0) {
+			t->default_pool = k;
+			return 0;
+		}
+	}
+	return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown pool '%s' in tenant '%s'", name, t->name);
+}
+
+static const struct sl_cfg_field tenant_fields[] = {
+	FIELD("name", parse_tenant_name, true),
+	FIELD("id", parse_tenant_id, true),
+	SUBMAP("match", sl_cfg_parse_map, false, 0, match_fields),
+	FIELD("non_ip", parse_non_ip, false),
+	FIELD("malformed", parse_malformed, false),
+	FIELD("pools", parse_pools, true),
+	FIELD("default_pool", parse_default_pool, false),
+};
+
+static int
+parse_tenants(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	size_t len, mark;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_seq(c, n, 1, SL_MAX_TENANTS, &len)))
+		return rc;
+	cfg->tenants = sl_cfg_calloc(len, sizeof(*cfg->tenants));
+	c->untagged_loc = sl_cfg_calloc(len, sizeof(*c->untagged_loc));
+	if (!cfg->tenants || !c->untagged_loc)
+		return sl_cfg_fail_nomem(c);
+	cfg->n_tenants = (uint16_t)len;
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		c->tenant = (uint16_t)i;
+		cfg->tenants[i].loc = sl_cfg_node_loc(it);
+		if ((rc = sl_cfg_walk_map(c, it, tenant_fields, SL_CFG_DIM(tenant_fields), &cfg->tenants[i])))
+			return rc;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_default_tenant(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	char name[SL_NAME_MAX];
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_str(c, n, name, sizeof(name))))
+		return rc;
+	if (strcmp(name, "drop") == 0) {
+		cfg->default_tenant = -1;
+		return 0;
+	}
+	for (uint16_t k = 0; k < cfg->n_tenants; k++) {
+		if (strcmp(cfg->tenants[k].name, name) == 0) {
+			cfg->default_tenant = k;
+			return 0;
+		}
+	}
+	return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown tenant '%s' (expected a tenant name or 'drop')",
+			   name);
+}
+
+/* ---- flow_table, stats, tuning ---- */
+
+static const struct sl_cfg_field timeout_fields[] = {
+	UINT("tcp", struct sl_cfg_timeouts, tcp, 1, 86400),
+	UINT("udp", struct sl_cfg_timeouts, udp, 1, 86400),
+	UINT("icmp", struct sl_cfg_timeouts, icmp, 1, 86400),
+	UINT("other", struct sl_cfg_timeouts, other, 1, 86400),
+};
+
+static const struct sl_cfg_field flow_table_fields[] = {
+	UINT("size", struct sl_cfg, flow_table_size, 1024, 33554432),
+	SUBMAP("timeouts", sl_cfg_parse_map, false, offsetof(struct sl_cfg, timeouts), timeout_fields),
+};
+
+static int
+parse_interval(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	long long ms;
+
+	(void)f;
+	if (n->type != YAML_SCALAR_NODE || !parse_ms(sl_cfg_text(n), &ms))
+		return sl_cfg_fail_type(c, n, "a number of seconds");
+	if (ms < 100 || ms > 86400 * 1000LL)
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s out of range 0.1..86400", sl_cfg_text(n));
+	cfg->stats_interval_ms = (uint32_t)ms;
+	return 0;
+}
+
+static int
+parse_stats_path(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	int rc = sl_cfg_get_str(c, n, cfg->stats_path, sizeof(cfg->stats_path));
+
+	(void)f;
+	if (rc == 0 && strcmp(cfg->stats_path, "-") == 0)
+		cfg->stats_path[0] = '\0';
+	return rc;
+}
+
+static const struct sl_cfg_field stats_fields[] = {
+	FIELD("interval", parse_interval, false),
+	FIELD("path", parse_stats_path, false),
+};
+
+static const struct sl_cfg_field tuning_fields[] = {
+	UINT("mbufs", struct sl_cfg, mbufs, 1023, 16777215),
+	UINT("mbuf_size", struct sl_cfg, mbuf_size, 256, 65535),
+	{ .name = "sw_ring_size", .parse = parse_pow2, .off = offsetof(struct sl_cfg, sw_ring_size),
+	  .size = sizeof(uint32_t), .lo = 256, .hi = 1048576 },
+	UINT("rx_desc", struct sl_cfg, rx_desc, 64, 16384),
+	UINT("tx_desc", struct sl_cfg, tx_desc, 64, 16384),
+	UINT("hash_seed", struct sl_cfg, hash_seed, 0, UINT32_MAX),
+};
+
+/* Order matters: see the comment at the top of the file. */
+static const struct sl_cfg_field top_fields[] = {
+	SUBMAP("eal", parse_eal, true, 0, eal_fields),
+	FIELD("inputs", parse_inputs, true),
+	FIELD("outputs", parse_outputs, true),
+	FIELD("tenants", parse_tenants, true),
+	FIELD("default_tenant", parse_default_tenant, false),
+	SUBMAP("flow_table", sl_cfg_parse_map, false, 0, flow_table_fields),
+	SUBMAP("stats", sl_cfg_parse_map, false, 0, stats_fields),
+	SUBMAP("tuning", sl_cfg_parse_map, false, 0, tuning_fields),
+};
+
+int
+sl_cfg_walk_top(struct sl_cfg_ctx *c, yaml_node_t *root)
+{
+	return sl_cfg_walk_map(c, root, top_fields, SL_CFG_DIM(top_fields), c->cfg);
+}
+
+void
+sl_cfg_set_defaults(struct sl_cfg *cfg, const char *path)
+{
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	cfg->main_lcore = 0;
+	cfg->default_tenant = -1;
+	cfg->flow_table_size = 1048576;
+	cfg->timeouts = (struct sl_cfg_timeouts){ .tcp = 300, .udp = 60, .icmp = 30, .other = 60 };
+	cfg->stats_interval_ms = 10000;
+	cfg->stats_path[0] = '\0';
+	cfg->mbufs = 65535;
+	cfg->mbuf_size = 2176;
+	cfg->sw_ring_size = 4096;
+	cfg->rx_desc = 1024;
+	cfg->tx_desc = 1024;
+	cfg->hash_seed = 0x9e3779b9;
+}
+
+const char *
+sl_dist_mode_name(enum sl_dist_mode m)
+{
+	return (unsigned int)m < SL_CFG_DIM(dist_names) ? dist_names[m] : "?";
+}
+
+const char *
+sl_hash_fields_name(enum sl_hash_fields h)
+{
+	return (unsigned int)h < SL_CFG_DIM(hash_names) ? hash_names[h] : "?";
+}

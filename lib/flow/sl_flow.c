@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Canonical flow keys and the per-worker flow table (rte_hash + entry array).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "sl_flow.h"
+
+RTE_LOG_REGISTER(sl_flow_logtype, user.sluice.flow, INFO);
+
+struct sl_flow_table {
+	struct rte_hash *h;
+	struct sl_flow_entry *entries; /* indexed by rte_hash key position */
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t cursor;               /* next slot sl_flow_age() examines */
+	uint64_t timeout_tsc[SL_TCLASS_MAX];
+	size_t memory;
+};
+
+int
+sl_flow_key_build(const struct sl_pkt_info *pi, uint16_t tenant, struct sl_flow_key *k)
+{
+	int dir = 0;
+
+	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_key) != 48);
+	memset(k, 0, sizeof(*k));
+	k->tenant = tenant;
+	k->vlan[0] = pi->vlan[0];
+	k->vlan[1] = pi->vlan[1];
+	if (pi->l3 == SL_L3_NONE)
+		return 0;
+
+	k->family = pi->l3;
+	k->proto = pi->proto;
+	uint16_t sport = pi->has_ports ? pi->sport : 0;
+	uint16_t dport = pi->has_ports ? pi->dport : 0;
+	int c = memcmp(pi->src, pi->dst, sizeof(pi->src));
+
+	if (c > 0 || (c == 0 && sport > dport))
+		dir = 1;
+	if (dir == 0) {
+		memcpy(k->addr_lo, pi->src, 16);
+		memcpy(k->addr_hi, pi->dst, 16);
+		k->port_lo = sport;
+		k->port_hi = dport;
+	} else {
+		memcpy(k->addr_lo, pi->dst, 16);
+		memcpy(k->addr_hi, pi->src, 16);
+		k->port_lo = dport;
+		k->port_hi = sport;
+	}
+	return dir;
+}
+
+uint32_t
+sl_flow_hash(const struct sl_flow_key *k, uint32_t seed)
+{
+	return rte_hash_crc(k, sizeof(*k), seed);
+}
+
+uint32_t
+sl_flow_hash_fields(const struct sl_flow_key *k, enum sl_flow_fields f, uint32_t seed)
+{
+	uint64_t tail;
+	uint32_t h;
+
+	if (f == SL_FIELDS_5TUPLE)
+		return sl_flow_hash(k, seed);
+	/* Hash the fields in place rather than a masked copy of the key: GCC
+	 * does not see rte_hash_crc's reads through uintptr_t and may drop
+	 * the stores that build such a copy. */
+	h = rte_hash_crc(k->addr_lo, sizeof(k->addr_lo) + sizeof(k->addr_hi), seed);
+	tail = (uint64_t)k->tenant | (uint64_t)k->vlan[0] << 16 | (uint64_t)k->vlan[1] << 32 |
+	       (uint64_t)(f == SL_FIELDS_3TUPLE ? k->proto : 0) << 48 | (uint64_t)k->family << 56;
+	return rte_hash_crc_8byte(tail, h);
+}
+
+enum sl_flow_tclass
+sl_flow_tclass_of(uint8_t proto)
+{
+	switch (proto) {
+	case 6:
+		return SL_TCLASS_TCP;
+	case 17:
+	case 136:
+		return SL_TCLASS_UDP;
+	case 1:
+	case 58:
+		return SL_TCLASS_ICMP;
+	default:
+		return SL_TCLASS_OTHER;
+	}
+}
+
+static size_t
+heap_allocated(int socket)
+{
+	struct rte_malloc_socket_stats st;
+
+	if (rte_malloc_get_socket_stats(socket < 0 ? 0 : socket, &st) != 0)
+		return 0;
+	return st.heap_allocsz_bytes;
+}
+
+struct sl_flow_table *
+sl_flow_table_create(const char *name, uint32_t entries, int socket, uint32_t seed,
+		     const uint64_t timeout_tsc[SL_TCLASS_MAX])
+{
+	struct sl_flow_table *t;
+	size_t before = heap_allocated(socket);
+
+	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_entry) != 64);
+	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_entry) > 128);
+	if (name == NULL || entries < 8) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("sl_flow_table", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	struct rte_hash_parameters p = {
+		.name = name,
+		.entries = entries,
+		.key_len = sizeof(struct sl_flow_key),
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = seed,
+		.socket_id = socket,
+		.extra_flag = 0, /* single writer, the owning lcore */
+	};
+	t->h = rte_hash_create(&p);
+	if (t->h == NULL)
+		goto fail;
+	t->capacity = entries;
+	t->entries = rte_zmalloc_socket("sl_flow_entries",
+					(size_t)entries * sizeof(struct sl_flow_entry),
+					RTE_CACHE_LINE_SIZE, socket);
+	if (t->entries == NULL) {
+		rte_errno = ENOMEM;
+		goto fail;
+	}
+	memcpy(t->timeout_tsc, timeout_tsc, sizeof(t->timeout_tsc));
+	t->memory = heap_allocated(socket) - before;
+	return t;
+fail:
+	rte_hash_free(t->h);
+	rte_free(t);
+	return NULL;
+}
+
+void
+sl_flow_table_free(struct sl_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->h);
+	rte_free(t->entries);
+	rte_free(t);
+}
+
+void
+sl_flow_lookup_bulk(struct sl_flow_table *t, const struct sl_flow_key **keys,
+		    const uint32_t *hashes, unsigned int n, struct sl_flow_entry **out)
+{
+	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+
+	if (n == 0)
+		return;
+	if (n > RTE_HASH_LOOKUP_BULK_MAX)
+		n = RTE_HASH_LOOKUP_BULK_MAX;
+	rte_hash_lookup_with_hash_bulk(t->h, (const void **)keys, (hash_sig_t *)(uintptr_t)hashes, n,
+				       pos);
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = (pos[i] >= 0 && (uint32_t)pos[i] < t->capacity) ? &t->entries[pos[i]] : NULL;
+}
+
+struct sl_flow_entry *
+sl_flow_add(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash, uint64_t now,
+	    bool *created)
+{
+	int32_t pos = rte_hash_add_key_with_hash(t->h, k, hash);
+	struct sl_flow_entry *e;
+
+	*created = false;
+	if (pos < 0 || (uint32_t)pos >= t->capacity)
+		return NULL;
+	e = &t->entries[pos];
+	if (e->flags & SL_FLOW_F_USED)
+		return e;
+	t->count++;
+	*created = true;
+	memset(e, 0, sizeof(*e));
+	e->first_tsc = now;
+	e->last_tsc = now;
+	e->flags = SL_FLOW_F_USED;
+	e->tclass = sl_flow_tclass_of(k->proto);
+	return e;
+}
+
+unsigned int
+sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool force,
+	    sl_flow_expire_cb cb, void *arg)
+{
+	unsigned int removed = 0;
+
+	if (budget > t->capacity)
+		budget = t->capacity;
+	for (unsigned int i = 0; i < budget && t->count > 0; i++) {
+		uint32_t pos = t->cursor;
+		struct sl_flow_entry *e = &t->entries[pos];
+
+		t->cursor = (pos + 1 == t->capacity) ? 0 : pos + 1;
+		if (!(e->flags & SL_FLOW_F_USED))
+			continue;
+		if (!force && now - e->last_tsc <= t->timeout_tsc[e->tclass & 3])
+			continue;
+		void *key;
+		if (rte_hash_get_key_with_position(t->h, (int32_t)pos, &key) != 0) {
+			/* entry without a key: cannot happen unless memory is corrupt */
+			rte_log(RTE_LOG_ERR, sl_flow_logtype, "flow slot %u used without key\n", pos);
+			e->flags = 0;
+			t->count--;
+			continue;
+		}
+		if (cb != NULL)
+			cb(key, e, arg);
+		rte_hash_del_key(t->h, key);
+		e->flags = 0;
+		t->count--;
+		removed++;
+	}
+	return removed;
+}
+
+uint32_t
+sl_flow_count(const struct sl_flow_table *t)
+{
+	return t->count;
+}
+
+uint32_t
+sl_flow_capacity(const struct sl_flow_table *t)
+{
+	return t->capacity;
+}
+
+size_t
+sl_flow_table_memory(const struct sl_flow_table *t)
+{
+	return t->memory;
+}

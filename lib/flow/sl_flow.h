@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Canonical flow keys, symmetric hashing and the per-worker flow table.
+ *
+ * A flow key orders the two (address, port) endpoints so that a flow and its
+ * reverse build the same key; the key also holds the tenant, the VLAN ids and
+ * the protocol, so equal 5-tuples in two tenants (or two VLANs) are two flows.
+ * Keys are hashed with rte_hash_crc and a seed.
+ *
+ * The flow table is one rte_hash per worker lcore plus a parallel array of
+ * struct sl_flow_entry indexed by the rte_hash key position. It is owned by
+ * one lcore: no function here is safe to call concurrently on one table.
+ * Entries age out on per-class idle timeouts, a bounded number of slots per
+ * call to sl_flow_age() (never a whole-table sweep).
+ */
+#ifndef SL_FLOW_H
+#define SL_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sl_parse.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Canonical, symmetric flow key. 48 bytes, no holes left uninitialised. */
+struct sl_flow_key {
+	uint8_t addr_lo[16]; /**< lower endpoint address (network order) */
+	uint8_t addr_hi[16]; /**< higher endpoint address */
+	uint16_t port_lo;    /**< port of the lower endpoint (host order) */
+	uint16_t port_hi;
+	uint16_t tenant;     /**< tenant index */
+	uint16_t vlan[SL_MAX_VLANS];
+	uint8_t proto;       /**< IP protocol, 0 for non-IP */
+	uint8_t family;      /**< 4, 6, or 0 for non-IP */
+	uint32_t reserved;   /**< zero; room for tunnel/fragment context */
+};
+
+/** Which key fields feed a member-selection hash (mirrors the config enum). */
+enum sl_flow_fields {
+	SL_FIELDS_5TUPLE = 0,
+	SL_FIELDS_3TUPLE,
+	SL_FIELDS_2TUPLE,
+};
+
+/** Idle-timeout classes. */
+enum sl_flow_tclass {
+	SL_TCLASS_TCP = 0,
+	SL_TCLASS_UDP,
+	SL_TCLASS_ICMP,
+	SL_TCLASS_OTHER,
+	SL_TCLASS_MAX
+};
+
+/** struct sl_flow_entry::flags */
+#define SL_FLOW_F_USED 0x01
+
+/**
+ * Per-flow state. Exactly 64 bytes so 1M flows cost 64 MiB of entries; the
+ * later issues (bypass, policy verdict, fragments) use the reserved bytes.
+ */
+struct sl_flow_entry {
+	uint64_t first_tsc;
+	uint64_t last_tsc;
+	uint64_t pkts[2];   /**< [0]: lower->higher endpoint, [1]: reverse */
+	uint64_t bytes[2];
+	uint16_t member;    /**< member index within the pool */
+	uint8_t pool;       /**< pool index within the tenant */
+	uint8_t flags;      /**< SL_FLOW_F_* */
+	uint8_t tclass;     /**< enum sl_flow_tclass */
+	uint8_t tcp_flags[2]; /**< TCP flags seen per direction */
+	uint8_t reserved[9];
+};
+
+/**
+ * Build the canonical key of a parsed packet.
+ *
+ * @param pi      parser output
+ * @param tenant  tenant index
+ * @param k       key, fully written (padding zeroed)
+ * @return        direction: 0 when the packet's source is the lower endpoint,
+ *                1 when the endpoints were swapped.
+ *
+ * Packets without ports (non-first fragments, protocols other than
+ * TCP/UDP/SCTP/ICMP) get port 0 on both sides. Non-IP frames get a key of
+ * tenant and VLANs only.
+ */
+int sl_flow_key_build(const struct sl_pkt_info *pi, uint16_t tenant, struct sl_flow_key *k);
+
+/** Hash of the whole key: rte_hash_crc over the 48 bytes with @p seed. */
+uint32_t sl_flow_hash(const struct sl_flow_key *k, uint32_t seed);
+
+/**
+ * Hash of a subset of the key, for member selection: 5-tuple is the whole
+ * key; 3-tuple drops the ports; 2-tuple drops ports and protocol. Tenant and
+ * VLANs always take part. Symmetric because the key is.
+ */
+uint32_t sl_flow_hash_fields(const struct sl_flow_key *k, enum sl_flow_fields f, uint32_t seed);
+
+/** Map a 32-bit hash onto [0, n) without a division (multiply-shift). */
+static inline uint32_t
+sl_hash_scale(uint32_t hash, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)hash * n) >> 32);
+}
+
+/** Timeout class of a protocol number. */
+enum sl_flow_tclass sl_flow_tclass_of(uint8_t proto);
+
+struct sl_flow_table;
+
+/**
+ * Create a flow table.
+ *
+ * @param name      unique name (rte_hash name, <= 26 characters)
+ * @param entries   capacity (>= 8)
+ * @param socket    NUMA socket for the memory
+ * @param seed      hash seed used for keys (must match sl_flow_hash())
+ * @param timeout_tsc idle timeout per class, in TSC ticks
+ * @return table, or NULL with rte_errno set.
+ */
+struct sl_flow_table *sl_flow_table_create(const char *name, uint32_t entries, int socket,
+					   uint32_t seed,
+					   const uint64_t timeout_tsc[SL_TCLASS_MAX]);
+
+/** Free a table (NULL accepted). */
+void sl_flow_table_free(struct sl_flow_table *t);
+
+/**
+ * Look up to RTE_HASH_LOOKUP_BULK_MAX (64) keys with precomputed hashes.
+ * out[i] is the entry, or NULL on a miss.
+ */
+void sl_flow_lookup_bulk(struct sl_flow_table *t, const struct sl_flow_key **keys,
+			 const uint32_t *hashes, unsigned int n, struct sl_flow_entry **out);
+
+/**
+ * Insert a key that a lookup just missed.
+ *
+ * A key already present (two packets of a new flow in one burst both miss
+ * the bulk lookup) returns its existing entry untouched with *created false.
+ *
+ * @return the entry: a new one is zeroed with first/last_tsc = @p now, flags
+ *         USED and *created true; NULL when the table is full (the caller
+ *         forwards by hash and counts).
+ */
+struct sl_flow_entry *sl_flow_add(struct sl_flow_table *t, const struct sl_flow_key *k,
+				  uint32_t hash, uint64_t now, bool *created);
+
+/** Called for each entry about to expire (before it is removed). */
+typedef void (*sl_flow_expire_cb)(const struct sl_flow_key *k, const struct sl_flow_entry *e,
+				  void *arg);
+
+/**
+ * Examine up to @p budget slots from the table's cursor and remove entries
+ * idle longer than their class timeout. Call once per loop iteration.
+ *
+ * @param force  remove every used entry met, regardless of age (shutdown)
+ * @return entries removed.
+ */
+unsigned int sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool force,
+			 sl_flow_expire_cb cb, void *arg);
+
+/** Live entries. */
+uint32_t sl_flow_count(const struct sl_flow_table *t);
+
+/** Capacity (slots). */
+uint32_t sl_flow_capacity(const struct sl_flow_table *t);
+
+/**
+ * Bytes of memory the table holds: rte_hash buckets, key store and free-slot
+ * ring (estimated from their documented layout) plus the entry array.
+ */
+size_t sl_flow_table_memory(const struct sl_flow_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SL_FLOW_H */

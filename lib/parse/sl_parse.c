@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice packet parser.
+ *
+ * Why hand-written: DPDK's rte_net_get_ptype() works on an mbuf, returns
+ * only a packet-type bitmask and header lengths (no VLAN ids, addresses or
+ * ports), and stops at some IPv6 extension headers. The broker needs all of
+ * these for its flow key, and it needs a parser without any DPDK dependency
+ * so that the unit tests and the libFuzzer harness can run it on plain byte
+ * buffers.
+ *
+ * Rules kept throughout:
+ * - Every read is preceded by a bounds check against the captured length
+ *   (len) or the tighter L3 extent (end <= len). Multi-byte fields are read
+ *   byte by byte (big-endian), so there are no alignment assumptions.
+ * - The first failure is returned; fields of the layers that were complete
+ *   before it are kept, the rest stay zero (pi is cleared on entry).
+ * - "*_TRUNCATED" means the captured bytes ran out (snaplen, short frame).
+ *   "*_BAD_*" means a header field is inconsistent with itself or with the
+ *   declared length, even though the bytes are there.
+ * - The L3 extent is min(declared length, captured bytes): a snaplen-cut
+ *   packet is fine, and Ethernet padding after the IP datagram is never
+ *   counted as L4 bytes.
+ * - No allocation; the only loops are over VLAN tags (at most 3 steps) and
+ *   over the IPv6 extension-header chain (at most SL_MAX_IPV6_EXT + 1).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sl_parse.h"
+
+/* Ethertypes. */
+#define SL_ETH_P_IPV4 0x0800
+#define SL_ETH_P_IPV6 0x86dd
+#define SL_ETH_P_8021Q 0x8100
+#define SL_ETH_P_8021AD 0x88a8
+#define SL_ETH_P_QINQ_9100 0x9100 /* pre-802.1ad vendor S-tag */
+
+/* IP protocol / IPv6 next-header numbers. */
+#define SL_IPPROTO_HOPOPTS 0
+#define SL_IPPROTO_ICMP 1
+#define SL_IPPROTO_TCP 6
+#define SL_IPPROTO_UDP 17
+#define SL_IPPROTO_ROUTING 43
+#define SL_IPPROTO_FRAGMENT 44
+#define SL_IPPROTO_AH 51
+#define SL_IPPROTO_ICMPV6 58
+#define SL_IPPROTO_NONE 59
+#define SL_IPPROTO_DSTOPTS 60
+#define SL_IPPROTO_SCTP 132
+#define SL_IPPROTO_MOBILITY 135
+#define SL_IPPROTO_UDPLITE 136
+#define SL_IPPROTO_HIP 139
+#define SL_IPPROTO_SHIM6 140
+
+/* Header sizes. */
+#define SL_ETH_HLEN 14
+#define SL_VLAN_HLEN 4
+#define SL_IPV4_MIN_HLEN 20
+#define SL_IPV6_HLEN 40
+#define SL_IPV6_FRAG_HLEN 8
+#define SL_TCP_MIN_HLEN 20
+#define SL_UDP_HLEN 8
+#define SL_SCTP_HLEN 12
+#define SL_ICMP_MIN_HLEN 4
+
+/* IPv4 flags/fragment-offset word. */
+#define SL_IPV4_MF 0x2000
+#define SL_IPV4_OFF_MASK 0x1fff
+/* IPv6 fragment header offset word: offset in 8-byte units << 3, M bit. */
+#define SL_IPV6_FRAG_OFF_MASK 0xfff8
+#define SL_IPV6_FRAG_M 0x0001
+
+#define SL_VLAN_VID_MASK 0x0fff
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static inline uint32_t
+min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline int
+is_vlan_tpid(uint16_t type)
+{
+	return type == SL_ETH_P_8021Q || type == SL_ETH_P_8021AD ||
+	       type == SL_ETH_P_QINQ_9100;
+}
+
+/*
+ * ICMP type -> port-equivalents as in Community ID v1 (pycommunityid,
+ * after Zeek's ICMP4_counterpart/ICMP6_counterpart): the counterpart type
+ * when the message belongs to a request/reply pair, else the code.
+ */
+static uint16_t
+icmp4_counterpart(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 8: return 0;   /* echo request -> echo reply */
+	case 0: return 8;
+	case 13: return 14; /* timestamp */
+	case 14: return 13;
+	case 15: return 16; /* information */
+	case 16: return 15;
+	case 10: return 9;  /* router solicitation -> advertisement */
+	case 9: return 10;
+	case 17: return 18; /* address mask */
+	case 18: return 17;
+	default: return code;
+	}
+}
+
+static uint16_t
+icmp6_counterpart(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 128: return 129; /* echo request -> reply */
+	case 129: return 128;
+	case 130: return 131; /* MLD query -> report */
+	case 131: return 130;
+	case 133: return 134; /* router solicitation -> advertisement */
+	case 134: return 133;
+	case 135: return 136; /* neighbor solicitation -> advertisement */
+	case 136: return 135;
+	case 139: return 140; /* node information (who-are-you) */
+	case 140: return 139;
+	case 144: return 145; /* home agent address discovery */
+	case 145: return 144;
+	default: return code;
+	}
+}
+
+/*
+ * L4 header at off; end is the L3 extent (<= len). pi->proto is set.
+ * l4_off/l4_len are recorded whenever at least one L4 byte is present,
+ * also for protocols without ports (GRE, ESP, ...).
+ */
+static enum sl_parse_err
+parse_l4(const uint8_t *pkt, uint32_t off, uint32_t end,
+	 struct sl_pkt_info *pi)
+{
+	const uint8_t *h = pkt + off;
+	uint32_t avail = end - off;
+	uint32_t doff;
+
+	if (avail > 0) {
+		pi->l4_off = (uint16_t)off;
+		pi->l4_len = (uint16_t)min_u32(avail, UINT16_MAX);
+	}
+
+	switch (pi->proto) {
+	case SL_IPPROTO_TCP:
+		if (avail < SL_TCP_MIN_HLEN)
+			return SL_PARSE_ERR_L4_TRUNCATED;
+		doff = (uint32_t)(h[12] >> 4) * 4;
+		if (doff < SL_TCP_MIN_HLEN)
+			return SL_PARSE_ERR_TCP_BAD_DATA_OFFSET;
+		pi->sport = rd16(h);
+		pi->dport = rd16(h + 2);
+		pi->tcp_flags = h[13];
+		pi->has_ports = 1;
+		/* Options cut by the snaplen: ports are good, header is not. */
+		if (doff > avail)
+			return SL_PARSE_ERR_L4_TRUNCATED;
+		return SL_PARSE_OK;
+	case SL_IPPROTO_UDP:
+	case SL_IPPROTO_UDPLITE:
+		if (avail < SL_UDP_HLEN)
+			return SL_PARSE_ERR_L4_TRUNCATED;
+		break;
+	case SL_IPPROTO_SCTP:
+		if (avail < SL_SCTP_HLEN)
+			return SL_PARSE_ERR_L4_TRUNCATED;
+		break;
+	case SL_IPPROTO_ICMP:
+	case SL_IPPROTO_ICMPV6:
+		if (avail < SL_ICMP_MIN_HLEN)
+			return SL_PARSE_ERR_L4_TRUNCATED;
+		pi->sport = h[0];
+		pi->dport = pi->proto == SL_IPPROTO_ICMP ?
+				    icmp4_counterpart(h[0], h[1]) :
+				    icmp6_counterpart(h[0], h[1]);
+		pi->has_ports = 1;
+		return SL_PARSE_OK;
+	default:
+		return SL_PARSE_OK;
+	}
+	/* UDP, UDP-Lite, SCTP: ports are the first 4 bytes. */
+	pi->sport = rd16(h);
+	pi->dport = rd16(h + 2);
+	pi->has_ports = 1;
+	return SL_PARSE_OK;
+}
+
+static enum sl_parse_err
+parse_ipv4(const uint8_t *pkt, uint32_t off, uint32_t len,
+	   struct sl_pkt_info *pi)
+{
+	const uint8_t *h = pkt + off;
+	uint32_t avail = len - off;
+	uint32_t hlen, tot_len, end;
+	uint16_t fw, frag_off;
+
+	if (avail < SL_IPV4_MIN_HLEN)
+		return SL_PARSE_ERR_IPV4_TRUNCATED;
+	if (h[0] >> 4 != 4)
+		return SL_PARSE_ERR_IPV4_BAD_VERSION;
+	hlen = (uint32_t)(h[0] & 0x0f) * 4;
+	if (hlen < SL_IPV4_MIN_HLEN)
+		return SL_PARSE_ERR_IPV4_BAD_IHL;
+	if (hlen > avail)
+		return SL_PARSE_ERR_IPV4_TRUNCATED;
+	tot_len = rd16(h + 2);
+	if (tot_len < hlen)
+		return SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN;
+	end = off + min_u32(tot_len, avail);
+
+	pi->l3 = SL_L3_IPV4;
+	pi->l3_off = (uint16_t)off;
+	memcpy(pi->src, h + 12, 4);
+	memcpy(pi->dst, h + 16, 4);
+	pi->proto = h[9];
+
+	fw = rd16(h + 6);
+	frag_off = (uint16_t)((fw & SL_IPV4_OFF_MASK) * 8);
+	if ((fw & SL_IPV4_MF) || frag_off != 0) {
+		pi->frag = SL_FRAG_IS_FRAGMENT;
+		if (fw & SL_IPV4_MF)
+			pi->frag |= SL_FRAG_MORE;
+		if (frag_off == 0)
+			pi->frag |= SL_FRAG_FIRST;
+		pi->frag_off = frag_off;
+		pi->frag_id = rd16(h + 4);
+		if (frag_off != 0)
+			return SL_PARSE_OK; /* no L4 header in this piece */
+	}
+	return parse_l4(pkt, off + hlen, end, pi);
+}
+
+static inline int
+is_ipv6_ext(uint8_t nh)
+{
+	switch (nh) {
+	case SL_IPPROTO_HOPOPTS:
+	case SL_IPPROTO_ROUTING:
+	case SL_IPPROTO_FRAGMENT:
+	case SL_IPPROTO_AH:
+	case SL_IPPROTO_DSTOPTS:
+	case SL_IPPROTO_MOBILITY:
+	case SL_IPPROTO_HIP:
+	case SL_IPPROTO_SHIM6:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * An extension header ending at hdr_end does not fit in the L3 extent. Past
+ * the declared end it is a length error; within it, the capture ran out.
+ */
+static inline enum sl_parse_err
+ipv6_ext_cut(uint32_t hdr_end, uint32_t decl_end)
+{
+	return hdr_end > decl_end ? SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN :
+				    SL_PARSE_ERR_IPV6_EXT_TRUNCATED;
+}
+
+static enum sl_parse_err
+parse_ipv6(const uint8_t *pkt, uint32_t off, uint32_t len,
+	   struct sl_pkt_info *pi)
+{
+	const uint8_t *h = pkt + off;
+	uint32_t plen, decl_end, end, cur, hlen;
+	uint16_t fw, frag_off;
+	uint8_t nh;
+
+	if (len - off < SL_IPV6_HLEN)
+		return SL_PARSE_ERR_IPV6_TRUNCATED;
+	if (h[0] >> 4 != 6)
+		return SL_PARSE_ERR_IPV6_BAD_VERSION;
+
+	pi->l3 = SL_L3_IPV6;
+	pi->l3_off = (uint16_t)off;
+	memcpy(pi->src, h + 8, 16);
+	memcpy(pi->dst, h + 24, 16);
+
+	plen = rd16(h + 4);
+	nh = h[6];
+	cur = off + SL_IPV6_HLEN;
+	/* Payload length 0 before a hop-by-hop header: jumbogram (RFC 2675),
+	 * the real length is in an option; use what was captured. */
+	if (plen == 0 && nh == SL_IPPROTO_HOPOPTS)
+		decl_end = UINT32_MAX;
+	else
+		decl_end = cur + plen;
+	end = min_u32(decl_end, len);
+
+	while (is_ipv6_ext(nh)) {
+		const uint8_t *e = pkt + cur;
+
+		if (pi->n_ext == SL_MAX_IPV6_EXT)
+			return SL_PARSE_ERR_IPV6_EXT_TOO_MANY;
+		if (nh == SL_IPPROTO_FRAGMENT) {
+			hlen = SL_IPV6_FRAG_HLEN;
+		} else {
+			if (end - cur < 2)
+				return ipv6_ext_cut(cur + 2, decl_end);
+			if (nh == SL_IPPROTO_AH)
+				hlen = ((uint32_t)e[1] + 2) * 4;
+			else
+				hlen = ((uint32_t)e[1] + 1) * 8;
+		}
+		if (end - cur < hlen)
+			return ipv6_ext_cut(cur + hlen, decl_end);
+		pi->n_ext++;
+
+		if (nh == SL_IPPROTO_FRAGMENT) {
+			fw = rd16(e + 2);
+			frag_off = (uint16_t)(fw & SL_IPV6_FRAG_OFF_MASK);
+			/* Offset 0 and M=0 is an atomic fragment (RFC 6946):
+			 * a whole datagram, parsed as unfragmented. */
+			if (frag_off != 0 || (fw & SL_IPV6_FRAG_M)) {
+				pi->frag = SL_FRAG_IS_FRAGMENT;
+				if (fw & SL_IPV6_FRAG_M)
+					pi->frag |= SL_FRAG_MORE;
+				if (frag_off == 0)
+					pi->frag |= SL_FRAG_FIRST;
+				pi->frag_off = frag_off;
+				pi->frag_id = rd32(e + 4);
+				if (frag_off != 0) {
+					/* Rest of the chain and L4 are in
+					 * the first fragment. */
+					pi->proto = e[0];
+					return SL_PARSE_OK;
+				}
+			}
+		}
+		nh = e[0];
+		cur += hlen;
+	}
+
+	pi->proto = nh;
+	if (nh == SL_IPPROTO_NONE)
+		return SL_PARSE_OK;
+	return parse_l4(pkt, cur, end, pi);
+}
+
+static enum sl_parse_err
+parse_eth(const uint8_t *pkt, uint32_t len, struct sl_pkt_info *pi)
+{
+	uint32_t off = SL_ETH_HLEN;
+	uint16_t type;
+
+	if (len < SL_ETH_HLEN)
+		return SL_PARSE_ERR_L2_TRUNCATED;
+	type = rd16(pkt + 12);
+	pi->ethertype = type;
+
+	/* On a VLAN error, ethertype holds the TPID that could not be
+	 * handled. */
+	while (is_vlan_tpid(type)) {
+		if (pi->n_vlans == SL_MAX_VLANS)
+			return SL_PARSE_ERR_VLAN_TOO_DEEP;
+		if (len - off < SL_VLAN_HLEN)
+			return SL_PARSE_ERR_VLAN_TRUNCATED;
+		pi->vlan[pi->n_vlans++] = rd16(pkt + off) & SL_VLAN_VID_MASK;
+		type = rd16(pkt + off + 2);
+		pi->ethertype = type;
+		off += SL_VLAN_HLEN;
+	}
+
+	switch (type) {
+	case SL_ETH_P_IPV4:
+		return parse_ipv4(pkt, off, len, pi);
+	case SL_ETH_P_IPV6:
+		return parse_ipv6(pkt, off, len, pi);
+	default:
+		return SL_PARSE_OK; /* ARP, LLDP, MPLS, ...: not parsed yet */
+	}
+}
+
+int
+sl_parse_eth(const uint8_t *pkt, uint32_t len, struct sl_pkt_info *pi)
+{
+	enum sl_parse_err err;
+
+	memset(pi, 0, sizeof(*pi));
+	err = parse_eth(pkt, len, pi);
+	pi->err = (uint8_t)err;
+	return (int)err;
+}
+
+static const char *const sl_parse_err_names[SL_PARSE_ERR_MAX] = {
+	[SL_PARSE_OK] = "ok",
+#define SL_X_NAME(e, s) [SL_PARSE_ERR_##e] = s,
+	SL_PARSE_ERRORS(SL_X_NAME)
+#undef SL_X_NAME
+};
+
+const char *
+sl_parse_err_name(int err)
+{
+	if (err < 0 || err >= SL_PARSE_ERR_MAX)
+		return "unknown";
+	return sl_parse_err_names[err];
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * sluice counters and the ledger.
+ *
+ * Every worker lcore owns one flat array of uint64_t counters ("live"),
+ * written only by that lcore with plain increments. The layout of the array
+ * is described by struct sl_stats_layout: global worker counters, drop
+ * reasons, filter reasons, parse anomalies, then per input, per tenant and
+ * per member blocks. At a loop boundary the worker publishes a copy
+ * ("snapshot") under a seqlock; readers (control thread, telemetry) only ever
+ * read snapshots, so each worker's snapshot is internally consistent: its own
+ * ledger equation holds exactly in every snapshot.
+ *
+ * Counters are monotonic and never reset, except the gauges marked as such.
+ * One X-macro list per group generates the enum and the names used in JSON
+ * and telemetry.
+ */
+#ifndef SL_STATS_H
+#define SL_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_seqlock.h>
+
+#include "sl_parse.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Per-worker counters. X(enum suffix, json name). */
+#define SL_WORKER_COUNTERS(X)                                                 \
+	X(RX_PACKETS, "rx_packets")   /* read from this lcore's RX queues */  \
+	X(RX_BYTES, "rx_bytes")                                               \
+	X(RING_IN, "ring_in")         /* taken from this worker's sw ring */   \
+	X(HANDED_OFF, "handed_off")   /* put on another worker's sw ring */    \
+	X(FORWARDED, "forwarded")     /* accepted by an output's TX queue */   \
+	X(FORWARDED_BYTES, "forwarded_bytes")                                 \
+	X(FILTERED, "filtered")       /* not forwarded on purpose */           \
+	X(DROPPED, "dropped")         /* sum of the drop reasons */            \
+	X(TX_BUFFERED, "tx_buffered") /* gauge: waiting in TX buffers */       \
+	X(FLOWS_CREATED, "flows_created")                                     \
+	X(FLOWS_EXPIRED, "flows_expired")                                     \
+	X(FLOWS_ACTIVE, "flows_active") /* gauge */                            \
+	X(FLOW_TABLE_FULL, "flow_table_full") /* forwarded without an entry */ \
+	X(NON_IP, "non_ip")                                                   \
+	X(LOOPS, "loops")                                                     \
+	X(BUSY_LOOPS, "busy_loops")   /* loops that handled a packet */        \
+	X(BUSY_CYCLES, "busy_cycles") /* TSC cycles spent in busy loops */
+
+/** Drop reasons besides parse errors (those follow, one per class). */
+#define SL_DROP_REASONS(X)                                                    \
+	X(NO_TENANT, "no_tenant")                                             \
+	X(SW_RING_FULL, "sw_ring_full")                                       \
+	X(TX_REFUSED, "tx_refused")
+
+/** Filter reasons (packets not forwarded on purpose). */
+#define SL_FILTER_REASONS(X) X(NON_IP, "non_ip")
+
+/** Per-input counters (this lcore's share). */
+#define SL_INPUT_COUNTERS(X) X(PACKETS, "received") X(BYTES, "bytes")
+
+/** Per-tenant counters. */
+#define SL_TENANT_COUNTERS(X)                                                 \
+	X(PACKETS, "packets")                                                 \
+	X(BYTES, "bytes")                                                     \
+	X(FORWARDED, "forwarded")                                             \
+	X(FILTERED, "filtered")                                               \
+	X(DROPPED, "dropped")                                                 \
+	X(FLOWS, "flows")                                                     \
+	X(NON_IP, "non_ip")                                                   \
+	X(MALFORMED, "malformed")
+
+/** Per-member counters. */
+#define SL_MEMBER_COUNTERS(X)                                                 \
+	X(PACKETS, "forwarded")                                               \
+	X(BYTES, "bytes")                                                     \
+	X(TX_REFUSED, "tx_refused")                                           \
+	X(FLOWS, "flows")
+
+#define SL_X_ENUM(e, s) SL_WC_##e,
+enum sl_wc { SL_WORKER_COUNTERS(SL_X_ENUM) SL_WC_MAX };
+#undef SL_X_ENUM
+#define SL_X_ENUM(e, s) SL_IC_##e,
+enum sl_input_c { SL_INPUT_COUNTERS(SL_X_ENUM) SL_IC_MAX };
+#undef SL_X_ENUM
+#define SL_X_ENUM(e, s) SL_TC_##e,
+enum sl_tenant_c { SL_TENANT_COUNTERS(SL_X_ENUM) SL_TC_MAX };
+#undef SL_X_ENUM
+#define SL_X_ENUM(e, s) SL_MC_##e,
+enum sl_member_c { SL_MEMBER_COUNTERS(SL_X_ENUM) SL_MC_MAX };
+#undef SL_X_ENUM
+
+#define SL_X_ENUM(e, s) SL_DROP_##e,
+/** Drop reasons: the named ones, then one per parse error class. */
+enum sl_drop {
+	SL_DROP_REASONS(SL_X_ENUM)
+	SL_DROP_PARSE_BASE, /**< + enum sl_parse_err (1..SL_PARSE_ERR_MAX-1) - 1 */
+	SL_DROP_MAX = SL_DROP_PARSE_BASE + SL_PARSE_ERR_MAX - 1
+};
+#undef SL_X_ENUM
+#define SL_X_ENUM(e, s) SL_FILTER_##e,
+enum sl_filter { SL_FILTER_REASONS(SL_X_ENUM) SL_FILTER_MAX };
+#undef SL_X_ENUM
+
+/** Drop reason of a parse error class (err != 0). */
+static inline enum sl_drop
+sl_drop_of_parse_err(int err)
+{
+	return (enum sl_drop)(SL_DROP_PARSE_BASE + err - 1);
+}
+
+/** Names for JSON/telemetry; NULL when out of range. */
+const char *sl_wc_name(unsigned int c);
+const char *sl_drop_name(unsigned int d);   /* parse classes: "parse_<class>" */
+const char *sl_filter_name(unsigned int f);
+const char *sl_input_c_name(unsigned int c);
+const char *sl_tenant_c_name(unsigned int c);
+const char *sl_member_c_name(unsigned int c);
+
+/** Where each counter group sits in a worker's flat counter array. */
+struct sl_stats_layout {
+	uint32_t n_inputs, n_tenants, n_members;
+	size_t off_drop, off_filter, off_anomaly, off_input, off_tenant, off_member;
+	size_t total; /**< counters per worker */
+};
+
+/** Compute a layout. */
+void sl_stats_layout_init(struct sl_stats_layout *l, uint32_t n_inputs, uint32_t n_tenants,
+			  uint32_t n_members);
+
+/* Index helpers into a flat counter array laid out by @p l. */
+static inline size_t sl_ix_wc(const struct sl_stats_layout *l, enum sl_wc c) { (void)l; return c; }
+static inline size_t sl_ix_drop(const struct sl_stats_layout *l, unsigned int d) { return l->off_drop + d; }
+static inline size_t sl_ix_filter(const struct sl_stats_layout *l, unsigned int f) { return l->off_filter + f; }
+/** Parse anomalies seen (forwarded or not), by enum sl_parse_err. */
+static inline size_t sl_ix_anomaly(const struct sl_stats_layout *l, unsigned int e) { return l->off_anomaly + e; }
+static inline size_t sl_ix_input(const struct sl_stats_layout *l, uint32_t i, enum sl_input_c c) { return l->off_input + (size_t)i * SL_IC_MAX + c; }
+static inline size_t sl_ix_tenant(const struct sl_stats_layout *l, uint32_t t, enum sl_tenant_c c) { return l->off_tenant + (size_t)t * SL_TC_MAX + c; }
+static inline size_t sl_ix_member(const struct sl_stats_layout *l, uint32_t m, enum sl_member_c c) { return l->off_member + (size_t)m * SL_MC_MAX + c; }
+
+/**
+ * One worker's counters: the live array it writes and the published snapshot
+ * others read. Allocate one per worker with sl_stats_block_create().
+ */
+struct sl_stats_block {
+	rte_seqlock_t lock;
+	uint64_t published_tsc; /**< when the snapshot was taken */
+	size_t n;
+	uint64_t *live;         /**< written by the owning lcore only */
+	uint64_t *snap;         /**< written under lock by the owning lcore */
+} __rte_cache_aligned;
+
+/**
+ * Allocate a block of @p n zeroed counters on @p socket (rte_zmalloc).
+ * @return block or NULL (rte_errno = ENOMEM).
+ */
+struct sl_stats_block *sl_stats_block_create(size_t n, int socket);
+
+/** Free a block (NULL accepted). */
+void sl_stats_block_free(struct sl_stats_block *b);
+
+/**
+ * Publish the live counters as the snapshot. Owning lcore only.
+ * @param now TSC timestamp stored with the snapshot.
+ */
+void sl_stats_block_publish(struct sl_stats_block *b, uint64_t now);
+
+/**
+ * Copy the latest snapshot into @p out (b->n counters). Any thread.
+ * @return the snapshot's TSC timestamp.
+ */
+uint64_t sl_stats_block_read(const struct sl_stats_block *b, uint64_t *out);
+
+/** The accounting identity over all workers. */
+struct sl_ledger {
+	uint64_t received;   /**< sum of rx_packets */
+	uint64_t forwarded;
+	uint64_t filtered;
+	uint64_t dropped;
+	uint64_t in_flight;  /**< tx_buffered + (handed_off - ring_in) */
+	uint64_t tx_buffered;
+	uint64_t in_rings;
+	bool workers_balanced; /**< every worker's own equation holds */
+	bool members_match;    /**< sum of member forwarded == forwarded */
+	bool drops_match;      /**< sum of drop reasons == dropped */
+	bool balanced;         /**< all of the above, and received ==
+	                            forwarded + filtered + dropped + in_flight */
+};
+
+/**
+ * Compute the ledger from per-worker snapshots.
+ *
+ * Per worker: rx_packets + ring_in == forwarded + filtered + dropped +
+ * handed_off + tx_buffered. Globally the rings hold handed_off - ring_in
+ * packets, which must not be negative.
+ *
+ * @param snaps  n_workers arrays laid out by @p l
+ * @param sum    optional: receives the element-wise sum (l->total counters)
+ */
+void sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
+		       unsigned int n_workers, struct sl_ledger *out, uint64_t *sum);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SL_STATS_H */

@@ -1,0 +1,1150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/config: every error class with its exact
+ * "FILE:LINE:COL: KEY: REASON" message, a full valid file with every key,
+ * the defaults, and the shipped reference configuration.
+ *
+ * Expected messages are written with '@' standing for the temporary file's
+ * path. Runs with cwd = tests/unit (meson sets workdir).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sl_config.h"
+
+#define REFERENCE_CONFIG "../../config/sluice.reference.yaml"
+#define NOCPU SL_CFG_NO_LCORE_CPU_CHECK
+
+/* Lines 1-9; the first tenant starts on line 10. */
+#define HEAD                                                                   \
+	"eal:\n"                                                               \
+	"  worker_lcores: [1]\n"                                               \
+	"inputs:\n"                                                            \
+	"  - {name: in0, vdev: net_null0}\n"                                   \
+	"  - {name: in1, vdev: net_null1}\n"                                   \
+	"outputs:\n"                                                           \
+	"  - {name: out0, vdev: net_null2, queues: 4}\n"                       \
+	"  - {name: out1, vdev: net_null3}\n"                                  \
+	"tenants:\n"
+
+/* A tenant on 3 lines with name N and id I. */
+#define TENANT(n, i)                                                           \
+	"  - name: " n "\n"                                                    \
+	"    id: " i "\n"                                                      \
+	"    pools: [{name: p, members: [out0]}]\n"
+
+/* Lines 1-8 of a file whose ports and tenant are fine: only eal varies. */
+#define PORTS_AND_TENANT                                                       \
+	"inputs: [{name: in0, vdev: net_null0}]\n"                             \
+	"outputs: [{name: out0, vdev: net_null1}]\n"                           \
+	"tenants:\n" TENANT("a", "1")
+
+static char *
+write_tmp(const char *yaml)
+{
+	char *path = strdup("/tmp/sl_test_config_XXXXXX");
+	size_t len = strlen(yaml);
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* @p pattern with every '@' replaced by @p path. */
+static void
+expand(const char *pattern, const char *path, char *out, size_t size)
+{
+	size_t len = 0, plen = strlen(path);
+
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '@' && len + plen < size) {
+			memcpy(out + len, path, plen);
+			len += plen;
+		} else if (*p != '@' && len + 1 < size) {
+			out[len++] = *p;
+		}
+	}
+	out[len] = '\0';
+}
+
+/* Load @p yaml and expect -EINVAL with exactly @p expected ("@:L:C: KEY: REASON"). */
+static void
+expect_error_flags(const char *yaml, unsigned int flags, const char *expected, bool prefix)
+{
+	struct sl_cfg *cfg = (struct sl_cfg *)&cfg;
+	struct sl_cfg_error err;
+	char *path = write_tmp(yaml);
+	char want[2048];
+	int line = 0, col = 0, rc;
+
+	rc = sl_config_load(path, flags, &cfg, &err);
+	expand(expected, path, want, sizeof(want));
+	if (rc != -EINVAL || strncmp(err.msg, want, prefix ? strlen(want) : sizeof(want)) != 0)
+		print_error("rc %d\n got: %s\nwant: %s%s\n", rc, err.msg, want, prefix ? "..." : "");
+	assert_int_equal(rc, -EINVAL);
+	assert_null(cfg);
+	if (prefix)
+		assert_memory_equal(err.msg, want, strlen(want));
+	else
+		assert_string_equal(err.msg, want);
+	assert_int_equal(sscanf(expected, "@:%d:%d:", &line, &col), 2);
+	assert_int_equal(err.loc.line, line);
+	assert_int_equal(err.loc.col, col);
+	unlink(path);
+	free(path);
+}
+
+static void
+expect_error(const char *yaml, const char *expected)
+{
+	expect_error_flags(yaml, NOCPU, expected, false);
+}
+
+static struct sl_cfg *
+load_ok(const char *yaml, unsigned int flags)
+{
+	struct sl_cfg *cfg = NULL;
+	struct sl_cfg_error err;
+	char *path = write_tmp(yaml);
+	int rc = sl_config_load(path, flags, &cfg, &err);
+
+	if (rc != 0)
+		print_error("unexpected error %d: %s\n", rc, err.msg);
+	assert_int_equal(rc, 0);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->path, path);
+	unlink(path);
+	free(path);
+	return cfg;
+}
+
+/* ---- valid files ---- */
+
+static const char full_yaml[] =
+	"eal:\n"                                          /* 1 */
+	"  main_lcore: 0\n"                               /* 2 */
+	"  worker_lcores: [1, \"2-3\"]\n"                 /* 3 */
+	"  args: [\"--no-pci\", \"--file-prefix=t\"]\n"   /* 4 */
+	"inputs:\n"                                       /* 5 */
+	"  - name: mirror0\n"                             /* 6 */
+	"    vdev: \"net_pcap0,rx_pcap=in.pcap\"\n"       /* 7 */
+	"    queues: 2\n"                                 /* 8 */
+	"    distribution: software\n"                    /* 9 */
+	"  - name: mirror1\n"                             /* 10 */
+	"    vdev: net_ring0\n"                           /* 11 */
+	"    distribution: rss\n"                         /* 12 */
+	"outputs:\n"                                      /* 13 */
+	"  - name: zeek0\n"                               /* 14 */
+	"    vdev: \"net_pcap1,tx_pcap=out0.pcap\"\n"     /* 15 */
+	"    queues: 4\n"                                 /* 16 */
+	"  - name: zeek1\n"                               /* 17 */
+	"    vdev: net_null0\n"                           /* 18 */
+	"tenants:\n"                                      /* 19 */
+	"  - name: acme\n"                                /* 20 */
+	"    id: 1\n"                                     /* 21 */
+	"    match:\n"                                    /* 22 */
+	"      vlan: [100, \"200-210\"]\n"                /* 23 */
+	"      qinq: [{outer: 300, inner: 10}]\n"         /* 24 */
+	"      untagged: true\n"                          /* 25 */
+	"      inputs: [mirror0]\n"                       /* 26 */
+	"    non_ip: drop\n"                              /* 27 */
+	"    malformed: drop\n"                           /* 28 */
+	"    default_pool: suri\n"                        /* 29 */
+	"    pools:\n"                                    /* 30 */
+	"      - name: zeek\n"                            /* 31 */
+	"        hash: 3-tuple\n"                         /* 32 */
+	"        members:\n"                              /* 33 */
+	"          - output: zeek0\n"                     /* 34 */
+	"            queue: 3\n"                          /* 35 */
+	"          - zeek1\n"                             /* 36 */
+	"      - name: suri\n"                            /* 37 */
+	"        hash: 2-tuple\n"                         /* 38 */
+	"        members: [{output: zeek0}]\n"            /* 39 */
+	"  - name: globex\n"                              /* 40 */
+	"    id: 65535\n"                                 /* 41 */
+	"    match: {vlan: [100, 205], untagged: yes, inputs: [mirror1]}\n" /* 42 */
+	"    pools: [{name: p, members: [zeek1]}]\n"      /* 43 */
+	"default_tenant: globex\n"                        /* 44 */
+	"flow_table:\n"                                   /* 45 */
+	"  size: 2048\n"                                  /* 46 */
+	"  timeouts: {tcp: 600, udp: 30, icmp: 10, other: 20}\n"
+	"stats:\n"
+	"  interval: 2.5\n"
+	"  path: /tmp/stats.json\n"
+	"tuning:\n"
+	"  mbufs: 8191\n"
+	"  mbuf_size: 9216\n"
+	"  sw_ring_size: 1024\n"
+	"  rx_desc: 512\n"
+	"  tx_desc: 256\n"
+	"  hash_seed: 0xDEADbeef\n";
+
+static void
+test_valid_full(void **state)
+{
+	struct sl_cfg *cfg = load_ok(full_yaml, NOCPU);
+	const struct sl_cfg_tenant *t;
+	const struct sl_cfg_pool *p;
+
+	(void)state;
+	assert_int_equal(cfg->main_lcore, 0);
+	assert_int_equal(cfg->n_workers, 3);
+	assert_int_equal(cfg->worker_lcores[0], 1);
+	assert_int_equal(cfg->worker_lcores[1], 2);
+	assert_int_equal(cfg->worker_lcores[2], 3);
+	assert_int_equal(cfg->lcores_loc.line, 3);
+	assert_int_equal(cfg->lcores_loc.col, 18);
+	assert_int_equal(cfg->n_eal_args, 2);
+	assert_string_equal(cfg->eal_args[0], "--no-pci");
+	assert_string_equal(cfg->eal_args[1], "--file-prefix=t");
+
+	assert_int_equal(cfg->n_inputs, 2);
+	assert_string_equal(cfg->inputs[0].name, "mirror0");
+	assert_string_equal(cfg->inputs[0].vdev, "net_pcap0,rx_pcap=in.pcap");
+	assert_string_equal(cfg->inputs[0].pci, "");
+	assert_int_equal(cfg->inputs[0].queues, 2);
+	assert_int_equal(cfg->inputs[0].dist, SL_DIST_SOFTWARE);
+	assert_int_equal(cfg->inputs[0].loc.line, 6);
+	assert_int_equal(cfg->inputs[0].loc.col, 5);
+	assert_int_equal(cfg->inputs[1].queues, 0);
+	assert_int_equal(cfg->inputs[1].dist, SL_DIST_RSS);
+	assert_int_equal(cfg->n_outputs, 2);
+	assert_int_equal(cfg->outputs[0].queues, 4);
+	assert_int_equal(cfg->outputs[1].queues, 1);
+	assert_int_equal(sl_config_find_output(cfg, "zeek1"), 1);
+	assert_int_equal(sl_config_find_output(cfg, "mirror0"), -1);
+	assert_int_equal(sl_config_find_input(cfg, "mirror1"), 1);
+	assert_int_equal(sl_config_find_input(cfg, "nope"), -1);
+
+	assert_int_equal(cfg->n_tenants, 2);
+	t = &cfg->tenants[0];
+	assert_string_equal(t->name, "acme");
+	assert_int_equal(t->id, 1);
+	assert_int_equal(t->loc.line, 20);
+	assert_int_equal(t->n_vlans, 2);
+	assert_int_equal(t->vlans[0].lo, 100);
+	assert_int_equal(t->vlans[0].hi, 100);
+	assert_int_equal(t->vlans[1].lo, 200);
+	assert_int_equal(t->vlans[1].hi, 210);
+	assert_int_equal(t->vlans[1].loc.line, 23);
+	assert_int_equal(t->vlans[1].loc.col, 19);
+	assert_int_equal(t->n_qinq, 1);
+	assert_int_equal(t->qinq[0].outer, 300);
+	assert_int_equal(t->qinq[0].inner, 10);
+	assert_true(t->untagged);
+	assert_int_equal(t->n_inputs, 1);
+	assert_int_equal(t->inputs[0], 0);
+	assert_int_equal(t->non_ip, SL_NON_IP_DROP);
+	assert_int_equal(t->malformed, SL_MALFORMED_DROP);
+	assert_int_equal(t->n_pools, 2);
+	assert_int_equal(t->default_pool, 1);
+	p = &t->pools[0];
+	assert_string_equal(p->name, "zeek");
+	assert_int_equal(p->hash, SL_HASH_3TUPLE);
+	assert_int_equal(p->n_members, 2);
+	assert_string_equal(p->members[0].output, "zeek0");
+	assert_int_equal(p->members[0].output_idx, 0);
+	assert_int_equal(p->members[0].queue, 3);
+	assert_int_equal(p->members[0].loc.line, 34);
+	assert_int_equal(p->members[0].loc.col, 13);
+	assert_string_equal(p->members[1].output, "zeek1");
+	assert_int_equal(p->members[1].output_idx, 1);
+	assert_int_equal(p->members[1].queue, -1);
+	assert_int_equal(t->pools[1].hash, SL_HASH_2TUPLE);
+	assert_int_equal(t->pools[1].members[0].queue, -1);
+
+	t = &cfg->tenants[1];
+	assert_string_equal(t->name, "globex");
+	assert_int_equal(t->id, 65535);
+	assert_true(t->untagged);
+	assert_int_equal(t->n_inputs, 1);
+	assert_int_equal(t->inputs[0], 1);
+	assert_int_equal(t->default_pool, 0);
+	assert_int_equal(cfg->default_tenant, 1);
+
+	assert_int_equal(cfg->flow_table_size, 2048);
+	assert_int_equal(cfg->timeouts.tcp, 600);
+	assert_int_equal(cfg->timeouts.udp, 30);
+	assert_int_equal(cfg->timeouts.icmp, 10);
+	assert_int_equal(cfg->timeouts.other, 20);
+	assert_int_equal(cfg->stats_interval_ms, 2500);
+	assert_string_equal(cfg->stats_path, "/tmp/stats.json");
+	assert_int_equal(cfg->mbufs, 8191);
+	assert_int_equal(cfg->mbuf_size, 9216);
+	assert_int_equal(cfg->sw_ring_size, 1024);
+	assert_int_equal(cfg->rx_desc, 512);
+	assert_int_equal(cfg->tx_desc, 256);
+	assert_int_equal(cfg->hash_seed, 0xdeadbeefu);
+	sl_config_free(cfg);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct sl_cfg *cfg = load_ok(HEAD TENANT("a", "0"), NOCPU);
+	const struct sl_cfg_tenant *t = &cfg->tenants[0];
+
+	(void)state;
+	assert_int_equal(cfg->main_lcore, 0);
+	assert_int_equal(cfg->n_workers, 1);
+	assert_int_equal(cfg->n_eal_args, 0);
+	assert_int_equal(cfg->inputs[0].queues, 0);
+	assert_int_equal(cfg->inputs[0].dist, SL_DIST_AUTO);
+	assert_int_equal(cfg->outputs[1].queues, 1);
+	assert_int_equal(t->id, 0);
+	assert_int_equal(t->n_vlans, 0);
+	assert_int_equal(t->n_qinq, 0);
+	assert_false(t->untagged);
+	assert_int_equal(t->n_inputs, 0);
+	assert_int_equal(t->non_ip, SL_NON_IP_MEMBER0);
+	assert_int_equal(t->malformed, SL_MALFORMED_FORWARD);
+	assert_int_equal(t->default_pool, 0);
+	assert_int_equal(t->pools[0].hash, SL_HASH_5TUPLE);
+	assert_int_equal(t->pools[0].members[0].queue, -1);
+	assert_int_equal(cfg->default_tenant, -1);
+	assert_int_equal(cfg->flow_table_size, 1048576);
+	assert_int_equal(cfg->timeouts.tcp, 300);
+	assert_int_equal(cfg->timeouts.udp, 60);
+	assert_int_equal(cfg->timeouts.icmp, 30);
+	assert_int_equal(cfg->timeouts.other, 60);
+	assert_int_equal(cfg->stats_interval_ms, 10000);
+	assert_string_equal(cfg->stats_path, "");
+	assert_int_equal(cfg->mbufs, 65535);
+	assert_int_equal(cfg->mbuf_size, 2176);
+	assert_int_equal(cfg->sw_ring_size, 4096);
+	assert_int_equal(cfg->rx_desc, 1024);
+	assert_int_equal(cfg->tx_desc, 1024);
+	assert_int_equal(cfg->hash_seed, 0x9e3779b9u);
+	sl_config_free(cfg);
+}
+
+static void
+test_member_shorthand(void **state)
+{
+	struct sl_cfg *cfg = load_ok(HEAD
+				     "  - name: a\n"
+				     "    id: 1\n"
+				     "    pools:\n"
+				     "      - name: p\n"
+				     "        members: [out1, {output: out0, queue: 2}, out0]\n",
+				     NOCPU);
+	const struct sl_cfg_pool *p = &cfg->tenants[0].pools[0];
+
+	(void)state;
+	assert_int_equal(p->n_members, 3);
+	assert_string_equal(p->members[0].output, "out1");
+	assert_int_equal(p->members[0].output_idx, 1);
+	assert_int_equal(p->members[0].queue, -1);
+	assert_int_equal(p->members[0].loc.line, 14);
+	assert_int_equal(p->members[0].loc.col, 19);
+	assert_int_equal(p->members[1].output_idx, 0);
+	assert_int_equal(p->members[1].queue, 2);
+	assert_int_equal(p->members[2].output_idx, 0);
+	assert_int_equal(p->members[2].queue, -1);
+	sl_config_free(cfg);
+}
+
+static void
+test_stats_interval(void **state)
+{
+	static const struct {
+		const char *text;
+		uint32_t ms;
+	} ok[] = { { "0.5", 500 }, { "0.1", 100 }, { "2", 2000 }, { "1.25", 1250 },
+		   { "86400", 86400000 }, { ".75", 750 }, { "0.1004", 100 }, { "0.1005", 101 } };
+	char yaml[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct sl_cfg *cfg;
+
+		snprintf(yaml, sizeof(yaml), HEAD TENANT("a", "1") "stats: {interval: %s, path: \"-\"}\n",
+			 ok[i].text);
+		cfg = load_ok(yaml, NOCPU);
+		assert_int_equal(cfg->stats_interval_ms, ok[i].ms);
+		assert_string_equal(cfg->stats_path, "");
+		sl_config_free(cfg);
+	}
+	expect_error(HEAD TENANT("a", "1") "stats: {interval: 0.05}\n",
+		     "@:13:19: stats.interval: 0.05 out of range 0.1..86400");
+	expect_error(HEAD TENANT("a", "1") "stats: {interval: 86400.5}\n",
+		     "@:13:19: stats.interval: 86400.5 out of range 0.1..86400");
+	expect_error(HEAD TENANT("a", "1") "stats: {interval: 1s}\n",
+		     "@:13:19: stats.interval: expected a number of seconds, got '1s'");
+	expect_error(HEAD TENANT("a", "1") "stats: {interval: -1}\n",
+		     "@:13:19: stats.interval: expected a number of seconds, got '-1'");
+}
+
+static void
+test_hash_seed(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	cfg = load_ok(HEAD TENANT("a", "1") "tuning: {hash_seed: 0xffffffff}\n", NOCPU);
+	assert_int_equal(cfg->hash_seed, 0xffffffffu);
+	sl_config_free(cfg);
+	cfg = load_ok(HEAD TENANT("a", "1") "tuning: {hash_seed: 12345}\n", NOCPU);
+	assert_int_equal(cfg->hash_seed, 12345);
+	sl_config_free(cfg);
+	expect_error(HEAD TENANT("a", "1") "tuning: {hash_seed: 0x100000000}\n",
+		     "@:13:21: tuning.hash_seed: 0x100000000 out of range 0..4294967295");
+	expect_error(HEAD TENANT("a", "1") "tuning: {hash_seed: 0xg}\n",
+		     "@:13:21: tuning.hash_seed: expected an integer, got '0xg'");
+}
+
+static void
+test_reference_config(void **state)
+{
+	struct sl_cfg *cfg = NULL;
+	struct sl_cfg_error err;
+	int rc;
+
+	(void)state;
+	rc = sl_config_load(REFERENCE_CONFIG, NOCPU, &cfg, &err);
+	if (rc != 0)
+		print_error("%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	assert_true(cfg->n_inputs >= 1);
+	for (uint16_t i = 0; i < cfg->n_inputs; i++)
+		assert_string_equal(cfg->inputs[i].pci, "");
+	for (uint16_t i = 0; i < cfg->n_outputs; i++)
+		assert_string_equal(cfg->outputs[i].pci, "");
+	sl_config_free(cfg);
+}
+
+static void
+test_lcore_ranges_and_cpu_check(void **state)
+{
+	struct sl_cfg *cfg;
+	cpu_set_t set;
+	int cpus[2], n = 0;
+	char yaml[1024];
+
+	(void)state;
+	cfg = load_ok("eal: {main_lcore: 4, worker_lcores: [\"0-2\", 5, \"7-7\"]}\n" PORTS_AND_TENANT,
+		      NOCPU);
+	assert_int_equal(cfg->main_lcore, 4);
+	assert_int_equal(cfg->n_workers, 5);
+	assert_int_equal(cfg->worker_lcores[2], 2);
+	assert_int_equal(cfg->worker_lcores[3], 5);
+	assert_int_equal(cfg->worker_lcores[4], 7);
+	sl_config_free(cfg);
+
+	/* with the check on, lcores this process may run on pass */
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	for (int cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++)
+		if (CPU_ISSET(cpu, &set) && cpu < SL_MAX_LCORES)
+			cpus[n++] = cpu;
+	if (n < 2) {
+		print_message("only one usable CPU: skipping the positive CPU check\n");
+		return;
+	}
+	snprintf(yaml, sizeof(yaml), "eal: {main_lcore: %d, worker_lcores: [%d]}\n" PORTS_AND_TENANT,
+		 cpus[0], cpus[1]);
+	cfg = load_ok(yaml, 0);
+	assert_int_equal(cfg->worker_lcores[0], cpus[1]);
+	sl_config_free(cfg);
+}
+
+/* ---- YAML-level errors ---- */
+
+static void
+test_cannot_open(void **state)
+{
+	struct sl_cfg *cfg = (struct sl_cfg *)&cfg;
+	struct sl_cfg_error err;
+
+	(void)state;
+	assert_int_equal(sl_config_load("/nonexistent/sluice.yaml", 0, &cfg, &err), -ENOENT);
+	assert_null(cfg);
+	assert_string_equal(err.msg, "/nonexistent/sluice.yaml: cannot open: No such file or directory");
+}
+
+static void
+test_syntax_error(void **state)
+{
+	(void)state;
+	expect_error("eal:\n  worker_lcores: [1\ninputs: x\n",
+		     "@:3:7: syntax: did not find expected ',' or ']' "
+		     "(while parsing a flow sequence at @:2:18)");
+	expect_error("eal: {worker_lcores: [1]}\nfoo: bar: baz\n",
+		     "@:2:9: syntax: mapping values are not allowed in this context");
+	expect_error("eal: *nope\n",
+		     "@:1:6: syntax: found undefined alias");
+}
+
+static void
+test_empty_and_not_mapping(void **state)
+{
+	(void)state;
+	expect_error("", "@:1:1: (root): empty file");
+	expect_error("# only a comment\n", "@:1:1: (root): empty file");
+	expect_error("- a\n- b\n", "@:1:1: (root): expected a mapping, got a list");
+	expect_error("just text\n", "@:1:1: (root): expected a mapping, got 'just text'");
+	expect_error("eal: {}\n---\nx: 1\n", "@:3:1: (root): more than one YAML document");
+}
+
+static void
+test_unknown_key(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "1") "bogus: 1\n", "@:13:1: bogus: unknown key 'bogus'");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [5], vlans: [6]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:24: tenants[0].match.vlans: unknown key 'vlans'");
+	expect_error(HEAD TENANT("a", "1") "flow_table: {timeouts: {tcp: 1, sctp: 5}}\n",
+		     "@:13:33: flow_table.timeouts.sctp: unknown key 'sctp'");
+	/* outputs have no distribution */
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, vdev: net_null0}]\n"
+		     "outputs: [{name: out0, vdev: net_null1, distribution: rss}]\n",
+		     "@:3:41: outputs[0].distribution: unknown key 'distribution'");
+}
+
+static void
+test_wrong_type(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\ninputs: {name: in0}\n",
+		     "@:2:9: inputs: expected a list, got a mapping");
+	expect_error("eal: [1]\n", "@:1:6: eal: expected a mapping, got a list");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: [a], vdev: net_null0}]\n",
+		     "@:2:17: inputs[0].name: expected a string, got a list");
+	expect_error(HEAD TENANT("a", "1") "stats: {path: {a: b}}\n",
+		     "@:13:15: stats.path: expected a string, got a mapping");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {untagged: maybe}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:23: tenants[0].match.untagged: expected a boolean (true or false), got 'maybe'");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, members: [[out0]]}]\n",
+		     "@:12:33: tenants[0].pools[0].members[0]: expected a mapping, got a list");
+	expect_error("? [a, b]\n: 1\n", "@:1:3: (root): expected a string key, got a list");
+}
+
+static void
+test_bad_int(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "x1"), "@:11:9: tenants[0].id: expected an integer, got 'x1'");
+	expect_error(HEAD TENANT("a", "1.5"), "@:11:9: tenants[0].id: expected an integer, got '1.5'");
+	expect_error(HEAD TENANT("a", "1") "flow_table: {size: [1]}\n",
+		     "@:13:20: flow_table.size: expected an integer, got a list");
+	expect_error("eal: {worker_lcores: [one]}\n",
+		     "@:1:23: eal.worker_lcores[0]: expected an integer or a 'lo-hi' range, got 'one'");
+}
+
+static void
+test_bad_enum(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, vdev: net_null0, distribution: fast}]\n",
+		     "@:2:53: inputs[0].distribution: invalid value 'fast' "
+		     "(expected one of: auto, rss, software)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    non_ip: flood\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:13: tenants[0].non_ip: invalid value 'flood' (expected one of: member0, drop)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    malformed: keep\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:16: tenants[0].malformed: invalid value 'keep' (expected one of: forward, drop)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, hash: 4-tuple, members: [out0]}]\n",
+		     "@:12:29: tenants[0].pools[0].hash: invalid value '4-tuple' "
+		     "(expected one of: 5-tuple, 3-tuple, 2-tuple)");
+}
+
+static void
+test_range(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "65536"),
+		     "@:11:9: tenants[0].id: 65536 out of range 0..65535");
+	expect_error(HEAD TENANT("a", "-1"), "@:11:9: tenants[0].id: -1 out of range 0..65535");
+	expect_error(HEAD TENANT("a", "1") "flow_table: {size: 1000}\n",
+		     "@:13:20: flow_table.size: 1000 out of range 1024..33554432");
+	expect_error(HEAD TENANT("a", "1") "flow_table: {timeouts: {udp: 0}}\n",
+		     "@:13:30: flow_table.timeouts.udp: 0 out of range 1..86400");
+	expect_error(HEAD TENANT("a", "1") "tuning: {mbufs: 99999999999999999999999}\n",
+		     "@:13:17: tuning.mbufs: 99999999999999999999999 out of range 1023..16777215");
+	expect_error(HEAD TENANT("a", "1") "tuning: {mbuf_size: 128}\n",
+		     "@:13:21: tuning.mbuf_size: 128 out of range 256..65535");
+	expect_error(HEAD TENANT("a", "1") "tuning: {rx_desc: 32768}\n",
+		     "@:13:19: tuning.rx_desc: 32768 out of range 64..16384");
+	expect_error(HEAD TENANT("a", "1") "tuning: {sw_ring_size: 3000}\n",
+		     "@:13:24: tuning.sw_ring_size: 3000 is not a power of two");
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, vdev: net_null0, queues: 129}]\n",
+		     "@:2:47: inputs[0].queues: 129 out of range 0..128");
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, vdev: net_null0}]\n"
+		     "outputs: [{name: out0, vdev: net_null1, queues: 0}]\n",
+		     "@:3:49: outputs[0].queues: 0 out of range 1..128");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [\"4000-4095\"]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:20: tenants[0].match.vlan[0]: 4000-4095 out of range 1..4094");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [0]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:20: tenants[0].match.vlan[0]: 0 out of range 1..4094");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [\"210-200\"]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:20: tenants[0].match.vlan[0]: empty range '210-200' (lo > hi)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {qinq: [{outer: 1, inner: 4095}]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:38: tenants[0].match.qinq[0].inner: 4095 out of range 1..4094");
+	expect_error("eal: {worker_lcores: [1, 128]}\n",
+		     "@:1:26: eal.worker_lcores[1]: 128 out of range 0..127");
+}
+
+static void
+test_missing_required(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, vdev: net_null0}]\n"
+		     "outputs: [{name: out0, vdev: net_null1}]\n",
+		     "@:1:1: (root): missing required key 'tenants'");
+	expect_error("eal: {main_lcore: 0}\n", "@:1:6: eal: missing required key 'worker_lcores'");
+	expect_error("eal: {worker_lcores: [1]}\ninputs:\n  - vdev: net_null0\n",
+		     "@:3:5: inputs[0]: missing required key 'name'");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, members: [{queue: 1}]}]\n",
+		     "@:12:33: tenants[0].pools[0].members[0]: missing required key 'output'");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {qinq: [{outer: 5}]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:20: tenants[0].match.qinq[0]: missing required key 'inner'");
+	/* a key with no value is missing */
+	expect_error(HEAD "  - name:\n    id: 1\n    pools: [{name: p, members: [out0]}]\n",
+		     "@:10:5: tenants[0]: missing required key 'name'");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0}]\n",
+		     "@:2:10: inputs[0]: exactly one of 'pci' or 'vdev' is required");
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, vdev: net_null0, pci: \"00:00.0\"}]\n",
+		     "@:2:10: inputs[0]: exactly one of 'pci' or 'vdev' is required");
+	expect_error("eal: {worker_lcores: []}\n", "@:1:22: eal.worker_lcores: must not be empty");
+}
+
+static void
+test_tenant_without_pools(void **state)
+{
+	(void)state;
+	expect_error(HEAD "  - name: a\n    id: 1\n",
+		     "@:10:5: tenants[0]: missing required key 'pools'");
+	expect_error(HEAD "  - name: a\n    id: 1\n    pools: []\n",
+		     "@:12:12: tenants[0].pools: must not be empty");
+	expect_error(HEAD "  - name: a\n    id: 1\n    pools: [{name: p, members: []}]\n",
+		     "@:12:32: tenants[0].pools[0].members: must not be empty");
+}
+
+static void
+test_duplicate_key(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    name: b\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:5: tenants[0].name: duplicate key 'name' (first at @:10:5)");
+	expect_error("eal: {worker_lcores: [1]}\neal: {worker_lcores: [2]}\n",
+		     "@:2:1: eal: duplicate key 'eal' (first at @:1:1)");
+}
+
+static void
+test_bad_names(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: \"in 0\", vdev: net_null0}]\n",
+		     "@:2:17: inputs[0].name: invalid name 'in 0' (use 1-63 of A-Z a-z 0-9 _ . -)");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: \"\", vdev: net_null0}]\n",
+		     "@:2:17: inputs[0].name: invalid name '' (use 1-63 of A-Z a-z 0-9 _ . -)");
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,"
+		     " vdev: net_null0}]\n",
+		     "@:2:17: inputs[0].name: too long (64 characters, max 63)");
+	expect_error(HEAD TENANT("drop", "1"),
+		     "@:10:11: tenants[0].name: name 'drop' is reserved (default_tenant: drop)");
+}
+
+/* ---- duplicates and references ---- */
+
+static void
+test_duplicate_port_names(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: x, vdev: net_null0}]\n"
+		     "outputs: [{name: x, vdev: net_null1}]\n",
+		     "@:3:18: outputs[0].name: duplicate name 'x' (first at @:2:10)");
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs:\n"
+		     "  - {name: x, vdev: net_null0}\n"
+		     "  - {name: x, vdev: net_null1}\n",
+		     "@:4:12: inputs[1].name: duplicate name 'x' (first at @:3:5)");
+}
+
+static void
+test_duplicate_tenants(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "7") TENANT("b", "7"),
+		     "@:14:9: tenants[1].id: duplicate tenant id 7 (tenant 'a' at @:10:5)");
+	expect_error(HEAD TENANT("a", "7") TENANT("a", "8"),
+		     "@:13:11: tenants[1].name: duplicate tenant name 'a' (first at @:10:5)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools:\n"
+		     "      - {name: p, members: [out0]}\n"
+		     "      - {name: p, members: [out1]}\n",
+		     "@:14:16: tenants[0].pools[1].name: duplicate pool name 'p' (first at @:13:9)");
+}
+
+static void
+test_vlan_overlap(void **state)
+{
+	(void)state;
+	/* a range against a single VLAN of an earlier tenant */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [100, 120]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match: {vlan: [\"110-130\"]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:16:20: tenants[1].match.vlan[0]: VLAN 120 overlaps tenant 'acme' (@:12:25)");
+	/* a single VLAN inside an earlier range */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [\"200-210\"]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match: {vlan: [5, 205], inputs: [in1]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:16:23: tenants[1].match.vlan[1]: VLAN 205 overlaps tenant 'acme' (@:12:20)");
+	/* within one tenant */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [\"1-10\", 10]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:28: tenants[0].match.vlan[1]: duplicate VLAN 10 (also at @:12:20)");
+}
+
+static void
+test_vlan_overlap_other_inputs(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	cfg = load_ok(HEAD
+		      "  - name: acme\n"
+		      "    id: 1\n"
+		      "    match: {vlan: [100], qinq: [{outer: 1, inner: 2}], untagged: true,\n"
+		      "            inputs: [in0]}\n"
+		      "    pools: [{name: p, members: [out0]}]\n"
+		      "  - name: globex\n"
+		      "    id: 2\n"
+		      "    match: {vlan: [\"1-4094\"], qinq: [{outer: 1, inner: 2}], untagged: true,\n"
+		      "            inputs: [in1]}\n"
+		      "    pools: [{name: p, members: [out1]}]\n",
+		      NOCPU);
+	assert_int_equal(cfg->tenants[1].vlans[0].lo, 1);
+	assert_int_equal(cfg->tenants[1].vlans[0].hi, 4094);
+	sl_config_free(cfg);
+	/* ...but a tenant on every input meets both */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [100], inputs: [in0]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match: {vlan: [\"90-100\"]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:16:20: tenants[1].match.vlan[0]: VLAN 100 overlaps tenant 'acme' (@:12:20)");
+}
+
+static void
+test_qinq_dup(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {qinq: [{outer: 300, inner: 10}]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match: {qinq: [{outer: 300, inner: 11}, {outer: 300, inner: 10}]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:16:45: tenants[1].match.qinq[1]: QinQ 300/10 overlaps tenant 'acme' (@:12:20)");
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {qinq: [{outer: 3, inner: 4}, {inner: 4, outer: 3}]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:42: tenants[0].match.qinq[1]: duplicate QinQ 3/4 (also at @:12:20)");
+}
+
+static void
+test_untagged_twice(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {untagged: true}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match: {untagged: false}\n"
+		     "    pools: [{name: p, members: [out1]}]\n"
+		     "  - name: initech\n"
+		     "    id: 3\n"
+		     "    match: {untagged: true, inputs: [in1]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:20:23: tenants[2].match.untagged: untagged overlaps tenant 'acme' (@:12:23)");
+}
+
+static void
+test_unknown_output(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, members: [out0, zeek9]}]\n",
+		     "@:12:39: tenants[0].pools[0].members[1]: unknown output 'zeek9'");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, members: [{output: in0}]}]\n",
+		     "@:12:42: tenants[0].pools[0].members[0].output: unknown output 'in0'");
+}
+
+static void
+test_queue_out_of_range(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, members: [{output: out1, queue: 1}]}]\n",
+		     "@:12:55: tenants[0].pools[0].members[0].queue: 1 out of range 0..0 "
+		     "(output 'out1' has 1 queue)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, members: [{queue: 4, output: out0}]}]\n",
+		     "@:12:41: tenants[0].pools[0].members[0].queue: 4 out of range 0..3 "
+		     "(output 'out0' has 4 queues)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, members: [{queue: -1, output: out0}]}]\n",
+		     "@:12:41: tenants[0].pools[0].members[0].queue: -1 out of range 0..3 "
+		     "(output 'out0' has 4 queues)");
+}
+
+static void
+test_unknown_input_ref(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {inputs: [in0, mirror7]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:27: tenants[0].match.inputs[1]: unknown input 'mirror7'");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {inputs: [in0, in0]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:27: tenants[0].match.inputs[1]: duplicate input 'in0'");
+}
+
+static void
+test_bad_default_pool(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    default_pool: suri\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:19: tenants[0].default_pool: unknown pool 'suri' in tenant 'a'");
+}
+
+static void
+test_bad_default_tenant(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	expect_error(HEAD TENANT("a", "1") "default_tenant: b\n",
+		     "@:13:17: default_tenant: unknown tenant 'b' (expected a tenant name or 'drop')");
+	cfg = load_ok(HEAD TENANT("a", "1") "default_tenant: drop\n", NOCPU);
+	assert_int_equal(cfg->default_tenant, -1);
+	sl_config_free(cfg);
+	cfg = load_ok(HEAD TENANT("a", "1") TENANT("b", "2") "default_tenant: b\n", NOCPU);
+	assert_int_equal(cfg->default_tenant, 1);
+	sl_config_free(cfg);
+}
+
+/* ---- devices and lcores ---- */
+
+static void
+test_bad_pci_format(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, pci: \"03:00\"}]\n",
+		     "@:2:27: inputs[0].pci: invalid PCI address '03:00' "
+		     "(expected DDDD:BB:DD.F or BB:DD.F)");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, pci: \"0000:03:00.8\"}]\n",
+		     "@:2:27: inputs[0].pci: invalid PCI address '0000:03:00.8' "
+		     "(expected DDDD:BB:DD.F or BB:DD.F)");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, pci: \"0000:03:20.0\"}]\n",
+		     "@:2:27: inputs[0].pci: invalid PCI address '0000:03:20.0' "
+		     "(expected DDDD:BB:DD.F or BB:DD.F)");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, pci: \"000:03:00.0\"}]\n",
+		     "@:2:27: inputs[0].pci: invalid PCI address '000:03:00.0' "
+		     "(expected DDDD:BB:DD.F or BB:DD.F)");
+}
+
+static void
+test_missing_pci_device(void **state)
+{
+	(void)state;
+	/* bus ff, device 1f, function 7 of domain ffff: not on any real machine */
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, pci: \"FFFF:ff:1f.7\"}]\n",
+		     "@:2:27: inputs[0].pci: no such PCI device 'ffff:ff:1f.7'");
+}
+
+/* A present PCI device is accepted, normalized, and not usable twice. */
+static void
+test_pci_present(void **state)
+{
+	struct sl_cfg *cfg;
+	char addr[256] = "", yaml[1024];
+	struct dirent *de;
+	DIR *d = opendir("/sys/bus/pci/devices");
+
+	(void)state;
+	while (d && (de = readdir(d)) != NULL)
+		if (strlen(de->d_name) == 12 && strncmp(de->d_name, "0000:", 5) == 0)
+			snprintf(addr, sizeof(addr), "%s", de->d_name);
+	if (d)
+		closedir(d);
+	if (!addr[0]) {
+		print_message("no PCI device in domain 0000: skipping\n");
+		return;
+	}
+	snprintf(yaml, sizeof(yaml),
+		 "eal: {worker_lcores: [1]}\n"
+		 "inputs: [{name: in0, pci: \"%s\"}]\n"
+		 "outputs: [{name: out0, vdev: net_null0}]\n"
+		 "tenants:\n" TENANT("a", "1"),
+		 addr + 5);
+	cfg = load_ok(yaml, NOCPU);
+	assert_string_equal(cfg->inputs[0].pci, addr);
+	assert_string_equal(cfg->inputs[0].vdev, "");
+	sl_config_free(cfg);
+	snprintf(yaml, sizeof(yaml),
+		 "eal: {worker_lcores: [1]}\n"
+		 "inputs: [{name: in0, pci: \"%s\"}]\n"
+		 "outputs: [{name: out0, pci: \"%s\"}]\n",
+		 addr, addr + 5);
+	{
+		char want[512];
+
+		snprintf(want, sizeof(want),
+			 "@:3:29: outputs[0].pci: duplicate PCI device '%s' (first at @:2:10)", addr);
+		expect_error(yaml, want);
+	}
+}
+
+static void
+test_unknown_vdev_driver(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, vdev: \"net_foo0,x=1\"}]\n",
+		     "@:2:28: inputs[0].vdev: unknown vdev driver 'net_foo'");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, vdev: \"eth_pcap0\"}]\n",
+		     "@:2:28: inputs[0].vdev: unknown vdev driver 'eth_pcap'");
+	expect_error("eal: {worker_lcores: [1]}\ninputs: [{name: in0, vdev: \",iface=x\"}]\n",
+		     "@:2:28: inputs[0].vdev: empty vdev name");
+}
+
+static void
+test_duplicate_vdev_instance(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, vdev: \"net_pcap0,rx_pcap=a.pcap\"}]\n"
+		     "outputs: [{name: out0, vdev: \"net_pcap0,tx_pcap=b.pcap\"}]\n",
+		     "@:3:30: outputs[0].vdev: duplicate vdev instance 'net_pcap0' (first at @:2:10)");
+}
+
+static void
+test_lcore_dup(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [1, \"2-4\", 3]}\n" PORTS_AND_TENANT,
+		     "@:1:33: eal.worker_lcores[2]: duplicate lcore 3 (also at @:1:26)");
+}
+
+static void
+test_main_in_workers(void **state)
+{
+	(void)state;
+	expect_error("eal: {worker_lcores: [\"0-2\"]}\n" PORTS_AND_TENANT,
+		     "@:1:23: eal.worker_lcores[0]: lcore 0 is the main lcore (eal.main_lcore)");
+	expect_error("eal:\n  worker_lcores: [1, 2]\n  main_lcore: 2\n" PORTS_AND_TENANT,
+		     "@:2:22: eal.worker_lcores[1]: lcore 2 is the main lcore (eal.main_lcore)");
+}
+
+static void
+test_lcore_not_existing(void **state)
+{
+	struct sl_cfg *cfg;
+	const char *yaml = "eal:\n  worker_lcores: [127]\n" PORTS_AND_TENANT;
+
+	(void)state;
+	expect_error_flags(yaml, 0,
+			   "@:2:19: eal.worker_lcores[0]: lcore 127 does not exist "
+			   "(this machine has CPUs ",
+			   true);
+	expect_error_flags("eal: {main_lcore: 126, worker_lcores: [1]}\n" PORTS_AND_TENANT, 0,
+			   "@:1:19: eal.main_lcore: lcore 126 does not exist (this machine has CPUs ",
+			   true);
+	cfg = load_ok(yaml, NOCPU);
+	assert_int_equal(cfg->worker_lcores[0], 127);
+	sl_config_free(cfg);
+}
+
+/* ---- the public helpers ---- */
+
+static void
+test_helpers(void **state)
+{
+	struct sl_cfg cfg = { .path = "x.yaml" };
+	struct sl_cfg_error err;
+
+	(void)state;
+	sl_config_error(&cfg, &err, (struct sl_cfg_loc){ 7, 3 }, "inputs[0]",
+			"port has %d RX queues, need %d", 2, 4);
+	assert_string_equal(err.msg, "x.yaml:7:3: inputs[0]: port has 2 RX queues, need 4");
+	assert_int_equal(err.loc.line, 7);
+	assert_int_equal(err.loc.col, 3);
+	assert_string_equal(sl_dist_mode_name(SL_DIST_AUTO), "auto");
+	assert_string_equal(sl_dist_mode_name(SL_DIST_RSS), "rss");
+	assert_string_equal(sl_dist_mode_name(SL_DIST_SOFTWARE), "software");
+	assert_string_equal(sl_hash_fields_name(SL_HASH_5TUPLE), "5-tuple");
+	assert_string_equal(sl_hash_fields_name(SL_HASH_3TUPLE), "3-tuple");
+	assert_string_equal(sl_hash_fields_name(SL_HASH_2TUPLE), "2-tuple");
+	sl_config_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_full),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_member_shorthand),
+		cmocka_unit_test(test_stats_interval),
+		cmocka_unit_test(test_hash_seed),
+		cmocka_unit_test(test_reference_config),
+		cmocka_unit_test(test_lcore_ranges_and_cpu_check),
+		cmocka_unit_test(test_cannot_open),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_empty_and_not_mapping),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_wrong_type),
+		cmocka_unit_test(test_bad_int),
+		cmocka_unit_test(test_bad_enum),
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_tenant_without_pools),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_duplicate_port_names),
+		cmocka_unit_test(test_duplicate_tenants),
+		cmocka_unit_test(test_vlan_overlap),
+		cmocka_unit_test(test_vlan_overlap_other_inputs),
+		cmocka_unit_test(test_qinq_dup),
+		cmocka_unit_test(test_untagged_twice),
+		cmocka_unit_test(test_unknown_output),
+		cmocka_unit_test(test_queue_out_of_range),
+		cmocka_unit_test(test_unknown_input_ref),
+		cmocka_unit_test(test_bad_default_pool),
+		cmocka_unit_test(test_bad_default_tenant),
+		cmocka_unit_test(test_bad_pci_format),
+		cmocka_unit_test(test_missing_pci_device),
+		cmocka_unit_test(test_pci_present),
+		cmocka_unit_test(test_unknown_vdev_driver),
+		cmocka_unit_test(test_duplicate_vdev_instance),
+		cmocka_unit_test(test_lcore_dup),
+		cmocka_unit_test(test_main_in_workers),
+		cmocka_unit_test(test_lcore_not_existing),
+		cmocka_unit_test(test_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

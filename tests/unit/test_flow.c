@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests: canonical keys (symmetry as a property), hashing, flow table. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_hash.h>
+
+#include "sl_flow.h"
+
+static uint64_t rng_state = 0x1234567887654321ull;
+
+static uint64_t
+rnd(void)
+{
+	/* splitmix64: deterministic across libcs */
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void
+random_pkt(struct sl_pkt_info *pi)
+{
+	static const uint8_t protos[] = { 6, 17, 132, 1, 58, 47 };
+
+	memset(pi, 0, sizeof(*pi));
+	pi->l3 = (rnd() & 1) ? SL_L3_IPV4 : SL_L3_IPV6;
+	for (int i = 0; i < (pi->l3 == SL_L3_IPV4 ? 4 : 16); i++) {
+		pi->src[i] = (uint8_t)rnd();
+		/* sometimes share a prefix, sometimes be equal */
+		pi->dst[i] = (rnd() % 8 == 0) ? pi->src[i] : (uint8_t)rnd();
+	}
+	pi->proto = protos[rnd() % sizeof(protos)];
+	pi->has_ports = pi->proto != 47;
+	pi->sport = (uint16_t)rnd();
+	pi->dport = (rnd() % 8 == 0) ? pi->sport : (uint16_t)rnd();
+	pi->n_vlans = (uint8_t)(rnd() % 3);
+	for (int i = 0; i < pi->n_vlans; i++)
+		pi->vlan[i] = (uint16_t)(rnd() % 4095);
+}
+
+static void
+reverse(const struct sl_pkt_info *a, struct sl_pkt_info *b)
+{
+	*b = *a;
+	memcpy(b->src, a->dst, 16);
+	memcpy(b->dst, a->src, 16);
+	b->sport = a->dport;
+	b->dport = a->sport;
+}
+
+static void
+test_key_symmetry_property(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		struct sl_pkt_info a, b;
+		struct sl_flow_key ka, kb;
+		uint16_t tenant = (uint16_t)(rnd() % 1024);
+
+		random_pkt(&a);
+		reverse(&a, &b);
+		int da = sl_flow_key_build(&a, tenant, &ka);
+		int db = sl_flow_key_build(&b, tenant, &kb);
+		assert_memory_equal(&ka, &kb, sizeof(ka));
+		assert_int_equal(sl_flow_hash(&ka, 7), sl_flow_hash(&kb, 7));
+		for (int f = SL_FIELDS_5TUPLE; f <= SL_FIELDS_2TUPLE; f++)
+			assert_int_equal(sl_flow_hash_fields(&ka, f, 99),
+					 sl_flow_hash_fields(&kb, f, 99));
+		bool same_ep = memcmp(a.src, a.dst, 16) == 0 &&
+			       (!a.has_ports || a.sport == a.dport);
+		if (!same_ep)
+			assert_int_equal(da, 1 - db);
+		else
+			assert_int_equal(da, db);
+	}
+}
+
+static void
+test_key_fields(void **state)
+{
+	struct sl_pkt_info a;
+	struct sl_flow_key k1, k2, k3;
+
+	(void)state;
+	random_pkt(&a);
+	a.l3 = SL_L3_IPV4;
+	a.proto = 6;
+	a.has_ports = 1;
+	a.sport = 1000;
+	a.dport = 80;
+	sl_flow_key_build(&a, 3, &k1);
+	sl_flow_key_build(&a, 4, &k2);
+	/* same 5-tuple in another tenant is another flow */
+	assert_memory_not_equal(&k1, &k2, sizeof(k1));
+	assert_int_not_equal(sl_flow_hash(&k1, 0), sl_flow_hash(&k2, 0));
+	/* 3-tuple ignores ports, 2-tuple also the protocol */
+	a.sport = 2000;
+	sl_flow_key_build(&a, 3, &k3);
+	assert_int_not_equal(sl_flow_hash(&k1, 0), sl_flow_hash(&k3, 0));
+	assert_int_equal(sl_flow_hash_fields(&k1, SL_FIELDS_3TUPLE, 0),
+			 sl_flow_hash_fields(&k3, SL_FIELDS_3TUPLE, 0));
+	a.proto = 17;
+	sl_flow_key_build(&a, 3, &k3);
+	assert_int_not_equal(sl_flow_hash_fields(&k1, SL_FIELDS_3TUPLE, 0),
+			     sl_flow_hash_fields(&k3, SL_FIELDS_3TUPLE, 0));
+	assert_int_equal(sl_flow_hash_fields(&k1, SL_FIELDS_2TUPLE, 0),
+			 sl_flow_hash_fields(&k3, SL_FIELDS_2TUPLE, 0));
+	/* the seed matters */
+	assert_int_not_equal(sl_flow_hash(&k1, 1), sl_flow_hash(&k1, 2));
+	/* VLANs are part of the key */
+	a.n_vlans = 1;
+	a.vlan[0] = 10;
+	sl_flow_key_build(&a, 3, &k2);
+	a.vlan[0] = 11;
+	sl_flow_key_build(&a, 3, &k3);
+	assert_memory_not_equal(&k2, &k3, sizeof(k2));
+}
+
+static void
+test_key_non_ip_and_portless(void **state)
+{
+	struct sl_pkt_info a;
+	struct sl_flow_key k;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.n_vlans = 1;
+	a.vlan[0] = 42;
+	assert_int_equal(sl_flow_key_build(&a, 9, &k), 0);
+	assert_int_equal(k.family, 0);
+	assert_int_equal(k.tenant, 9);
+	assert_int_equal(k.vlan[0], 42);
+	/* a non-first fragment: ports are not valid and must not leak */
+	random_pkt(&a);
+	a.has_ports = 0;
+	a.sport = 1234;
+	a.dport = 80;
+	sl_flow_key_build(&a, 1, &k);
+	assert_int_equal(k.port_lo, 0);
+	assert_int_equal(k.port_hi, 0);
+}
+
+static void
+test_hash_scale(void **state)
+{
+	unsigned int hist[7] = { 0 };
+
+	(void)state;
+	assert_int_equal(sl_hash_scale(0, 5), 0);
+	assert_int_equal(sl_hash_scale(UINT32_MAX, 5), 4);
+	for (int i = 0; i < 70000; i++)
+		hist[sl_hash_scale((uint32_t)rnd(), 7)]++;
+	for (int i = 0; i < 7; i++)
+		assert_true(hist[i] > 9000 && hist[i] < 11000);
+}
+
+static void
+test_tclass(void **state)
+{
+	(void)state;
+	assert_int_equal(sl_flow_tclass_of(6), SL_TCLASS_TCP);
+	assert_int_equal(sl_flow_tclass_of(17), SL_TCLASS_UDP);
+	assert_int_equal(sl_flow_tclass_of(1), SL_TCLASS_ICMP);
+	assert_int_equal(sl_flow_tclass_of(58), SL_TCLASS_ICMP);
+	assert_int_equal(sl_flow_tclass_of(47), SL_TCLASS_OTHER);
+}
+
+static const uint64_t tmo[SL_TCLASS_MAX] = { 100, 50, 20, 10 };
+
+static void
+make_key(struct sl_flow_key *k, uint32_t i, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr_lo, &i, sizeof(i));
+	k->addr_hi[0] = 0xff;
+	k->port_lo = (uint16_t)i;
+	k->port_hi = 80;
+	k->proto = proto;
+	k->family = 4;
+}
+
+static void
+test_table_insert_lookup(void **state)
+{
+	struct sl_flow_table *t = sl_flow_table_create("t_ins", 4096, 0, 17, tmo);
+	struct sl_flow_key keys[64];
+	const struct sl_flow_key *kp[64];
+	uint32_t h[64];
+	struct sl_flow_entry *e[64];
+	bool created;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(sl_flow_capacity(t), 4096);
+	assert_true(sl_flow_table_memory(t) >= 4096 * sizeof(struct sl_flow_entry));
+	for (uint32_t i = 0; i < 64; i++) {
+		make_key(&keys[i], i, 6);
+		kp[i] = &keys[i];
+		h[i] = sl_flow_hash(&keys[i], 17);
+	}
+	sl_flow_lookup_bulk(t, kp, h, 64, e);
+	for (int i = 0; i < 64; i++)
+		assert_null(e[i]);
+	for (uint32_t i = 0; i < 32; i++) {
+		struct sl_flow_entry *x = sl_flow_add(t, &keys[i], h[i], 5, &created);
+		assert_non_null(x);
+		assert_true(created);
+		assert_int_equal(x->first_tsc, 5);
+		assert_int_equal(x->tclass, SL_TCLASS_TCP);
+		x->member = (uint16_t)i;
+	}
+	assert_int_equal(sl_flow_count(t), 32);
+	sl_flow_lookup_bulk(t, kp, h, 64, e);
+	for (uint32_t i = 0; i < 64; i++) {
+		if (i < 32) {
+			assert_non_null(e[i]);
+			assert_int_equal(e[i]->member, i);
+		} else {
+			assert_null(e[i]);
+		}
+	}
+	/* adding a key twice returns the existing entry untouched */
+	struct sl_flow_entry *again = sl_flow_add(t, &keys[3], h[3], 99, &created);
+	assert_false(created);
+	assert_ptr_equal(again, e[3]);
+	assert_int_equal(again->member, 3);
+	assert_int_equal(again->first_tsc, 5);
+	assert_int_equal(sl_flow_count(t), 32);
+	sl_flow_table_free(t);
+}
+
+struct expired {
+	unsigned int n;
+	uint32_t seen[4096];
+};
+
+static void
+on_expire(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg)
+{
+	struct expired *x = arg;
+	uint32_t id;
+
+	memcpy(&id, k->addr_lo, sizeof(id));
+	assert_true(e->flags & SL_FLOW_F_USED);
+	x->seen[x->n++] = id;
+}
+
+static void
+test_table_expiry(void **state)
+{
+	struct sl_flow_table *t = sl_flow_table_create("t_exp", 1024, 0, 3, tmo);
+	struct sl_flow_key k;
+	static struct expired x;
+	bool created;
+
+	(void)state;
+	assert_non_null(t);
+	for (uint32_t i = 0; i < 100; i++) {
+		make_key(&k, i, i % 2 ? 17 : 6); /* udp times out at 50, tcp at 100 */
+		assert_non_null(sl_flow_add(t, &k, sl_flow_hash(&k, 3), 0, &created));
+	}
+	/* nothing is idle long enough yet */
+	x.n = 0;
+	assert_int_equal(sl_flow_age(t, 40, 1024, false, on_expire, &x), 0);
+	assert_int_equal(x.n, 0);
+	uint32_t before = sl_flow_count(t);
+	/* at 75 only UDP flows (timeout 50) go */
+	x.n = 0;
+	unsigned int r = sl_flow_age(t, 75, 1024, false, on_expire, &x);
+	assert_int_equal(r, x.n);
+	for (unsigned int i = 0; i < x.n; i++)
+		assert_int_equal(x.seen[i] % 2, 1);
+	assert_int_equal(sl_flow_count(t), before - r);
+	/* an expired key is gone; a live one is found */
+	make_key(&k, 1, 17);
+	const struct sl_flow_key *kp = &k;
+	uint32_t h = sl_flow_hash(&k, 3);
+	struct sl_flow_entry *e;
+	sl_flow_lookup_bulk(t, &kp, &h, 1, &e);
+	assert_null(e);
+	make_key(&k, 2, 6);
+	h = sl_flow_hash(&k, 3);
+	sl_flow_lookup_bulk(t, &kp, &h, 1, &e);
+	assert_non_null(e);
+	/* force removes everything regardless of age */
+	x.n = 0;
+	sl_flow_age(t, 0, 1024, true, on_expire, &x);
+	assert_int_equal(sl_flow_count(t), 0);
+	sl_flow_table_free(t);
+}
+
+static void
+test_table_full(void **state)
+{
+	struct sl_flow_table *t = sl_flow_table_create("t_full", 64, 0, 5, tmo);
+	struct sl_flow_key k;
+	bool created;
+	uint32_t added = 0, refused = 0;
+
+	(void)state;
+	assert_non_null(t);
+	for (uint32_t i = 0; i < 1000; i++) {
+		make_key(&k, i, 6);
+		if (sl_flow_add(t, &k, sl_flow_hash(&k, 5), 0, &created) != NULL)
+			added++;
+		else
+			refused++;
+	}
+	assert_true(added <= 64);
+	assert_true(added >= 32); /* cuckoo hashing fills most of the table */
+	assert_int_equal(added + refused, 1000);
+	assert_int_equal(sl_flow_count(t), added);
+	/* budget bounds the work: one slot examined per call */
+	unsigned int one = sl_flow_age(t, 1000, 1, false, NULL, NULL);
+	assert_true(one <= 1);
+	assert_int_equal(sl_flow_count(t), added - one);
+	/* once entries expire, there is room again */
+	assert_int_equal(sl_flow_age(t, 1000, 64, false, NULL, NULL) + one, added);
+	make_key(&k, 5000, 6);
+	assert_non_null(sl_flow_add(t, &k, sl_flow_hash(&k, 5), 1000, &created));
+	sl_flow_table_free(t);
+}
+
+static void
+test_table_bad_args(void **state)
+{
+	(void)state;
+	assert_null(sl_flow_table_create(NULL, 1024, 0, 0, tmo));
+	assert_null(sl_flow_table_create("t_small", 4, 0, 0, tmo));
+	sl_flow_table_free(NULL);
+}
+
+int
+main(void)
+{
+	char *eal[] = { "test_flow", "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
+			"--log-level=lib.eal:error", "-l", "0", "--file-prefix=sl_test_flow" };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_symmetry_property),
+		cmocka_unit_test(test_key_fields),
+		cmocka_unit_test(test_key_non_ip_and_portless),
+		cmocka_unit_test(test_hash_scale),
+		cmocka_unit_test(test_tclass),
+		cmocka_unit_test(test_table_insert_lookup),
+		cmocka_unit_test(test_table_expiry),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_table_bad_args),
+	};
+
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
+		return 1;
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_eal_cleanup();
+	return rc;
+}
