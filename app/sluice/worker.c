@@ -186,12 +186,18 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 			continue;
 		}
 		if (unlikely(md->l3 == SL_L3_NONE)) {
-			w->c[SL_WC_NON_IP]++;
-			w->c[sl_ix_tenant(l, t, SL_TC_NON_IP)]++;
-			if (tr->non_ip == SL_NON_IP_DROP)
-				filter_pkt(w, m, SL_FILTER_NON_IP, t);
-			else
-				tx_enqueue(w, tr->pools[tr->default_pool].first_member, m);
+			/* Non-IP frames follow the tenant's non_ip setting; a
+			 * frame whose IP header is broken is not "non-IP": it
+			 * goes where non-IP frames go, counted as malformed. */
+			if (md->err == SL_PARSE_OK) {
+				w->c[SL_WC_NON_IP]++;
+				w->c[sl_ix_tenant(l, t, SL_TC_NON_IP)]++;
+				if (tr->non_ip == SL_NON_IP_DROP) {
+					filter_pkt(w, m, SL_FILTER_NON_IP, t);
+					continue;
+				}
+			}
+			tx_enqueue(w, tr->pools[tr->default_pool].first_member, m);
 			continue;
 		}
 		keys[nk] = &md->key;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* ---- errors and key paths ---- */
 
@@ -361,15 +362,34 @@ sl_cfg_parse_uint(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct 
 
 /* ---- entry points ---- */
 
+/* Line and column (in bytes) of byte @p offset of @p f. */
+static struct sl_cfg_loc
+offset_loc(FILE *f, size_t offset)
+{
+	struct sl_cfg_loc loc = { 1, 1 };
+	int ch;
+
+	rewind(f);
+	for (size_t i = 0; i < offset && (ch = getc(f)) != EOF; i++) {
+		if (ch == '\n') {
+			loc.line++;
+			loc.col = 1;
+		} else {
+			loc.col++;
+		}
+	}
+	return loc;
+}
+
 static int
-syntax_error(struct sl_cfg_ctx *c, const yaml_parser_t *p)
+syntax_error(struct sl_cfg_ctx *c, const yaml_parser_t *p, FILE *f)
 {
 	struct sl_cfg_loc loc;
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return sl_cfg_fail_nomem(c);
-	if (p->error == YAML_READER_ERROR)
-		loc = (struct sl_cfg_loc){ (int)p->mark.line + 1, (int)p->mark.column + 1 };
+	if (p->error == YAML_READER_ERROR) /* encoding: only a byte offset is known */
+		loc = offset_loc(f, p->problem_offset);
 	else
 		loc = (struct sl_cfg_loc){ (int)p->problem_mark.line + 1,
 					   (int)p->problem_mark.column + 1 };
@@ -382,19 +402,19 @@ syntax_error(struct sl_cfg_ctx *c, const yaml_parser_t *p)
 
 /* Load the one document of the file and walk it. */
 static int
-load(struct sl_cfg_ctx *c, yaml_parser_t *p)
+load(struct sl_cfg_ctx *c, yaml_parser_t *p, FILE *f)
 {
 	yaml_document_t extra;
 	yaml_node_t *root, *root2;
 	int rc;
 
 	if (!yaml_parser_load(p, &c->doc))
-		return syntax_error(c, p);
+		return syntax_error(c, p, f);
 	root = yaml_document_get_root_node(&c->doc);
 	if (!root)
 		return sl_cfg_fail(c, (struct sl_cfg_loc){ 1, 1 }, "empty file");
 	if (!yaml_parser_load(p, &extra))
-		return syntax_error(c, p);
+		return syntax_error(c, p, f);
 	root2 = yaml_document_get_root_node(&extra);
 	rc = root2 ? sl_cfg_fail(c, sl_cfg_node_loc(root2), "more than one YAML document") : 0;
 	yaml_document_delete(&extra);
@@ -409,6 +429,7 @@ sl_config_load(const char *path, unsigned int flags, struct sl_cfg **out, struct
 	struct sl_cfg_error scratch;
 	struct sl_cfg_ctx *c;
 	yaml_parser_t parser;
+	struct stat st;
 	FILE *f;
 	int rc;
 
@@ -417,9 +438,11 @@ sl_config_load(const char *path, unsigned int flags, struct sl_cfg **out, struct
 	memset(err, 0, sizeof(*err));
 	*out = NULL;
 	f = fopen(path, "rb");
-	if (!f) {
-		rc = -errno;
+	rc = !f ? -errno : fstat(fileno(f), &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	if (rc) {
 		snprintf(err->msg, sizeof(err->msg), "%s: cannot open: %s", path, strerror(-rc));
+		if (f)
+			fclose(f);
 		return rc;
 	}
 	c = calloc(1, sizeof(*c));
@@ -439,7 +462,7 @@ sl_config_load(const char *path, unsigned int flags, struct sl_cfg **out, struct
 	sl_cfg_set_defaults(c->cfg, path);
 	yaml_parser_set_input_file(&parser, f);
 
-	rc = load(c, &parser);
+	rc = load(c, &parser, f);
 
 	/* yaml_parser_load() frees the document itself when it fails */
 	if (c->doc.nodes.start)

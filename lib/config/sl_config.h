@@ -7,7 +7,11 @@
  * statically: every error names FILE:LINE:COLUMN, the key path and the
  * reason, e.g.
  *
- *     sluice.yaml:14:15: tenants[1].match.vlan: VLAN 120 overlaps tenant 'acme' (sluice.yaml:6:15)
+ *     sluice.yaml:14:15: tenants[1].match.vlan[0]: VLAN 120 overlaps tenant 'acme' (sluice.yaml:6:15)
+ *
+ * KEY is the dotted path of the offending node ("(root)" for the top level,
+ * "syntax" for YAML syntax errors); a missing key is reported at its parent
+ * mapping. The schema and every message are in docs/configuration.md.
  *
  * Checks done here: YAML syntax, unknown keys, wrong types, out-of-range
  * values, duplicate names, duplicate/overlapping VLANs, QinQ pairs and
@@ -185,8 +189,8 @@ struct sl_cfg_error {
  * @param flags SL_CFG_* flags, 0 for the full check
  * @param out   on success, a new configuration (free with sl_config_free())
  * @param err   on failure, the first error found, formatted as above
- * @return 0, or -EINVAL (bad content), -ENOENT/-EACCES (cannot read),
- *         -ENOMEM.
+ * @return 0, or -EINVAL (bad content), -ENOENT/-EACCES/-EISDIR (cannot
+ *         open; err->msg is "FILE: cannot open: REASON"), -ENOMEM.
  */
 int sl_config_load(const char *path, unsigned int flags, struct sl_cfg **out,
 		   struct sl_cfg_error *err);

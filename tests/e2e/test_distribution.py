@@ -221,7 +221,7 @@ def special_traffic(path):
     pkts.append(e / Dot1Q(vlan=102) / IPv6(src="fd00::2", dst="fd00::1") / ICMPv6EchoReply(id=7))
     pkts.append(e / Dot1Q(vlan=102) / IP(src="9.9.9.9", dst="8.8.8.8") / ICMP(type=8))
     pkts.append(e / Dot1Q(vlan=102) / IP(src="8.8.8.8", dst="9.9.9.9") / ICMP(type=0))
-    wrpcap(path, pkts)
+    wrpcap(path, pkts, linktype=1)
     return len(pkts)
 
 

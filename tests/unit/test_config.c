@@ -430,6 +430,47 @@ test_reference_config(void **state)
 	sl_config_free(cfg);
 }
 
+/* Every prefix of the reference file loads or fails cleanly with a located message. */
+static void
+test_truncated_reference(void **state)
+{
+	static char buf[64 * 1024];
+	FILE *f = fopen(REFERENCE_CONFIG, "rb");
+	size_t len;
+	int failed = 0;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	assert_true(len > 0 && len < sizeof(buf) - 1);
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct sl_cfg *cfg = NULL;
+		struct sl_cfg_error err;
+		char saved = buf[cut], *path, prefix[64];
+		int rc;
+
+		buf[cut] = '\0';
+		path = write_tmp(buf);
+		buf[cut] = saved;
+		rc = sl_config_load(path, NOCPU, &cfg, &err);
+		snprintf(prefix, sizeof(prefix), "%s:", path);
+		if (rc == 0) {
+			assert_non_null(cfg);
+			sl_config_free(cfg);
+		} else {
+			assert_int_equal(rc, -EINVAL);
+			assert_null(cfg);
+			assert_memory_equal(err.msg, prefix, strlen(prefix));
+			assert_true(err.loc.line >= 1 && err.loc.col >= 1);
+			failed++;
+		}
+		unlink(path);
+		free(path);
+	}
+	assert_true(failed > 0);
+}
+
 static void
 test_lcore_ranges_and_cpu_check(void **state)
 {
@@ -1111,6 +1152,7 @@ main(void)
 		cmocka_unit_test(test_stats_interval),
 		cmocka_unit_test(test_hash_seed),
 		cmocka_unit_test(test_reference_config),
+		cmocka_unit_test(test_truncated_reference),
 		cmocka_unit_test(test_lcore_ranges_and_cpu_check),
 		cmocka_unit_test(test_cannot_open),
 		cmocka_unit_test(test_syntax_error),
