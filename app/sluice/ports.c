@@ -193,6 +193,7 @@ setup_input(struct sl_app *app, uint16_t i, struct sl_cfg_error *err)
 	/* Inputs do not transmit, but most PMDs require a TX queue. */
 	rt->nb_txq = info.max_tx_queues > 0 ? 1 : 0;
 	rc = rte_eth_dev_configure(rt->port_id, nq, rt->nb_txq, &conf);
+	rt->configured = rc == 0;
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(rt->port_id, &nb_rxd, &nb_txd);
 	int socket = rte_eth_dev_socket_id(rt->port_id);
@@ -290,6 +291,7 @@ setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 			rte_spinlock_init(&rt->locks[q]);
 	}
 	rc = rte_eth_dev_configure(rt->port_id, rt->nb_rxq, rt->nb_txq, &conf);
+	rt->configured = rc == 0;
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(rt->port_id, &nb_rxd, &nb_txd);
 	int socket = rte_eth_dev_socket_id(rt->port_id);
@@ -352,6 +354,7 @@ sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err)
 			const struct sl_cfg_port *cp = pass == 0 ? &cfg->outputs[i] : &cfg->inputs[i];
 
 			rc = rte_eth_dev_start(rt->port_id);
+			rt->started = rc == 0;
 			if (rc != 0) {
 				sl_config_error(cfg, err, cp->loc, pass == 0 ? "outputs" : "inputs",
 						"starting port '%s' failed: %s", cp->name,
@@ -375,11 +378,12 @@ sl_ports_close(struct sl_app *app)
 		if (ports == NULL)
 			continue;
 		for (uint16_t i = 0; i < n; i++) {
-			if (!rte_eth_dev_is_valid_port(ports[i].port_id))
-				continue;
-			rte_eth_dev_stop(ports[i].port_id);
-			rte_eth_dev_close(ports[i].port_id);
 			rte_free(ports[i].locks);
+			if (!ports[i].configured)
+				continue;
+			if (ports[i].started)
+				rte_eth_dev_stop(ports[i].port_id);
+			rte_eth_dev_close(ports[i].port_id);
 		}
 	}
 	rte_free(app->in_ports);

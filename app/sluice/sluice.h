@@ -95,7 +95,8 @@ struct sl_port_rt {
 	uint16_t port_id;
 	enum sl_dist_mode mode;   /* resolved: rss or software (inputs) */
 	uint16_t nb_rxq, nb_txq;
-	bool configured;          /* rte_eth_dev_configure() was called */
+	bool configured;          /* rte_eth_dev_configure() succeeded */
+	bool started;             /* rte_eth_dev_start() succeeded */
 	bool tx_shared;           /* outputs: one locked queue for all workers */
 	rte_spinlock_t *locks;    /* outputs: one per TX queue when shared */
 };

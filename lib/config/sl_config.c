@@ -112,7 +112,8 @@ int
 sl_cfg_fail_type(struct sl_cfg_ctx *c, const yaml_node_t *n, const char *want)
 {
 	if (n->type == YAML_SCALAR_NODE && !is_null(n))
-		return sl_cfg_fail(c, sl_cfg_node_loc(n), "expected %s, got '%s'", want, sl_cfg_text(n));
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "expected %s, got '%s'", want,
+				   sl_cfg_text(n));
 	return sl_cfg_fail(c, sl_cfg_node_loc(n), "expected %s, got %s", want, kind(n));
 }
 
@@ -188,7 +189,8 @@ sl_cfg_get_int(struct sl_cfg_ctx *c, yaml_node_t *n, long long lo, long long hi,
 	if (n->type != YAML_SCALAR_NODE || !sl_cfg_parse_ll(sl_cfg_text(n), out))
 		return sl_cfg_fail_type(c, n, "an integer");
 	if (*out < lo || *out > hi)
-		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s out of range %lld..%lld", sl_cfg_text(n), lo, hi);
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s out of range %lld..%lld",
+				   sl_cfg_text(n), lo, hi);
 	return 0;
 }
 
@@ -211,20 +213,23 @@ sl_cfg_get_range(struct sl_cfg_ctx *c, yaml_node_t *n, long long min, long long 
 	if (!dash)
 		*hi = *lo;
 	if (*lo < min || *hi > max || *lo > max || *hi < min)
-		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s out of range %lld..%lld", sl_cfg_text(n), min,
-				   max);
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s out of range %lld..%lld",
+				   sl_cfg_text(n), min, max);
 	if (*lo > *hi)
-		return sl_cfg_fail(c, sl_cfg_node_loc(n), "empty range '%s' (lo > hi)", sl_cfg_text(n));
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "empty range '%s' (lo > hi)",
+				   sl_cfg_text(n));
 	return 0;
 }
 
 int
 sl_cfg_get_bool(struct sl_cfg_ctx *c, yaml_node_t *n, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
 
 	for (size_t i = 0; n->type == YAML_SCALAR_NODE && i < SL_CFG_DIM(yes); i++) {
-		if (strcasecmp(sl_cfg_text(n), yes[i]) == 0 || strcasecmp(sl_cfg_text(n), no[i]) == 0) {
+		if (strcasecmp(sl_cfg_text(n), yes[i]) == 0 ||
+		    strcasecmp(sl_cfg_text(n), no[i]) == 0) {
 			*out = strcasecmp(sl_cfg_text(n), yes[i]) == 0;
 			return 0;
 		}
@@ -233,7 +238,8 @@ sl_cfg_get_bool(struct sl_cfg_ctx *c, yaml_node_t *n, bool *out)
 }
 
 int
-sl_cfg_get_enum(struct sl_cfg_ctx *c, yaml_node_t *n, const char *const *names, size_t count, int *out)
+sl_cfg_get_enum(struct sl_cfg_ctx *c, yaml_node_t *n, const char *const *names, size_t count,
+		int *out)
 {
 	char allowed[256] = "one of: ";
 	size_t len = strlen(allowed);
@@ -249,8 +255,8 @@ sl_cfg_get_enum(struct sl_cfg_ctx *c, yaml_node_t *n, const char *const *names, 
 					names[i]);
 	if (n->type != YAML_SCALAR_NODE)
 		return sl_cfg_fail_type(c, n, allowed);
-	return sl_cfg_fail(c, sl_cfg_node_loc(n), "invalid value '%s' (expected %s)", sl_cfg_text(n),
-			   allowed);
+	return sl_cfg_fail(c, sl_cfg_node_loc(n), "invalid value '%s' (expected %s)",
+			   sl_cfg_text(n), allowed);
 }
 
 /* ---- containers ---- */
@@ -282,12 +288,14 @@ sl_cfg_get_seq(struct sl_cfg_ctx *c, yaml_node_t *n, size_t min, size_t max, siz
 	if (*len < min)
 		return sl_cfg_fail(c, sl_cfg_node_loc(n), "must not be empty");
 	if (*len > max)
-		return sl_cfg_fail(c, sl_cfg_node_loc(n), "too many entries (%zu, max %zu)", *len, max);
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "too many entries (%zu, max %zu)", *len,
+				   max);
 	return 0;
 }
 
 int
-sl_cfg_walk_map(struct sl_cfg_ctx *c, yaml_node_t *map, const struct sl_cfg_field *f, size_t nf, void *obj)
+sl_cfg_walk_map(struct sl_cfg_ctx *c, yaml_node_t *map, const struct sl_cfg_field *f, size_t nf,
+		void *obj)
 {
 	yaml_node_t *vals[SL_CFG_MAX_FIELDS] = { NULL };
 	yaml_node_pair_t *p, *q;
@@ -308,16 +316,18 @@ sl_cfg_walk_map(struct sl_cfg_ctx *c, yaml_node_t *map, const struct sl_cfg_fiel
 		for (q = map->data.mapping.pairs.start; q < p; q++) {
 			yaml_node_t *k2 = node_at(c, q->key);
 
+			struct sl_cfg_loc first = sl_cfg_node_loc(k2);
+
 			if (strcmp(sl_cfg_text(k), sl_cfg_text(k2)) == 0)
 				return sl_cfg_fail(c, sl_cfg_node_loc(k),
-						   "duplicate key '%s' (first at %s:%d:%d)", sl_cfg_text(k),
-						   c->path, sl_cfg_node_loc(k2).line,
-						   sl_cfg_node_loc(k2).col);
+						   "duplicate key '%s' (first at %s:%d:%d)",
+						   sl_cfg_text(k), c->path, first.line, first.col);
 		}
 		for (i = 0; i < nf && strcmp(f[i].name, sl_cfg_text(k)) != 0; i++)
 			;
 		if (i == nf)
-			return sl_cfg_fail(c, sl_cfg_node_loc(k), "unknown key '%s'", sl_cfg_text(k));
+			return sl_cfg_fail(c, sl_cfg_node_loc(k), "unknown key '%s'",
+					   sl_cfg_text(k));
 		sl_cfg_key_pop(c, mark);
 		vals[i] = node_at(c, p->value);
 	}
@@ -394,7 +404,8 @@ syntax_error(struct sl_cfg_ctx *c, const yaml_parser_t *p, FILE *f)
 		loc = (struct sl_cfg_loc){ (int)p->problem_mark.line + 1,
 					   (int)p->problem_mark.column + 1 };
 	snprintf(c->key, sizeof(c->key), "syntax");
-	if (p->context)
+	if (p->context && (p->context_mark.line != p->problem_mark.line ||
+			   p->context_mark.column != p->problem_mark.column))
 		return sl_cfg_fail(c, loc, "%s (%s at %s:%zu:%zu)", p->problem, p->context, c->path,
 				   p->context_mark.line + 1, p->context_mark.column + 1);
 	return sl_cfg_fail(c, loc, "%s", p->problem ? p->problem : "unreadable input");

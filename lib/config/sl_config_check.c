@@ -92,7 +92,8 @@ sl_cfg_check_pci(struct sl_cfg_ctx *c, const yaml_node_t *n, struct sl_cfg_port 
 	struct stat st;
 
 	if (!pci_normalize(text, addr, sizeof(addr)))
-		return sl_cfg_fail(c, loc, "invalid PCI address '%s' (expected DDDD:BB:DD.F or BB:DD.F)",
+		return sl_cfg_fail(c, loc,
+				   "invalid PCI address '%s' (expected DDDD:BB:DD.F or BB:DD.F)",
 				   text);
 	for (unsigned int i = 0; i < n_ports(c->cfg); i++) {
 		const struct sl_cfg_port *p = port_at(c->cfg, i);
@@ -137,7 +138,8 @@ sl_cfg_check_vdev(struct sl_cfg_ctx *c, const yaml_node_t *n, struct sl_cfg_port
 
 		if (p != self && vdev_instance_len(p->vdev) == inst &&
 		    strncmp(p->vdev, text, inst) == 0)
-			return sl_cfg_fail(c, loc, "duplicate vdev instance '%.*s' (first at %s:%d:%d)",
+			return sl_cfg_fail(c, loc,
+					   "duplicate vdev instance '%.*s' (first at %s:%d:%d)",
 					   (int)inst, text, c->path, p->loc.line, p->loc.col);
 	}
 	snprintf(self->vdev, sizeof(self->vdev), "%s", text);
@@ -179,8 +181,8 @@ sl_cfg_check_lcore(struct sl_cfg_ctx *c, const yaml_node_t *n, unsigned int lcor
 	if (!c->cpus_known || (lcore < CPU_SETSIZE && CPU_ISSET(lcore, &c->cpus)))
 		return 0;
 	format_cpus(&c->cpus, cpus, sizeof(cpus));
-	return sl_cfg_fail(c, sl_cfg_node_loc(n), "lcore %u does not exist (this machine has CPUs %s)",
-			   lcore, cpus);
+	return sl_cfg_fail(c, sl_cfg_node_loc(n),
+			   "lcore %u does not exist (this machine has CPUs %s)", lcore, cpus);
 }
 
 /* Two tenants compete for a tag only when they share an input. */
@@ -225,7 +227,8 @@ sl_cfg_check_vlan(struct sl_cfg_ctx *c, const yaml_node_t *n, const struct sl_cf
 			const struct sl_cfg_vlan_range *o = &t->vlans[k];
 
 			if (ranges_meet(r, o))
-				return sl_cfg_fail(c, loc, "VLAN %u overlaps tenant '%s' (%s:%d:%d)",
+				return sl_cfg_fail(c, loc,
+						   "VLAN %u overlaps tenant '%s' (%s:%d:%d)",
 						   r->lo > o->lo ? r->lo : o->lo, t->name, c->path,
 						   o->loc.line, o->loc.col);
 		}
@@ -243,8 +246,8 @@ sl_cfg_check_qinq(struct sl_cfg_ctx *c, const yaml_node_t *n, const struct sl_cf
 		const struct sl_cfg_qinq *o = &self->qinq[k];
 
 		if (o->outer == q->outer && o->inner == q->inner)
-			return sl_cfg_fail(c, loc, "duplicate QinQ %u/%u (also at %s:%d:%d)", q->outer,
-					   q->inner, c->path, o->loc.line, o->loc.col);
+			return sl_cfg_fail(c, loc, "duplicate QinQ %u/%u (also at %s:%d:%d)",
+					   q->outer, q->inner, c->path, o->loc.line, o->loc.col);
 	}
 	for (uint16_t i = 0; i < c->tenant; i++) {
 		const struct sl_cfg_tenant *t = &c->cfg->tenants[i];
@@ -255,7 +258,8 @@ sl_cfg_check_qinq(struct sl_cfg_ctx *c, const yaml_node_t *n, const struct sl_cf
 			const struct sl_cfg_qinq *o = &t->qinq[k];
 
 			if (o->outer == q->outer && o->inner == q->inner)
-				return sl_cfg_fail(c, loc, "QinQ %u/%u overlaps tenant '%s' (%s:%d:%d)",
+				return sl_cfg_fail(c, loc,
+						   "QinQ %u/%u overlaps tenant '%s' (%s:%d:%d)",
 						   q->outer, q->inner, t->name, c->path,
 						   o->loc.line, o->loc.col);
 		}

@@ -50,14 +50,15 @@ parse_pow2(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_
 		return rc;
 	memcpy(&v, (char *)obj + f->off, sizeof(v));
 	if (v & (v - 1))
-		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s is not a power of two", sl_cfg_text(n));
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s is not a power of two",
+				   sl_cfg_text(n));
 	return 0;
 }
 
 #define FIELD(nm, fn, req) { .name = nm, .parse = fn, .required = req }
 #define UINT_FIELD(nm, st, mem, l, h, req)                                                \
-	{ .name = nm, .parse = sl_cfg_parse_uint, .required = req, .off = offsetof(st, mem),         \
-	  .size = sizeof(((st *)0)->mem), .lo = l, .hi = h }
+	{ .name = nm, .parse = sl_cfg_parse_uint, .required = req,                            \
+	  .off = offsetof(st, mem), .size = sizeof(((st *)0)->mem), .lo = l, .hi = h }
 #define UINT(nm, st, mem, l, h) UINT_FIELD(nm, st, mem, l, h, false)
 /* A nested mapping whose keys fill a member of obj (off) or obj itself (off 0). */
 #define SUBMAP(nm, fn, req, offset, tbl)                                                  \
@@ -318,7 +319,8 @@ parse_match_inputs(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct
 			return sl_cfg_fail(c, sl_cfg_node_loc(it), "unknown input '%s'", name);
 		for (uint16_t k = 0; k < t->n_inputs; k++)
 			if (t->inputs[k] == idx)
-				return sl_cfg_fail(c, sl_cfg_node_loc(it), "duplicate input '%s'", name);
+				return sl_cfg_fail(c, sl_cfg_node_loc(it), "duplicate input '%s'",
+						   name);
 		t->inputs[t->n_inputs++] = (uint16_t)idx;
 		sl_cfg_key_pop(c, mark);
 	}
@@ -440,8 +442,8 @@ parse_member_queue(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct
 		return sl_cfg_fail_type(c, n, "an integer");
 	if (v < 0 || v >= out->queues)
 		return sl_cfg_fail(c, sl_cfg_node_loc(n),
-				   "%s out of range 0..%d (output '%s' has %u queue%s)", sl_cfg_text(n),
-				   out->queues - 1, out->name, out->queues,
+				   "%s out of range 0..%d (output '%s' has %u queue%s)",
+				   sl_cfg_text(n), out->queues - 1, out->name, out->queues,
 				   out->queues == 1 ? "" : "s");
 	m->queue = (int32_t)v;
 	return 0;
@@ -497,8 +499,9 @@ parse_pool_name(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl
 	for (uint16_t k = 0; k < c->pool; k++)
 		if (strcmp(t->pools[k].name, pool->name) == 0)
 			return sl_cfg_fail(c, sl_cfg_node_loc(n),
-					   "duplicate pool name '%s' (first at %s:%d:%d)", pool->name,
-					   c->path, t->pools[k].loc.line, t->pools[k].loc.col);
+					   "duplicate pool name '%s' (first at %s:%d:%d)",
+					   pool->name, c->path, t->pools[k].loc.line,
+					   t->pools[k].loc.col);
 	return 0;
 }
 
@@ -541,7 +544,8 @@ parse_pools(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg
 		c->pool = (uint16_t)i;
 		t->pools[i].loc = sl_cfg_node_loc(it);
 		t->pools[i].hash = SL_HASH_5TUPLE;
-		if ((rc = sl_cfg_walk_map(c, it, pool_fields, SL_CFG_DIM(pool_fields), &t->pools[i])))
+		if ((rc = sl_cfg_walk_map(c, it, pool_fields, SL_CFG_DIM(pool_fields),
+					  &t->pools[i])))
 			return rc;
 		sl_cfg_key_pop(c, mark);
 	}
@@ -567,8 +571,8 @@ parse_tenant_name(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct 
 
 		if (strcmp(o->name, t->name) == 0)
 			return sl_cfg_fail(c, sl_cfg_node_loc(n),
-					   "duplicate tenant name '%s' (first at %s:%d:%d)", t->name,
-					   c->path, o->loc.line, o->loc.col);
+					   "duplicate tenant name '%s' (first at %s:%d:%d)",
+					   t->name, c->path, o->loc.line, o->loc.col);
 	}
 	return 0;
 }
@@ -637,7 +641,8 @@ parse_default_pool(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct
 			return 0;
 		}
 	}
-	return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown pool '%s' in tenant '%s'", name, t->name);
+	return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown pool '%s' in tenant '%s'", name,
+			   t->name);
 }
 
 static const struct sl_cfg_field tenant_fields[] = {
@@ -671,7 +676,8 @@ parse_tenants(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_c
 		mark = sl_cfg_key_push(c, NULL, (long)i);
 		c->tenant = (uint16_t)i;
 		cfg->tenants[i].loc = sl_cfg_node_loc(it);
-		if ((rc = sl_cfg_walk_map(c, it, tenant_fields, SL_CFG_DIM(tenant_fields), &cfg->tenants[i])))
+		if ((rc = sl_cfg_walk_map(c, it, tenant_fields, SL_CFG_DIM(tenant_fields),
+					  &cfg->tenants[i])))
 			return rc;
 		sl_cfg_key_pop(c, mark);
 	}
@@ -698,8 +704,8 @@ parse_default_tenant(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const stru
 			return 0;
 		}
 	}
-	return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown tenant '%s' (expected a tenant name or 'drop')",
-			   name);
+	return sl_cfg_fail(c, sl_cfg_node_loc(n),
+			   "unknown tenant '%s' (expected a tenant name or 'drop')", name);
 }
 
 /* ---- flow_table, stats, tuning ---- */
@@ -713,7 +719,8 @@ static const struct sl_cfg_field timeout_fields[] = {
 
 static const struct sl_cfg_field flow_table_fields[] = {
 	UINT("size", struct sl_cfg, flow_table_size, 1024, 33554432),
-	SUBMAP("timeouts", sl_cfg_parse_map, false, offsetof(struct sl_cfg, timeouts), timeout_fields),
+	SUBMAP("timeouts", sl_cfg_parse_map, false, offsetof(struct sl_cfg, timeouts),
+	       timeout_fields),
 };
 
 static int
@@ -726,7 +733,8 @@ parse_interval(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_
 	if (n->type != YAML_SCALAR_NODE || !parse_ms(sl_cfg_text(n), &ms))
 		return sl_cfg_fail_type(c, n, "a number of seconds");
 	if (ms < 100 || ms > 86400 * 1000LL)
-		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s out of range 0.1..86400", sl_cfg_text(n));
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s out of range 0.1..86400",
+				   sl_cfg_text(n));
 	cfg->stats_interval_ms = (uint32_t)ms;
 	return 0;
 }

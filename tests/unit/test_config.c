@@ -517,6 +517,9 @@ test_cannot_open(void **state)
 	assert_int_equal(sl_config_load("/nonexistent/sluice.yaml", 0, &cfg, &err), -ENOENT);
 	assert_null(cfg);
 	assert_string_equal(err.msg, "/nonexistent/sluice.yaml: cannot open: No such file or directory");
+	assert_int_equal(sl_config_load("/tmp", 0, &cfg, &err), -EISDIR);
+	assert_null(cfg);
+	assert_string_equal(err.msg, "/tmp: cannot open: Is a directory");
 }
 
 static void
@@ -530,6 +533,11 @@ test_syntax_error(void **state)
 		     "@:2:9: syntax: mapping values are not allowed in this context");
 	expect_error("eal: *nope\n",
 		     "@:1:6: syntax: found undefined alias");
+	expect_error("eal:\n\tworker_lcores: [1]\n",
+		     "@:2:1: syntax: found character that cannot start any token");
+	/* encoding errors: libyaml gives a byte offset, turned into line:col */
+	expect_error("eal: {worker_lcores: [1]}\ninputs: \"ab\xc3\"\n",
+		     "@:2:13: syntax: invalid trailing UTF-8 octet");
 }
 
 static void
