@@ -1113,8 +1113,17 @@ test_lcore_not_existing(void **state)
 {
 	struct sl_cfg *cfg;
 	const char *yaml = "eal:\n  worker_lcores: [127]\n" PORTS_AND_TENANT;
+	cpu_set_t set;
 
 	(void)state;
+	cfg = load_ok(yaml, NOCPU);
+	assert_int_equal(cfg->worker_lcores[0], 127);
+	sl_config_free(cfg);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    (CPU_ISSET(127, &set) || CPU_ISSET(126, &set))) {
+		print_message("CPUs 126/127 exist here: skipping the negative CPU check\n");
+		return;
+	}
 	expect_error_flags(yaml, 0,
 			   "@:2:19: eal.worker_lcores[0]: lcore 127 does not exist "
 			   "(this machine has CPUs ",
@@ -1122,9 +1131,6 @@ test_lcore_not_existing(void **state)
 	expect_error_flags("eal: {main_lcore: 126, worker_lcores: [1]}\n" PORTS_AND_TENANT, 0,
 			   "@:1:19: eal.main_lcore: lcore 126 does not exist (this machine has CPUs ",
 			   true);
-	cfg = load_ok(yaml, NOCPU);
-	assert_int_equal(cfg->worker_lcores[0], 127);
-	sl_config_free(cfg);
 }
 
 /* ---- the public helpers ---- */
