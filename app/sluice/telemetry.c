@@ -11,7 +11,7 @@
  * consistent aggregate under agg_lock. The reply is built from the same
  * jansson objects as the stats JSON lines, so both always agree. rte_tel_data
  * allows one level of nested containers; deeper levels are flattened into
- * dotted keys ("pools.0.members.1.forwarded").
+ * keys joined by "_" ("pools" container, key "0_members_1_forwarded"; rte_tel_data refuses "." in names).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +37,12 @@ tel_add_children(struct rte_tel_data *d, const char *prefix, json_t *v, int dept
 
 	if (json_is_object(v)) {
 		json_object_foreach(v, k, child) {
-			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "", k);
+			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "_" : "", k);
 			tel_add(d, key, child, depth);
 		}
 	} else {
 		json_array_foreach(v, i, child) {
-			snprintf(key, sizeof(key), "%s%s%zu", prefix, prefix[0] ? "." : "", i);
+			snprintf(key, sizeof(key), "%s%s%zu", prefix, prefix[0] ? "_" : "", i);
 			tel_add(d, key, child, depth);
 		}
 	}

@@ -79,7 +79,7 @@ def test_telemetry_and_sigint(tmp):
         assert ts == {"7": "acme"}
         t = telemetry(sock, "/sluice/tenant,7")["/sluice/tenant"]
         assert t["name"] == "acme" and t["packets"] > 0
-        assert t["pools"]["0.members.1.output"] == "o1"
+        assert t["pools"]["0_members_1_output"] == "o1"
         # bad parameters are refused, not crashed on
         assert telemetry(sock, "/sluice/tenant,99")["/sluice/tenant"] is None
         assert telemetry(sock, "/sluice/tenant,x")["/sluice/tenant"] is None
