@@ -30,15 +30,20 @@
 #define SL_MAX_RXQ_PER_WORKER 64
 #define SL_NO_TENANT UINT16_MAX
 #define SL_QUEUE_PER_WORKER UINT16_MAX
-/** Slots of the flow table a worker examines for expiry per loop. */
+/** Slots of the flow table a worker examines for expiry per batch. Batches
+ * are paced so the whole table is swept every SL_AGE_SWEEP_DIV-th of the
+ * shortest idle timeout: a flow is removed at most 1/4 late, and aging
+ * costs nothing per packet. */
 #define SL_AGE_BUDGET 64
+#define SL_AGE_SWEEP_DIV 4
 /** How long a packet may wait in a TX buffer. */
 #define SL_TX_DRAIN_US 100
 /** How often the control loop takes a consistent snapshot. */
 #define SL_SNAPSHOT_MS 100
 
-/* Per-packet metadata kept in the mbuf private area: written by whoever
- * classifies the packet (RX stage or worker), read by the owning worker. */
+/* Per-packet classification. Kept on the stack of the worker that read the
+ * packet; copied into the mbuf private area only when the packet is handed
+ * to another worker's ring. */
 struct sl_meta {
 	struct sl_flow_key key;
 	uint32_t hash;       /* sl_flow_hash(key) */
@@ -48,8 +53,7 @@ struct sl_meta {
 	uint8_t err;         /* enum sl_parse_err */
 	uint8_t l3;          /* enum sl_l3_type */
 	uint8_t tcp_flags;
-	uint8_t classified;  /* 1 once the fields above are valid */
-	uint8_t pad[7];
+	uint8_t pad[8];
 };
 
 struct sl_member_rt {
@@ -130,6 +134,8 @@ struct sl_worker {
 	uint32_t *dirty;             /* members with buffered packets */
 	uint32_t n_dirty;
 	uint64_t tx_deadline;
+	uint64_t age_next;           /* TSC of the next aging batch */
+	uint64_t age_interval;       /* TSC between aging batches */
 	uint32_t seen_seq;
 	bool holding;                /* ring consumption paused for a snapshot */
 	struct sl_worker_ctl ctl;
@@ -185,7 +191,8 @@ uint16_t sl_tenant_lookup(const struct sl_app *app, uint16_t input, const struct
 int sl_workers_create(struct sl_app *app, struct sl_cfg_error *err);
 void sl_workers_free(struct sl_app *app);
 int sl_worker_main(void *arg);
-void sl_classify(const struct sl_app *app, struct rte_mbuf *m, uint16_t input);
+void sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
+		 struct sl_meta *md);
 
 /* control.c */
 int sl_control_init(struct sl_app *app);

@@ -39,9 +39,9 @@ l2_fatal(uint8_t err)
 }
 
 void
-sl_classify(const struct sl_app *app, struct rte_mbuf *m, uint16_t input)
+sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
+	    struct sl_meta *md)
 {
-	struct sl_meta *md = meta_of(m);
 	struct sl_pkt_info pi;
 
 	sl_parse_eth(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi);
@@ -52,7 +52,6 @@ sl_classify(const struct sl_app *app, struct rte_mbuf *m, uint16_t input)
 	md->tenant = l2_fatal(pi.err) ? SL_NO_TENANT : sl_tenant_lookup(app, input, &pi);
 	md->dir = (uint8_t)sl_flow_key_build(&pi, md->tenant, &md->key);
 	md->hash = sl_flow_hash(&md->key, app->cfg->hash_seed);
-	md->classified = 1;
 }
 
 static inline void
@@ -158,9 +157,14 @@ pick_member(const struct sl_pool_rt *p, const struct sl_flow_key *k, uint32_t ha
 	return sl_hash_scale(h, p->n_members);
 }
 
-/* Handle classified packets this worker owns. */
+/*
+ * Handle classified packets this worker owns. md[i] describes pkts[i]: on the
+ * caller's stack for packets read here, in the mbuf private area for packets
+ * another worker handed over (only those pay for the extra cache line).
+ */
 static void
-process(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint16_t n,
+	uint64_t now)
 {
 	struct sl_app *app = w->app;
 	const struct sl_stats_layout *l = &app->layout;
@@ -173,7 +177,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 	/* Stage 1: sort out packets that never reach the flow table. */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct sl_meta *md = meta_of(m);
+		struct sl_meta *md = mds[i];
 		uint16_t t = md->tenant;
 
 		if (unlikely(t == SL_NO_TENANT)) {
@@ -216,7 +220,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 	/* Stage 3: create missing flows, count, pick the member, buffer TX. */
 	for (uint16_t j = 0; j < nk; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
-		struct sl_meta *md = meta_of(m);
+		struct sl_meta *md = mds[idx[j]];
 		struct sl_flow_entry *e = ent[j];
 		const struct sl_tenant_rt *tr = &app->tenants[md->tenant];
 		const struct sl_pool_rt *pool;
@@ -257,17 +261,19 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 
 /* Count a freshly received burst against its input and tenants. */
 static inline void
-count_rx(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t input)
+count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint16_t n,
+	 uint16_t input)
 {
 	const struct sl_stats_layout *l = &w->app->layout;
 	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct sl_meta *md;
+		struct sl_meta *md = &meta[i];
 
-		sl_classify(w->app, m, input);
-		md = meta_of(m);
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		sl_classify(w->app, m, input, md);
 		bytes += rte_pktmbuf_pkt_len(m);
 		if (md->err != SL_PARSE_OK)
 			w->c[sl_ix_anomaly(l, md->err)]++;
@@ -290,30 +296,37 @@ count_rx(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t input
  * lack ports, reaches the same worker as the rest of its flow.
  */
 static void
-distribute(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+distribute(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint16_t n,
+	   uint64_t now)
 {
 	struct sl_app *app = w->app;
 	struct rte_mbuf *out[SL_MAX_WORKERS][SL_BURST];
+	struct rte_mbuf *local[SL_BURST];
+	struct sl_meta *local_md[SL_BURST];
 	uint16_t cnt[SL_MAX_WORKERS];
-	uint16_t nw = app->n_workers;
+	uint16_t nw = app->n_workers, nl = 0;
 
 	memset(cnt, 0, nw * sizeof(cnt[0]));
 	for (uint16_t i = 0; i < n; i++) {
-		struct sl_meta *md = meta_of(pkts[i]);
+		struct sl_meta *md = &meta[i];
 		uint16_t t = w->idx;
 
 		if (md->tenant != SL_NO_TENANT)
 			t = (uint16_t)sl_hash_scale(
 				sl_flow_hash_fields(&md->key, SL_FIELDS_2TUPLE, app->cfg->hash_seed), nw);
-		out[t][cnt[t]++] = pkts[i];
+		if (t == w->idx) {
+			local[nl] = pkts[i];
+			local_md[nl++] = md;
+		} else {
+			*meta_of(pkts[i]) = *md; /* travels with the packet */
+			out[t][cnt[t]++] = pkts[i];
+		}
 	}
+	if (nl > 0)
+		process(w, local, local_md, nl, now);
 	for (uint16_t t = 0; t < nw; t++) {
 		if (cnt[t] == 0)
 			continue;
-		if (t == w->idx) {
-			process(w, out[t], cnt[t], now);
-			continue;
-		}
 		unsigned int sent = rte_ring_enqueue_burst(app->workers[t]->ring, (void **)out[t],
 							   cnt[t], NULL);
 		w->c[SL_WC_HANDED_OFF] += sent;
@@ -326,6 +339,8 @@ static uint16_t
 poll_rx(struct sl_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[SL_BURST];
+	struct sl_meta meta[SL_BURST];
+	struct sl_meta *mds[SL_BURST];
 	uint16_t total = 0;
 
 	for (uint16_t i = 0; i < w->n_rxq; i++) {
@@ -335,11 +350,14 @@ poll_rx(struct sl_worker *w, uint64_t now)
 		if (n == 0)
 			continue;
 		total += n;
-		count_rx(w, pkts, n, rq->input);
-		if (rq->software && w->app->n_workers > 1)
-			distribute(w, pkts, n, now);
-		else
-			process(w, pkts, n, now);
+		count_rx(w, pkts, meta, n, rq->input);
+		if (rq->software && w->app->n_workers > 1) {
+			distribute(w, pkts, meta, n, now);
+		} else {
+			for (uint16_t i = 0; i < n; i++)
+				mds[i] = &meta[i];
+			process(w, pkts, mds, n, now);
+		}
 	}
 	return total;
 }
@@ -348,6 +366,7 @@ static uint16_t
 poll_ring(struct sl_worker *w, uint64_t now)
 {
 	struct rte_mbuf *pkts[SL_BURST];
+	struct sl_meta *mds[SL_BURST];
 	unsigned int n;
 
 	if (w->ring == NULL || w->holding)
@@ -356,7 +375,9 @@ poll_ring(struct sl_worker *w, uint64_t now)
 	if (n == 0)
 		return 0;
 	w->c[SL_WC_RING_IN] += n;
-	process(w, pkts, (uint16_t)n, now);
+	for (unsigned int i = 0; i < n; i++)
+		mds[i] = meta_of(pkts[i]);
+	process(w, pkts, mds, (uint16_t)n, now);
 	return (uint16_t)n;
 }
 
@@ -390,6 +411,7 @@ sl_worker_main(void *arg)
 	const uint64_t drain_tsc = (app->tsc_hz + 999999) / 1000000 * SL_TX_DRAIN_US;
 
 	w->tx_deadline = rte_rdtsc() + drain_tsc;
+	w->age_next = rte_rdtsc();
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 		uint32_t busy;
@@ -404,7 +426,11 @@ sl_worker_main(void *arg)
 			flush_all(w);
 			w->tx_deadline = now + drain_tsc;
 		}
-		w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, now, SL_AGE_BUDGET, false, NULL, NULL);
+		if (now >= w->age_next) {
+			w->c[SL_WC_FLOWS_EXPIRED] +=
+				sl_flow_age(w->ft, now, SL_AGE_BUDGET, false, NULL, NULL);
+			w->age_next = now + w->age_interval;
+		}
 		w->c[SL_WC_LOOPS]++;
 		if (busy) {
 			w->c[SL_WC_BUSY_LOOPS]++;
@@ -438,6 +464,11 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 	tmo[SL_TCLASS_UDP] = cfg->timeouts.udp * app->tsc_hz;
 	tmo[SL_TCLASS_ICMP] = cfg->timeouts.icmp * app->tsc_hz;
 	tmo[SL_TCLASS_OTHER] = cfg->timeouts.other * app->tsc_hz;
+	uint64_t min_tmo = tmo[0];
+	for (int c = 1; c < SL_TCLASS_MAX; c++)
+		min_tmo = RTE_MIN(min_tmo, tmo[c]);
+	uint64_t batches = (cfg->flow_table_size + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET;
+	uint64_t age_interval = min_tmo / SL_AGE_SWEEP_DIV / batches;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		int socket = (int)rte_lcore_to_socket_id(lcore);
 		struct sl_worker *w;
@@ -462,6 +493,7 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		if (w->tx == NULL || w->dirty == NULL || w->stats == NULL)
 			goto nomem;
 		w->c = w->stats->live;
+		w->age_interval = age_interval;
 		snprintf(name, sizeof(name), "sl_ft_%u", i);
 		w->ft = sl_flow_table_create(name, cfg->flow_table_size, socket, cfg->hash_seed, tmo);
 		if (w->ft == NULL) {

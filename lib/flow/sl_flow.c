@@ -26,39 +26,56 @@ struct sl_flow_table {
 	size_t memory;
 };
 
+/*
+ * Should the endpoints be swapped so that the lower one comes first? Any total
+ * order works as long as both directions agree. Which side is lower is a coin
+ * toss per packet, so this is computed without branches (a mispredicted
+ * branch here cost ~15 cycles a packet) from native 64-bit words.
+ */
+static inline unsigned int
+endpoints_swap(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	unsigned int ne0 = a0 != b0, ne1 = a1 != b1;
+	unsigned int gt = (ne0 & (a0 > b0)) |
+			  ((ne0 ^ 1) & ((ne1 & (a1 > b1)) | ((ne1 ^ 1) & (pa > pb))));
+	return gt;
+}
+
 int
 sl_flow_key_build(const struct sl_pkt_info *pi, uint16_t tenant, struct sl_flow_key *k)
 {
-	int dir = 0;
-
 	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_key) != 48);
-	memset(k, 0, sizeof(*k));
+	/* every byte of the key is assigned below (no holes), so no memset */
 	k->tenant = tenant;
 	k->vlan[0] = pi->vlan[0];
 	k->vlan[1] = pi->vlan[1];
-	if (pi->l3 == SL_L3_NONE)
+	k->reserved = 0;
+	if (pi->l3 == SL_L3_NONE) {
+		memset(k->addr_lo, 0, sizeof(k->addr_lo) + sizeof(k->addr_hi));
+		k->port_lo = k->port_hi = 0;
+		k->proto = 0;
+		k->family = 0;
 		return 0;
-
+	}
 	k->family = pi->l3;
 	k->proto = pi->proto;
 	uint16_t sport = pi->has_ports ? pi->sport : 0;
 	uint16_t dport = pi->has_ports ? pi->dport : 0;
-	int c = memcmp(pi->src, pi->dst, sizeof(pi->src));
+	unsigned int swap = endpoints_swap(pi->src, sport, pi->dst, dport);
+	const uint8_t *lo = swap ? pi->dst : pi->src;
+	const uint8_t *hi = swap ? pi->src : pi->dst;
 
-	if (c > 0 || (c == 0 && sport > dport))
-		dir = 1;
-	if (dir == 0) {
-		memcpy(k->addr_lo, pi->src, 16);
-		memcpy(k->addr_hi, pi->dst, 16);
-		k->port_lo = sport;
-		k->port_hi = dport;
-	} else {
-		memcpy(k->addr_lo, pi->dst, 16);
-		memcpy(k->addr_hi, pi->src, 16);
-		k->port_lo = dport;
-		k->port_hi = sport;
-	}
-	return dir;
+	memcpy(k->addr_lo, lo, 16);
+	memcpy(k->addr_hi, hi, 16);
+	k->port_lo = swap ? dport : sport;
+	k->port_hi = swap ? sport : dport;
+	return (int)swap;
 }
 
 uint32_t

@@ -230,8 +230,14 @@ parse_ipv4(const uint8_t *pkt, uint32_t off, uint32_t len,
 
 	pi->l3 = SL_L3_IPV4;
 	pi->l3_off = (uint16_t)off;
-	memcpy(pi->src, h + 12, 4);
-	memcpy(pi->dst, h + 16, 4);
+	/* One 8-byte store per address (bytes 4..7 zero) so that readers
+	 * loading 8-byte words (the flow key) get them by store forwarding
+	 * instead of stalling on a 4-byte store inside the memset. */
+	uint64_t a = 0, b = 0;
+	memcpy(&a, h + 12, 4);
+	memcpy(&b, h + 16, 4);
+	memcpy(pi->src, &a, 8);
+	memcpy(pi->dst, &b, 8);
 	pi->proto = h[9];
 
 	fw = rd16(h + 6);
