@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up (packages, hugepages, build) and run every test: the cmocka unit
-# tests through meson, then the end-to-end tests (pytest, Debian's python3).
+# tests through meson, the same under ASan+UBSan, the parser under libFuzzer
+# for SL_FUZZ_SECONDS (default 60), then the end-to-end tests (pytest,
+# Debian's python3).
 # The last line is "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,36 +12,65 @@ out=build/test-results
 rm -rf "$out"; mkdir -p "$out"
 # cmocka speaks TAP, so meson counts every unit test case
 meson test -C build --suite unit --print-errorlogs > "$out/unit.log" 2>&1
-unit_rc=$?
 grep -E "^ *[0-9]+/[0-9]+ |^Ok:|^Fail:" "$out/unit.log" || true
 
+# the same unit tests under AddressSanitizer and UBSan
+if [ ! -f build-asan/build.ninja ]; then
+    meson setup build-asan -Db_sanitize=address,undefined -Db_lto=false -Dtests=enabled >/dev/null
+fi
+if ninja -C build-asan >/dev/null 2>&1; then
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --suite unit --print-errorlogs > "$out/unit-asan.log" 2>&1
+    grep -E "^ *[0-9]+/[0-9]+ " "$out/unit-asan.log" | sed 's/^/asan: /' || true
+else
+    echo "asan: build failed" | tee "$out/unit-asan.log"
+    mkdir -p build-asan/meson-logs
+    echo '{"name": "asan-build", "result": "FAIL"}' > build-asan/meson-logs/testlog.json
+fi
+
+# the parser under libFuzzer (clang, ASan+UBSan) for a fixed time
+SL_FUZZ_SECONDS=${SL_FUZZ_SECONDS:-60} bash tools/fuzz.sh > "$out/fuzz.log" 2>&1
+echo $? > "$out/fuzz.rc"
+sed 's/^/fuzz: /' "$out/fuzz.log" | tail -3
+
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e --junitxml="$out/e2e.xml" "$@"
-e2e_rc=$?
-[ $e2e_rc -eq 5 ] && e2e_rc=0   # no tests collected is reported, not fatal
 
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 out = sys.argv[1]
 passed = failed = skipped = 0
-with open("build/meson-logs/testlog.json") as f:
-    for line in f:
-        t = json.loads(line)
-        # cmocka speaks TAP: count every test case, not every binary
-        tap = [l for l in (t.get("stdout") or "").splitlines()
-               if l.startswith("ok ") or l.startswith("not ok ")]
-        cases_ok = sum(1 for l in tap if l.startswith("ok ") and "# SKIP" not in l)
-        cases_skip = sum(1 for l in tap if "# SKIP" in l)
-        cases_fail = len(tap) - cases_ok - cases_skip
-        if t["result"] not in ("OK", "SKIP") and cases_fail == 0:
-            cases_fail = 1  # crashed or timed out before reporting
-        if not tap and t["result"] == "OK":
-            cases_ok = 1
-        passed += cases_ok
-        failed += cases_fail
-        skipped += cases_skip
+
+
+def tap_counts(t):
+    """cmocka speaks TAP: count every test case, not every binary."""
+    tap = [l for l in (t.get("stdout") or "").splitlines()
+           if l.startswith("ok ") or l.startswith("not ok ")]
+    ok = sum(1 for l in tap if l.startswith("ok ") and "# SKIP" not in l)
+    skip = sum(1 for l in tap if "# SKIP" in l)
+    fail = len(tap) - ok - skip
+    if t["result"] not in ("OK", "SKIP") and fail == 0:
+        fail = 1  # crashed or timed out before reporting
+    if not tap and t["result"] == "OK":
+        ok = 1
+    return ok, fail, skip
+
+
+for log in ("build/meson-logs/testlog.json", "build-asan/meson-logs/testlog.json"):
+    try:
+        lines = open(log).read().splitlines()
+    except OSError:
+        failed += 1
+        continue
+    for line in lines:
+        ok, fail, skip = tap_counts(json.loads(line))
+        passed, failed, skipped = passed + ok, failed + fail, skipped + skip
+if open(f"{out}/fuzz.rc").read().strip() == "0":
+    passed += 1
+else:
+    failed += 1
 try:
     r = ET.parse(f"{out}/e2e.xml").getroot()
-    for ts in (r.iter("testsuite")):
+    for ts in r.iter("testsuite"):
         n, f_, e, s = (int(ts.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
         passed += n - f_ - e - s
         failed += f_ + e

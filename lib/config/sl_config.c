@@ -363,7 +363,9 @@ sl_cfg_parse_uint(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct 
 
 	if (rc)
 		return rc;
-	if (f->size == sizeof(uint16_t))
+	if (f->size == sizeof(uint8_t))
+		*(uint8_t *)dst = (uint8_t)v;
+	else if (f->size == sizeof(uint16_t))
 		*(uint16_t *)(void *)dst = (uint16_t)v;
 	else
 		*(uint32_t *)(void *)dst = (uint32_t)v;
@@ -504,6 +506,9 @@ sl_config_free(struct sl_cfg *cfg)
 		free(t->pools);
 		free(t->vlans);
 		free(t->qinq);
+		free(t->vni);
+		free(t->gre_key);
+		free(t->erspan_id);
 		free(t->inputs);
 	}
 	free(cfg->tenants);

@@ -15,7 +15,9 @@
  *
  * Checks done here: YAML syntax, unknown keys, wrong types, out-of-range
  * values, duplicate names, duplicate/overlapping VLANs, QinQ pairs and
- * untagged matches across tenants (per input port), references to unknown
+ * untagged matches across VLAN tenants (per input port), overlapping tunnel
+ * ids (VNI, GRE key, ERSPAN session id) across tunnel tenants, tunnel UDP
+ * ports listed twice or for both VXLAN and GENEVE, references to unknown
  * outputs/inputs/tenants/pools, PCI devices absent from sysfs, vdev drivers
  * this DPDK does not have, lcores beyond the CPUs this process may run on.
  * Checks that need a probed port (queue counts) are done by the app after
@@ -44,6 +46,12 @@ extern "C" {
 #define SL_MAX_MEMBERS_PER_POOL 256
 #define SL_MAX_EAL_ARGS 64
 #define SL_UNTAGGED_VLAN 4096 /**< pseudo VLAN id of untagged traffic */
+#define SL_MAX_TUNNEL_DEPTH 8     /**< most encapsulation layers removed */
+#define SL_MAX_VXLAN_PORTS 8
+#define SL_MAX_GENEVE_PORTS 4
+#define SL_VNI_MAX 16777215u      /**< 24-bit VXLAN/GENEVE VNI */
+#define SL_GRE_KEY_MAX 4294967295u /**< 32-bit GRE key */
+#define SL_ERSPAN_ID_MAX 1023u    /**< 10-bit ERSPAN session id */
 
 /** Where a value came from in the file (1-based). */
 struct sl_cfg_loc {
@@ -114,6 +122,12 @@ struct sl_cfg_qinq {
 	struct sl_cfg_loc loc;
 };
 
+/** A range of tunnel ids (VNI, GRE key or ERSPAN session id), inclusive. */
+struct sl_cfg_id_range {
+	uint32_t lo, hi;
+	struct sl_cfg_loc loc;
+};
+
 struct sl_cfg_tenant {
 	char name[SL_NAME_MAX];
 	uint16_t id;             /**< operator's id, unique, used in telemetry */
@@ -122,6 +136,18 @@ struct sl_cfg_tenant {
 	uint16_t n_qinq;
 	struct sl_cfg_qinq *qinq;
 	bool untagged;           /**< untagged frames belong to this tenant */
+	/*
+	 * Tunnel ids of the outermost tunnel that carries one. A tenant with any
+	 * of them is a tunnel tenant: its vlans are then a filter on the outer
+	 * VLAN (ANDed with the tunnel id), not a claim, and it has no qinq and
+	 * no untagged. See sl_config_tenant_is_tunnel().
+	 */
+	uint16_t n_vni;
+	struct sl_cfg_id_range *vni;       /**< VXLAN/GENEVE VNI, 0..SL_VNI_MAX */
+	uint16_t n_gre_key;
+	struct sl_cfg_id_range *gre_key;   /**< GRE key, 0..SL_GRE_KEY_MAX */
+	uint16_t n_erspan_id;
+	struct sl_cfg_id_range *erspan_id; /**< ERSPAN session id, 0..SL_ERSPAN_ID_MAX */
 	uint16_t n_inputs;       /**< 0: every input */
 	uint16_t *inputs;        /**< indexes into sl_cfg::inputs */
 	enum sl_non_ip_action non_ip;
@@ -130,6 +156,18 @@ struct sl_cfg_tenant {
 	struct sl_cfg_pool *pools;
 	uint16_t default_pool;   /**< index into pools */
 	struct sl_cfg_loc loc;
+};
+
+/** Encapsulations the parser removes to find the flow. */
+struct sl_cfg_tunnels {
+	uint8_t max_depth;        /**< 0..SL_MAX_TUNNEL_DEPTH; 0 = never decapsulate */
+	uint8_t n_vxlan_ports;    /**< 1..SL_MAX_VXLAN_PORTS */
+	uint16_t vxlan_ports[SL_MAX_VXLAN_PORTS];   /**< UDP destination ports */
+	uint8_t n_geneve_ports;   /**< 1..SL_MAX_GENEVE_PORTS */
+	uint16_t geneve_ports[SL_MAX_GENEVE_PORTS]; /**< UDP destination ports */
+	bool mpls_pw;             /**< MPLS payload may be an Ethernet pseudowire
+	                               with a control word */
+	struct sl_cfg_loc loc;    /**< of the tunnels: mapping; 0:0 if absent */
 };
 
 /** Idle timeouts in seconds, per protocol class. */
@@ -155,6 +193,8 @@ struct sl_cfg {
 	uint16_t n_tenants;
 	struct sl_cfg_tenant *tenants;
 	int32_t default_tenant;      /**< index into tenants, -1 = drop */
+
+	struct sl_cfg_tunnels tunnels;
 
 	/* flow_table: */
 	uint32_t flow_table_size;    /**< entries per worker */
@@ -209,6 +249,17 @@ void sl_config_error(const struct sl_cfg *cfg, struct sl_cfg_error *err,
 /** Lookup helpers: index of the named item, or -1. */
 int sl_config_find_output(const struct sl_cfg *cfg, const char *name);
 int sl_config_find_input(const struct sl_cfg *cfg, const char *name);
+
+/**
+ * Whether @p t is a tunnel tenant (lists a VNI, GRE key or ERSPAN id).
+ * A tunnel tenant's vlans filter the outer VLAN of packets matched by tunnel
+ * id; only other tenants' vlans, qinq and untagged claim tags.
+ */
+static inline bool
+sl_config_tenant_is_tunnel(const struct sl_cfg_tenant *t)
+{
+	return t->n_vni || t->n_gre_key || t->n_erspan_id;
+}
 
 /** Names used in YAML for the enums (for docs, stats and telemetry). */
 const char *sl_dist_mode_name(enum sl_dist_mode m);

@@ -23,6 +23,33 @@
 #define SL_VLAN_MAX 4094
 /** Most QinQ pairs one tenant may list. */
 #define SL_MAX_QINQ_PER_TENANT 4096
+/** Most entries of one tunnel id list (vni, gre_key, erspan_id) of a tenant. */
+#define SL_MAX_IDS_PER_TENANT 4096
+
+/** The kinds of tunnel id a tenant can match on. */
+enum sl_cfg_id_kind {
+	SL_CFG_ID_VNI = 0,
+	SL_CFG_ID_GRE_KEY,
+	SL_CFG_ID_ERSPAN,
+	SL_CFG_ID_KINDS,
+};
+
+/** The list of kind @p k of tenant @p t, its length in *n. */
+static inline const struct sl_cfg_id_range *
+sl_cfg_tenant_ids(const struct sl_cfg_tenant *t, enum sl_cfg_id_kind k, uint16_t *n)
+{
+	switch (k) {
+	case SL_CFG_ID_VNI:
+		*n = t->n_vni;
+		return t->vni;
+	case SL_CFG_ID_GRE_KEY:
+		*n = t->n_gre_key;
+		return t->gre_key;
+	default:
+		*n = t->n_erspan_id;
+		return t->erspan_id;
+	}
+}
 /** Longest dotted key path kept for messages ("tenants[3].pools[1]..."). */
 #define SL_CFG_KEY_MAX 256
 
@@ -39,6 +66,9 @@ struct sl_cfg_ctx {
 	uint16_t pool;            /**< index of the pool being walked */
 	struct sl_cfg_loc *untagged_loc;            /**< per tenant */
 	struct sl_cfg_loc worker_loc[SL_MAX_LCORES]; /**< per worker lcore */
+	struct sl_cfg_loc max_depth_loc;            /**< 0:0 = default */
+	struct sl_cfg_loc vxlan_loc[SL_MAX_VXLAN_PORTS];   /**< 0:0 = default */
+	struct sl_cfg_loc geneve_loc[SL_MAX_GENEVE_PORTS]; /**< 0:0 = default */
 	bool cpus_loaded;         /**< cpus holds sched_getaffinity() */
 	bool cpus_known;          /**< sched_getaffinity() succeeded */
 	cpu_set_t cpus;
@@ -128,7 +158,7 @@ int sl_cfg_walk_map(struct sl_cfg_ctx *c, yaml_node_t *map, const struct sl_cfg_
 /** sl_cfg_parse_fn for a nested mapping: f->sub into obj + f->off. */
 int sl_cfg_parse_map(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		     const struct sl_cfg_field *f);
-/** sl_cfg_parse_fn for a uint16_t/uint32_t member (f->off, f->size) in f->lo..f->hi. */
+/** sl_cfg_parse_fn for a uint8_t/uint16_t/uint32_t member (f->off, f->size) in f->lo..f->hi. */
 int sl_cfg_parse_uint(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		      const struct sl_cfg_field *f);
 
@@ -157,12 +187,25 @@ int sl_cfg_check_vdev(struct sl_cfg_ctx *c, const yaml_node_t *n,
 		      struct sl_cfg_port *self, const char *text);
 /** @p lcore is a CPU this process may run on (unless the flag says not). */
 int sl_cfg_check_lcore(struct sl_cfg_ctx *c, const yaml_node_t *n, unsigned int lcore);
-/** VLAN range @p r of the current tenant overlaps nothing seen so far. */
+/**
+ * VLAN range @p r of the current tenant is not listed twice in it and, for a
+ * VLAN tenant, overlaps no earlier VLAN tenant. The tunnel id lists come
+ * before vlan in the schema, so whether the tenant is a tunnel tenant is known.
+ */
 int sl_cfg_check_vlan(struct sl_cfg_ctx *c, const yaml_node_t *n,
 		      const struct sl_cfg_vlan_range *r);
 /** QinQ pair @p q of the current tenant is not taken yet. */
 int sl_cfg_check_qinq(struct sl_cfg_ctx *c, const yaml_node_t *n, const struct sl_cfg_qinq *q);
 /** No earlier tenant on a shared input claims untagged frames. */
 int sl_cfg_check_untagged(struct sl_cfg_ctx *c, const yaml_node_t *n);
+/**
+ * Tunnel id range @p r of kind @p k of the current tenant is not listed
+ * twice in it and overlaps no range of that kind of an earlier tenant that
+ * shares an input.
+ */
+int sl_cfg_check_tunnel_id(struct sl_cfg_ctx *c, const yaml_node_t *n, enum sl_cfg_id_kind k,
+			   const struct sl_cfg_id_range *r);
+/** No UDP port is both in tunnels.vxlan_ports and in tunnels.geneve_ports. */
+int sl_cfg_check_tunnel_ports(struct sl_cfg_ctx *c);
 
 #endif /* SL_CONFIG_PVT_H */
