@@ -181,7 +181,8 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 		uint16_t t = md->tenant;
 
 		if (unlikely(t == SL_NO_TENANT)) {
-			drop_pkt(w, m, md->err ? sl_drop_of_parse_err(md->err) : SL_DROP_NO_TENANT, t);
+			drop_pkt(w, m,
+				 l2_fatal(md->err) ? sl_drop_of_parse_err(md->err) : SL_DROP_NO_TENANT, t);
 			continue;
 		}
 		const struct sl_tenant_rt *tr = &app->tenants[t];

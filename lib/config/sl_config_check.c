@@ -2,12 +2,14 @@
 /*
  * Cross-checks of the configuration: names shared by inputs and outputs,
  * PCI addresses and vdev strings, lcores against this machine's CPUs,
- * VLAN/QinQ/untagged ownership between tenants.
+ * VLAN/QinQ/untagged ownership between VLAN tenants, tunnel id ownership
+ * between tunnel tenants, the UDP ports of tunnels.
  */
 #include "sl_config_pvt.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -218,10 +220,13 @@ sl_cfg_check_vlan(struct sl_cfg_ctx *c, const yaml_node_t *n, const struct sl_cf
 					   r->lo > o->lo ? r->lo : o->lo, c->path, o->loc.line,
 					   o->loc.col);
 	}
+	/* a tunnel tenant's vlan list filters its tunnel matches: it claims nothing */
+	if (sl_config_tenant_is_tunnel(self))
+		return 0;
 	for (uint16_t i = 0; i < c->tenant; i++) {
 		const struct sl_cfg_tenant *t = &c->cfg->tenants[i];
 
-		if (!inputs_meet(self, t))
+		if (!inputs_meet(self, t) || sl_config_tenant_is_tunnel(t))
 			continue;
 		for (uint16_t k = 0; k < t->n_vlans; k++) {
 			const struct sl_cfg_vlan_range *o = &t->vlans[k];
@@ -280,6 +285,88 @@ sl_cfg_check_untagged(struct sl_cfg_ctx *c, const yaml_node_t *n)
 			return sl_cfg_fail(c, sl_cfg_node_loc(n),
 					   "untagged overlaps tenant '%s' (%s:%d:%d)", t->name,
 					   c->path, o.line, o.col);
+	}
+	return 0;
+}
+
+static const char *const id_names[SL_CFG_ID_KINDS] = {
+	[SL_CFG_ID_VNI] = "VNI",
+	[SL_CFG_ID_GRE_KEY] = "GRE key",
+	[SL_CFG_ID_ERSPAN] = "ERSPAN id",
+};
+
+static bool
+ids_meet(const struct sl_cfg_id_range *a, const struct sl_cfg_id_range *b)
+{
+	return a->lo <= b->hi && b->lo <= a->hi;
+}
+
+int
+sl_cfg_check_tunnel_id(struct sl_cfg_ctx *c, const yaml_node_t *n, enum sl_cfg_id_kind k,
+		       const struct sl_cfg_id_range *r)
+{
+	const struct sl_cfg_tenant *self = &c->cfg->tenants[c->tenant];
+	struct sl_cfg_loc loc = sl_cfg_node_loc(n);
+	const struct sl_cfg_id_range *list;
+	uint16_t len;
+
+	list = sl_cfg_tenant_ids(self, k, &len);
+	for (uint16_t j = 0; j < len; j++) {
+		const struct sl_cfg_id_range *o = &list[j];
+
+		if (ids_meet(r, o))
+			return sl_cfg_fail(c, loc, "duplicate %s %" PRIu32 " (also at %s:%d:%d)",
+					   id_names[k], r->lo > o->lo ? r->lo : o->lo, c->path,
+					   o->loc.line, o->loc.col);
+	}
+	for (uint16_t i = 0; i < c->tenant; i++) {
+		const struct sl_cfg_tenant *t = &c->cfg->tenants[i];
+
+		if (!inputs_meet(self, t))
+			continue;
+		list = sl_cfg_tenant_ids(t, k, &len);
+		for (uint16_t j = 0; j < len; j++) {
+			const struct sl_cfg_id_range *o = &list[j];
+
+			if (ids_meet(r, o))
+				return sl_cfg_fail(c, loc,
+						   "%s %" PRIu32 " overlaps tenant '%s' (%s:%d:%d)",
+						   id_names[k], r->lo > o->lo ? r->lo : o->lo,
+						   t->name, c->path, o->loc.line, o->loc.col);
+		}
+	}
+	return 0;
+}
+
+int
+sl_cfg_check_tunnel_ports(struct sl_cfg_ctx *c)
+{
+	const struct sl_cfg_tunnels *tu = &c->cfg->tunnels;
+
+	for (uint8_t g = 0; g < tu->n_geneve_ports; g++) {
+		for (uint8_t v = 0; v < tu->n_vxlan_ports; v++) {
+			struct sl_cfg_loc gl = c->geneve_loc[g], vl = c->vxlan_loc[v];
+			unsigned int port = tu->geneve_ports[g];
+
+			if (port != tu->vxlan_ports[v])
+				continue;
+			/* at the explicit entry; the defaults have no place in the file */
+			if (gl.line == 0) {
+				sl_cfg_key_push(c, "vxlan_ports", 0);
+				sl_cfg_key_push(c, NULL, v);
+				return sl_cfg_fail(c, vl,
+						   "port %u is also a GENEVE port (the default of "
+						   "tunnels.geneve_ports)", port);
+			}
+			sl_cfg_key_push(c, "geneve_ports", 0);
+			sl_cfg_key_push(c, NULL, g);
+			if (vl.line == 0)
+				return sl_cfg_fail(c, gl,
+						   "port %u is also a VXLAN port (the default of "
+						   "tunnels.vxlan_ports)", port);
+			return sl_cfg_fail(c, gl, "port %u is also a VXLAN port (%s:%d:%d)", port,
+					   c->path, vl.line, vl.col);
+		}
 	}
 	return 0;
 }

@@ -2,10 +2,11 @@
 /*
  * The schema: one table of keys per YAML mapping, and the parser of each
  * key's value. Table order is the order values are parsed in, chosen so that
- * what a value refers to is already loaded: inputs and outputs before tenants,
- * a tenant's match.inputs before its VLANs (overlap checks), its pools before
- * default_pool, eal.main_lcore before eal.worker_lcores, a member's output
- * before its queue.
+ * what a value refers to is already loaded: inputs, outputs and tunnels before
+ * tenants, a tenant's match.inputs before its VLANs and tunnel ids (overlap
+ * checks), its tunnel ids before vlan, qinq and untagged (whether it is a
+ * tunnel tenant), its pools before default_pool, eal.main_lcore before
+ * eal.worker_lcores, a member's output before its queue.
  */
 #include "sl_config_pvt.h"
 
@@ -285,6 +286,101 @@ parse_outputs(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_c
 	return parse_ports(c, n, true);
 }
 
+/* ---- tunnels ---- */
+
+static int
+parse_max_depth(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tunnels *tu = obj;
+	long long v;
+	int rc = sl_cfg_get_int(c, n, 0, SL_MAX_TUNNEL_DEPTH, &v);
+
+	(void)f;
+	if (rc)
+		return rc;
+	tu->max_depth = (uint8_t)v;
+	c->max_depth_loc = sl_cfg_node_loc(n);
+	return 0;
+}
+
+/* A list of 1..@p max distinct UDP ports, replacing the default list. */
+static int
+parse_udp_ports(struct sl_cfg_ctx *c, yaml_node_t *n, size_t max, uint16_t *ports,
+		uint8_t *count, struct sl_cfg_loc *locs)
+{
+	size_t len, mark;
+	long long v;
+	int rc;
+
+	if ((rc = sl_cfg_get_seq(c, n, 1, max, &len)))
+		return rc;
+	*count = 0;
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		if ((rc = sl_cfg_get_int(c, it, 1, UINT16_MAX, &v)))
+			return rc;
+		for (uint8_t k = 0; k < *count; k++)
+			if (ports[k] == v)
+				return sl_cfg_fail(c, sl_cfg_node_loc(it),
+						   "duplicate port %lld (also at %s:%d:%d)", v,
+						   c->path, locs[k].line, locs[k].col);
+		locs[*count] = sl_cfg_node_loc(it);
+		ports[(*count)++] = (uint16_t)v;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_vxlan_ports(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tunnels *tu = obj;
+
+	(void)f;
+	return parse_udp_ports(c, n, SL_MAX_VXLAN_PORTS, tu->vxlan_ports, &tu->n_vxlan_ports,
+			       c->vxlan_loc);
+}
+
+static int
+parse_geneve_ports(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tunnels *tu = obj;
+
+	(void)f;
+	return parse_udp_ports(c, n, SL_MAX_GENEVE_PORTS, tu->geneve_ports, &tu->n_geneve_ports,
+			       c->geneve_loc);
+}
+
+static int
+parse_mpls_pw(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tunnels *tu = obj;
+
+	(void)f;
+	return sl_cfg_get_bool(c, n, &tu->mpls_pw);
+}
+
+static const struct sl_cfg_field tunnel_fields[] = {
+	FIELD("max_depth", parse_max_depth, false),
+	FIELD("vxlan_ports", parse_vxlan_ports, false),
+	FIELD("geneve_ports", parse_geneve_ports, false),
+	FIELD("mpls_pw", parse_mpls_pw, false),
+};
+
+static int
+parse_tunnels(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	int rc;
+
+	c->cfg->tunnels.loc = sl_cfg_node_loc(n);
+	if ((rc = sl_cfg_parse_map(c, n, obj, f)))
+		return rc;
+	/* both lists are final here, defaults included */
+	return sl_cfg_check_tunnel_ports(c);
+}
+
 /* ---- tenants: match ---- */
 
 static struct sl_cfg_tenant *
@@ -357,6 +453,81 @@ parse_vlans(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg
 	return 0;
 }
 
+/* A list of tunnel ids of kind @p k: 1..SL_MAX_IDS_PER_TENANT ints or "lo-hi" ranges. */
+static int
+parse_tunnel_ids(struct sl_cfg_ctx *c, yaml_node_t *n, struct sl_cfg_tenant *t,
+		 enum sl_cfg_id_kind k)
+{
+	static const long long id_max[SL_CFG_ID_KINDS] = {
+		[SL_CFG_ID_VNI] = SL_VNI_MAX,
+		[SL_CFG_ID_GRE_KEY] = SL_GRE_KEY_MAX,
+		[SL_CFG_ID_ERSPAN] = SL_ERSPAN_ID_MAX,
+	};
+	struct sl_cfg_id_range **list = k == SL_CFG_ID_VNI ? &t->vni
+				      : k == SL_CFG_ID_GRE_KEY ? &t->gre_key : &t->erspan_id;
+	uint16_t *count = k == SL_CFG_ID_VNI ? &t->n_vni
+			: k == SL_CFG_ID_GRE_KEY ? &t->n_gre_key : &t->n_erspan_id;
+	struct sl_cfg_loc depth = c->max_depth_loc;
+	size_t len, mark;
+	long long lo, hi;
+	int rc;
+
+	if ((rc = sl_cfg_get_seq(c, n, 1, SL_MAX_IDS_PER_TENANT, &len)))
+		return rc;
+	if (c->cfg->tunnels.max_depth == 0) /* never the default, so its place is known */
+		return sl_cfg_fail(c, sl_cfg_node_loc(n),
+				   "tunnel ids need tunnels.max_depth >= 1 (it is 0 at %s:%d:%d)",
+				   c->path, depth.line, depth.col);
+	*list = sl_cfg_calloc(len, sizeof(**list));
+	if (!*list)
+		return sl_cfg_fail_nomem(c);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = sl_cfg_seq_item(c, n, i);
+		struct sl_cfg_id_range r;
+
+		mark = sl_cfg_key_push(c, NULL, (long)i);
+		if ((rc = sl_cfg_get_range(c, it, 0, id_max[k], &lo, &hi)))
+			return rc;
+		r = (struct sl_cfg_id_range){ (uint32_t)lo, (uint32_t)hi, sl_cfg_node_loc(it) };
+		if ((rc = sl_cfg_check_tunnel_id(c, it, k, &r)))
+			return rc;
+		(*list)[(*count)++] = r;
+		sl_cfg_key_pop(c, mark);
+	}
+	return 0;
+}
+
+static int
+parse_vni(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	(void)f;
+	return parse_tunnel_ids(c, n, obj, SL_CFG_ID_VNI);
+}
+
+static int
+parse_gre_key(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	(void)f;
+	return parse_tunnel_ids(c, n, obj, SL_CFG_ID_GRE_KEY);
+}
+
+static int
+parse_erspan_id(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	(void)f;
+	return parse_tunnel_ids(c, n, obj, SL_CFG_ID_ERSPAN);
+}
+
+/* qinq and untagged claim tags; a tunnel tenant only filters on the outer VLAN. */
+static int
+check_not_tunnel(struct sl_cfg_ctx *c, const yaml_node_t *n, const struct sl_cfg_tenant *t)
+{
+	if (sl_config_tenant_is_tunnel(t))
+		return sl_cfg_fail(c, sl_cfg_node_loc(n),
+				   "qinq/untagged cannot be combined with tunnel ids; use vlan");
+	return 0;
+}
+
 static const struct sl_cfg_field qinq_fields[] = {
 	UINT_FIELD("outer", struct sl_cfg_qinq, outer, SL_VLAN_MIN, SL_VLAN_MAX, true),
 	UINT_FIELD("inner", struct sl_cfg_qinq, inner, SL_VLAN_MIN, SL_VLAN_MAX, true),
@@ -370,7 +541,8 @@ parse_qinq(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_
 	int rc;
 
 	(void)f;
-	if ((rc = sl_cfg_get_seq(c, n, 0, SL_MAX_QINQ_PER_TENANT, &len)))
+	if ((rc = check_not_tunnel(c, n, t)) ||
+	    (rc = sl_cfg_get_seq(c, n, 0, SL_MAX_QINQ_PER_TENANT, &len)))
 		return rc;
 	t->qinq = sl_cfg_calloc(len, sizeof(*t->qinq));
 	if (!t->qinq)
@@ -397,16 +569,24 @@ parse_untagged(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_
 	int rc;
 
 	(void)f;
-	if ((rc = sl_cfg_get_bool(c, n, &v)) || (v && (rc = sl_cfg_check_untagged(c, n))))
+	if ((rc = check_not_tunnel(c, n, t)) || (rc = sl_cfg_get_bool(c, n, &v)) ||
+	    (v && (rc = sl_cfg_check_untagged(c, n))))
 		return rc;
 	t->untagged = v;
 	c->untagged_loc[c->tenant] = sl_cfg_node_loc(n);
 	return 0;
 }
 
-/* inputs first: the overlap checks need this tenant's input set. */
+/*
+ * inputs first: the overlap checks need this tenant's input set. Then the
+ * tunnel ids: they decide whether vlan is a claim or a filter, and forbid
+ * qinq and untagged.
+ */
 static const struct sl_cfg_field match_fields[] = {
 	FIELD("inputs", parse_match_inputs, false),
+	FIELD("vni", parse_vni, false),
+	FIELD("gre_key", parse_gre_key, false),
+	FIELD("erspan_id", parse_erspan_id, false),
 	FIELD("vlan", parse_vlans, false),
 	FIELD("qinq", parse_qinq, false),
 	FIELD("untagged", parse_untagged, false),
@@ -771,6 +951,7 @@ static const struct sl_cfg_field top_fields[] = {
 	SUBMAP("eal", parse_eal, true, 0, eal_fields),
 	FIELD("inputs", parse_inputs, true),
 	FIELD("outputs", parse_outputs, true),
+	SUBMAP("tunnels", parse_tunnels, false, offsetof(struct sl_cfg, tunnels), tunnel_fields),
 	FIELD("tenants", parse_tenants, true),
 	FIELD("default_tenant", parse_default_tenant, false),
 	SUBMAP("flow_table", sl_cfg_parse_map, false, 0, flow_table_fields),
@@ -790,6 +971,9 @@ sl_cfg_set_defaults(struct sl_cfg *cfg, const char *path)
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	cfg->main_lcore = 0;
 	cfg->default_tenant = -1;
+	cfg->tunnels = (struct sl_cfg_tunnels){ .max_depth = 3,
+						.n_vxlan_ports = 1, .vxlan_ports = { 4789 },
+						.n_geneve_ports = 1, .geneve_ports = { 6081 } };
 	cfg->flow_table_size = 1048576;
 	cfg->timeouts = (struct sl_cfg_timeouts){ .tcp = 300, .udp = 60, .icmp = 30, .other = 60 };
 	cfg->stats_interval_ms = 10000;
