@@ -44,7 +44,9 @@ build_map(struct sl_app *app, uint16_t input)
 	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
 		const struct sl_cfg_tenant *ct = &cfg->tenants[t];
 
-		if (!tenant_on_input(ct, input))
+		/* a tunnel tenant's vlan list filters its tunnel match; it does
+		 * not claim those VLANs */
+		if (!tenant_on_input(ct, input) || sl_config_tenant_is_tunnel(ct))
 			continue;
 		for (uint16_t r = 0; r < ct->n_vlans; r++)
 			for (uint32_t v = ct->vlans[r].lo; v <= ct->vlans[r].hi; v++)

@@ -415,7 +415,7 @@ test_reference_config(void **state)
 {
 	struct sl_cfg *cfg = NULL;
 	struct sl_cfg_error err;
-	int rc;
+	int rc, n_tunnel = 0;
 
 	(void)state;
 	rc = sl_config_load(REFERENCE_CONFIG, NOCPU, &cfg, &err);
@@ -427,6 +427,14 @@ test_reference_config(void **state)
 		assert_string_equal(cfg->inputs[i].pci, "");
 	for (uint16_t i = 0; i < cfg->n_outputs; i++)
 		assert_string_equal(cfg->outputs[i].pci, "");
+	/* the tunnels section shows the defaults; the tunnel tenant example validates */
+	assert_true(cfg->tunnels.loc.line > 0);
+	assert_int_equal(cfg->tunnels.max_depth, 3);
+	assert_int_equal(cfg->tunnels.vxlan_ports[0], 4789);
+	assert_int_equal(cfg->tunnels.geneve_ports[0], 6081);
+	for (uint16_t i = 0; i < cfg->n_tenants; i++)
+		n_tunnel += sl_config_tenant_is_tunnel(&cfg->tenants[i]);
+	assert_true(n_tunnel >= 1);
 	sl_config_free(cfg);
 }
 
@@ -996,6 +1004,426 @@ test_bad_default_tenant(void **state)
 	sl_config_free(cfg);
 }
 
+/* ---- tunnels ---- */
+
+static void
+test_tunnels_defaults(void **state)
+{
+	struct sl_cfg *cfg = load_ok(HEAD TENANT("a", "0"), NOCPU);
+	const struct sl_cfg_tenant *t = &cfg->tenants[0];
+
+	(void)state;
+	assert_int_equal(cfg->tunnels.max_depth, 3);
+	assert_int_equal(cfg->tunnels.n_vxlan_ports, 1);
+	assert_int_equal(cfg->tunnels.vxlan_ports[0], 4789);
+	assert_int_equal(cfg->tunnels.n_geneve_ports, 1);
+	assert_int_equal(cfg->tunnels.geneve_ports[0], 6081);
+	assert_false(cfg->tunnels.mpls_pw);
+	assert_int_equal(cfg->tunnels.loc.line, 0);
+	assert_int_equal(t->n_vni, 0);
+	assert_int_equal(t->n_gre_key, 0);
+	assert_int_equal(t->n_erspan_id, 0);
+	assert_false(sl_config_tenant_is_tunnel(t));
+	sl_config_free(cfg);
+	/* an empty section keeps every default */
+	cfg = load_ok(HEAD TENANT("a", "0") "tunnels: {}\n", NOCPU);
+	assert_int_equal(cfg->tunnels.max_depth, 3);
+	assert_int_equal(cfg->tunnels.n_vxlan_ports, 1);
+	assert_int_equal(cfg->tunnels.n_geneve_ports, 1);
+	assert_int_equal(cfg->tunnels.loc.line, 13);
+	assert_int_equal(cfg->tunnels.loc.col, 10);
+	sl_config_free(cfg);
+}
+
+static void
+test_tunnels_full(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	/* before the tenants in the file, though parsed before them anyway */
+	cfg = load_ok("eal: {worker_lcores: [1]}\n"
+		      "tunnels:\n"
+		      "  max_depth: 8\n"
+		      "  vxlan_ports: [4789, 8472, 0x1000]\n"
+		      "  geneve_ports: [6081, \"6082\"]\n"
+		      "  mpls_pw: true\n"
+		      "inputs: [{name: in0, vdev: net_null0}]\n"
+		      "outputs: [{name: out0, vdev: net_null1}]\n"
+		      "tenants:\n" TENANT("a", "1"),
+		      NOCPU);
+	assert_int_equal(cfg->tunnels.max_depth, 8);
+	assert_int_equal(cfg->tunnels.n_vxlan_ports, 3);
+	assert_int_equal(cfg->tunnels.vxlan_ports[0], 4789);
+	assert_int_equal(cfg->tunnels.vxlan_ports[1], 8472);
+	assert_int_equal(cfg->tunnels.vxlan_ports[2], 4096);
+	assert_int_equal(cfg->tunnels.n_geneve_ports, 2);
+	assert_int_equal(cfg->tunnels.geneve_ports[0], 6081);
+	assert_int_equal(cfg->tunnels.geneve_ports[1], 6082);
+	assert_true(cfg->tunnels.mpls_pw);
+	assert_int_equal(cfg->tunnels.loc.line, 3);
+	assert_int_equal(cfg->tunnels.loc.col, 3);
+	sl_config_free(cfg);
+	/* swapping the two default ports is no conflict; 8 and 4 ports fit */
+	cfg = load_ok(HEAD TENANT("a", "1")
+		      "tunnels: {max_depth: 0, vxlan_ports: [6081, 2, 3, 4, 5, 6, 7, 8],\n"
+		      "          geneve_ports: [4789, 10, 11, 12], mpls_pw: off}\n",
+		      NOCPU);
+	assert_int_equal(cfg->tunnels.max_depth, 0);
+	assert_int_equal(cfg->tunnels.n_vxlan_ports, 8);
+	assert_int_equal(cfg->tunnels.vxlan_ports[0], 6081);
+	assert_int_equal(cfg->tunnels.vxlan_ports[7], 8);
+	assert_int_equal(cfg->tunnels.n_geneve_ports, 4);
+	assert_int_equal(cfg->tunnels.geneve_ports[0], 4789);
+	assert_false(cfg->tunnels.mpls_pw);
+	sl_config_free(cfg);
+}
+
+static void
+test_tunnels_errors(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "1") "tunnels: {max_depth: 9}\n",
+		     "@:13:22: tunnels.max_depth: 9 out of range 0..8");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {max_depth: -1}\n",
+		     "@:13:22: tunnels.max_depth: -1 out of range 0..8");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {vxlan_ports: [4789, 0]}\n",
+		     "@:13:31: tunnels.vxlan_ports[1]: 0 out of range 1..65535");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {geneve_ports: [65536]}\n",
+		     "@:13:26: tunnels.geneve_ports[0]: 65536 out of range 1..65535");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {vxlan_ports: [\"4789-4790\"]}\n",
+		     "@:13:25: tunnels.vxlan_ports[0]: expected an integer, got '4789-4790'");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {vxlan_ports: [4789, 8472, 4789]}\n",
+		     "@:13:37: tunnels.vxlan_ports[2]: duplicate port 4789 (also at @:13:25)");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {geneve_ports: [6081, 0x17c1]}\n",
+		     "@:13:32: tunnels.geneve_ports[1]: duplicate port 6081 (also at @:13:26)");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {vxlan_ports: []}\n",
+		     "@:13:24: tunnels.vxlan_ports: must not be empty");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {geneve_ports: [1, 2, 3, 4, 5]}\n",
+		     "@:13:25: tunnels.geneve_ports: too many entries (5, max 4)");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {vxlan_ports: [1, 2, 3, 4, 5, 6, 7, 8, 9]}\n",
+		     "@:13:24: tunnels.vxlan_ports: too many entries (9, max 8)");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {mpls_pw: 1}\n",
+		     "@:13:20: tunnels.mpls_pw: expected a boolean (true or false), got '1'");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {nvgre: true}\n",
+		     "@:13:11: tunnels.nvgre: unknown key 'nvgre'");
+	expect_error(HEAD TENANT("a", "1") "tunnels: [4789]\n",
+		     "@:13:10: tunnels: expected a mapping, got a list");
+}
+
+/* A UDP port cannot carry both VXLAN and GENEVE, defaults included. */
+static void
+test_tunnels_port_in_both(void **state)
+{
+	(void)state;
+	/* reported at the geneve_ports entry, wherever vxlan_ports is */
+	expect_error(HEAD TENANT("a", "1")
+		     "tunnels:\n"
+		     "  geneve_ports: [6081, 8472]\n"
+		     "  vxlan_ports: [4789, 8472]\n",
+		     "@:14:24: tunnels.geneve_ports[1]: port 8472 is also a VXLAN port (@:15:23)");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {geneve_ports: [4789]}\n",
+		     "@:13:26: tunnels.geneve_ports[0]: port 4789 is also a VXLAN port "
+		     "(the default of tunnels.vxlan_ports)");
+	expect_error(HEAD TENANT("a", "1") "tunnels: {vxlan_ports: [4789, 6081]}\n",
+		     "@:13:31: tunnels.vxlan_ports[1]: port 6081 is also a GENEVE port "
+		     "(the default of tunnels.geneve_ports)");
+}
+
+static void
+test_tunnel_id_range(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vni: [16777215, 16777216]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:29: tenants[0].match.vni[1]: 16777216 out of range 0..16777215");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vni: [\"16777200-0x1000000\"]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:19: tenants[0].match.vni[0]: 16777200-0x1000000 out of range 0..16777215");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {erspan_id: [1023, 1024]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:31: tenants[0].match.erspan_id[1]: 1024 out of range 0..1023");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {gre_key: [4294967295, 4294967296]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:35: tenants[0].match.gre_key[1]: 4294967296 out of range 0..4294967295");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {gre_key: [-1]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:23: tenants[0].match.gre_key[0]: -1 out of range 0..4294967295");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vni: [\"10-x\"]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:19: tenants[0].match.vni[0]: expected an integer or a 'lo-hi' range, "
+		     "got '10-x'");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vni: [\"300-200\"]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:19: tenants[0].match.vni[0]: empty range '300-200' (lo > hi)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {vni: [[1, 2]]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:19: tenants[0].match.vni[0]: expected an integer or a 'lo-hi' range, "
+		     "got a list");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {erspan_id: []}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:24: tenants[0].match.erspan_id: must not be empty");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    match: {gre_key: 7}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:22: tenants[0].match.gre_key: expected a list, got '7'");
+}
+
+static void
+test_tunnel_id_overlap(void **state)
+{
+	(void)state;
+	/* VNIs overlap although the vlan filters are disjoint */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vni: [100, \"200-300\"], vlan: [10]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match: {vni: [\"250-260\"], vlan: [20]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:16:19: tenants[1].match.vni[0]: VNI 250 overlaps tenant 'acme' (@:12:24)");
+	/* a tenant on every input meets one restricted to in1 */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {gre_key: [7, \"10-20\"], inputs: [in1]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match:\n"
+		     "      gre_key: [1, 5, 6, 7]\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:17:26: tenants[1].match.gre_key[3]: GRE key 7 overlaps tenant 'acme' (@:12:23)");
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {erspan_id: [\"0-1023\"], inputs: [in0, in1]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: globex\n"
+		     "    id: 2\n"
+		     "    match: {erspan_id: [3], inputs: [in1]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:16:25: tenants[1].match.erspan_id[0]: ERSPAN id 3 overlaps tenant 'acme' "
+		     "(@:12:25)");
+}
+
+/* Overlaps are allowed across inputs and across kinds; tunnel vlans claim nothing. */
+static void
+test_tunnel_id_no_overlap(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	cfg = load_ok(HEAD
+		      "  - name: acme\n"
+		      "    id: 1\n"
+		      "    match: {vni: [\"200-300\"], gre_key: [5], inputs: [in0]}\n"
+		      "    pools: [{name: p, members: [out0]}]\n"
+		      "  - name: globex\n"
+		      "    id: 2\n"
+		      "    match: {vni: [250], erspan_id: [5], inputs: [in1]}\n"
+		      "    pools: [{name: p, members: [out1]}]\n"
+		      /* same VNI on another input; GRE key 5 is another kind than ERSPAN 5 */
+		      "  - name: initech\n"
+		      "    id: 3\n"
+		      "    match: {vni: [100], gre_key: [250], inputs: [in1], vlan: [\"1-4094\"]}\n"
+		      "    pools: [{name: p, members: [out1]}]\n"
+		      /* a VLAN tenant may claim VLANs that tunnel tenants filter on */
+		      "  - name: vlans\n"
+		      "    id: 4\n"
+		      "    match: {vlan: [7, 100], qinq: [{outer: 7, inner: 8}], untagged: true}\n"
+		      "    pools: [{name: p, members: [out1]}]\n"
+		      /* and tunnel tenants may filter on VLANs a VLAN tenant claims */
+		      "  - name: tunnel7\n"
+		      "    id: 5\n"
+		      "    match: {erspan_id: [6], vlan: [7]}\n"
+		      "    pools: [{name: p, members: [out1]}]\n",
+		      NOCPU);
+	assert_true(sl_config_tenant_is_tunnel(&cfg->tenants[0]));
+	assert_true(sl_config_tenant_is_tunnel(&cfg->tenants[2]));
+	assert_false(sl_config_tenant_is_tunnel(&cfg->tenants[3]));
+	assert_int_equal(cfg->tenants[2].vlans[0].hi, 4094);
+	assert_int_equal(cfg->tenants[3].n_vlans, 2);
+	assert_int_equal(cfg->tenants[4].vlans[0].lo, 7);
+	sl_config_free(cfg);
+	/* VLAN tenants still may not overlap each other around a tunnel tenant */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vlan: [100]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "  - name: tun\n"
+		     "    id: 2\n"
+		     "    match: {vni: [1], vlan: [100]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n"
+		     "  - name: globex\n"
+		     "    id: 3\n"
+		     "    match: {vlan: [\"99-101\"]}\n"
+		     "    pools: [{name: p, members: [out1]}]\n",
+		     "@:20:20: tenants[2].match.vlan[0]: VLAN 100 overlaps tenant 'acme' (@:12:20)");
+}
+
+static void
+test_tunnel_id_duplicate(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vni: [\"200-300\", 400, 250]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:35: tenants[0].match.vni[2]: duplicate VNI 250 (also at @:12:19)");
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {gre_key: [\"10-20\", \"15-30\"]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:32: tenants[0].match.gre_key[1]: duplicate GRE key 15 (also at @:12:23)");
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {erspan_id: [3, 3]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:28: tenants[0].match.erspan_id[1]: duplicate ERSPAN id 3 (also at @:12:25)");
+	/* the vlan filter of a tunnel tenant still has no duplicates */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vni: [1], vlan: [\"1-10\", 10]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:38: tenants[0].match.vlan[1]: duplicate VLAN 10 (also at @:12:30)");
+}
+
+static void
+test_tunnel_id_with_qinq_untagged(void **state)
+{
+	(void)state;
+	/* whatever the order in the file: tunnel ids are parsed first */
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {qinq: [{outer: 300, inner: 10}], vni: [100]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:19: tenants[0].match.qinq: qinq/untagged cannot be combined with tunnel "
+		     "ids; use vlan");
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {vni: [100], untagged: true}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:35: tenants[0].match.untagged: qinq/untagged cannot be combined with "
+		     "tunnel ids; use vlan");
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {erspan_id: [1], untagged: false}\n"
+		     "    pools: [{name: p, members: [out0]}]\n",
+		     "@:12:39: tenants[0].match.untagged: qinq/untagged cannot be combined with "
+		     "tunnel ids; use vlan");
+}
+
+/* With max_depth 0 no tunnel header is read, so no tunnel tenant could match. */
+static void
+test_tunnel_id_needs_depth(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: acme\n"
+		     "    id: 1\n"
+		     "    match: {gre_key: [1]}\n"
+		     "    pools: [{name: p, members: [out0]}]\n"
+		     "tunnels:\n"
+		     "  max_depth: 0\n",
+		     "@:12:22: tenants[0].match.gre_key: tunnel ids need tunnels.max_depth >= 1 "
+		     "(it is 0 at @:15:14)");
+}
+
+static void
+test_tunnel_ids_parsed(void **state)
+{
+	struct sl_cfg *cfg;
+	const struct sl_cfg_tenant *t;
+
+	(void)state;
+	cfg = load_ok(HEAD
+		      "  - name: aws\n"
+		      "    id: 1\n"
+		      "    match:\n"
+		      "      vni: [100, \"200-300\", 0xffffff]\n"
+		      "      gre_key: [0, \"10-20\", 4294967295]\n"
+		      "      erspan_id: [3, \"1000-1023\"]\n"
+		      "      vlan: [5, \"40-41\"]\n"
+		      "      inputs: [in1]\n"
+		      "    pools: [{name: p, members: [out0]}]\n"
+		      "default_tenant: aws\n",
+		      NOCPU);
+	t = &cfg->tenants[0];
+	assert_true(sl_config_tenant_is_tunnel(t));
+	assert_int_equal(t->n_vni, 3);
+	assert_int_equal(t->vni[0].lo, 100);
+	assert_int_equal(t->vni[0].hi, 100);
+	assert_int_equal(t->vni[1].lo, 200);
+	assert_int_equal(t->vni[1].hi, 300);
+	assert_int_equal(t->vni[1].loc.line, 13);
+	assert_int_equal(t->vni[1].loc.col, 18);
+	assert_int_equal(t->vni[2].lo, 16777215);
+	assert_int_equal(t->vni[2].hi, 16777215);
+	assert_int_equal(t->n_gre_key, 3);
+	assert_int_equal(t->gre_key[0].lo, 0);
+	assert_int_equal(t->gre_key[0].hi, 0);
+	assert_int_equal(t->gre_key[1].lo, 10);
+	assert_int_equal(t->gre_key[1].hi, 20);
+	assert_int_equal(t->gre_key[2].lo, 4294967295u);
+	assert_int_equal(t->gre_key[2].hi, 4294967295u);
+	assert_int_equal(t->gre_key[2].loc.line, 14);
+	assert_int_equal(t->gre_key[2].loc.col, 29);
+	assert_int_equal(t->n_erspan_id, 2);
+	assert_int_equal(t->erspan_id[0].lo, 3);
+	assert_int_equal(t->erspan_id[1].lo, 1000);
+	assert_int_equal(t->erspan_id[1].hi, 1023);
+	assert_int_equal(t->n_vlans, 2);
+	assert_int_equal(t->vlans[0].lo, 5);
+	assert_int_equal(t->vlans[1].lo, 40);
+	assert_int_equal(t->vlans[1].hi, 41);
+	assert_int_equal(t->n_qinq, 0);
+	assert_false(t->untagged);
+	assert_int_equal(t->n_inputs, 1);
+	assert_int_equal(t->inputs[0], 1);
+	assert_int_equal(cfg->default_tenant, 0);
+	sl_config_free(cfg);
+}
+
 /* ---- devices and lcores ---- */
 
 static void
@@ -1191,6 +1619,17 @@ main(void)
 		cmocka_unit_test(test_unknown_input_ref),
 		cmocka_unit_test(test_bad_default_pool),
 		cmocka_unit_test(test_bad_default_tenant),
+		cmocka_unit_test(test_tunnels_defaults),
+		cmocka_unit_test(test_tunnels_full),
+		cmocka_unit_test(test_tunnels_errors),
+		cmocka_unit_test(test_tunnels_port_in_both),
+		cmocka_unit_test(test_tunnel_id_range),
+		cmocka_unit_test(test_tunnel_id_overlap),
+		cmocka_unit_test(test_tunnel_id_no_overlap),
+		cmocka_unit_test(test_tunnel_id_duplicate),
+		cmocka_unit_test(test_tunnel_id_with_qinq_untagged),
+		cmocka_unit_test(test_tunnel_id_needs_depth),
+		cmocka_unit_test(test_tunnel_ids_parsed),
 		cmocka_unit_test(test_bad_pci_format),
 		cmocka_unit_test(test_missing_pci_device),
 		cmocka_unit_test(test_pci_present),
