@@ -11,7 +11,8 @@
  * Memory: one byte per flow (attempt counter) plus the uniqueness set
  * (8 bytes per slot, load <= 0.7), freed before packets are written; in
  * interleave order with more than 2 packets per flow, 8 bytes per flow of TCP
- * sequence state. Packets are streamed with pcap_dump, never held.
+ * sequence state. Packets are streamed to the output stage (sl-gen-emit.c),
+ * never held here.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,9 +21,6 @@
 #include <string.h>
 
 #include "sl-gen.h"
-
-/* Largest header stack: Ethernet + 2 tags + IPv6 + TCP. */
-#define SL_GEN_BUF_SIZE (SL_GEN_MAX_FRAME + 128)
 
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86dd
@@ -54,6 +52,7 @@ struct flow {
 	uint16_t ip_id[2];
 	uint32_t isn[2];
 	uint32_t flow_label[2];
+	uint32_t frag_id[2];    /* IPv6 fragment identification of datagram 0 */
 };
 
 /* TCP next sequence number per direction. */
@@ -73,6 +72,7 @@ enum rng_domain {
 	DOM_TUPLE,
 	DOM_FRAME,
 	DOM_PAYLOAD,
+	DOM_FRAG,
 };
 
 static const uint16_t tcp_ports[] = {80, 443, 22, 25, 3306, 8080, 5432, 6379,
@@ -118,25 +118,7 @@ rng_below(struct rng *r, uint64_t n)
 	return rng_next(r) % n; /* bias < n / 2^64, irrelevant here */
 }
 
-/* ---- byte helpers ---- */
-
-static uint8_t *
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-static uint8_t *
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return p + 4;
-}
+/* ---- byte helpers (put16, put32 and checksums are in sl-gen.h) ---- */
 
 static uint64_t
 get64(const uint8_t *p)
@@ -146,25 +128,6 @@ get64(const uint8_t *p)
 	for (int i = 0; i < 8; i++)
 		v = (v << 8) | p[i];
 	return v;
-}
-
-/* One's complement sum of big-endian 16-bit words; an odd byte is padded. */
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (; n > 1; p += 2, n -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (n)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 /* ---- flows ---- */
@@ -238,6 +201,14 @@ flow_derive(const struct sl_gen_opts *o, uint32_t id, unsigned int attempt, stru
 	r = rng_next(&rt);
 	f->isn[0] = (uint32_t)r;
 	f->isn[1] = (uint32_t)(r >> 32);
+	if (o->frag_mtu != 0 && f->family == 6) {
+		/* own domain: the values above stay those of a run without --fragment */
+		struct rng rf = rng_for(o->seed, DOM_FRAG, id, attempt);
+
+		r = rng_next(&rf);
+		f->frag_id[0] = (uint32_t)r;
+		f->frag_id[1] = (uint32_t)(r >> 32);
+	}
 }
 
 static uint64_t
@@ -300,17 +271,28 @@ tuple_set_insert(struct tuple_set *s, const struct sl_gen_opts *o, const uint8_t
 	}
 }
 
+static uint64_t flow_fragments(const struct sl_gen_opts *o, const struct flow *f);
+
+/* Columns as in the header line of sl_gen_flows_generate(); tunnel_id and
+ * fragments only with a tunnel and with --fragment. */
 static int
-flow_list_write(FILE *fp, const struct flow *f, uint64_t packets)
+flow_list_write(FILE *fp, const struct sl_gen_opts *o, const struct flow *f)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	int af = f->family == 4 ? AF_INET : AF_INET6;
 
 	inet_ntop(af, f->src, src, sizeof(src));
 	inet_ntop(af, f->dst, dst, sizeof(dst));
-	if (fprintf(fp, "%" PRIu32 "\t%" PRIu32 "\t%u\t%u\t%u\t%s\t%u\t%s\t%u\t%" PRIu64 "\n",
+	if (fprintf(fp, "%" PRIu32 "\t%" PRIu32 "\t%u\t%u\t%u\t%s\t%u\t%s\t%u\t%" PRIu64,
 		    f->id, f->tenant, f->vlan, f->family, f->proto, src, f->sport, dst,
-		    f->dport, packets) < 0)
+		    f->dport, o->packets) < 0)
+		return -EIO;
+	if (o->tunnel != SL_GEN_TUNNEL_NONE &&
+	    fprintf(fp, "\t%" PRIu32, o->tunnel_base + f->tenant) < 0)
+		return -EIO;
+	if (o->frag_mtu != 0 && fprintf(fp, "\t%" PRIu64, flow_fragments(o, f)) < 0)
+		return -EIO;
+	if (fputc('\n', fp) == EOF)
 		return -EIO;
 	return 0;
 }
@@ -325,8 +307,11 @@ sl_gen_flows_generate(const struct sl_gen_opts *o, uint8_t *attempts, FILE *list
 
 	if (ret < 0)
 		return ret;
-	if (list != NULL && fputs("flow_id\ttenant\tvlan\tfamily\tproto\tsrc\tsport\tdst\tdport"
-				  "\tpackets\n", list) < 0) {
+	if (list != NULL &&
+	    (fputs("flow_id\ttenant\tvlan\tfamily\tproto\tsrc\tsport\tdst\tdport\tpackets",
+		   list) < 0 ||
+	     (o->tunnel != SL_GEN_TUNNEL_NONE && fputs("\ttunnel_id", list) < 0) ||
+	     (o->frag_mtu != 0 && fputs("\tfragments", list) < 0) || fputc('\n', list) == EOF)) {
 		ret = -EIO;
 		goto out;
 	}
@@ -343,7 +328,7 @@ sl_gen_flows_generate(const struct sl_gen_opts *o, uint8_t *attempts, FILE *list
 			}
 		}
 		attempts[id] = (uint8_t)attempt;
-		if (list != NULL && flow_list_write(list, &f, o->packets) < 0) {
+		if (list != NULL && flow_list_write(list, o, &f) < 0) {
 			ret = -EIO;
 			goto out;
 		}
@@ -366,11 +351,17 @@ frame_size_for(const struct sl_gen_opts *o, uint32_t id, uint64_t j)
 	return imix[rng_below(&r, 12)];
 }
 
+/* Ethernet and tags: the offset of the IP header. */
+static size_t
+l2_len(const struct sl_gen_opts *o, const struct flow *f)
+{
+	return 14 + (o->qinq_outer != 0 ? 4 : 0) + (f->vlan != 0 ? 4 : 0);
+}
+
 static size_t
 header_len(const struct sl_gen_opts *o, const struct flow *f)
 {
-	return 14 + (o->qinq_outer != 0 ? 4 : 0) + (f->vlan != 0 ? 4 : 0) +
-	       (f->family == 4 ? 20 : 40) + (f->proto == PROTO_TCP ? 20 : 8);
+	return l2_len(o, f) + (f->family == 4 ? 20 : 40) + (f->proto == PROTO_TCP ? 20 : 8);
 }
 
 /* Payload bytes of packet j: the frame size, or none if headers exceed it. */
@@ -381,6 +372,23 @@ payload_len(const struct sl_gen_opts *o, const struct flow *f, uint64_t j)
 	size_t frame = frame_size_for(o, f->id, j);
 
 	return frame > hdr ? frame - hdr : 0;
+}
+
+/* Records written for flow f with --fragment: its fragments, summed over its
+ * datagrams. A fixed frame size gives every datagram the same count. */
+static uint64_t
+flow_fragments(const struct sl_gen_opts *o, const struct flow *f)
+{
+	size_t l2 = l2_len(o, f);
+
+	if (o->frame_size != SL_GEN_FRAME_IMIX)
+		return o->packets *
+		       sl_gen_frag_count(o, f->family, header_len(o, f) - l2 + payload_len(o, f, 0));
+
+	uint64_t n = 0;
+	for (uint64_t j = 0; j < o->packets; j++)
+		n += sl_gen_frag_count(o, f->family, header_len(o, f) - l2 + payload_len(o, f, j));
+	return n;
 }
 
 static void
@@ -533,39 +541,46 @@ build_packet(const struct sl_gen_opts *o, const struct flow *f, uint64_t j,
 }
 
 static void
-emit_one(const struct sl_gen_opts *o, pcap_dumper_t *d, const struct flow *f, uint64_t j,
-	 struct tcp_state *t, uint64_t idx, uint8_t *buf)
+emit_one(const struct sl_gen_opts *o, struct sl_gen_emitter *e, const struct flow *f,
+	 uint64_t j, struct tcp_state *t, uint8_t *buf)
 {
-	struct pcap_pkthdr h;
 	size_t plen;
-	size_t len = build_packet(o, f, j, t, buf, &plen);
+	struct sl_gen_frame fr = {
+		.data = buf,
+		.len = build_packet(o, f, j, t, buf, &plen),
+		.l3_off = l2_len(o, f),
+		.family = f->family,
+		.flow_id = f->id,
+		.tunnel_id = o->tunnel_base + f->tenant,
+		/* datagram j / 2 of its direction, as the IPv4 identification */
+		.frag_id = f->frag_id[j & 1] + (uint32_t)(j / 2),
+	};
 
 	if (f->proto == PROTO_TCP)
 		tcp_state_step(t, j, plen);
-	h.ts.tv_sec = (time_t)(o->start_time + idx / 1000000);
-	h.ts.tv_usec = (suseconds_t)(idx % 1000000);
-	h.len = (bpf_u_int32)len;
-	h.caplen = (bpf_u_int32)(len < o->snaplen ? len : o->snaplen);
-	pcap_dump((u_char *)d, &h, buf);
+	sl_gen_emitter_put(e, &fr);
 }
 
 int
 sl_gen_packets_generate(const struct sl_gen_opts *o, const uint8_t *attempts, pcap_dumper_t *d)
 {
 	uint8_t buf[SL_GEN_BUF_SIZE];
+	struct sl_gen_emitter *e;
 	struct tcp_state *states = NULL;
 	struct tcp_state local;
 	struct flow f;
-	uint64_t idx = 0;
 
+	e = sl_gen_emitter_create(o, d);
+	if (e == NULL)
+		return -ENOMEM;
 	if (o->order_seq) {
 		for (uint64_t id = 0; id < o->flows; id++) {
 			flow_derive(o, (uint32_t)id, attempts[id], &f);
 			tcp_state_init(&local, &f);
 			for (uint64_t j = 0; j < o->packets; j++)
-				emit_one(o, d, &f, j, &local, idx++, buf);
+				emit_one(o, e, &f, j, &local, buf);
 		}
-		return 0;
+		goto out;
 	}
 
 	/* Interleave: with <= 2 packets per flow the state before packet 1 is
@@ -573,8 +588,10 @@ sl_gen_packets_generate(const struct sl_gen_opts *o, const uint8_t *attempts, pc
 	bool keep = o->packets > 2 && o->udp_bp + o->icmp_bp < SL_GEN_PCT_SCALE;
 	if (keep) {
 		states = calloc(o->flows, sizeof(*states));
-		if (states == NULL)
+		if (states == NULL) {
+			sl_gen_emitter_destroy(e);
 			return -ENOMEM;
+		}
 	}
 	for (uint64_t j = 0; j < o->packets; j++) {
 		for (uint64_t id = 0; id < o->flows; id++) {
@@ -585,10 +602,13 @@ sl_gen_packets_generate(const struct sl_gen_opts *o, const uint8_t *attempts, pc
 				tcp_state_init(t, &f);
 			if (j == 1 && !keep)
 				tcp_state_step(t, 0, payload_len(o, &f, 0));
-			emit_one(o, d, &f, j, t, idx++, buf);
+			emit_one(o, e, &f, j, t, buf);
 		}
 	}
 	free(states);
+out:
+	sl_gen_emitter_flush(e);
+	sl_gen_emitter_destroy(e);
 	return 0;
 }
 

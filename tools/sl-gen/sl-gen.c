@@ -2,9 +2,10 @@
 /*
  * sl-gen: deterministic traffic generator for sluice tests, the demo and the
  * benchmark. Writes a classic pcap (DLT_EN10MB) of bidirectional flows with
- * optional per-tenant 802.1Q tags and an outer 802.1ad tag, and optionally
- * the list of flows as TSV. This file is the command line; the generator is
- * in sl-gen-traffic.c.
+ * optional per-tenant 802.1Q tags and an outer 802.1ad tag, IP fragments and
+ * a VXLAN or GRE envelope, and optionally the list of flows as TSV. This file
+ * is the command line; the generator is in sl-gen-traffic.c, the output stage
+ * (fragments, envelope, records) in sl-gen-emit.c.
  *
  * Exit codes: 0 ok, 1 I/O or allocation error, 2 usage error.
  */
@@ -35,6 +36,12 @@ enum opt_id {
 	OPT_FLOW_LIST,
 	OPT_START_TIME,
 	OPT_SNAPLEN,
+	OPT_VXLAN,
+	OPT_GRE,
+	OPT_INNER_VLAN,
+	OPT_FRAGMENT,
+	OPT_FRAG_ORDER,
+	OPT_FRAG_OVERLAP,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +61,12 @@ static const struct option long_opts[] = {
 	{"flow-list", required_argument, NULL, OPT_FLOW_LIST},
 	{"start-time", required_argument, NULL, OPT_START_TIME},
 	{"snaplen", required_argument, NULL, OPT_SNAPLEN},
+	{"vxlan", required_argument, NULL, OPT_VXLAN},
+	{"gre", required_argument, NULL, OPT_GRE},
+	{"inner-vlan", no_argument, NULL, OPT_INNER_VLAN},
+	{"fragment", required_argument, NULL, OPT_FRAGMENT},
+	{"frag-order", required_argument, NULL, OPT_FRAG_ORDER},
+	{"frag-overlap", no_argument, NULL, OPT_FRAG_OVERLAP},
 	{NULL, 0, NULL, 0},
 };
 
@@ -65,7 +78,7 @@ usage(FILE *fp)
 	      "\n"
 	      "  -o, --output FILE      pcap to write (\"-\" = stdout)\n"
 	      "      --flows N          bidirectional flows, 1..10000000 (default 100)\n"
-	      "      --tenants T        VLAN tenants, flow i belongs to tenant i %% T (default 1)\n"
+	      "      --tenants T        VLAN tenants, flow i is in tenant i % T (default 1)\n"
 	      "      --vlan-base V      tenant i uses VLAN V+i (default 100); 0 with one\n"
 	      "                         tenant means untagged\n"
 	      "      --qinq OUTER       add an outer 802.1ad tag OUTER (1..4094)\n"
@@ -81,10 +94,41 @@ usage(FILE *fp)
 	      "                         then j+1 (default interleave)\n"
 	      "      --seed S           PRNG seed, 0..2^64-1 (default 1)\n"
 	      "      --flow-list FILE   write the flows as TSV (\"-\" = stdout): flow_id tenant\n"
-	      "                         vlan family proto src sport dst dport packets\n"
+	      "                         vlan family proto src sport dst dport packets, then\n"
+	      "                         tunnel_id with --vxlan/--gre and fragments (records\n"
+	      "                         written for the flow) with --fragment\n"
 	      "      --start-time SEC   timestamp of the first packet (default 1700000000);\n"
 	      "                         packets are 1 us apart\n"
 	      "      --snaplen N        snaplen in the pcap header, 64..262144 (default 65535)\n"
+	      "\n"
+	      "Tunnels (cloud traffic mirroring): every record, fragments included, in an\n"
+	      "envelope that is the same for all packets but for lengths, the outer IPv4\n"
+	      "checksum and the VNI or key: Ethernet 02:73:6c:00:00:0a > 02:73:6c:00:00:14,\n"
+	      "IPv4 192.0.2.10 > 192.0.2.20 (id 0, DF, TTL 64). --frame sizes the inner frame.\n"
+	      "      --vxlan VNI        UDP 49152 > 4789 (checksum 0), VXLAN flags 0x08;\n"
+	      "                         tenant i uses VNI+i (VNI+T-1 <= 16777215); adds 50\n"
+	      "                         bytes\n"
+	      "      --gre KEY          GRE with key KEY+i (<= 4294967295), protocol 0x6558;\n"
+	      "                         adds 42 bytes; excludes --vxlan\n"
+	      "      --inner-vlan       keep the tenant VLAN (and --qinq) tags on the inner\n"
+	      "                         frame; without it inner frames are untagged and\n"
+	      "                         --vlan-base/--qinq are refused\n"
+	      "\n"
+	      "IP fragmentation, applied to the inner frame before any envelope:\n"
+	      "      --fragment MTU     split IP datagrams larger than MTU (576..9000): IPv4\n"
+	      "                         MF/offset with DF cleared, IPv6 fragment header with\n"
+	      "                         a 32-bit identification; data a multiple of 8 bytes\n"
+	      "                         but in the last fragment, frames not padded. The\n"
+	      "                         identification is unique per flow direction\n"
+	      "                         (--packets at most 131072)\n"
+	      "      --frag-order in|reverse|interleave|drop-first\n"
+	      "                         offset order (default); last fragment first; trains\n"
+	      "                         of up to 4 consecutive fragmented datagrams of\n"
+	      "                         different flows round-robin (a flow's records stay\n"
+	      "                         in order); offset order without the offset-0 one\n"
+	      "      --frag-overlap     add to each train an 8-byte fragment overlapping the\n"
+	      "                         end of the second-to-last one with inverted bytes\n"
+	      "\n"
 	      "  -h, --help             show this help\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 I/O error, 2 usage error.\n",
@@ -157,8 +201,63 @@ parse_pct(const char *opt, const char *arg, uint32_t *bp)
 }
 
 static int
+set_tunnel(const char *opt, const char *arg, enum sl_gen_tunnel type, uint32_t max,
+	   struct sl_gen_opts *o)
+{
+	if (o->tunnel != SL_GEN_TUNNEL_NONE && o->tunnel != type) {
+		fprintf(stderr, "sl-gen: --vxlan and --gre are mutually exclusive\n");
+		return -EINVAL;
+	}
+	o->tunnel = type;
+	return parse_u32(opt, arg, 0, max, &o->tunnel_base);
+}
+
+/* Checks of the tunnel and fragment options once all are known; an untagged
+ * tunnel sets vlan_base to 0. */
+static int
+check_tunnel_frag(struct sl_gen_opts *o, bool vlan_base_given, bool frag_order_given)
+{
+	uint64_t max = o->tunnel == SL_GEN_TUNNEL_VXLAN ? SL_GEN_MAX_VNI : UINT32_MAX;
+
+	if (o->tunnel == SL_GEN_TUNNEL_NONE && o->inner_vlan) {
+		fprintf(stderr, "sl-gen: --inner-vlan needs --vxlan or --gre\n");
+		return -EINVAL;
+	}
+	if (o->tunnel != SL_GEN_TUNNEL_NONE) {
+		if ((uint64_t)o->tunnel_base + o->tenants - 1 > max) {
+			fprintf(stderr, "sl-gen: --%s %" PRIu32 " with --tenants %" PRIu32
+					" goes past %" PRIu64 "\n",
+				o->tunnel == SL_GEN_TUNNEL_VXLAN ? "vxlan" : "gre",
+				o->tunnel_base, o->tenants, max);
+			return -EINVAL;
+		}
+		if (!o->inner_vlan) {
+			if (vlan_base_given || o->qinq_outer != 0) {
+				fprintf(stderr, "sl-gen: inner frames of a tunnel are untagged:"
+						" --vlan-base and --qinq need --inner-vlan\n");
+				return -EINVAL;
+			}
+			o->vlan_base = 0;
+		}
+	}
+	if (o->frag_mtu == 0 && (frag_order_given || o->frag_overlap)) {
+		fprintf(stderr, "sl-gen: --frag-order and --frag-overlap need --fragment\n");
+		return -EINVAL;
+	}
+	if (o->frag_mtu != 0 && o->packets > SL_GEN_MAX_FRAG_PACKETS) {
+		fprintf(stderr, "sl-gen: --fragment allows at most --packets %llu (IPv4"
+				" identifications must not repeat in a flow direction)\n",
+			SL_GEN_MAX_FRAG_PACKETS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
 parse_args(int argc, char **argv, struct sl_gen_opts *o)
 {
+	bool vlan_base_given = false, frag_order_given = false;
+	uint64_t records_per_packet = 1;
 	int c, li = -1, ret = 0;
 
 	*o = (struct sl_gen_opts){
@@ -191,6 +290,7 @@ parse_args(int argc, char **argv, struct sl_gen_opts *o)
 			break;
 		case OPT_VLAN_BASE:
 			ret = parse_u32(opt, optarg, 0, SL_GEN_MAX_VLAN, &o->vlan_base);
+			vlan_base_given = true;
 			break;
 		case OPT_QINQ:
 			ret = parse_u32(opt, optarg, 1, SL_GEN_MAX_VLAN, &o->qinq_outer);
@@ -234,6 +334,36 @@ parse_args(int argc, char **argv, struct sl_gen_opts *o)
 		case OPT_SNAPLEN:
 			ret = parse_u32(opt, optarg, 64, 262144, &o->snaplen);
 			break;
+		case OPT_VXLAN:
+			ret = set_tunnel(opt, optarg, SL_GEN_TUNNEL_VXLAN, SL_GEN_MAX_VNI, o);
+			break;
+		case OPT_GRE:
+			ret = set_tunnel(opt, optarg, SL_GEN_TUNNEL_GRE, UINT32_MAX, o);
+			break;
+		case OPT_INNER_VLAN:
+			o->inner_vlan = true;
+			break;
+		case OPT_FRAGMENT:
+			ret = parse_u32(opt, optarg, SL_GEN_MIN_FRAG_MTU, SL_GEN_MAX_FRAG_MTU,
+					&o->frag_mtu);
+			break;
+		case OPT_FRAG_ORDER:
+			frag_order_given = true;
+			if (strcmp(optarg, "in") == 0)
+				o->frag_order = SL_GEN_FRAG_IN;
+			else if (strcmp(optarg, "reverse") == 0)
+				o->frag_order = SL_GEN_FRAG_REVERSE;
+			else if (strcmp(optarg, "interleave") == 0)
+				o->frag_order = SL_GEN_FRAG_INTERLEAVE;
+			else if (strcmp(optarg, "drop-first") == 0)
+				o->frag_order = SL_GEN_FRAG_DROP_FIRST;
+			else
+				ret = bad_value(opt, optarg,
+						"'in', 'reverse', 'interleave' or 'drop-first'");
+			break;
+		case OPT_FRAG_OVERLAP:
+			o->frag_overlap = true;
+			break;
 		default: /* getopt_long already printed the reason */
 			ret = -EINVAL;
 			break;
@@ -253,7 +383,11 @@ parse_args(int argc, char **argv, struct sl_gen_opts *o)
 		fprintf(stderr, "sl-gen: --udp and --icmp add up to more than 100%%\n");
 		return -EINVAL;
 	}
-	if (o->vlan_base == 0 && o->tenants > 1) {
+	ret = check_tunnel_frag(o, vlan_base_given, frag_order_given);
+	if (ret != 0)
+		return ret;
+	if (o->vlan_base == 0 && o->tenants > 1 &&
+	    (o->tunnel == SL_GEN_TUNNEL_NONE || o->inner_vlan)) {
 		fprintf(stderr, "sl-gen: --vlan-base 0 (untagged) allows only --tenants 1\n");
 		return -EINVAL;
 	}
@@ -262,7 +396,10 @@ parse_args(int argc, char **argv, struct sl_gen_opts *o)
 				" goes past VLAN %d\n", o->vlan_base, o->tenants, SL_GEN_MAX_VLAN);
 		return -EINVAL;
 	}
-	if (o->start_time + o->flows * o->packets / 1000000 > UINT32_MAX) {
+	/* a datagram of at most SL_GEN_MAX_FRAME bytes bounds the fragments */
+	if (o->frag_mtu != 0 && sl_gen_frag_count(o, 6, SL_GEN_MAX_FRAME) > 1)
+		records_per_packet = sl_gen_frag_count(o, 6, SL_GEN_MAX_FRAME);
+	if (o->start_time + o->flows * o->packets * records_per_packet / 1000000 > UINT32_MAX) {
 		fprintf(stderr, "sl-gen: --start-time: timestamps would pass 2^32 seconds\n");
 		return -EINVAL;
 	}
