@@ -367,8 +367,10 @@ sl_cfg_parse_uint(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct 
 		*(uint8_t *)dst = (uint8_t)v;
 	else if (f->size == sizeof(uint16_t))
 		*(uint16_t *)(void *)dst = (uint16_t)v;
-	else
+	else if (f->size == sizeof(uint32_t))
 		*(uint32_t *)(void *)dst = (uint32_t)v;
+	else
+		*(uint64_t *)(void *)dst = (uint64_t)v;
 	return 0;
 }
 

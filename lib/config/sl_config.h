@@ -17,9 +17,11 @@
  * values, duplicate names, duplicate/overlapping VLANs, QinQ pairs and
  * untagged matches across VLAN tenants (per input port), overlapping tunnel
  * ids (VNI, GRE key, ERSPAN session id) across tunnel tenants, tunnel UDP
- * ports listed twice or for both VXLAN and GENEVE, references to unknown
- * outputs/inputs/tenants/pools, PCI devices absent from sysfs, vdev drivers
- * this DPDK does not have, lcores beyond the CPUs this process may run on.
+ * ports listed twice or for both VXLAN and GENEVE, fragments.tenant_max_held
+ * above fragments.max_held, a pool's retag_vlan without strip: outer-retag
+ * (or missing with it), references to unknown outputs/inputs/tenants/pools,
+ * PCI devices absent from sysfs, vdev drivers this DPDK does not have,
+ * lcores beyond the CPUs this process may run on.
  * Checks that need a probed port (queue counts) are done by the app after
  * EAL init, reported with the location kept in struct sl_cfg_loc.
  *
@@ -85,6 +87,16 @@ enum sl_malformed_action {
 	SL_MALFORMED_DROP,        /**< drop, counted by parse error class */
 };
 
+/** What a pool's members receive of a tunnelled packet. */
+enum sl_strip_mode {
+	SL_STRIP_NONE = 0,    /**< the packet unchanged, as received (default) */
+	SL_STRIP_OUTER,       /**< every encapsulation removed: the innermost
+	                           Ethernet frame (built by sluice when the
+	                           innermost payload is IP without Ethernet) */
+	SL_STRIP_OUTER_RETAG, /**< as SL_STRIP_OUTER, then tagged with the
+	                           pool's retag_vlan */
+};
+
 /** A port: exactly one of pci or vdev is non-empty. */
 struct sl_cfg_port {
 	char name[SL_NAME_MAX];
@@ -107,6 +119,8 @@ struct sl_cfg_member {
 struct sl_cfg_pool {
 	char name[SL_NAME_MAX];
 	enum sl_hash_fields hash;
+	enum sl_strip_mode strip;
+	uint16_t retag_vlan;     /**< 1..4094 with SL_STRIP_OUTER_RETAG, else 0 */
 	uint16_t n_members;
 	struct sl_cfg_member *members;
 	struct sl_cfg_loc loc;
@@ -170,6 +184,23 @@ struct sl_cfg_tunnels {
 	struct sl_cfg_loc loc;    /**< of the tunnels: mapping; 0:0 if absent */
 };
 
+/**
+ * Bounds on non-first IP fragments held while they wait for their
+ * datagram's first fragment (sluice never reassembles). Per worker lcore
+ * unless stated otherwise.
+ */
+struct sl_cfg_fragments {
+	uint32_t hold_ms;           /**< wait of a held fragment for its first, 1..10000 */
+	uint32_t remember_ms;       /**< a datagram's member is remembered this long
+	                                 after its last fragment, 10..600000 */
+	uint32_t max_held;          /**< fragments held, 0..1048576; 0 = never hold */
+	uint32_t tenant_max_held;   /**< fragments held per tenant, <= max_held */
+	uint32_t datagram_max_held; /**< fragments held per datagram, 1..8192 */
+	uint32_t table_size;        /**< datagrams tracked, 1024..4194304 */
+	uint64_t max_held_bytes;    /**< payload bytes held, 0..1073741824 */
+	struct sl_cfg_loc loc;      /**< of the fragments: mapping; 0:0 if absent */
+};
+
 /** Idle timeouts in seconds, per protocol class. */
 struct sl_cfg_timeouts {
 	uint32_t tcp, udp, icmp, other;
@@ -195,6 +226,7 @@ struct sl_cfg {
 	int32_t default_tenant;      /**< index into tenants, -1 = drop */
 
 	struct sl_cfg_tunnels tunnels;
+	struct sl_cfg_fragments fragments;
 
 	/* flow_table: */
 	uint32_t flow_table_size;    /**< entries per worker */
@@ -264,6 +296,7 @@ sl_config_tenant_is_tunnel(const struct sl_cfg_tenant *t)
 /** Names used in YAML for the enums (for docs, stats and telemetry). */
 const char *sl_dist_mode_name(enum sl_dist_mode m);
 const char *sl_hash_fields_name(enum sl_hash_fields h);
+const char *sl_strip_mode_name(enum sl_strip_mode s);
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,7 @@ struct sl_cfg_ctx {
 	struct sl_cfg_loc max_depth_loc;            /**< 0:0 = default */
 	struct sl_cfg_loc vxlan_loc[SL_MAX_VXLAN_PORTS];   /**< 0:0 = default */
 	struct sl_cfg_loc geneve_loc[SL_MAX_GENEVE_PORTS]; /**< 0:0 = default */
+	struct sl_cfg_loc max_held_loc;             /**< fragments.max_held, 0:0 = default */
 	bool cpus_loaded;         /**< cpus holds sched_getaffinity() */
 	bool cpus_known;          /**< sched_getaffinity() succeeded */
 	cpu_set_t cpus;
@@ -158,7 +159,7 @@ int sl_cfg_walk_map(struct sl_cfg_ctx *c, yaml_node_t *map, const struct sl_cfg_
 /** sl_cfg_parse_fn for a nested mapping: f->sub into obj + f->off. */
 int sl_cfg_parse_map(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		     const struct sl_cfg_field *f);
-/** sl_cfg_parse_fn for a uint8_t/uint16_t/uint32_t member (f->off, f->size) in f->lo..f->hi. */
+/** sl_cfg_parse_fn for a uint8_t/16_t/32_t/64_t member (f->off, f->size) in f->lo..f->hi. */
 int sl_cfg_parse_uint(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		      const struct sl_cfg_field *f);
 

@@ -6,11 +6,13 @@
  * tenants, a tenant's match.inputs before its VLANs and tunnel ids (overlap
  * checks), its tunnel ids before vlan, qinq and untagged (whether it is a
  * tunnel tenant), its pools before default_pool, eal.main_lcore before
- * eal.worker_lcores, a member's output before its queue.
+ * eal.worker_lcores, a member's output before its queue, a pool's strip
+ * before its retag_vlan, fragments.max_held before fragments.tenant_max_held.
  */
 #include "sl_config_pvt.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,10 @@ parse_pow2(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_
 	{ .name = nm, .parse = sl_cfg_parse_uint, .required = req,                            \
 	  .off = offsetof(st, mem), .size = sizeof(((st *)0)->mem), .lo = l, .hi = h }
 #define UINT(nm, st, mem, l, h) UINT_FIELD(nm, st, mem, l, h, false)
+/* An optional uint member whose parser fn calls sl_cfg_parse_uint() and checks more. */
+#define UINT_FN(nm, st, mem, l, h, fn)                                                    \
+	{ .name = nm, .parse = fn, .off = offsetof(st, mem), .size = sizeof(((st *)0)->mem),  \
+	  .lo = l, .hi = h }
 /* A nested mapping whose keys fill a member of obj (off) or obj itself (off 0). */
 #define SUBMAP(nm, fn, req, offset, tbl)                                                  \
 	{ .name = nm, .parse = fn, .required = req, .off = offset, .sub = tbl,                \
@@ -205,6 +211,7 @@ parse_vdev(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_
 
 static const char *const dist_names[] = { "auto", "rss", "software" };
 static const char *const hash_names[] = { "5-tuple", "3-tuple", "2-tuple" };
+static const char *const strip_names[] = { "none", "outer", "outer-retag" };
 
 static int
 parse_dist(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
@@ -697,9 +704,40 @@ parse_hash(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_
 	return rc;
 }
 
+static int
+parse_strip(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_pool *pool = obj;
+	int v, rc = sl_cfg_get_enum(c, n, strip_names, SL_CFG_DIM(strip_names), &v);
+
+	(void)f;
+	if (rc == 0)
+		pool->strip = (enum sl_strip_mode)v;
+	return rc;
+}
+
+/* After strip (table order): only a pool that retags may have the key, whatever its value. */
+static int
+parse_retag_vlan(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_pool *pool = obj;
+	long long v;
+	int rc;
+
+	(void)f;
+	if (pool->strip != SL_STRIP_OUTER_RETAG)
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "retag_vlan needs strip: outer-retag");
+	if ((rc = sl_cfg_get_int(c, n, SL_VLAN_MIN, SL_VLAN_MAX, &v)))
+		return rc;
+	pool->retag_vlan = (uint16_t)v;
+	return 0;
+}
+
 static const struct sl_cfg_field pool_fields[] = {
 	FIELD("name", parse_pool_name, true),
 	FIELD("hash", parse_hash, false),
+	FIELD("strip", parse_strip, false),
+	FIELD("retag_vlan", parse_retag_vlan, false),
 	FIELD("members", parse_members, true),
 };
 
@@ -724,9 +762,13 @@ parse_pools(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg
 		c->pool = (uint16_t)i;
 		t->pools[i].loc = sl_cfg_node_loc(it);
 		t->pools[i].hash = SL_HASH_5TUPLE;
+		t->pools[i].strip = SL_STRIP_NONE;
 		if ((rc = sl_cfg_walk_map(c, it, pool_fields, SL_CFG_DIM(pool_fields),
 					  &t->pools[i])))
 			return rc;
+		if (t->pools[i].strip == SL_STRIP_OUTER_RETAG && t->pools[i].retag_vlan == 0)
+			return sl_cfg_fail(c, t->pools[i].loc,
+					   "missing required key 'retag_vlan' (strip is outer-retag)");
 		sl_cfg_key_pop(c, mark);
 	}
 	return 0;
@@ -888,7 +930,7 @@ parse_default_tenant(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const stru
 			   "unknown tenant '%s' (expected a tenant name or 'drop')", name);
 }
 
-/* ---- flow_table, stats, tuning ---- */
+/* ---- flow_table ---- */
 
 static const struct sl_cfg_field timeout_fields[] = {
 	UINT("tcp", struct sl_cfg_timeouts, tcp, 1, 86400),
@@ -902,6 +944,70 @@ static const struct sl_cfg_field flow_table_fields[] = {
 	SUBMAP("timeouts", sl_cfg_parse_map, false, offsetof(struct sl_cfg, timeouts),
 	       timeout_fields),
 };
+
+/* ---- fragments ---- */
+
+static int
+parse_frag_max_held(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		    const struct sl_cfg_field *f)
+{
+	int rc = sl_cfg_parse_uint(c, n, obj, f);
+
+	if (rc == 0)
+		c->max_held_loc = sl_cfg_node_loc(n);
+	return rc;
+}
+
+/* After max_held (table order), so that max_held is final, default included. */
+static int
+parse_frag_tenant_max_held(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			   const struct sl_cfg_field *f)
+{
+	const struct sl_cfg_fragments *fr = obj;
+	struct sl_cfg_loc ml = c->max_held_loc;
+	int rc = sl_cfg_parse_uint(c, n, obj, f);
+
+	if (rc || fr->tenant_max_held <= fr->max_held)
+		return rc;
+	if (ml.line == 0)
+		return sl_cfg_fail(c, sl_cfg_node_loc(n),
+				   "%s is above fragments.max_held %" PRIu32 " (the default)",
+				   sl_cfg_text(n), fr->max_held);
+	return sl_cfg_fail(c, sl_cfg_node_loc(n),
+			   "%s is above fragments.max_held %" PRIu32 " (%s:%d:%d)", sl_cfg_text(n),
+			   fr->max_held, c->path, ml.line, ml.col);
+}
+
+static const struct sl_cfg_field fragment_fields[] = {
+	UINT("hold_ms", struct sl_cfg_fragments, hold_ms, 1, 10000),
+	UINT("remember_ms", struct sl_cfg_fragments, remember_ms, 10, 600000),
+	UINT_FN("max_held", struct sl_cfg_fragments, max_held, 0, 1048576, parse_frag_max_held),
+	UINT("max_held_bytes", struct sl_cfg_fragments, max_held_bytes, 0, 1073741824),
+	UINT_FN("tenant_max_held", struct sl_cfg_fragments, tenant_max_held, 0, 1048576,
+		parse_frag_tenant_max_held),
+	UINT("datagram_max_held", struct sl_cfg_fragments, datagram_max_held, 1, 8192),
+	UINT("table_size", struct sl_cfg_fragments, table_size, 1024, 4194304),
+};
+
+static int
+parse_fragments(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_fragments *fr = &c->cfg->fragments;
+	int rc;
+
+	fr->loc = sl_cfg_node_loc(n);
+	if ((rc = sl_cfg_parse_map(c, n, obj, f)))
+		return rc;
+	/*
+	 * An explicit tenant_max_held above max_held failed above; only the
+	 * default can be left above it (max_held below 1024): it follows max_held.
+	 */
+	if (fr->tenant_max_held > fr->max_held)
+		fr->tenant_max_held = fr->max_held;
+	return 0;
+}
+
+/* ---- stats, tuning ---- */
 
 static int
 parse_interval(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
@@ -955,6 +1061,8 @@ static const struct sl_cfg_field top_fields[] = {
 	FIELD("tenants", parse_tenants, true),
 	FIELD("default_tenant", parse_default_tenant, false),
 	SUBMAP("flow_table", sl_cfg_parse_map, false, 0, flow_table_fields),
+	SUBMAP("fragments", parse_fragments, false, offsetof(struct sl_cfg, fragments),
+	       fragment_fields),
 	SUBMAP("stats", sl_cfg_parse_map, false, 0, stats_fields),
 	SUBMAP("tuning", sl_cfg_parse_map, false, 0, tuning_fields),
 };
@@ -976,6 +1084,10 @@ sl_cfg_set_defaults(struct sl_cfg *cfg, const char *path)
 						.n_geneve_ports = 1, .geneve_ports = { 6081 } };
 	cfg->flow_table_size = 1048576;
 	cfg->timeouts = (struct sl_cfg_timeouts){ .tcp = 300, .udp = 60, .icmp = 30, .other = 60 };
+	cfg->fragments = (struct sl_cfg_fragments){ .hold_ms = 100, .remember_ms = 30000,
+						    .max_held = 4096, .tenant_max_held = 1024,
+						    .datagram_max_held = 64, .table_size = 65536,
+						    .max_held_bytes = 8388608 };
 	cfg->stats_interval_ms = 10000;
 	cfg->stats_path[0] = '\0';
 	cfg->mbufs = 65535;
@@ -996,4 +1108,10 @@ const char *
 sl_hash_fields_name(enum sl_hash_fields h)
 {
 	return (unsigned int)h < SL_CFG_DIM(hash_names) ? hash_names[h] : "?";
+}
+
+const char *
+sl_strip_mode_name(enum sl_strip_mode s)
+{
+	return (unsigned int)s < SL_CFG_DIM(strip_names) ? strip_names[s] : "?";
 }

@@ -435,6 +435,16 @@ test_reference_config(void **state)
 	for (uint16_t i = 0; i < cfg->n_tenants; i++)
 		n_tunnel += sl_config_tenant_is_tunnel(&cfg->tenants[i]);
 	assert_true(n_tunnel >= 1);
+	/* the fragments section shows the defaults */
+	assert_true(cfg->fragments.loc.line > 0);
+	assert_int_equal(cfg->fragments.hold_ms, 100);
+	assert_int_equal(cfg->fragments.remember_ms, 30000);
+	assert_int_equal(cfg->fragments.max_held, 4096);
+	assert_int_equal(cfg->fragments.max_held_bytes, 8388608);
+	assert_int_equal(cfg->fragments.tenant_max_held, 1024);
+	assert_int_equal(cfg->fragments.datagram_max_held, 64);
+	assert_int_equal(cfg->fragments.table_size, 65536);
+	assert_int_equal(cfg->tenants[0].pools[0].strip, SL_STRIP_NONE);
 	sl_config_free(cfg);
 }
 
@@ -1424,6 +1434,327 @@ test_tunnel_ids_parsed(void **state)
 	sl_config_free(cfg);
 }
 
+/* ---- fragments ---- */
+
+static void
+test_fragments_defaults(void **state)
+{
+	struct sl_cfg *cfg = load_ok(HEAD TENANT("a", "0"), NOCPU);
+
+	(void)state;
+	assert_int_equal(cfg->fragments.hold_ms, 100);
+	assert_int_equal(cfg->fragments.remember_ms, 30000);
+	assert_int_equal(cfg->fragments.max_held, 4096);
+	assert_int_equal(cfg->fragments.max_held_bytes, 8388608);
+	assert_int_equal(cfg->fragments.tenant_max_held, 1024);
+	assert_int_equal(cfg->fragments.datagram_max_held, 64);
+	assert_int_equal(cfg->fragments.table_size, 65536);
+	assert_int_equal(cfg->fragments.loc.line, 0);
+	assert_int_equal(cfg->fragments.loc.col, 0);
+	sl_config_free(cfg);
+	/* an empty section keeps every default */
+	cfg = load_ok(HEAD TENANT("a", "0") "fragments: {}\n", NOCPU);
+	assert_int_equal(cfg->fragments.hold_ms, 100);
+	assert_int_equal(cfg->fragments.remember_ms, 30000);
+	assert_int_equal(cfg->fragments.max_held, 4096);
+	assert_int_equal(cfg->fragments.max_held_bytes, 8388608);
+	assert_int_equal(cfg->fragments.tenant_max_held, 1024);
+	assert_int_equal(cfg->fragments.datagram_max_held, 64);
+	assert_int_equal(cfg->fragments.table_size, 65536);
+	assert_int_equal(cfg->fragments.loc.line, 13);
+	assert_int_equal(cfg->fragments.loc.col, 12);
+	sl_config_free(cfg);
+	/* keys with no value are left out */
+	cfg = load_ok(HEAD TENANT("a", "0") "fragments:\n  hold_ms:\n  max_held: ~\n", NOCPU);
+	assert_int_equal(cfg->fragments.hold_ms, 100);
+	assert_int_equal(cfg->fragments.max_held, 4096);
+	assert_int_equal(cfg->fragments.loc.line, 14);
+	assert_int_equal(cfg->fragments.loc.col, 3);
+	sl_config_free(cfg);
+}
+
+static void
+test_fragments_valid(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	/* every key at its upper limit; tenant_max_held before max_held in the file */
+	cfg = load_ok(HEAD TENANT("a", "1")
+		      "fragments:\n"
+		      "  tenant_max_held: 1048576\n"
+		      "  hold_ms: 10000\n"
+		      "  remember_ms: 600000\n"
+		      "  max_held: 0x100000\n"
+		      "  max_held_bytes: 1073741824\n"
+		      "  datagram_max_held: 8192\n"
+		      "  table_size: 4194304\n",
+		      NOCPU);
+	assert_int_equal(cfg->fragments.hold_ms, 10000);
+	assert_int_equal(cfg->fragments.remember_ms, 600000);
+	assert_int_equal(cfg->fragments.max_held, 1048576);
+	assert_int_equal(cfg->fragments.max_held_bytes, 1073741824);
+	assert_int_equal(cfg->fragments.tenant_max_held, 1048576);
+	assert_int_equal(cfg->fragments.datagram_max_held, 8192);
+	assert_int_equal(cfg->fragments.table_size, 4194304);
+	sl_config_free(cfg);
+	/* every key at its lower limit: max_held 0 never holds */
+	cfg = load_ok(HEAD TENANT("a", "1")
+		      "fragments: {hold_ms: 1, remember_ms: 10, max_held: 0, max_held_bytes: 0,\n"
+		      "            tenant_max_held: 0, datagram_max_held: 1, table_size: 1024}\n",
+		      NOCPU);
+	assert_int_equal(cfg->fragments.hold_ms, 1);
+	assert_int_equal(cfg->fragments.remember_ms, 10);
+	assert_int_equal(cfg->fragments.max_held, 0);
+	assert_int_equal(cfg->fragments.max_held_bytes, 0);
+	assert_int_equal(cfg->fragments.tenant_max_held, 0);
+	assert_int_equal(cfg->fragments.datagram_max_held, 1);
+	assert_int_equal(cfg->fragments.table_size, 1024);
+	sl_config_free(cfg);
+	/* tenant_max_held may equal max_held */
+	cfg = load_ok(HEAD TENANT("a", "1") "fragments: {max_held: 2000, tenant_max_held: 2000}\n",
+		      NOCPU);
+	assert_int_equal(cfg->fragments.max_held, 2000);
+	assert_int_equal(cfg->fragments.tenant_max_held, 2000);
+	sl_config_free(cfg);
+	/* the default tenant_max_held (1024) follows a smaller max_held */
+	cfg = load_ok(HEAD TENANT("a", "1") "fragments: {max_held: 512}\n", NOCPU);
+	assert_int_equal(cfg->fragments.max_held, 512);
+	assert_int_equal(cfg->fragments.tenant_max_held, 512);
+	sl_config_free(cfg);
+	cfg = load_ok(HEAD TENANT("a", "1") "fragments: {max_held: 0}\n", NOCPU);
+	assert_int_equal(cfg->fragments.max_held, 0);
+	assert_int_equal(cfg->fragments.tenant_max_held, 0);
+	sl_config_free(cfg);
+	/* ...and stays 1024 under a larger one */
+	cfg = load_ok(HEAD TENANT("a", "1") "fragments: {max_held: 1025}\n", NOCPU);
+	assert_int_equal(cfg->fragments.tenant_max_held, 1024);
+	sl_config_free(cfg);
+}
+
+static void
+test_fragments_range(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  hold_ms: 0\n",
+		     "@:14:12: fragments.hold_ms: 0 out of range 1..10000");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  hold_ms: 10001\n",
+		     "@:14:12: fragments.hold_ms: 10001 out of range 1..10000");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  remember_ms: 9\n",
+		     "@:14:16: fragments.remember_ms: 9 out of range 10..600000");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  remember_ms: 600001\n",
+		     "@:14:16: fragments.remember_ms: 600001 out of range 10..600000");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  max_held: -1\n",
+		     "@:14:13: fragments.max_held: -1 out of range 0..1048576");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  max_held: 1048577\n",
+		     "@:14:13: fragments.max_held: 1048577 out of range 0..1048576");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  max_held_bytes: -1\n",
+		     "@:14:19: fragments.max_held_bytes: -1 out of range 0..1073741824");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  max_held_bytes: 1073741825\n",
+		     "@:14:19: fragments.max_held_bytes: 1073741825 out of range 0..1073741824");
+	/* no truncation to 32 bits on the way */
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  max_held_bytes: 4294967296\n",
+		     "@:14:19: fragments.max_held_bytes: 4294967296 out of range 0..1073741824");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  tenant_max_held: -1\n",
+		     "@:14:20: fragments.tenant_max_held: -1 out of range 0..1048576");
+	expect_error(HEAD TENANT("a", "1")
+		     "fragments:\n  max_held: 1048576\n  tenant_max_held: 1048577\n",
+		     "@:15:20: fragments.tenant_max_held: 1048577 out of range 0..1048576");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  datagram_max_held: 0\n",
+		     "@:14:22: fragments.datagram_max_held: 0 out of range 1..8192");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  datagram_max_held: 8193\n",
+		     "@:14:22: fragments.datagram_max_held: 8193 out of range 1..8192");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  table_size: 1023\n",
+		     "@:14:15: fragments.table_size: 1023 out of range 1024..4194304");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  table_size: 4194305\n",
+		     "@:14:15: fragments.table_size: 4194305 out of range 1024..4194304");
+	/* flow style: the column of the value */
+	expect_error(HEAD TENANT("a", "1") "fragments: {hold_ms: 100, table_size: 0x400000000}\n",
+		     "@:13:39: fragments.table_size: 0x400000000 out of range 1024..4194304");
+}
+
+static void
+test_fragments_errors(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  hold_ms: 0.5\n",
+		     "@:14:12: fragments.hold_ms: expected an integer, got '0.5'");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  max_held_bytes: 8MiB\n",
+		     "@:14:19: fragments.max_held_bytes: expected an integer, got '8MiB'");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  table_size: [65536]\n",
+		     "@:14:15: fragments.table_size: expected an integer, got a list");
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  reassemble: true\n",
+		     "@:14:3: fragments.reassemble: unknown key 'reassemble'");
+	expect_error(HEAD TENANT("a", "1") "fragments: [100]\n",
+		     "@:13:12: fragments: expected a mapping, got a list");
+	expect_error(HEAD TENANT("a", "1") "fragments: 100\n",
+		     "@:13:12: fragments: expected a mapping, got '100'");
+}
+
+/* tenant_max_held must not exceed max_held; reported at tenant_max_held. */
+static void
+test_fragments_tenant_above_max(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "1")
+		     "fragments:\n"
+		     "  max_held: 1024\n"
+		     "  tenant_max_held: 1025\n",
+		     "@:15:20: fragments.tenant_max_held: 1025 is above fragments.max_held 1024 "
+		     "(@:14:13)");
+	/* whatever the order in the file */
+	expect_error(HEAD TENANT("a", "1")
+		     "fragments:\n"
+		     "  tenant_max_held: 0x800\n"
+		     "  hold_ms: 50\n"
+		     "  max_held: 2000\n",
+		     "@:14:20: fragments.tenant_max_held: 0x800 is above fragments.max_held 2000 "
+		     "(@:16:13)");
+	expect_error(HEAD TENANT("a", "1") "fragments: {tenant_max_held: 1, max_held: 0}\n",
+		     "@:13:30: fragments.tenant_max_held: 1 is above fragments.max_held 0 "
+		     "(@:13:43)");
+	/* against the default max_held */
+	expect_error(HEAD TENANT("a", "1") "fragments:\n  tenant_max_held: 4097\n",
+		     "@:14:20: fragments.tenant_max_held: 4097 is above fragments.max_held 4096 "
+		     "(the default)");
+}
+
+/* ---- pools: strip ---- */
+
+static void
+test_strip(void **state)
+{
+	struct sl_cfg *cfg;
+	const struct sl_cfg_pool *p;
+
+	(void)state;
+	cfg = load_ok(HEAD TENANT("a", "0"), NOCPU);
+	assert_int_equal(cfg->tenants[0].pools[0].strip, SL_STRIP_NONE);
+	assert_int_equal(cfg->tenants[0].pools[0].retag_vlan, 0);
+	sl_config_free(cfg);
+	cfg = load_ok(HEAD
+		      "  - name: a\n"
+		      "    id: 1\n"
+		      "    pools:\n"
+		      "      - {name: p0, strip: none, members: [out0]}\n"
+		      "      - {name: p1, strip: outer, members: [out0]}\n"
+		      "      - name: p2\n"
+		      "        retag_vlan: 4094\n"
+		      "        strip: outer-retag\n"
+		      "        members: [out1]\n"
+		      "      - {name: p3, strip: outer-retag, retag_vlan: 1, members: [out1]}\n"
+		      "      - {name: p4, strip: outer-retag, retag_vlan: \"0x64\", members: [out1]}\n"
+		      "      - {name: p5, members: [out1]}\n",
+		      NOCPU);
+	p = cfg->tenants[0].pools;
+	assert_int_equal(cfg->tenants[0].n_pools, 6);
+	assert_int_equal(p[0].strip, SL_STRIP_NONE);
+	assert_int_equal(p[0].retag_vlan, 0);
+	assert_int_equal(p[1].strip, SL_STRIP_OUTER);
+	assert_int_equal(p[1].retag_vlan, 0);
+	assert_int_equal(p[2].strip, SL_STRIP_OUTER_RETAG);
+	assert_int_equal(p[2].retag_vlan, 4094);
+	assert_int_equal(p[3].strip, SL_STRIP_OUTER_RETAG);
+	assert_int_equal(p[3].retag_vlan, 1);
+	assert_int_equal(p[4].retag_vlan, 100);
+	assert_int_equal(p[5].strip, SL_STRIP_NONE);
+	assert_int_equal(p[5].retag_vlan, 0);
+	sl_config_free(cfg);
+}
+
+static void
+test_strip_errors(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: inner, members: [out0]}]\n",
+		     "@:12:30: tenants[0].pools[0].strip: invalid value 'inner' "
+		     "(expected one of: none, outer, outer-retag)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: Outer, members: [out0]}]\n",
+		     "@:12:30: tenants[0].pools[0].strip: invalid value 'Outer' "
+		     "(expected one of: none, outer, outer-retag)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: [outer], members: [out0]}]\n",
+		     "@:12:30: tenants[0].pools[0].strip: expected one of: none, outer, "
+		     "outer-retag, got a list");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: true, members: [out0]}]\n",
+		     "@:12:30: tenants[0].pools[0].strip: invalid value 'true' "
+		     "(expected one of: none, outer, outer-retag)");
+}
+
+static void
+test_retag_vlan(void **state)
+{
+	(void)state;
+	/* only with strip: outer-retag, whatever the value */
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools:\n"
+		     "      - name: p\n"
+		     "        retag_vlan: 100\n"
+		     "        members: [out0]\n",
+		     "@:14:21: tenants[0].pools[0].retag_vlan: retag_vlan needs strip: outer-retag");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools:\n"
+		     "      - name: p\n"
+		     "        retag_vlan: 100\n"
+		     "        strip: outer\n"
+		     "        members: [out0]\n",
+		     "@:14:21: tenants[0].pools[0].retag_vlan: retag_vlan needs strip: outer-retag");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: none, retag_vlan: 5000, members: [out0]}]\n",
+		     "@:12:48: tenants[0].pools[0].retag_vlan: retag_vlan needs strip: outer-retag");
+	/* required with it; reported at the pool */
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools:\n"
+		     "      - {name: p0, members: [out0]}\n"
+		     "      - name: p1\n"
+		     "        strip: outer-retag\n"
+		     "        members: [out0]\n",
+		     "@:14:9: tenants[0].pools[1]: missing required key 'retag_vlan' "
+		     "(strip is outer-retag)");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: outer-retag, retag_vlan: ~, members: [out0]}]\n",
+		     "@:12:13: tenants[0].pools[0]: missing required key 'retag_vlan' "
+		     "(strip is outer-retag)");
+	/* 1..4094 */
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: outer-retag, retag_vlan: 0, members: [out0]}]\n",
+		     "@:12:55: tenants[0].pools[0].retag_vlan: 0 out of range 1..4094");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: outer-retag, retag_vlan: 4095, members: [out0]}]\n",
+		     "@:12:55: tenants[0].pools[0].retag_vlan: 4095 out of range 1..4094");
+	expect_error(HEAD
+		     "  - name: a\n"
+		     "    id: 1\n"
+		     "    pools: [{name: p, strip: outer-retag, retag_vlan: \"100-200\", "
+		     "members: [out0]}]\n",
+		     "@:12:55: tenants[0].pools[0].retag_vlan: expected an integer, got '100-200'");
+}
+
 /* ---- devices and lcores ---- */
 
 static void
@@ -1581,6 +1912,10 @@ test_helpers(void **state)
 	assert_string_equal(sl_hash_fields_name(SL_HASH_5TUPLE), "5-tuple");
 	assert_string_equal(sl_hash_fields_name(SL_HASH_3TUPLE), "3-tuple");
 	assert_string_equal(sl_hash_fields_name(SL_HASH_2TUPLE), "2-tuple");
+	assert_string_equal(sl_strip_mode_name(SL_STRIP_NONE), "none");
+	assert_string_equal(sl_strip_mode_name(SL_STRIP_OUTER), "outer");
+	assert_string_equal(sl_strip_mode_name(SL_STRIP_OUTER_RETAG), "outer-retag");
+	assert_string_equal(sl_strip_mode_name((enum sl_strip_mode)3), "?");
 	sl_config_free(NULL);
 }
 
@@ -1630,6 +1965,14 @@ main(void)
 		cmocka_unit_test(test_tunnel_id_with_qinq_untagged),
 		cmocka_unit_test(test_tunnel_id_needs_depth),
 		cmocka_unit_test(test_tunnel_ids_parsed),
+		cmocka_unit_test(test_fragments_defaults),
+		cmocka_unit_test(test_fragments_valid),
+		cmocka_unit_test(test_fragments_range),
+		cmocka_unit_test(test_fragments_errors),
+		cmocka_unit_test(test_fragments_tenant_above_max),
+		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_strip_errors),
+		cmocka_unit_test(test_retag_vlan),
 		cmocka_unit_test(test_bad_pci_format),
 		cmocka_unit_test(test_missing_pci_device),
 		cmocka_unit_test(test_pci_present),
