@@ -119,16 +119,29 @@ anomaly_name(unsigned int e)
 	return e == 0 ? NULL : sl_parse_err_name((int)e);
 }
 
+static const char *
+encap_err_name(unsigned int e)
+{
+	return e == 0 ? NULL : sl_encap_err_name((int)e);
+}
+
+static const char *
+encap_type_name(unsigned int t)
+{
+	return sl_encap_type_name((int)t);
+}
+
 static json_t *
 ledger_json(const struct sl_ledger *lg, const struct sl_app *app)
 {
-	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b}",
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b}",
 			      "received", (json_int_t)lg->received,
 			      "forwarded", (json_int_t)lg->forwarded,
 			      "filtered", (json_int_t)lg->filtered,
 			      "dropped", (json_int_t)lg->dropped,
 			      "in_flight", (json_int_t)lg->in_flight,
 			      "tx_buffered", (json_int_t)lg->tx_buffered,
+			      "frag_held", (json_int_t)lg->frag_held,
 			      "in_rings", (json_int_t)lg->in_rings,
 			      "workers_balanced", lg->workers_balanced,
 			      "members_match", lg->members_match,
@@ -277,6 +290,12 @@ sl_stats_json(struct sl_app *app, bool final)
 			    counters_obj(s, l->off_filter, SL_FILTER_MAX, sl_filter_name, false));
 	json_object_set_new(stats, "anomalies",
 			    counters_obj(s, l->off_anomaly, SL_PARSE_ERR_MAX, anomaly_name, false));
+	json_object_set_new(stats, "tunnels",
+			    counters_obj(s, l->off_encap, SL_ENCAP_TYPE_MAX, encap_type_name, false));
+	json_object_set_new(stats, "tunnel_errors",
+			    counters_obj(s, l->off_encap_err, SL_ENCAP_ERR_MAX, encap_err_name, false));
+	json_object_set_new(stats, "fragments",
+			    counters_obj(s, l->off_frag, SL_FRAG_STAT_MAX, sl_frag_stat_name, false));
 	json_object_set_new(stats, "flows", flows);
 	json_object_set_new(stats, "inputs", inputs_json(app, s));
 	json_object_set_new(stats, "outputs", outputs_json(app));

@@ -218,6 +218,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
+	sl_parse_cfg_default(&app.parse_cfg);
+	app.parse_cfg.max_depth = app.cfg->tunnels.max_depth;
+	app.parse_cfg.mpls_pw = app.cfg->tunnels.mpls_pw;
+	app.parse_cfg.n_vxlan_ports = app.cfg->tunnels.n_vxlan_ports;
+	memcpy(app.parse_cfg.vxlan_ports, app.cfg->tunnels.vxlan_ports,
+	       sizeof(app.parse_cfg.vxlan_ports));
+	app.parse_cfg.n_geneve_ports = app.cfg->tunnels.n_geneve_ports;
+	memcpy(app.parse_cfg.geneve_ports, app.cfg->tunnels.geneve_ports,
+	       sizeof(app.parse_cfg.geneve_ports));
 	if (o.check) {
 		printf("%s: configuration OK (%u inputs, %u outputs, %u tenants, %u workers)\n",
 		       o.config, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,

@@ -22,6 +22,7 @@
 
 #include "sl_config.h"
 #include "sl_flow.h"
+#include "sl_frag.h"
 #include "sl_parse.h"
 #include "sl_stats.h"
 
@@ -53,6 +54,12 @@ struct sl_meta {
 	uint8_t err;         /* enum sl_parse_err */
 	uint8_t l3;          /* enum sl_l3_type */
 	uint8_t tcp_flags;
+	uint8_t frag;        /* SL_FRAG_* of the innermost IP layer */
+	uint8_t encap_err;   /* enum sl_encap_err */
+	uint16_t frag_off;   /* fragment offset, bytes */
+	uint32_t frag_id;    /* IPv4 id or IPv6 fragment id */
+	uint16_t frag_len;   /* fragment payload bytes */
+	uint16_t encap_mask; /* SL_ENCAP_BIT() of the layers removed */
 	uint8_t pad[8];
 };
 
@@ -72,6 +79,8 @@ struct sl_pool_rt {
 };
 
 struct sl_tenant_rt {
+	uint64_t *vlan_filter;   /* tunnel tenants with a vlan list: bitmap of
+				    outer VLAN ids that may match; NULL = any */
 	uint16_t n_pools;
 	uint16_t default_pool;
 	enum sl_non_ip_action non_ip;
@@ -81,7 +90,17 @@ struct sl_tenant_rt {
 
 /* Tenant lookup for one input port: VLAN id -> tenant index + 1 (0 = none),
  * slot SL_UNTAGGED_VLAN for untagged frames, and QinQ pairs. */
+/* Tunnel id ranges of one kind on one input: sorted, non-overlapping. */
+struct sl_id_map {
+	uint32_t n;
+	uint32_t *lo, *hi;
+	uint16_t *tenant;
+};
+
+enum sl_id_kind { SL_ID_VNI = 0, SL_ID_GRE_KEY, SL_ID_ERSPAN, SL_ID_KINDS };
+
 struct sl_tenant_map {
+	struct sl_id_map ids[SL_ID_KINDS];
 	uint16_t vlan[SL_UNTAGGED_VLAN + 1];
 	uint32_t n_qinq;
 	uint32_t *qinq_key;    /* sorted (outer << 16 | inner) */
@@ -128,6 +147,9 @@ struct sl_worker {
 	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
 	struct rte_ring *ring;       /* software distribution: packets this worker owns */
 	struct sl_flow_table *ft;
+	struct sl_frag_table *frag;
+	uint64_t frag_age_next;
+	uint64_t frag_age_interval;
 	struct sl_stats_block *stats;
 	uint64_t *c;                 /* == stats->live */
 	struct sl_txbuf *tx;         /* one per global member */
@@ -152,6 +174,7 @@ struct sl_aggregate {
 
 struct sl_app {
 	struct sl_cfg *cfg;
+	struct sl_parse_cfg parse_cfg;
 	struct rte_mempool *pool;
 	uint16_t n_workers;
 	struct sl_worker *workers[SL_MAX_WORKERS];

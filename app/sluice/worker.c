@@ -24,6 +24,7 @@
 
 /* How far ahead of the packet being handled its flow entry is prefetched. */
 #define SL_PREFETCH_OFFSET 4
+#define TODO_FRAG 0x8000u
 
 static inline struct sl_meta *
 meta_of(struct rte_mbuf *m)
@@ -44,13 +45,23 @@ sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
 {
 	struct sl_pkt_info pi;
 
-	sl_parse_eth(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi);
+	sl_parse(&app->parse_cfg, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+		 &pi);
 	md->input = input;
 	md->err = pi.err;
 	md->l3 = pi.l3;
 	md->tcp_flags = pi.tcp_flags;
+	md->frag = pi.frag;
+	md->encap_err = pi.encap_err;
+	md->encap_mask = pi.encap_mask;
+	md->frag_off = pi.frag_off;
+	md->frag_id = pi.frag_id;
+	md->frag_len = pi.frag_len;
 	md->tenant = l2_fatal(pi.err) ? SL_NO_TENANT : sl_tenant_lookup(app, input, &pi);
 	md->dir = (uint8_t)sl_flow_key_build(&pi, md->tenant, &md->key);
+	/* the outermost tunnel id is part of the flow: the same inner 5-tuple
+	 * in two mirror sessions is two flows */
+	md->key.reserved = pi.tunnel_id;
 	md->hash = sl_flow_hash(&md->key, app->cfg->hash_seed);
 }
 
@@ -157,6 +168,79 @@ pick_member(const struct sl_pool_rt *p, const struct sl_flow_key *k, uint32_t ha
 	return sl_hash_scale(h, p->n_members);
 }
 
+/* Datagram key of a fragment: its own source and destination (not ordered:
+ * IP ids are per direction). */
+static inline void
+frag_key(const struct sl_meta *md, struct sl_frag_key *fk)
+{
+	const struct sl_flow_key *k = &md->key;
+
+	memcpy(fk->src, md->dir ? k->addr_hi : k->addr_lo, 16);
+	memcpy(fk->dst, md->dir ? k->addr_lo : k->addr_hi, 16);
+	fk->id = md->frag_id;
+	fk->tenant = md->tenant;
+	fk->vlan[0] = k->vlan[0];
+	fk->vlan[1] = k->vlan[1];
+	fk->proto = k->proto;
+	fk->family = k->family;
+	fk->reserved = 0;
+}
+
+/* A held fragment goes to the member its first fragment found. */
+static void
+frag_release(void *pkt, uint32_t member, void *arg)
+{
+	struct sl_worker *w = arg;
+
+	w->c[SL_WC_FRAG_HELD]--;
+	tx_enqueue(w, member, pkt);
+}
+
+/* No first fragment: steer by what every fragment carries (tenant, VLANs,
+ * addresses, protocol), the pool's 3-tuple member. */
+static uint32_t
+frag_unmatched_member(struct sl_worker *w, const struct sl_meta *md)
+{
+	const struct sl_tenant_rt *tr = &w->app->tenants[md->tenant];
+	const struct sl_pool_rt *pool = &tr->pools[tr->default_pool];
+	uint32_t h = sl_flow_hash_fields(&md->key, SL_FIELDS_3TUPLE, w->app->cfg->hash_seed);
+
+	return pool->first_member + sl_hash_scale(h, pool->n_members);
+}
+
+static void
+frag_timeout(void *pkt, void *arg)
+{
+	struct sl_worker *w = arg;
+
+	w->c[SL_WC_FRAG_HELD]--;
+	tx_enqueue(w, frag_unmatched_member(w, meta_of(pkt)), pkt);
+}
+
+/* A non-first fragment: no ports, so no flow lookup. */
+static void
+frag_other(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md, uint64_t now)
+{
+	struct sl_frag_key fk;
+	uint32_t member;
+
+	frag_key(md, &fk);
+	if (md != meta_of(m))
+		*meta_of(m) = *md; /* if held, it must outlive the caller's stack */
+	switch (sl_frag_other(w->frag, &fk, sl_frag_hash(w->frag, &fk), m, md->frag_off,
+			      md->frag_len, (md->frag & SL_FRAG_MORE) != 0, now, &member)) {
+	case SL_FRAG_SEND:
+		tx_enqueue(w, member, m);
+		break;
+	case SL_FRAG_HELD:
+		w->c[SL_WC_FRAG_HELD]++;
+		break;
+	default:
+		tx_enqueue(w, frag_unmatched_member(w, md), m);
+		break;
+	}
+}
+
 /*
  * Handle classified packets this worker owns. md[i] describes pkts[i]: on the
  * caller's stack for packets read here, in the mbuf private area for packets
@@ -172,6 +256,10 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 	uint32_t hashes[SL_BURST];
 	struct sl_flow_entry *ent[SL_BURST];
 	uint16_t idx[SL_BURST];
+	/* Stage 3 works in arrival order: entries are lookup indexes, or a
+	 * packet index | TODO_FRAG for a non-first fragment, so that a first
+	 * fragment and the fragments after it in one burst keep their order. */
+	uint16_t todo[SL_BURST], ntodo = 0;
 	uint16_t nk = 0;
 
 	/* Stage 1: sort out packets that never reach the flow table. */
@@ -205,21 +293,35 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 			tx_enqueue(w, tr->pools[tr->default_pool].first_member, m);
 			continue;
 		}
+		if (unlikely((md->frag & (SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST)) ==
+			     SL_FRAG_IS_FRAGMENT)) {
+			todo[ntodo++] = i | TODO_FRAG;
+			continue;
+		}
 		keys[nk] = &md->key;
 		hashes[nk] = md->hash;
+		todo[ntodo++] = nk;
 		idx[nk++] = i;
 	}
-	if (nk == 0)
+	if (ntodo == 0)
 		return;
 
 	/* Stage 2: bulk lookup, prefetch hits. */
-	sl_flow_lookup_bulk(w->ft, keys, hashes, nk, ent);
+	if (nk > 0)
+		sl_flow_lookup_bulk(w->ft, keys, hashes, nk, ent);
 	for (uint16_t j = 0; j < nk && j < SL_PREFETCH_OFFSET; j++)
 		if (ent[j] != NULL)
 			rte_prefetch0(ent[j]);
 
 	/* Stage 3: create missing flows, count, pick the member, buffer TX. */
-	for (uint16_t j = 0; j < nk; j++) {
+	for (uint16_t q = 0; q < ntodo; q++) {
+		if (unlikely(todo[q] & TODO_FRAG)) {
+			uint16_t i = todo[q] & ~TODO_FRAG;
+
+			frag_other(w, pkts[i], mds[i], now);
+			continue;
+		}
+		uint16_t j = todo[q];
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct sl_meta *md = mds[idx[j]];
 		struct sl_flow_entry *e = ent[j];
@@ -246,6 +348,14 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 				w->c[SL_WC_FLOW_TABLE_FULL]++;
 				gm = pool->first_member +
 				     pick_member(pool, &md->key, md->hash, app->cfg->hash_seed);
+				if (unlikely(md->frag & SL_FRAG_FIRST)) {
+					struct sl_frag_key fk;
+
+					frag_key(md, &fk);
+					sl_frag_first(w->frag, &fk, sl_frag_hash(w->frag, &fk), gm, 0,
+						      md->frag_len, (md->frag & SL_FRAG_MORE) != 0,
+						      now, frag_release, w);
+				}
 				tx_enqueue(w, gm, m);
 				continue;
 			}
@@ -256,6 +366,15 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 		e->last_tsc = now;
 		e->tcp_flags[md->dir] |= md->tcp_flags;
 		gm = pool->first_member + e->member;
+		if (unlikely(md->frag & SL_FRAG_FIRST)) {
+			/* remember the member for the rest of the datagram and
+			 * send what waited for it first (arrival order) */
+			struct sl_frag_key fk;
+
+			frag_key(md, &fk);
+			sl_frag_first(w->frag, &fk, sl_frag_hash(w->frag, &fk), gm, 0, md->frag_len,
+				      (md->frag & SL_FRAG_MORE) != 0, now, frag_release, w);
+		}
 		tx_enqueue(w, gm, m);
 	}
 }
@@ -278,6 +397,13 @@ count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint
 		bytes += rte_pktmbuf_pkt_len(m);
 		if (md->err != SL_PARSE_OK)
 			w->c[sl_ix_anomaly(l, md->err)]++;
+		if (unlikely(md->encap_mask != 0)) {
+			for (unsigned int b = 0; b < SL_ENCAP_TYPE_MAX; b++)
+				if (md->encap_mask & SL_ENCAP_BIT(b))
+					w->c[sl_ix_encap(l, b)]++;
+		}
+		if (unlikely(md->encap_err != 0))
+			w->c[sl_ix_encap_err(l, md->encap_err)]++;
 		if (md->tenant != SL_NO_TENANT) {
 			w->c[sl_ix_tenant(l, md->tenant, SL_TC_PACKETS)]++;
 			w->c[sl_ix_tenant(l, md->tenant, SL_TC_BYTES)] += rte_pktmbuf_pkt_len(m);
@@ -382,6 +508,17 @@ poll_ring(struct sl_worker *w, uint64_t now)
 	return (uint16_t)n;
 }
 
+static void
+publish(struct sl_worker *w, uint64_t now)
+{
+	const struct sl_frag_stats *fs = sl_frag_get_stats(w->frag);
+
+	w->c[SL_WC_FLOWS_ACTIVE] = sl_flow_count(w->ft);
+	for (unsigned int f = 0; f < SL_FRAG_STAT_MAX; f++)
+		w->c[sl_ix_frag(&w->app->layout, f)] = sl_frag_stat(fs, f);
+	sl_stats_block_publish(w->stats, now);
+}
+
 /* Snapshot protocol: odd sequence = stop taking packets off the ring and
  * acknowledge; even = publish counters, resume, acknowledge. While every
  * worker holds, no packet leaves a ring, so handed_off >= ring_in holds in
@@ -397,8 +534,7 @@ answer_control(struct sl_worker *w, uint64_t now)
 	if (seq & 1) {
 		w->holding = true;
 	} else {
-		w->c[SL_WC_FLOWS_ACTIVE] = sl_flow_count(w->ft);
-		sl_stats_block_publish(w->stats, now);
+		publish(w, now);
 		w->holding = false;
 	}
 	__atomic_store_n(&w->ctl.ack, seq, __ATOMIC_RELEASE);
@@ -432,6 +568,10 @@ sl_worker_main(void *arg)
 				sl_flow_age(w->ft, now, SL_AGE_BUDGET, false, NULL, NULL);
 			w->age_next = now + w->age_interval;
 		}
+		if (now >= w->frag_age_next) {
+			sl_frag_age(w->frag, now, SL_AGE_BUDGET, frag_timeout, w);
+			w->frag_age_next = now + w->frag_age_interval;
+		}
 		w->c[SL_WC_LOOPS]++;
 		if (busy) {
 			w->c[SL_WC_BUSY_LOOPS]++;
@@ -442,9 +582,12 @@ sl_worker_main(void *arg)
 			w->holding = false;
 			while (poll_ring(w, rte_rdtsc()) > 0)
 				;
+			/* fragments still waiting for their first go out unmatched */
+			while (w->c[SL_WC_FRAG_HELD] > 0 &&
+			       sl_frag_age(w->frag, UINT64_MAX, UINT32_MAX, frag_timeout, w) > 0)
+				;
 			flush_all(w);
-			w->c[SL_WC_FLOWS_ACTIVE] = sl_flow_count(w->ft);
-			sl_stats_block_publish(w->stats, rte_rdtsc());
+			publish(w, rte_rdtsc());
 			__atomic_store_n(&w->ctl.done, 1, __ATOMIC_RELEASE);
 			break;
 		}
@@ -470,6 +613,21 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		min_tmo = RTE_MIN(min_tmo, tmo[c]);
 	uint64_t batches = (cfg->flow_table_size + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET;
 	uint64_t age_interval = min_tmo / SL_AGE_SWEEP_DIV / batches;
+	const uint64_t ms = app->tsc_hz / 1000;
+	struct sl_frag_limits fl = {
+		.entries = cfg->fragments.table_size,
+		.max_held_pkts = cfg->fragments.max_held,
+		.max_held_bytes = cfg->fragments.max_held_bytes,
+		.tenant_max_held_pkts = cfg->fragments.tenant_max_held,
+		.hold_tsc = cfg->fragments.hold_ms * ms,
+		.entry_tsc = cfg->fragments.remember_ms * ms,
+		.n_tenants = cfg->n_tenants,
+		.max_held_per_datagram = (uint16_t)RTE_MIN(cfg->fragments.datagram_max_held, (uint32_t)UINT16_MAX),
+	};
+	/* sweep the fragment table twice per hold time: a fragment waits at
+	 * most 1.5 x hold_ms */
+	uint64_t frag_age_interval = fl.hold_tsc / 2 /
+				     ((fl.entries + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET);
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		int socket = (int)rte_lcore_to_socket_id(lcore);
 		struct sl_worker *w;
@@ -503,6 +661,15 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 					cfg->flow_table_size, i, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
+		snprintf(name, sizeof(name), "sl_frag_%u", i);
+		w->frag = sl_frag_create(name, &fl, socket);
+		if (w->frag == NULL) {
+			sl_config_error(cfg, err, cfg->fragments.loc, "fragments",
+					"cannot create the fragment table of worker %u: %s", i,
+					rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		w->frag_age_interval = frag_age_interval;
 		if (app->n_workers > 1) {
 			snprintf(name, sizeof(name), "sl_ring_%u", i);
 			w->ring = rte_ring_create(name, cfg->sw_ring_size, socket, RING_F_SC_DEQ);
@@ -515,6 +682,12 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 nomem:
 	snprintf(err->msg, sizeof(err->msg), "%s: out of memory creating worker %u", cfg->path, i);
 	return -ENOMEM;
+}
+
+static void
+free_held(void *pkt, void *arg __rte_unused)
+{
+	rte_pktmbuf_free(pkt);
 }
 
 void
@@ -532,6 +705,7 @@ sl_workers_free(struct sl_app *app)
 			rte_ring_free(w->ring);
 		}
 		sl_flow_table_free(w->ft);
+		sl_frag_free(w->frag, free_held, NULL);
 		sl_stats_block_free(w->stats);
 		rte_free(w->tx);
 		rte_free(w->dirty);

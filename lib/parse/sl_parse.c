@@ -21,29 +21,31 @@
  * - The L3 extent is min(declared length, captured bytes): a snaplen-cut
  *   packet is fine, and Ethernet padding after the IP datagram is never
  *   counted as L4 bytes.
- * - No allocation; the only loops are over VLAN tags (at most 3 steps) and
+ * - No allocation; the only loops are over L2 tags (at most 4 steps) and
  *   over the IPv6 extension-header chain (at most SL_MAX_IPV6_EXT + 1).
+ * - Tunnels stay off the untunnelled path: parse_l4 flags a candidate
+ *   (IP protocol 4/41/47 in its default arm; for UDP a branch-free port
+ *   prefilter) and parse_eth takes one predictable branch on it to
+ *   sl_parse_encap.c. Tags, PPPoE, MPLS and non-IP frames leave the bare
+ *   IPv4/IPv6 path through parse_l2.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "sl_parse.h"
-
-/* Ethertypes. */
-#define SL_ETH_P_IPV4 0x0800
-#define SL_ETH_P_IPV6 0x86dd
-#define SL_ETH_P_8021Q 0x8100
-#define SL_ETH_P_8021AD 0x88a8
-#define SL_ETH_P_QINQ_9100 0x9100 /* pre-802.1ad vendor S-tag */
+#include "sl_parse_pvt.h"
 
 /* IP protocol / IPv6 next-header numbers. */
 #define SL_IPPROTO_HOPOPTS 0
 #define SL_IPPROTO_ICMP 1
+#define SL_IPPROTO_IPIP 4
 #define SL_IPPROTO_TCP 6
 #define SL_IPPROTO_UDP 17
+#define SL_IPPROTO_IPV6 41
 #define SL_IPPROTO_ROUTING 43
 #define SL_IPPROTO_FRAGMENT 44
+#define SL_IPPROTO_GRE 47
 #define SL_IPPROTO_AH 51
 #define SL_IPPROTO_ICMPV6 58
 #define SL_IPPROTO_NONE 59
@@ -55,8 +57,6 @@
 #define SL_IPPROTO_SHIM6 140
 
 /* Header sizes. */
-#define SL_ETH_HLEN 14
-#define SL_VLAN_HLEN 4
 #define SL_IPV4_MIN_HLEN 20
 #define SL_IPV6_HLEN 40
 #define SL_IPV6_FRAG_HLEN 8
@@ -72,32 +72,38 @@
 #define SL_IPV6_FRAG_OFF_MASK 0xfff8
 #define SL_IPV6_FRAG_M 0x0001
 
-#define SL_VLAN_VID_MASK 0x0fff
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 static inline uint32_t
 min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
 }
 
-static inline int
-is_vlan_tpid(uint16_t type)
+static const struct sl_parse_cfg sl_parse_defaults = {
+	.vxlan_ports = { SL_VXLAN_PORT },
+	.n_vxlan_ports = 1,
+	.geneve_ports = { SL_GENEVE_PORT },
+	.n_geneve_ports = 1,
+	.max_depth = SL_PARSE_DEFAULT_DEPTH,
+	.mpls_pw = 0,
+};
+
+void
+sl_parse_cfg_default(struct sl_parse_cfg *c)
 {
-	return type == SL_ETH_P_8021Q || type == SL_ETH_P_8021AD ||
-	       type == SL_ETH_P_QINQ_9100;
+	*c = sl_parse_defaults;
+}
+
+/*
+ * UDP destination port that may be VXLAN or GENEVE, without a branch of
+ * its own: entry 0 of each list, or any UDP port when more entries are
+ * configured. The walk checks the lists exactly (a list of 0 entries, or
+ * a port not in them, ends it at once with nothing changed).
+ */
+static inline int
+maybe_tunnel_port(const struct sl_parse_cfg *cfg, uint16_t port)
+{
+	return (port == cfg->vxlan_ports[0]) | (port == cfg->geneve_ports[0]) |
+	       ((cfg->n_vxlan_ports | cfg->n_geneve_ports) > 1);
 }
 
 /*
@@ -146,11 +152,12 @@ icmp6_counterpart(uint8_t type, uint8_t code)
 /*
  * L4 header at off; end is the L3 extent (<= len). pi->proto is set.
  * l4_off/l4_len are recorded whenever at least one L4 byte is present,
- * also for protocols without ports (GRE, ESP, ...).
+ * also for protocols without ports (GRE, ESP, ...). Returns an enum
+ * sl_parse_err or SL_PARSE_PVT_TUNNEL.
  */
-static enum sl_parse_err
-parse_l4(const uint8_t *pkt, uint32_t off, uint32_t end,
-	 struct sl_pkt_info *pi)
+static int
+parse_l4(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t off,
+	 uint32_t end, struct sl_pkt_info *pi)
 {
 	const uint8_t *h = pkt + off;
 	uint32_t avail = end - off;
@@ -168,8 +175,8 @@ parse_l4(const uint8_t *pkt, uint32_t off, uint32_t end,
 		doff = (uint32_t)(h[12] >> 4) * 4;
 		if (doff < SL_TCP_MIN_HLEN)
 			return SL_PARSE_ERR_TCP_BAD_DATA_OFFSET;
-		pi->sport = rd16(h);
-		pi->dport = rd16(h + 2);
+		pi->sport = sl_rd16(h);
+		pi->dport = sl_rd16(h + 2);
 		pi->tcp_flags = h[13];
 		pi->has_ports = 1;
 		/* Options cut by the snaplen: ports are good, header is not. */
@@ -177,6 +184,13 @@ parse_l4(const uint8_t *pkt, uint32_t off, uint32_t end,
 			return SL_PARSE_ERR_L4_TRUNCATED;
 		return SL_PARSE_OK;
 	case SL_IPPROTO_UDP:
+		if (avail < SL_UDP_HLEN)
+			return SL_PARSE_ERR_L4_TRUNCATED;
+		pi->sport = sl_rd16(h);
+		pi->dport = sl_rd16(h + 2);
+		pi->has_ports = 1;
+		return maybe_tunnel_port(cfg, pi->dport) ? SL_PARSE_PVT_TUNNEL :
+							   SL_PARSE_OK;
 	case SL_IPPROTO_UDPLITE:
 		if (avail < SL_UDP_HLEN)
 			return SL_PARSE_ERR_L4_TRUNCATED;
@@ -196,18 +210,23 @@ parse_l4(const uint8_t *pkt, uint32_t off, uint32_t end,
 		pi->has_ports = 1;
 		return SL_PARSE_OK;
 	default:
-		return SL_PARSE_OK;
+		/* IP-in-IP and GRE, off the TCP/UDP path. */
+		return pi->proto == SL_IPPROTO_GRE ||
+				       pi->proto == SL_IPPROTO_IPIP ||
+				       pi->proto == SL_IPPROTO_IPV6 ?
+			       SL_PARSE_PVT_TUNNEL :
+			       SL_PARSE_OK;
 	}
-	/* UDP, UDP-Lite, SCTP: ports are the first 4 bytes. */
-	pi->sport = rd16(h);
-	pi->dport = rd16(h + 2);
+	/* UDP-Lite, SCTP: ports are the first 4 bytes. */
+	pi->sport = sl_rd16(h);
+	pi->dport = sl_rd16(h + 2);
 	pi->has_ports = 1;
 	return SL_PARSE_OK;
 }
 
-static enum sl_parse_err
-parse_ipv4(const uint8_t *pkt, uint32_t off, uint32_t len,
-	   struct sl_pkt_info *pi)
+static inline int
+parse_ipv4(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t off,
+	   uint32_t len, struct sl_pkt_info *pi)
 {
 	const uint8_t *h = pkt + off;
 	uint32_t avail = len - off;
@@ -223,7 +242,7 @@ parse_ipv4(const uint8_t *pkt, uint32_t off, uint32_t len,
 		return SL_PARSE_ERR_IPV4_BAD_IHL;
 	if (hlen > avail)
 		return SL_PARSE_ERR_IPV4_TRUNCATED;
-	tot_len = rd16(h + 2);
+	tot_len = sl_rd16(h + 2);
 	if (tot_len < hlen)
 		return SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN;
 	end = off + min_u32(tot_len, avail);
@@ -240,7 +259,7 @@ parse_ipv4(const uint8_t *pkt, uint32_t off, uint32_t len,
 	memcpy(pi->dst, &b, 8);
 	pi->proto = h[9];
 
-	fw = rd16(h + 6);
+	fw = sl_rd16(h + 6);
 	frag_off = (uint16_t)((fw & SL_IPV4_OFF_MASK) * 8);
 	if ((fw & SL_IPV4_MF) || frag_off != 0) {
 		pi->frag = SL_FRAG_IS_FRAGMENT;
@@ -249,11 +268,12 @@ parse_ipv4(const uint8_t *pkt, uint32_t off, uint32_t len,
 		if (frag_off == 0)
 			pi->frag |= SL_FRAG_FIRST;
 		pi->frag_off = frag_off;
-		pi->frag_id = rd16(h + 4);
+		pi->frag_id = sl_rd16(h + 4);
+		pi->frag_len = (uint16_t)(tot_len - hlen);
 		if (frag_off != 0)
 			return SL_PARSE_OK; /* no L4 header in this piece */
 	}
-	return parse_l4(pkt, off + hlen, end, pi);
+	return parse_l4(cfg, pkt, off + hlen, end, pi);
 }
 
 static inline int
@@ -285,9 +305,9 @@ ipv6_ext_cut(uint32_t hdr_end, uint32_t decl_end)
 				    SL_PARSE_ERR_IPV6_EXT_TRUNCATED;
 }
 
-static enum sl_parse_err
-parse_ipv6(const uint8_t *pkt, uint32_t off, uint32_t len,
-	   struct sl_pkt_info *pi)
+static inline int
+parse_ipv6(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t off,
+	   uint32_t len, struct sl_pkt_info *pi)
 {
 	const uint8_t *h = pkt + off;
 	uint32_t plen, decl_end, end, cur, hlen;
@@ -304,7 +324,7 @@ parse_ipv6(const uint8_t *pkt, uint32_t off, uint32_t len,
 	memcpy(pi->src, h + 8, 16);
 	memcpy(pi->dst, h + 24, 16);
 
-	plen = rd16(h + 4);
+	plen = sl_rd16(h + 4);
 	nh = h[6];
 	cur = off + SL_IPV6_HLEN;
 	/* Payload length 0 before a hop-by-hop header: jumbogram (RFC 2675),
@@ -335,7 +355,7 @@ parse_ipv6(const uint8_t *pkt, uint32_t off, uint32_t len,
 		pi->n_ext++;
 
 		if (nh == SL_IPPROTO_FRAGMENT) {
-			fw = rd16(e + 2);
+			fw = sl_rd16(e + 2);
 			frag_off = (uint16_t)(fw & SL_IPV6_FRAG_OFF_MASK);
 			/* Offset 0 and M=0 is an atomic fragment (RFC 6946):
 			 * a whole datagram, parsed as unfragmented. */
@@ -346,7 +366,15 @@ parse_ipv6(const uint8_t *pkt, uint32_t off, uint32_t len,
 				if (frag_off == 0)
 					pi->frag |= SL_FRAG_FIRST;
 				pi->frag_off = frag_off;
-				pi->frag_id = rd32(e + 4);
+				pi->frag_id = sl_rd32(e + 4);
+				{
+					uint32_t dend = decl_end == UINT32_MAX ? end : decl_end;
+					uint32_t dstart = cur + SL_IPV6_FRAG_HLEN;
+
+					pi->frag_len = (uint16_t)(dend > dstart
+								  ? min_u32(dend - dstart, 65535u)
+								  : 0);
+				}
 				if (frag_off != 0) {
 					/* Rest of the chain and L4 are in
 					 * the first fragment. */
@@ -362,52 +390,105 @@ parse_ipv6(const uint8_t *pkt, uint32_t off, uint32_t len,
 	pi->proto = nh;
 	if (nh == SL_IPPROTO_NONE)
 		return SL_PARSE_OK;
-	return parse_l4(pkt, cur, end, pi);
+	return parse_l4(cfg, pkt, cur, end, pi);
 }
 
-static enum sl_parse_err
-parse_eth(const uint8_t *pkt, uint32_t len, struct sl_pkt_info *pi)
+/* Out-of-line entries for the encapsulation walk; the hot path below
+ * inlines parse_ipv4/parse_ipv6 itself. */
+int
+sl_parse_pvt_ipv4(const struct sl_parse_cfg *cfg, const uint8_t *pkt,
+		  uint32_t off, uint32_t len, struct sl_pkt_info *pi)
+{
+	return parse_ipv4(cfg, pkt, off, len, pi);
+}
+
+int
+sl_parse_pvt_ipv6(const struct sl_parse_cfg *cfg, const uint8_t *pkt,
+		  uint32_t off, uint32_t len, struct sl_pkt_info *pi)
+{
+	return parse_ipv6(cfg, pkt, off, len, pi);
+}
+
+/* parse_l2() result: IPv4/IPv6 at *off, parse it. */
+#define SL_PARSE_PVT_IP (-2)
+
+/*
+ * Ethernet types other than a bare IPv4/IPv6: tags, then IP (returns
+ * SL_PARSE_PVT_IP with *off and *type past the tags), PPPoE or MPLS (the
+ * walk's result), or not IP.
+ */
+static int
+parse_l2(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t len,
+	 struct sl_pkt_info *pi, uint32_t *off, uint16_t *type)
+{
+	/* On a tag error, ethertype holds the TPID that could not be
+	 * handled. */
+	int err = sl_parse_pvt_l2_tags(pkt, len, off, type, pi->vlan,
+				       &pi->n_vlans, &pi->encap_mask);
+
+	pi->ethertype = *type;
+	if (err != SL_PARSE_OK)
+		return err;
+	switch (*type) {
+	case SL_ETH_P_IPV4:
+	case SL_ETH_P_IPV6:
+		return SL_PARSE_PVT_IP;
+	case SL_ETH_P_PPPOE_SES:
+	case SL_ETH_P_MPLS_UC:
+	case SL_ETH_P_MPLS_MC:
+		if (cfg->max_depth == 0)
+			return SL_PARSE_OK;
+		return sl_parse_pvt_decap(cfg, pkt, len, pi, *off, *type);
+	default:
+		return SL_PARSE_OK; /* ARP, LLDP, ...: not IP */
+	}
+}
+
+static int
+parse_eth(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t len,
+	  struct sl_pkt_info *pi)
 {
 	uint32_t off = SL_ETH_HLEN;
 	uint16_t type;
+	int err;
 
 	if (len < SL_ETH_HLEN)
 		return SL_PARSE_ERR_L2_TRUNCATED;
-	type = rd16(pkt + 12);
+	type = sl_rd16(pkt + 12);
 	pi->ethertype = type;
-
-	/* On a VLAN error, ethertype holds the TPID that could not be
-	 * handled. */
-	while (is_vlan_tpid(type)) {
-		if (pi->n_vlans == SL_MAX_VLANS)
-			return SL_PARSE_ERR_VLAN_TOO_DEEP;
-		if (len - off < SL_VLAN_HLEN)
-			return SL_PARSE_ERR_VLAN_TRUNCATED;
-		pi->vlan[pi->n_vlans++] = rd16(pkt + off) & SL_VLAN_VID_MASK;
-		type = rd16(pkt + off + 2);
-		pi->ethertype = type;
-		off += SL_VLAN_HLEN;
+	if (type != SL_ETH_P_IPV4 && type != SL_ETH_P_IPV6) {
+		err = parse_l2(cfg, pkt, len, pi, &off, &type);
+		if (err != SL_PARSE_PVT_IP)
+			return err;
 	}
+	if (type == SL_ETH_P_IPV4)
+		err = parse_ipv4(cfg, pkt, off, len, pi);
+	else
+		err = parse_ipv6(cfg, pkt, off, len, pi);
+	/* The one branch tunnels add to the untunnelled path. */
+	if (sl_unlikely(err == SL_PARSE_PVT_TUNNEL))
+		err = cfg->max_depth == 0 ?
+			      SL_PARSE_OK :
+			      sl_parse_pvt_decap(cfg, pkt, len, pi, 0, 0);
+	return err;
+}
 
-	switch (type) {
-	case SL_ETH_P_IPV4:
-		return parse_ipv4(pkt, off, len, pi);
-	case SL_ETH_P_IPV6:
-		return parse_ipv6(pkt, off, len, pi);
-	default:
-		return SL_PARSE_OK; /* ARP, LLDP, MPLS, ...: not parsed yet */
-	}
+int
+sl_parse(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t len,
+	 struct sl_pkt_info *pi)
+{
+	int err;
+
+	memset(pi, 0, sizeof(*pi));
+	err = parse_eth(cfg, pkt, len, pi);
+	pi->err = (uint8_t)err;
+	return err;
 }
 
 int
 sl_parse_eth(const uint8_t *pkt, uint32_t len, struct sl_pkt_info *pi)
 {
-	enum sl_parse_err err;
-
-	memset(pi, 0, sizeof(*pi));
-	err = parse_eth(pkt, len, pi);
-	pi->err = (uint8_t)err;
-	return (int)err;
+	return sl_parse(&sl_parse_defaults, pkt, len, pi);
 }
 
 static const char *const sl_parse_err_names[SL_PARSE_ERR_MAX] = {
@@ -423,4 +504,36 @@ sl_parse_err_name(int err)
 	if (err < 0 || err >= SL_PARSE_ERR_MAX)
 		return "unknown";
 	return sl_parse_err_names[err];
+}
+
+static const char *const sl_encap_err_names[SL_ENCAP_ERR_MAX] = {
+	[SL_ENCAP_OK] = "ok",
+#define SL_X_NAME(e, s) [SL_ENCAP_ERR_##e] = s,
+	SL_ENCAP_ERRORS(SL_X_NAME)
+#undef SL_X_NAME
+};
+
+const char *
+sl_encap_err_name(int err)
+{
+	if (err < 0 || err >= SL_ENCAP_ERR_MAX)
+		return "unknown";
+	return sl_encap_err_names[err];
+}
+
+static const char *const sl_encap_type_names[SL_ENCAP_TYPE_MAX] = {
+#define SL_X_NAME(e, s) [SL_ENCAP_##e] = s,
+	SL_ENCAP_TYPES(SL_X_NAME)
+#undef SL_X_NAME
+};
+
+_Static_assert(SL_ENCAP_TYPE_MAX <= 16, "encap_mask is 16 bits");
+_Static_assert(SL_ENCAP_ERR_MAX <= 256, "encap_err is 8 bits");
+
+const char *
+sl_encap_type_name(int bit)
+{
+	if (bit < 0 || bit >= SL_ENCAP_TYPE_MAX)
+		return "unknown";
+	return sl_encap_type_names[bit];
 }

@@ -73,7 +73,10 @@ sl_stats_layout_init(struct sl_stats_layout *l, uint32_t n_inputs, uint32_t n_te
 	l->off_drop = SL_WC_MAX;
 	l->off_filter = l->off_drop + SL_DROP_MAX;
 	l->off_anomaly = l->off_filter + SL_FILTER_MAX;
-	l->off_input = l->off_anomaly + SL_PARSE_ERR_MAX;
+	l->off_encap = l->off_anomaly + SL_PARSE_ERR_MAX;
+	l->off_encap_err = l->off_encap + SL_ENCAP_TYPE_MAX;
+	l->off_frag = l->off_encap_err + SL_ENCAP_ERR_MAX;
+	l->off_input = l->off_frag + SL_FRAG_STAT_MAX;
 	l->off_tenant = l->off_input + (size_t)n_inputs * SL_IC_MAX;
 	l->off_member = l->off_tenant + (size_t)n_tenants * SL_TC_MAX;
 	l->total = l->off_member + (size_t)n_members * SL_MC_MAX;
@@ -149,7 +152,7 @@ sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
 		const uint64_t *c = snaps[w];
 		uint64_t in = c[SL_WC_RX_PACKETS] + c[SL_WC_RING_IN];
 		uint64_t outc = c[SL_WC_FORWARDED] + c[SL_WC_FILTERED] + c[SL_WC_DROPPED] +
-				c[SL_WC_HANDED_OFF] + c[SL_WC_TX_BUFFERED];
+				c[SL_WC_HANDED_OFF] + c[SL_WC_TX_BUFFERED] + c[SL_WC_FRAG_HELD];
 
 		if (in != outc)
 			out->workers_balanced = false;
@@ -158,6 +161,7 @@ sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
 		out->filtered += c[SL_WC_FILTERED];
 		out->dropped += c[SL_WC_DROPPED];
 		out->tx_buffered += c[SL_WC_TX_BUFFERED];
+		out->frag_held += c[SL_WC_FRAG_HELD];
 		handed += c[SL_WC_HANDED_OFF];
 		ring_in += c[SL_WC_RING_IN];
 		if (sum != NULL)
@@ -168,7 +172,7 @@ sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
 	 * with consumption held while snapshots are taken, handed >= ring_in. */
 	bool rings_ok = handed >= ring_in;
 	out->in_rings = rings_ok ? handed - ring_in : 0;
-	out->in_flight = out->tx_buffered + out->in_rings;
+	out->in_flight = out->tx_buffered + out->frag_held + out->in_rings;
 
 	uint64_t members = 0, drops = 0, filters = 0;
 	for (unsigned int w = 0; w < n_workers; w++) {

@@ -26,6 +26,7 @@
 #include <rte_common.h>
 #include <rte_seqlock.h>
 
+#include "sl_frag.h"
 #include "sl_parse.h"
 
 #ifdef __cplusplus
@@ -43,6 +44,7 @@ extern "C" {
 	X(FILTERED, "filtered")       /* not forwarded on purpose */           \
 	X(DROPPED, "dropped")         /* sum of the drop reasons */            \
 	X(TX_BUFFERED, "tx_buffered") /* gauge: waiting in TX buffers */       \
+	X(FRAG_HELD, "frag_held")     /* gauge: fragments held for their first */ \
 	X(FLOWS_CREATED, "flows_created")                                     \
 	X(FLOWS_EXPIRED, "flows_expired")                                     \
 	X(FLOWS_ACTIVE, "flows_active") /* gauge */                            \
@@ -125,7 +127,8 @@ const char *sl_member_c_name(unsigned int c);
 /** Where each counter group sits in a worker's flat counter array. */
 struct sl_stats_layout {
 	uint32_t n_inputs, n_tenants, n_members;
-	size_t off_drop, off_filter, off_anomaly, off_input, off_tenant, off_member;
+	size_t off_drop, off_filter, off_anomaly, off_encap, off_encap_err, off_frag;
+	size_t off_input, off_tenant, off_member;
 	size_t total; /**< counters per worker */
 };
 
@@ -139,6 +142,12 @@ static inline size_t sl_ix_drop(const struct sl_stats_layout *l, unsigned int d)
 static inline size_t sl_ix_filter(const struct sl_stats_layout *l, unsigned int f) { return l->off_filter + f; }
 /** Parse anomalies seen (forwarded or not), by enum sl_parse_err. */
 static inline size_t sl_ix_anomaly(const struct sl_stats_layout *l, unsigned int e) { return l->off_anomaly + e; }
+/** Packets that carried an encapsulation of enum sl_encap_type. */
+static inline size_t sl_ix_encap(const struct sl_stats_layout *l, unsigned int t) { return l->off_encap + t; }
+/** Packets whose decapsulation stopped on enum sl_encap_err. */
+static inline size_t sl_ix_encap_err(const struct sl_stats_layout *l, unsigned int e) { return l->off_encap_err + e; }
+/** The worker's fragment table counters, enum sl_frag_stat (copied at publish). */
+static inline size_t sl_ix_frag(const struct sl_stats_layout *l, unsigned int f) { return l->off_frag + f; }
 static inline size_t sl_ix_input(const struct sl_stats_layout *l, uint32_t i, enum sl_input_c c) { return l->off_input + (size_t)i * SL_IC_MAX + c; }
 static inline size_t sl_ix_tenant(const struct sl_stats_layout *l, uint32_t t, enum sl_tenant_c c) { return l->off_tenant + (size_t)t * SL_TC_MAX + c; }
 static inline size_t sl_ix_member(const struct sl_stats_layout *l, uint32_t m, enum sl_member_c c) { return l->off_member + (size_t)m * SL_MC_MAX + c; }
@@ -182,8 +191,9 @@ struct sl_ledger {
 	uint64_t forwarded;
 	uint64_t filtered;
 	uint64_t dropped;
-	uint64_t in_flight;  /**< tx_buffered + (handed_off - ring_in) */
+	uint64_t in_flight;  /**< tx_buffered + frag_held + (handed_off - ring_in) */
 	uint64_t tx_buffered;
+	uint64_t frag_held;
 	uint64_t in_rings;
 	bool workers_balanced; /**< every worker's own equation holds */
 	bool members_match;    /**< sum of member forwarded == forwarded */
@@ -196,7 +206,7 @@ struct sl_ledger {
  * Compute the ledger from per-worker snapshots.
  *
  * Per worker: rx_packets + ring_in == forwarded + filtered + dropped +
- * handed_off + tx_buffered. Globally the rings hold handed_off - ring_in
+ * handed_off + tx_buffered + frag_held. Globally the rings hold handed_off - ring_in
  * packets, which must not be negative.
  *
  * @param snaps  n_workers arrays laid out by @p l

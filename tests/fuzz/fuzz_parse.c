@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer harness for sl_parse_eth().
+ * libFuzzer harness for sl_parse().
  *
- * The input is copied into a heap buffer of exactly its size, so ASan
- * reports any read past the end (libFuzzer's own buffer may have slack).
- * Besides memory safety, a few invariants of the result are checked and a
- * violation aborts, which libFuzzer reports as a crash.
+ * The first input byte picks the settings (max_depth 0..4 from its value
+ * mod 5, mpls_pw from bit 3; default VXLAN/GENEVE ports), so the fuzzer
+ * explores decapsulation at every depth; the rest is the frame. The frame
+ * is copied into a heap buffer of exactly its size, so ASan reports any
+ * read past the end (libFuzzer's own buffer may have slack). Besides
+ * memory safety, invariants of the result are checked and a violation
+ * aborts, which libFuzzer reports as a crash.
  *
  * Build: meson setup -Dfuzz=true with CC=clang, or by hand:
  *   clang -fsanitize=fuzzer,address,undefined -Ilib/parse \
- *         tests/fuzz/fuzz_parse.c lib/parse/sl_parse.c -o fuzz_parse
+ *         tests/fuzz/fuzz_parse.c lib/parse/sl_parse*.c -o fuzz_parse
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,31 +23,84 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void
+check_invariants(const struct sl_pkt_info *pi, int rc, size_t size,
+		 unsigned int max_depth)
+{
+	if (rc < 0 || rc >= SL_PARSE_ERR_MAX || rc != pi->err)
+		abort();
+	if (pi->n_vlans > SL_MAX_VLANS || pi->n_ext > SL_MAX_IPV6_EXT)
+		abort();
+	if (pi->l4_off != 0 && (size_t)pi->l4_off + pi->l4_len > size)
+		abort();
+	if (pi->l3 == SL_L3_NONE && (pi->has_ports || pi->l4_off))
+		abort();
+	if (pi->encap_err >= SL_ENCAP_ERR_MAX || pi->n_encap > max_depth ||
+	    pi->inner_n_vlans > SL_MAX_VLANS ||
+	    pi->encap_mask >= (1u << SL_ENCAP_TYPE_MAX))
+		abort();
+	if (pi->n_encap == 0 && (pi->inner_off || pi->inner_n_vlans))
+		abort();
+	if (pi->n_encap > 0 &&
+	    (pi->l3 == SL_L3_NONE || pi->inner_off > pi->l3_off ||
+	     pi->inner_off >= size || pi->encap_mask == 0))
+		abort();
+	if (max_depth == 0 &&
+	    (pi->encap_err ||
+	     (pi->encap_mask & ~SL_ENCAP_BIT(SL_ENCAP_VNTAG))))
+		abort();
+	if (pi->tunnel_id_type == SL_TUNID_NONE && pi->tunnel_id != 0)
+		abort();
+}
+
+/* The layer kept with max_depth N is what max_depth n_encap gives. */
+static int
+same_layer(const struct sl_pkt_info *a, const struct sl_pkt_info *b)
+{
+	return memcmp(a->src, b->src, 16) == 0 &&
+	       memcmp(a->dst, b->dst, 16) == 0 && a->sport == b->sport &&
+	       a->dport == b->dport && a->vlan[0] == b->vlan[0] &&
+	       a->vlan[1] == b->vlan[1] && a->ethertype == b->ethertype &&
+	       a->l3_off == b->l3_off && a->l4_off == b->l4_off &&
+	       a->l4_len == b->l4_len && a->frag_off == b->frag_off &&
+	       a->frag_id == b->frag_id && a->n_vlans == b->n_vlans &&
+	       a->l3 == b->l3 && a->proto == b->proto &&
+	       a->has_ports == b->has_ports && a->tcp_flags == b->tcp_flags &&
+	       a->frag == b->frag && a->err == b->err && a->n_ext == b->n_ext &&
+	       a->n_encap == b->n_encap && a->inner_off == b->inner_off &&
+	       a->inner_n_vlans == b->inner_n_vlans &&
+	       a->inner_vlan[0] == b->inner_vlan[0] &&
+	       a->inner_vlan[1] == b->inner_vlan[1];
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sl_pkt_info pi;
+	struct sl_parse_cfg cfg, cfk;
+	struct sl_pkt_info pi, pk;
 	uint8_t *buf = NULL;
-	int rc;
+	int rc, rk;
 
-	if (size > UINT32_MAX)
+	if (size < 1 || size - 1 > UINT32_MAX)
 		return 0;
+	sl_parse_cfg_default(&cfg);
+	cfg.max_depth = (uint8_t)(data[0] % 5);
+	cfg.mpls_pw = (uint8_t)((data[0] >> 3) & 1);
+	data++;
+	size--;
 	if (size > 0) {
 		buf = malloc(size);
 		if (buf == NULL)
 			return 0;
 		memcpy(buf, data, size);
 	}
-	rc = sl_parse_eth(buf, (uint32_t)size, &pi);
+	rc = sl_parse(&cfg, buf, (uint32_t)size, &pi);
+	check_invariants(&pi, rc, size, cfg.max_depth);
+	cfk = cfg;
+	cfk.max_depth = pi.n_encap;
+	rk = sl_parse(&cfk, buf, (uint32_t)size, &pk);
 	free(buf);
-
-	if (rc < 0 || rc >= SL_PARSE_ERR_MAX || rc != pi.err)
-		abort();
-	if (pi.n_vlans > SL_MAX_VLANS || pi.n_ext > SL_MAX_IPV6_EXT)
-		abort();
-	if (pi.l4_off != 0 && (size_t)pi.l4_off + pi.l4_len > size)
-		abort();
-	if (pi.l3 == SL_L3_NONE && (pi.has_ports || pi.l4_off))
+	if (rk != rc || !same_layer(&pi, &pk))
 		abort();
 	return 0;
 }

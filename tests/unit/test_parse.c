@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for lib/parse (sl_parse_eth, sl_parse_err_name).
+ * Unit tests for lib/parse (sl_parse, sl_parse_eth, the name functions).
  *
  * Frames are assembled by hand with the fb_* builders, which also record
  * where each header starts and ends. Every valid frame is checked field by
@@ -8,6 +8,12 @@
  * again at every truncated length 0..len-1 from an exactly-sized heap
  * buffer (so ASan flags any over-read); the expected result for a cut is
  * derived from the recorded layout (expect_cut), not from the parser.
+ *
+ * Tunnelled frames: once a tunnel builder runs (f->tun), the builders also
+ * record checkpoints (struct ckpt): the bytes each encapsulation step needs
+ * and what a cut before them gives (the last complete IP layer with an
+ * encap_err). Each IP header gets a struct ipdesc with the flow it must
+ * give when complete. expect_tun() walks the checkpoints for a cut length.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +30,28 @@
 
 #define FRAME_MAX 2048
 #define FRAME_MAX_EXT 16
+#define FRAME_MAX_IP 8
+#define FRAME_MAX_CK 32
+
+/* One IP header of a frame and the flow it gives when complete. */
+struct ipdesc {
+	uint32_t off, hlen, len_field;
+	uint32_t l4_off, l4_need, l4_full; /* as in struct frame */
+	struct sl_pkt_info flow; /* flow and layer fields (not vlan[]) */
+};
+
+/* One step of the encapsulation walk (see the file comment). */
+struct ckpt {
+	uint32_t need;      /* frame bytes the step needs */
+	uint8_t err;        /* encap_err when fewer are there */
+	uint8_t stop;       /* once passed, the walk stops ... */
+	uint8_t stop_err;   /* ... with this encap_err (0: none) */
+	uint16_t mask_reach; /* encap_mask bits once the step is reached */
+	uint16_t mask_pass; /* encap_mask bits once passed */
+	uint8_t tid_type;   /* tunnel id known once passed */
+	uint32_t tid;
+	int ip;             /* index in ipl[] for an inner IP header, or -1 */
+};
 
 /* A frame under construction plus the layout the truncation checks need. */
 struct frame {
@@ -31,6 +59,10 @@ struct frame {
 	uint32_t len;
 	uint32_t n_tags;
 	uint16_t tpid[4];      /* ethertype field that announced tag i */
+	uint32_t tag_end[4];   /* where outer tag i ends */
+	uint16_t tag_vid[4];   /* its VLAN id */
+	uint8_t tag_vntag[4];  /* 1: a VNTag, no VLAN id */
+	uint16_t l2_type;      /* outer ethertype after the tags */
 	uint8_t l3;            /* SL_L3_* of the IP header built, 0 if none */
 	uint32_t l3_off;
 	uint32_t l3_hlen;      /* IPv4 IHL*4, IPv6 40 */
@@ -41,6 +73,20 @@ struct frame {
 	uint32_t l4_off;       /* L4 start when the parser must look at L4 */
 	uint32_t l4_need;      /* bytes needed for the ports (0: no ports) */
 	uint32_t l4_full;      /* bytes of the complete L4 header */
+	/* Tunnels. */
+	int tun;               /* a tunnel builder ran: later headers inner */
+	uint32_t n_ipl;        /* IP headers built, outer first */
+	struct ipdesc ipl[FRAME_MAX_IP];
+	int cur;               /* ipl[] entry L4 builders describe, -1 none */
+	uint32_t n_ck;
+	struct ckpt ck[FRAME_MAX_CK];
+	uint16_t pend_reach;   /* encap_mask bits for the next checkpoint */
+	uint8_t pend_depth;    /* layers entered so far */
+	uint16_t pend_inner_off; /* payload start of the last layer entered */
+	uint16_t pend_vlan[SL_MAX_VLANS]; /* tags of the last inner Ethernet */
+	uint8_t pend_nv;
+	uint32_t pppoe_at[4];  /* PPPoE headers, length set by fb_done() */
+	uint32_t n_pppoe;
 };
 
 static const uint8_t V4A[4] = { 192, 0, 2, 1 };
@@ -101,28 +147,109 @@ fb_eth(struct frame *f, uint16_t type)
 					  0x02, 0, 0, 0, 0, 0x02 };
 
 	memset(f, 0, sizeof(*f));
+	f->cur = -1;
 	fb_put(f, macs, sizeof(macs));
 	fb_u16(f, type);
+	f->l2_type = type;
+}
+
+static struct ckpt *
+ck_add(struct frame *f, uint32_t need, uint8_t err)
+{
+	struct ckpt *c;
+
+	assert_true(f->n_ck < FRAME_MAX_CK);
+	c = &f->ck[f->n_ck++];
+	memset(c, 0, sizeof(*c));
+	c->need = need;
+	c->err = err;
+	c->ip = -1;
+	c->mask_reach = f->pend_reach;
+	f->pend_reach = 0;
+	return c;
 }
 
 /* A tag after the ethertype already written (which must be a TPID). */
 static void
 fb_vlan(struct frame *f, uint16_t tci, uint16_t next)
 {
-	f->tpid[f->n_tags++] =
-		(uint16_t)(f->b[f->len - 2] << 8 | f->b[f->len - 1]);
+	if (f->tun) {
+		ck_add(f, f->len + 4, SL_ENCAP_ERR_INNER_L2_TRUNCATED);
+		assert_true(f->pend_nv < SL_MAX_VLANS);
+		f->pend_vlan[f->pend_nv++] = tci & 0x0fff;
+	} else {
+		f->tpid[f->n_tags] =
+			(uint16_t)(f->b[f->len - 2] << 8 | f->b[f->len - 1]);
+		f->tag_end[f->n_tags] = f->len + 4;
+		f->tag_vid[f->n_tags++] = tci & 0x0fff;
+		f->l2_type = next;
+	}
 	fb_u16(f, tci);
 	fb_u16(f, next);
+}
+
+/* A VNTag (6 bytes with its 0x8926 type) after the type already written. */
+static void
+fb_vntag(struct frame *f, uint16_t next)
+{
+	if (f->tun) {
+		f->pend_reach |= SL_ENCAP_BIT(SL_ENCAP_VNTAG);
+		ck_add(f, f->len + 6, SL_ENCAP_ERR_INNER_L2_TRUNCATED);
+	} else {
+		f->tpid[f->n_tags] = 0x8926;
+		f->tag_end[f->n_tags] = f->len + 6;
+		f->tag_vntag[f->n_tags++] = 1;
+		f->l2_type = next;
+	}
+	fb_u32(f, 0x80011234); /* d, p, dvif, l, r, ver, svif */
+	fb_u16(f, next);
+}
+
+/* Bookkeeping for an IP header about to be written at f->len. */
+static struct ipdesc *
+fb_ip_desc(struct frame *f, uint8_t l3, uint32_t hlen, uint8_t proto,
+	   const uint8_t *src, const uint8_t *dst)
+{
+	struct ipdesc *d;
+	struct ckpt *c;
+
+	assert_true(f->n_ipl < FRAME_MAX_IP);
+	f->cur = (int)f->n_ipl;
+	d = &f->ipl[f->n_ipl++];
+	memset(d, 0, sizeof(*d));
+	d->off = f->len;
+	d->hlen = hlen;
+	d->len_field = f->len + (l3 == SL_L3_IPV4 ? 2 : 4);
+	d->flow.l3 = l3;
+	d->flow.l3_off = (uint16_t)f->len;
+	d->flow.ethertype = l3 == SL_L3_IPV4 ? 0x0800 : 0x86dd;
+	d->flow.proto = proto;
+	memcpy(d->flow.src, src, l3 == SL_L3_IPV4 ? 4 : 16);
+	memcpy(d->flow.dst, dst, l3 == SL_L3_IPV4 ? 4 : 16);
+	if (f->tun) {
+		d->flow.n_encap = f->pend_depth;
+		d->flow.inner_off = f->pend_inner_off;
+		memcpy(d->flow.inner_vlan, f->pend_vlan, sizeof(f->pend_vlan));
+		d->flow.inner_n_vlans = f->pend_nv;
+		c = ck_add(f, f->len + hlen, SL_ENCAP_ERR_INNER_L3_TRUNCATED);
+		c->ip = f->cur;
+	}
+	return d;
 }
 
 static void
 fb_ipv4(struct frame *f, uint8_t proto, unsigned int ihl, uint16_t fw,
 	uint16_t id, const uint8_t *src, const uint8_t *dst)
 {
-	f->l3 = SL_L3_IPV4;
-	f->l3_off = f->len;
-	f->l3_hlen = ihl * 4;
-	f->len_field = f->len + 2;
+	int outer = !f->tun;
+
+	fb_ip_desc(f, SL_L3_IPV4, ihl * 4, proto, src, dst);
+	if (outer) {
+		f->l3 = SL_L3_IPV4;
+		f->l3_off = f->len;
+		f->l3_hlen = ihl * 4;
+		f->len_field = f->len + 2;
+	}
 	fb_u8(f, (uint8_t)(0x40 | ihl));
 	fb_u8(f, 0);
 	fb_u16(f, 0); /* total length, set by fb_done() */
@@ -134,17 +261,29 @@ fb_ipv4(struct frame *f, uint8_t proto, unsigned int ihl, uint16_t fw,
 	fb_put(f, src, 4);
 	fb_put(f, dst, 4);
 	fb_fill(f, ihl * 4 - 20, 0x01); /* NOP options */
-	if (fw & 0x3fff)
-		f->frag_end = f->len;
+	if (fw & 0x3fff) {
+		struct sl_pkt_info *x = &f->ipl[f->cur].flow;
+
+		x->frag = (uint8_t)(SL_FRAG_IS_FRAGMENT |
+				    ((fw & 0x2000) ? SL_FRAG_MORE : 0) |
+				    ((fw & 0x1fff) ? 0 : SL_FRAG_FIRST));
+		x->frag_off = (uint16_t)((fw & 0x1fff) * 8);
+		x->frag_id = id;
+		if (outer)
+			f->frag_end = f->len;
+	}
 }
 
 static void
 fb_ipv6(struct frame *f, uint8_t nh, const uint8_t *src, const uint8_t *dst)
 {
-	f->l3 = SL_L3_IPV6;
-	f->l3_off = f->len;
-	f->l3_hlen = 40;
-	f->len_field = f->len + 4;
+	fb_ip_desc(f, SL_L3_IPV6, 40, nh, src, dst);
+	if (!f->tun) {
+		f->l3 = SL_L3_IPV6;
+		f->l3_off = f->len;
+		f->l3_hlen = 40;
+		f->len_field = f->len + 4;
+	}
 	fb_u32(f, 0x60abcdefu); /* version 6, traffic class, flow label */
 	fb_u16(f, 0);           /* payload length, set by fb_done() */
 	fb_u8(f, nh);
@@ -167,39 +306,76 @@ fb_ext(struct frame *f, uint8_t type, uint8_t next, uint32_t hlen)
 		assert_true(hlen >= 8 && hlen % 8 == 0);
 		code = hlen / 8 - 1;
 	}
-	assert_true(code <= 255 && f->n_ext < FRAME_MAX_EXT);
+	assert_true(code <= 255 && f->n_ext < FRAME_MAX_EXT && !f->tun);
 	fb_u8(f, next);
 	fb_u8(f, (uint8_t)code);
 	fb_fill(f, hlen - 2, 0);
 	f->ext_end[f->n_ext++] = f->len;
+	f->ipl[f->cur].flow.proto = next;
+	f->ipl[f->cur].flow.n_ext++;
 }
 
 static void
 fb_frag6(struct frame *f, uint8_t next, uint16_t off, int more, uint32_t id)
 {
-	assert_true(off % 8 == 0 && f->n_ext < FRAME_MAX_EXT);
+	assert_true(off % 8 == 0 && f->n_ext < FRAME_MAX_EXT && !f->tun);
 	fb_u8(f, next);
 	fb_u8(f, 0);
 	fb_u16(f, (uint16_t)(off | (more ? 1 : 0)));
 	fb_u32(f, id);
 	f->ext_end[f->n_ext++] = f->len;
-	if (off != 0 || more)
+	f->ipl[f->cur].flow.proto = next;
+	f->ipl[f->cur].flow.n_ext++;
+	if (off != 0 || more) {
 		f->frag_end = f->len;
+		f->ipl[f->cur].flow.frag = (uint8_t)(SL_FRAG_IS_FRAGMENT |
+			(more ? SL_FRAG_MORE : 0) | (off ? 0 : SL_FRAG_FIRST));
+		f->ipl[f->cur].flow.frag_off = off;
+		f->ipl[f->cur].flow.frag_id = id;
+	}
 }
 
 static void
 fb_l4_mark(struct frame *f, uint32_t need, uint32_t full)
 {
-	f->l4_off = f->len;
-	f->l4_need = need;
-	f->l4_full = full;
+	struct ipdesc *d;
+
+	if (f->cur < 0)
+		return;
+	d = &f->ipl[f->cur];
+	d->l4_off = f->len;
+	d->l4_need = need;
+	d->l4_full = full;
+	if (f->cur == 0 && !f->tun) {
+		f->l4_off = f->len;
+		f->l4_need = need;
+		f->l4_full = full;
+	}
 }
+
+/* Ports (and TCP flags) the current IP layer will show. */
+static void
+fb_l4_ports(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	struct sl_pkt_info *x;
+
+	if (f->cur < 0)
+		return;
+	x = &f->ipl[f->cur].flow;
+	x->sport = sport;
+	x->dport = dport;
+	x->tcp_flags = flags;
+	x->has_ports = 1;
+}
+
+static int icmp_peer(int v6, uint8_t type, uint8_t code);
 
 static void
 fb_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags,
        unsigned int doff)
 {
 	fb_l4_mark(f, 20, doff * 4);
+	fb_l4_ports(f, sport, dport, flags);
 	fb_u16(f, sport);
 	fb_u16(f, dport);
 	fb_u32(f, 0x01020304);
@@ -216,6 +392,7 @@ static void
 fb_udp(struct frame *f, uint16_t sport, uint16_t dport)
 {
 	fb_l4_mark(f, 8, 8);
+	fb_l4_ports(f, sport, dport, 0);
 	fb_u16(f, sport);
 	fb_u16(f, dport);
 	fb_u32(f, 0);
@@ -225,6 +402,7 @@ static void
 fb_sctp(struct frame *f, uint16_t sport, uint16_t dport)
 {
 	fb_l4_mark(f, 12, 12);
+	fb_l4_ports(f, sport, dport, 0);
 	fb_u16(f, sport);
 	fb_u16(f, dport);
 	fb_u32(f, 0xcafef00d);
@@ -235,6 +413,12 @@ static void
 fb_icmp(struct frame *f, uint8_t type, uint8_t code)
 {
 	fb_l4_mark(f, 4, 4);
+	if (f->cur >= 0)
+		fb_l4_ports(f, type,
+			    (uint16_t)icmp_peer(f->ipl[f->cur].flow.l3 ==
+							SL_L3_IPV6,
+						type, code),
+			    0);
 	fb_u8(f, type);
 	fb_u8(f, code);
 	fb_u16(f, 0);
@@ -255,15 +439,266 @@ fb_data(struct frame *f, uint32_t n)
 	fb_fill(f, n, 0x5a);
 }
 
-/* Set the IP length field to cover everything built so far. */
+/* Set the IP (and PPPoE) length fields to cover everything built so far;
+ * record the L4 extent each IP layer will show. */
 static void
 fb_done(struct frame *f)
 {
-	if (f->l3 == SL_L3_IPV4)
-		wr16(f->b + f->len_field, (uint16_t)(f->len - f->l3_off));
-	else if (f->l3 == SL_L3_IPV6)
-		wr16(f->b + f->len_field,
-		     (uint16_t)(f->len - f->l3_off - 40));
+	for (uint32_t i = 0; i < f->n_ipl; i++) {
+		struct ipdesc *d = &f->ipl[i];
+
+		if (d->flow.l3 == SL_L3_IPV4)
+			wr16(f->b + d->len_field, (uint16_t)(f->len - d->off));
+		else
+			wr16(f->b + d->len_field,
+			     (uint16_t)(f->len - d->off - 40));
+		if (d->l4_off && d->l4_off < f->len) {
+			d->flow.l4_off = (uint16_t)d->l4_off;
+			d->flow.l4_len = (uint16_t)(f->len - d->l4_off);
+		}
+	}
+	for (uint32_t i = 0; i < f->n_pppoe; i++)
+		wr16(f->b + f->pppoe_at[i] + 4,
+		     (uint16_t)(f->len - f->pppoe_at[i] - 6));
+}
+
+/* ---- tunnel builders ---------------------------------------------------- */
+
+#define BIT(t) SL_ENCAP_BIT(SL_ENCAP_##t)
+
+/* One more encapsulation layer; its payload starts at payload_off. */
+static void
+fb_layer(struct frame *f, uint32_t payload_off)
+{
+	f->pend_depth++;
+	f->pend_inner_off = (uint16_t)payload_off;
+}
+
+/* VXLAN header after a UDP header (flags 0x08 = I). */
+static struct ckpt *
+fb_vxlan(struct frame *f, uint8_t flags, uint32_t vni)
+{
+	struct ckpt *c;
+
+	f->tun = 1;
+	f->pend_reach |= BIT(VXLAN);
+	c = ck_add(f, f->len + 8, SL_ENCAP_ERR_VXLAN_TRUNCATED);
+	if (flags & 0x08) {
+		c->tid_type = SL_TUNID_VXLAN_VNI;
+		c->tid = vni;
+	} else {
+		c->stop = 1;
+		c->stop_err = SL_ENCAP_ERR_VXLAN_BAD_FLAGS;
+	}
+	fb_u8(f, flags);
+	fb_fill(f, 3, 0);
+	fb_u32(f, vni << 8);
+	fb_layer(f, f->len);
+	return c;
+}
+
+/* GENEVE header after a UDP header, opt_words 4-byte words of options. */
+static struct ckpt *
+fb_geneve(struct frame *f, uint8_t ver, uint8_t opt_words, uint16_t ptype,
+	  uint32_t vni)
+{
+	struct ckpt *c;
+
+	f->tun = 1;
+	f->pend_reach |= BIT(GENEVE);
+	if (ver != 0) {
+		c = ck_add(f, f->len + 8, SL_ENCAP_ERR_GENEVE_TRUNCATED);
+		c->stop = 1;
+		c->stop_err = SL_ENCAP_ERR_GENEVE_BAD_VERSION;
+	} else {
+		c = ck_add(f, f->len + 8 + 4u * opt_words,
+			   SL_ENCAP_ERR_GENEVE_TRUNCATED);
+		c->tid_type = SL_TUNID_GENEVE_VNI;
+		c->tid = vni;
+		if (ptype != 0x6558 && ptype != 0x0800 && ptype != 0x86dd)
+			c->stop = 1; /* not walked, no error */
+	}
+	fb_u8(f, (uint8_t)(ver << 6 | opt_words));
+	fb_u8(f, 0);
+	fb_u16(f, ptype);
+	fb_u32(f, vni << 8);
+	for (unsigned int i = 0; i < opt_words; i++) {
+		if (i == 0) { /* class, type, length of the whole option */
+			fb_u16(f, 0x0102);
+			fb_u8(f, 0x80);
+			fb_u8(f, (uint8_t)(opt_words - 1));
+		} else {
+			fb_u32(f, 0xc0ffee00u | i);
+		}
+	}
+	fb_layer(f, f->len);
+	return c;
+}
+
+#define GRE_C 0x80
+#define GRE_R 0x40
+#define GRE_K 0x20
+#define GRE_S 0x10
+
+/* GRE header as the L4 of the current IP layer. Version 0, C/K/S from
+ * flags. */
+static struct ckpt *
+fb_gre(struct frame *f, uint8_t flags, uint16_t ptype, uint32_t key)
+{
+	uint32_t hl = 4 + ((flags & GRE_C) ? 4 : 0) + ((flags & GRE_K) ? 4 : 0) +
+		      ((flags & GRE_S) ? 4 : 0);
+	struct ckpt *c;
+
+	fb_l4_mark(f, 0, 0);
+	f->tun = 1;
+	f->pend_reach |= BIT(GRE);
+	c = ck_add(f, f->len + hl, SL_ENCAP_ERR_GRE_TRUNCATED);
+	if (flags & GRE_K) {
+		c->tid_type = SL_TUNID_GRE_KEY;
+		c->tid = key;
+	}
+	if (ptype == 0x88be && !(flags & GRE_S))
+		c->mask_pass = BIT(ERSPAN1);
+	fb_u8(f, flags);
+	fb_u8(f, 0);
+	fb_u16(f, ptype);
+	if (flags & GRE_C)
+		fb_u32(f, 0xbeef0000u); /* checksum, reserved1 */
+	if (flags & GRE_K)
+		fb_u32(f, key);
+	if (flags & GRE_S)
+		fb_u32(f, 7);
+	fb_layer(f, f->len);
+	return c;
+}
+
+/* ERSPAN type II header (after GRE 0x88be with S). */
+static struct ckpt *
+fb_erspan2(struct frame *f, uint8_t ver, uint16_t sid)
+{
+	struct ckpt *c;
+
+	f->pend_reach |= BIT(ERSPAN2);
+	c = ck_add(f, f->len + 8, SL_ENCAP_ERR_ERSPAN_TRUNCATED);
+	if (ver == 1) {
+		c->tid_type = SL_TUNID_ERSPAN_ID;
+		c->tid = sid & 0x3ff;
+	} else {
+		c->stop = 1;
+		c->stop_err = SL_ENCAP_ERR_ERSPAN_BAD_VERSION;
+	}
+	fb_u16(f, (uint16_t)(ver << 12 | 0x123)); /* version, VLAN */
+	fb_u16(f, (uint16_t)(0xa400 | (sid & 0x3ff))); /* COS, En, T, id */
+	fb_u32(f, 0x000fffff); /* reserved, index */
+	f->pend_inner_off = (uint16_t)f->len;
+	return c;
+}
+
+/* ERSPAN type III header (after GRE 0x22eb), with the 8-byte platform
+ * subheader when o is set. */
+static struct ckpt *
+fb_erspan3(struct frame *f, uint8_t ver, uint16_t sid, int o)
+{
+	struct ckpt *c;
+
+	f->pend_reach |= BIT(ERSPAN3);
+	c = ck_add(f, f->len + 12, SL_ENCAP_ERR_ERSPAN_TRUNCATED);
+	if (ver != 2) {
+		c->stop = 1;
+		c->stop_err = SL_ENCAP_ERR_ERSPAN_BAD_VERSION;
+	} else if (o) {
+		c = ck_add(f, f->len + 20, SL_ENCAP_ERR_ERSPAN_TRUNCATED);
+	}
+	if (ver == 2) {
+		c->tid_type = SL_TUNID_ERSPAN_ID;
+		c->tid = sid & 0x3ff;
+	}
+	fb_u16(f, (uint16_t)(ver << 12 | 0x456)); /* version, VLAN */
+	fb_u16(f, (uint16_t)(0xe000 | (sid & 0x3ff))); /* COS, BSO, T, id */
+	fb_u32(f, 0x12345678); /* timestamp */
+	fb_u16(f, 0xabcd);     /* SGT */
+	fb_u8(f, 0x83);        /* P, FT 0 (Ethernet), HW id high bits */
+	fb_u8(f, (uint8_t)(0xf0 | (o ? 1 : 0))); /* HW id, D, Gra, O */
+	if (o)
+		fb_fill(f, 8, 0x11);
+	f->pend_inner_off = (uint16_t)f->len;
+	return c;
+}
+
+/* Inner Ethernet header. */
+static struct ckpt *
+fb_ieth(struct frame *f, uint16_t type)
+{
+	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x03,
+					  0x02, 0, 0, 0, 0, 0x04 };
+	struct ckpt *c = ck_add(f, f->len + 14,
+				SL_ENCAP_ERR_INNER_L2_TRUNCATED);
+
+	assert_true(f->tun);
+	f->pend_nv = 0;
+	memset(f->pend_vlan, 0, sizeof(f->pend_vlan));
+	fb_put(f, macs, sizeof(macs));
+	fb_u16(f, type);
+	if (type == 0x0806)
+		c->stop = 1; /* ARP: not walked, no error */
+	return c;
+}
+
+#define MPLS_IP 0 /* IPv4/IPv6 follows */
+#define MPLS_PW 1 /* control word and Ethernet follow */
+
+/* A label stack of n labels (bottom of stack on the last). */
+static struct ckpt *
+fb_mpls(struct frame *f, unsigned int n, int payload)
+{
+	uint32_t end = f->len + 4 * n;
+	struct ckpt *c;
+
+	f->tun = 1;
+	f->pend_reach |= BIT(MPLS);
+	c = ck_add(f, end + (payload == MPLS_PW ? 4 : 1),
+		   SL_ENCAP_ERR_MPLS_TRUNCATED);
+	for (unsigned int i = 0; i < n; i++)
+		fb_u32(f, (100 + i) << 12 | (i + 1 == n ? 0x100u : 0) | 64);
+	if (payload == MPLS_PW) {
+		fb_u32(f, 0x00000123); /* control word, sequence 0x123 */
+		fb_layer(f, f->len);
+	} else {
+		fb_layer(f, end);
+	}
+	return c;
+}
+
+/* PPPoE session header and PPP protocol. */
+static struct ckpt *
+fb_pppoe(struct frame *f, uint16_t ppp_proto)
+{
+	struct ckpt *c;
+
+	f->tun = 1;
+	f->pend_reach |= BIT(PPPOE);
+	c = ck_add(f, f->len + 8, SL_ENCAP_ERR_PPPOE_TRUNCATED);
+	if (ppp_proto != 0x0021 && ppp_proto != 0x0057)
+		c->stop = 1;
+	assert_true(f->n_pppoe < 4);
+	f->pppoe_at[f->n_pppoe++] = f->len;
+	fb_u8(f, 0x11);
+	fb_u8(f, 0);
+	fb_u16(f, 0x1234); /* session id */
+	fb_u16(f, 0);      /* length, set by fb_done() */
+	fb_u16(f, ppp_proto);
+	fb_layer(f, f->len);
+	return c;
+}
+
+/* IP-in-IP: the next IP header is the payload of the current one. */
+static void
+fb_ipip(struct frame *f)
+{
+	fb_l4_mark(f, 0, 0);
+	f->tun = 1;
+	f->pend_reach |= BIT(IPIP);
+	fb_layer(f, f->len);
 }
 
 /* ---- expected results --------------------------------------------------- */
@@ -359,6 +794,15 @@ check_pi(const struct sl_pkt_info *got, const struct sl_pkt_info *want,
 	CMP(frag);
 	CMP(frag_off);
 	CMP(frag_id);
+	CMP(n_encap);
+	CMP(encap_mask);
+	CMP(encap_err);
+	CMP(tunnel_id);
+	CMP(tunnel_id_type);
+	CMP(inner_off);
+	CMP(inner_n_vlans);
+	CMP(inner_vlan[0]);
+	CMP(inner_vlan[1]);
 #undef CMP
 	if (memcmp(got->src, want->src, 16) != 0) {
 		print_error("%s len=%u: src differs\n", what, len);
@@ -369,15 +813,17 @@ check_pi(const struct sl_pkt_info *got, const struct sl_pkt_info *want,
 		bad++;
 	}
 	if (bad)
-		print_error("%s len=%u: err is %s\n", what, len,
-			    sl_parse_err_name(got->err));
+		print_error("%s len=%u: err is %s, encap_err is %s\n", what,
+			    len, sl_parse_err_name(got->err),
+			    sl_encap_err_name(got->encap_err));
 	assert_int_equal(bad, 0);
 }
 
 /* Parse n bytes of p from an exactly-sized heap copy (ASan catches reads
- * past the end; len 0 passes NULL). */
+ * past the end; len 0 passes NULL). cfg NULL: sl_parse_eth(). */
 static int
-parse_copy(const uint8_t *p, uint32_t n, struct sl_pkt_info *pi)
+parse_copy_cfg(const struct sl_parse_cfg *cfg, const uint8_t *p, uint32_t n,
+	       struct sl_pkt_info *pi)
 {
 	uint8_t *buf = NULL;
 	int rc;
@@ -387,10 +833,16 @@ parse_copy(const uint8_t *p, uint32_t n, struct sl_pkt_info *pi)
 		assert_non_null(buf);
 		memcpy(buf, p, n);
 	}
-	rc = sl_parse_eth(buf, n, pi);
+	rc = cfg ? sl_parse(cfg, buf, n, pi) : sl_parse_eth(buf, n, pi);
 	free(buf);
 	assert_int_equal(rc, pi->err);
 	return rc;
+}
+
+static int
+parse_copy(const uint8_t *p, uint32_t n, struct sl_pkt_info *pi)
+{
+	return parse_copy_cfg(NULL, p, n, pi);
 }
 
 static uint32_t
@@ -400,15 +852,44 @@ min_u32(uint32_t a, uint32_t b)
 }
 
 /*
+ * L4 part of a cut: the L4 header of an IP layer (from ref, complete) at
+ * l4_off needs l4_need bytes for its ports and l4_full in all.
+ */
+static void
+expect_l4(uint32_t l4_off, uint32_t l4_need, uint32_t l4_full,
+	  const struct sl_pkt_info *ref, uint32_t n, struct sl_pkt_info *e)
+{
+	uint32_t l4_avail = min_u32(n > l4_off ? n - l4_off : 0, ref->l4_len);
+
+	if (l4_avail > 0) {
+		e->l4_off = ref->l4_off;
+		e->l4_len = (uint16_t)l4_avail;
+	}
+	if (l4_avail < l4_need) {
+		e->err = SL_PARSE_ERR_L4_TRUNCATED;
+		return;
+	}
+	if (l4_need) {
+		e->has_ports = ref->has_ports;
+		e->sport = ref->sport;
+		e->dport = ref->dport;
+		e->tcp_flags = ref->tcp_flags;
+	}
+	if (l4_avail < l4_full)
+		e->err = SL_PARSE_ERR_L4_TRUNCATED;
+}
+
+/*
  * What parsing the first n bytes of a valid frame f (full result ref)
  * must give: the layers complete within n are as in ref, the first cut
  * header gives its *_TRUNCATED class, everything after it is zero.
+ * Outer layers only: expect_tun() adds the encapsulations.
  */
 static void
 expect_cut(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
 	   struct sl_pkt_info *e)
 {
-	uint32_t i, l4_avail;
+	uint32_t i, nv = 0;
 
 	memset(e, 0, sizeof(*e));
 	if (n < 14) {
@@ -416,13 +897,17 @@ expect_cut(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
 		return;
 	}
 	for (i = 0; i < f->n_tags; i++) {
-		if (n < 14 + 4 * (i + 1)) {
+		if (f->tag_vntag[i])
+			e->encap_mask |= SL_ENCAP_BIT(SL_ENCAP_VNTAG);
+		if (n < f->tag_end[i]) {
 			e->ethertype = f->tpid[i];
 			e->err = SL_PARSE_ERR_VLAN_TRUNCATED;
 			return;
 		}
-		e->vlan[i] = ref->vlan[i];
-		e->n_vlans = (uint8_t)(i + 1);
+		if (!f->tag_vntag[i]) {
+			e->vlan[nv] = ref->vlan[nv];
+			e->n_vlans = (uint8_t)++nv;
+		}
 	}
 	e->ethertype = ref->ethertype;
 	if (f->l3 == SL_L3_NONE) {
@@ -453,36 +938,130 @@ expect_cut(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
 	e->proto = ref->proto;
 	if (f->l4_off == 0)
 		return; /* no L4 to look at: non-first fragment, No Next */
-	l4_avail = min_u32(n - f->l4_off, ref->l4_len);
-	if (l4_avail > 0) {
-		e->l4_off = ref->l4_off;
-		e->l4_len = (uint16_t)l4_avail;
+	expect_l4(f->l4_off, f->l4_need, f->l4_full, ref, n, e);
+}
+
+/* The full result of the outer layers alone, from the recorded layout. */
+static void
+outer_ref(const struct frame *f, struct sl_pkt_info *x)
+{
+	memset(x, 0, sizeof(*x));
+	for (uint32_t i = 0; i < f->n_tags; i++) {
+		if (f->tag_vntag[i])
+			x->encap_mask |= SL_ENCAP_BIT(SL_ENCAP_VNTAG);
+		else
+			x->vlan[x->n_vlans++] = f->tag_vid[i];
 	}
-	if (l4_avail < f->l4_need) {
-		e->err = SL_PARSE_ERR_L4_TRUNCATED;
+	x->ethertype = f->l2_type;
+	if (f->l3 == SL_L3_NONE)
+		return; /* MPLS or PPPoE before any IP: ipl[0] is inner */
+	memcpy(x->src, f->ipl[0].flow.src, 16);
+	memcpy(x->dst, f->ipl[0].flow.dst, 16);
+	x->l3 = f->ipl[0].flow.l3;
+	x->l3_off = f->ipl[0].flow.l3_off;
+	x->proto = f->ipl[0].flow.proto;
+	x->n_ext = f->ipl[0].flow.n_ext;
+	x->frag = f->ipl[0].flow.frag;
+	x->frag_off = f->ipl[0].flow.frag_off;
+	x->frag_id = f->ipl[0].flow.frag_id;
+	if (x->frag && x->frag_off)
+		return; /* non-first fragment: no L4 */
+	x->l4_off = f->ipl[0].flow.l4_off;
+	x->l4_len = f->ipl[0].flow.l4_len;
+	x->has_ports = f->ipl[0].flow.has_ports;
+	x->sport = f->ipl[0].flow.sport;
+	x->dport = f->ipl[0].flow.dport;
+	x->tcp_flags = f->ipl[0].flow.tcp_flags;
+}
+
+/*
+ * A cut of a tunnelled frame: the outer layers as expect_cut(), then the
+ * checkpoints in order. A checkpoint not complete within n ends the walk on
+ * the last complete IP layer with its encap_err; a complete inner IP header
+ * becomes that layer (its L4 cut as for an outer packet).
+ */
+static void
+expect_tun(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
+	   struct sl_pkt_info *e)
+{
+	struct sl_pkt_info settled, ref0;
+	uint16_t mask;
+	uint32_t tid = 0;
+	uint8_t tid_type = 0, encap_err = 0;
+
+	if (f->n_ck == 0) {
+		expect_cut(f, ref, n, e);
 		return;
 	}
-	if (f->l4_need) {
-		e->has_ports = ref->has_ports;
-		e->sport = ref->sport;
-		e->dport = ref->dport;
-		e->tcp_flags = ref->tcp_flags;
+	outer_ref(f, &ref0);
+	expect_cut(f, &ref0, n, e);
+	if (e->err != SL_PARSE_OK)
+		return;
+	settled = *e;
+	mask = e->encap_mask;
+	for (uint32_t i = 0; i < f->n_ck; i++) {
+		const struct ckpt *c = &f->ck[i];
+		const struct ipdesc *d;
+
+		mask |= c->mask_reach;
+		if (n < c->need) {
+			encap_err = c->err;
+			break;
+		}
+		mask |= c->mask_pass;
+		if (c->tid_type && !tid_type) {
+			tid = c->tid;
+			tid_type = c->tid_type;
+		}
+		if (c->stop) {
+			encap_err = c->stop_err;
+			break;
+		}
+		if (c->ip < 0)
+			continue;
+		d = &f->ipl[c->ip];
+		*e = d->flow;
+		memcpy(e->vlan, ref0.vlan, sizeof(e->vlan));
+		e->n_vlans = ref0.n_vlans;
+		e->l4_off = 0;
+		e->l4_len = 0;
+		e->has_ports = 0;
+		e->sport = e->dport = 0;
+		e->tcp_flags = 0;
+		if (d->l4_off)
+			expect_l4(d->l4_off, d->l4_need, d->l4_full, &d->flow,
+				  n, e);
+		if (e->err != SL_PARSE_OK) {
+			settled = *e;
+			break;
+		}
+		settled = *e;
 	}
-	if (l4_avail < f->l4_full)
-		e->err = SL_PARSE_ERR_L4_TRUNCATED;
+	*e = settled;
+	e->encap_mask = mask;
+	e->tunnel_id = tid;
+	e->tunnel_id_type = tid_type;
+	e->encap_err = encap_err;
+}
+
+static void
+check_all_lengths_cfg(const struct sl_parse_cfg *cfg, const struct frame *f,
+		      const struct sl_pkt_info *ref, const char *what)
+{
+	struct sl_pkt_info pi, e;
+
+	for (uint32_t n = 0; n <= f->len; n++) {
+		parse_copy_cfg(cfg, f->b, n, &pi);
+		expect_tun(f, ref, n, &e);
+		check_pi(&pi, &e, what, n);
+	}
 }
 
 static void
 check_all_lengths(const struct frame *f, const struct sl_pkt_info *ref,
 		  const char *what)
 {
-	struct sl_pkt_info pi, e;
-
-	for (uint32_t n = 0; n <= f->len; n++) {
-		parse_copy(f->b, n, &pi);
-		expect_cut(f, ref, n, &e);
-		check_pi(&pi, &e, what, n);
-	}
+	check_all_lengths_cfg(NULL, f, ref, what);
 }
 
 /* ---- valid frames ------------------------------------------------------- */
@@ -950,6 +1529,18 @@ case_ipv4_frag_last(struct frame *f, struct sl_pkt_info *x)
 	xe_frag(x, SL_FRAG_IS_FRAGMENT, 2960, 0xffff);
 }
 
+/* fb_other() bytes after protocol 47: a GRE header of version 3. */
+static void
+ck_junk_gre(struct frame *f)
+{
+	struct ckpt *c;
+
+	f->pend_reach |= BIT(GRE);
+	c = ck_add(f, f->l4_off + 4, SL_ENCAP_ERR_GRE_TRUNCATED);
+	c->stop = 1;
+	c->stop_err = SL_ENCAP_ERR_GRE_BAD_VERSION;
+}
+
 static void
 case_ipv4_gre(struct frame *f, struct sl_pkt_info *x)
 {
@@ -957,10 +1548,13 @@ case_ipv4_gre(struct frame *f, struct sl_pkt_info *x)
 	fb_ipv4(f, 47, 5, 0, 9, V4A, V4B);
 	fb_other(f, 8);
 	fb_done(f);
+	ck_junk_gre(f);
 
 	xe_init(x, 0x0800);
 	xe_ipv4(x, 14, 47);
 	xe_l4(x, 34, 8);
+	x->encap_mask = BIT(GRE);
+	x->encap_err = SL_ENCAP_ERR_GRE_BAD_VERSION;
 }
 
 static void
@@ -1065,9 +1659,10 @@ static void
 case_mpls(struct frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x8847);
-	fb_u32(f, 0x00064140); /* label 100, bottom of stack */
-	fb_data(f, 40);
+	fb_mpls(f, 1, MPLS_IP); /* 00 06 41 40: label 100, bottom of stack */
+	fb_data(f, 40);         /* first nibble 5: neither IPv4 nor IPv6 */
 	xe_init(x, 0x8847);
+	x->encap_mask = BIT(MPLS);
 }
 
 static void
@@ -1682,6 +2277,9 @@ gen_valid(uint64_t *s, struct frame *f, struct sl_pkt_info *x)
 	uint16_t sport = (uint16_t)rnd(s), dport = (uint16_t)rnd(s);
 	uint8_t type = (uint8_t)rnd(s), code = (uint8_t)rnd(s);
 
+	if (proto == 17 && (dport == 4789 || dport == 6081))
+		dport++; /* plain UDP, not a tunnel */
+
 	if (proto == 1 && v6)
 		proto = 58;
 	fb_eth(f, ntags ? tpids[rnd(s) % 3] : ipt);
@@ -1746,6 +2344,11 @@ gen_valid(uint64_t *s, struct frame *f, struct sl_pkt_info *x)
 		break;
 	default:
 		fb_other(f, 4 + (uint32_t)(rnd(s) % 16));
+		if (proto == 47) {
+			ck_junk_gre(f);
+			x->encap_mask = BIT(GRE);
+			x->encap_err = SL_ENCAP_ERR_GRE_BAD_VERSION;
+		}
 		break;
 	}
 	fb_data(f, (uint32_t)(rnd(s) % 64));
@@ -1776,9 +2379,11 @@ test_random_valid_roundtrip(void **state)
 
 /* Invariants that hold for any input. */
 static void
-check_invariants(const struct sl_pkt_info *pi, int rc, uint32_t len)
+check_invariants(const struct sl_pkt_info *pi, int rc, uint32_t len,
+		 unsigned int max_depth)
 {
 	static const uint8_t zero[12];
+	const uint16_t id_bits = BIT(VXLAN) | BIT(GENEVE) | BIT(GRE);
 
 	assert_true(rc >= 0 && rc < SL_PARSE_ERR_MAX);
 	assert_int_equal(rc, pi->err);
@@ -1814,6 +2419,59 @@ check_invariants(const struct sl_pkt_info *pi, int rc, uint32_t len)
 	if (rc == SL_PARSE_OK &&
 	    (pi->ethertype == 0x0800 || pi->ethertype == 0x86dd))
 		assert_int_not_equal(pi->l3, SL_L3_NONE);
+
+	/* Encapsulation. */
+	assert_true(pi->encap_err < SL_ENCAP_ERR_MAX);
+	assert_string_not_equal(sl_encap_err_name(pi->encap_err), "unknown");
+	assert_true(pi->encap_mask < (1u << SL_ENCAP_TYPE_MAX));
+	assert_true(pi->n_encap <= max_depth);
+	assert_true(pi->inner_n_vlans <= SL_MAX_VLANS);
+	for (unsigned int i = 0; i < SL_MAX_VLANS; i++) {
+		assert_true(pi->inner_vlan[i] <= 0x0fff);
+		if (i >= pi->inner_n_vlans)
+			assert_int_equal(pi->inner_vlan[i], 0);
+	}
+	if (pi->n_encap == 0) {
+		assert_int_equal(pi->inner_off, 0);
+		assert_int_equal(pi->inner_n_vlans, 0);
+	} else {
+		/* Layers are only kept when their IP header parsed. */
+		assert_int_not_equal(pi->l3, SL_L3_NONE);
+		assert_true(pi->inner_off >= 14 && pi->inner_off <= pi->l3_off);
+		assert_int_not_equal(pi->encap_mask, 0);
+	}
+	if (pi->encap_err != SL_ENCAP_OK)
+		assert_int_not_equal(pi->encap_mask & ~BIT(VNTAG), 0);
+	/* Too deep: max_depth layers entered, but the layer kept may be
+	 * shallower (GRE then MPLS at max_depth 1 keeps the outer one). */
+	if (pi->encap_err == SL_ENCAP_ERR_TOO_DEEP)
+		assert_true(max_depth > 0);
+	if (max_depth == 0) {
+		assert_int_equal(pi->encap_mask & ~BIT(VNTAG), 0);
+		assert_int_equal(pi->encap_err, SL_ENCAP_OK);
+		assert_int_equal(pi->tunnel_id_type, SL_TUNID_NONE);
+	}
+	switch (pi->tunnel_id_type) {
+	case SL_TUNID_NONE:
+		assert_int_equal(pi->tunnel_id, 0);
+		break;
+	case SL_TUNID_VXLAN_VNI:
+	case SL_TUNID_GENEVE_VNI:
+		assert_true(pi->tunnel_id <= 0xffffff);
+		assert_int_not_equal(pi->encap_mask & id_bits, 0);
+		break;
+	case SL_TUNID_GRE_KEY:
+		assert_int_not_equal(pi->encap_mask & BIT(GRE), 0);
+		break;
+	case SL_TUNID_ERSPAN_ID:
+		assert_true(pi->tunnel_id <= 0x3ff);
+		assert_int_not_equal(pi->encap_mask &
+					     (BIT(ERSPAN2) | BIT(ERSPAN3)),
+				     0);
+		break;
+	default:
+		fail_msg("tunnel_id_type %u", pi->tunnel_id_type);
+	}
 }
 
 /*
@@ -1868,7 +2526,1593 @@ test_random_robustness(void **state)
 		}
 		rc = sl_parse_eth(buf, len, &pi);
 		free(buf);
-		check_invariants(&pi, rc, len);
+		check_invariants(&pi, rc, len, SL_PARSE_DEFAULT_DEPTH);
+	}
+}
+
+/* ---- tunnels: valid frames ---------------------------------------------- */
+
+static const uint8_t I4A[4] = { 10, 0, 0, 1 };
+static const uint8_t I4B[4] = { 10, 0, 0, 2 };
+static const uint8_t J4A[4] = { 172, 16, 0, 1 };
+static const uint8_t J4B[4] = { 172, 16, 0, 2 };
+static const uint8_t K4A[4] = { 100, 64, 0, 1 };
+static const uint8_t K4B[4] = { 100, 64, 0, 2 };
+static const uint8_t L4A[4] = { 203, 0, 113, 1 };
+static const uint8_t L4B[4] = { 203, 0, 113, 2 };
+static const uint8_t I6A[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
+				 0, 0, 0, 0, 0, 0, 0, 0x01 };
+static const uint8_t I6B[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
+				 0, 0, 0, 0, 0, 0, 0, 0x02 };
+
+/* IP layer fields of an expected result (ethertype follows l3). */
+static void
+xe_ip(struct sl_pkt_info *x, uint8_t l3, uint16_t l3_off, uint8_t proto,
+      const uint8_t *src, const uint8_t *dst)
+{
+	x->l3 = l3;
+	x->l3_off = l3_off;
+	x->proto = proto;
+	x->ethertype = l3 == SL_L3_IPV4 ? 0x0800 : 0x86dd;
+	memset(x->src, 0, 16);
+	memset(x->dst, 0, 16);
+	memcpy(x->src, src, l3 == SL_L3_IPV4 ? 4 : 16);
+	memcpy(x->dst, dst, l3 == SL_L3_IPV4 ? 4 : 16);
+}
+
+static void
+xe_encap(struct sl_pkt_info *x, uint8_t n_encap, uint16_t mask,
+	 uint16_t inner_off)
+{
+	x->n_encap = n_encap;
+	x->encap_mask = mask;
+	x->inner_off = inner_off;
+}
+
+static void
+xe_tid(struct sl_pkt_info *x, uint8_t type, uint32_t id)
+{
+	x->tunnel_id_type = type;
+	x->tunnel_id = id;
+}
+
+static void
+tc_vxlan_ipv4_tcp(struct frame *f, struct sl_pkt_info *x,
+		  struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8100);                        /* 0..14 */
+	fb_vlan(f, 100, 0x0800);                  /* ..18 */
+	fb_ipv4(f, 17, 5, 0x4000, 1, V4A, V4B);   /* ..38 */
+	fb_udp(f, 49152, 4789);                   /* ..46 */
+	fb_vxlan(f, 0x08, 0x123456);              /* ..54 */
+	fb_ieth(f, 0x0800);                       /* ..68 */
+	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..88 */
+	fb_tcp(f, 40000, 443, 0x18, 5);           /* ..108 */
+	fb_data(f, 12);                           /* ..120 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_vlan(x, 100);
+	xe_ip(x, SL_L3_IPV4, 68, 6, I4A, I4B);
+	xe_l4(x, 88, 32);
+	xe_ports(x, 40000, 443);
+	x->tcp_flags = 0x18;
+	xe_encap(x, 1, BIT(VXLAN), 54);
+	xe_tid(x, SL_TUNID_VXLAN_VNI, 0x123456);
+}
+
+static void
+tc_geneve_teb(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x86dd);                        /* 0..14 */
+	fb_ipv6(f, 17, V6A, V6B);                 /* ..54 */
+	fb_udp(f, 5000, 6081);                    /* ..62 */
+	fb_geneve(f, 0, 0, 0x6558, 0xabcdef);     /* ..70 */
+	fb_ieth(f, 0x0800);                       /* ..84 */
+	fb_ipv4(f, 17, 5, 0, 3, I4A, I4B);        /* ..104 */
+	fb_udp(f, 53, 5353);                      /* ..112 */
+	fb_data(f, 8);                            /* ..120 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 84, 17, I4A, I4B);
+	xe_l4(x, 104, 16);
+	xe_ports(x, 53, 5353);
+	xe_encap(x, 1, BIT(GENEVE), 70);
+	xe_tid(x, SL_TUNID_GENEVE_VNI, 0xabcdef);
+}
+
+static void
+tc_geneve_opts_ipv4(struct frame *f, struct sl_pkt_info *x,
+		    struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 4, V4A, V4B);        /* ..34 */
+	fb_udp(f, 1234, 6081);                    /* ..42 */
+	fb_geneve(f, 0, 3, 0x0800, 1);            /* ..50 + 12 = 62 */
+	fb_ipv4(f, 6, 5, 0, 5, I4A, I4B);         /* ..82 */
+	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..102 */
+	fb_data(f, 5);                            /* ..107 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 62, 6, I4A, I4B);
+	xe_l4(x, 82, 25);
+	xe_ports(x, 1, 2);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 1, BIT(GENEVE), 62);
+	xe_tid(x, SL_TUNID_GENEVE_VNI, 1);
+}
+
+static void
+tc_geneve_opts_ipv6(struct frame *f, struct sl_pkt_info *x,
+		    struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 6, V4A, V4B);        /* ..34 */
+	fb_udp(f, 7, 6081);                       /* ..42 */
+	fb_geneve(f, 0, 1, 0x86dd, 0xfffffe);     /* ..50 + 4 = 54 */
+	fb_ipv6(f, 6, I6A, I6B);                  /* ..94 */
+	fb_tcp(f, 80, 1025, 0x12, 5);             /* ..114 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV6, 54, 6, I6A, I6B);
+	xe_l4(x, 94, 20);
+	xe_ports(x, 80, 1025);
+	x->tcp_flags = 0x12;
+	xe_encap(x, 1, BIT(GENEVE), 54);
+	xe_tid(x, SL_TUNID_GENEVE_VNI, 0xfffffe);
+}
+
+static void
+tc_gre_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 7, V4A, V4B);        /* ..34 */
+	fb_gre(f, 0, 0x0800, 0);                  /* ..38 */
+	fb_ipv4(f, 6, 5, 0, 8, I4A, I4B);         /* ..58 */
+	fb_tcp(f, 5555, 22, 0x10, 5);             /* ..78 */
+	fb_data(f, 4);                            /* ..82 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 38, 6, I4A, I4B);
+	xe_l4(x, 58, 24);
+	xe_ports(x, 5555, 22);
+	x->tcp_flags = 0x10;
+	xe_encap(x, 1, BIT(GRE), 38);
+}
+
+static void
+tc_gre_teb_vlan(struct frame *f, struct sl_pkt_info *x,
+		struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x86dd);                        /* 0..14 */
+	fb_ipv6(f, 47, V6A, V6B);                 /* ..54 */
+	fb_gre(f, GRE_K, 0x6558, 0xdeadbeef);     /* ..62 */
+	fb_ieth(f, 0x8100);                       /* ..76 */
+	fb_vlan(f, 0x2005, 0x86dd);               /* ..80 */
+	fb_ipv6(f, 17, I6A, I6B);                 /* ..120 */
+	fb_udp(f, 1000, 2000);                    /* ..128 */
+	fb_data(f, 10);                           /* ..138 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV6, 80, 17, I6A, I6B);
+	xe_l4(x, 120, 18);
+	xe_ports(x, 1000, 2000);
+	xe_encap(x, 1, BIT(GRE), 62);
+	x->inner_vlan[0] = 5;
+	x->inner_n_vlans = 1;
+	xe_tid(x, SL_TUNID_GRE_KEY, 0xdeadbeef);
+}
+
+static void
+tc_erspan1(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 9, V4A, V4B);        /* ..34 */
+	fb_gre(f, 0, 0x88be, 0);                  /* ..38 */
+	fb_ieth(f, 0x0800);                       /* ..52 */
+	fb_ipv4(f, 6, 5, 0, 10, I4A, I4B);        /* ..72 */
+	fb_tcp(f, 3, 4, 0x01, 5);                 /* ..92 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 52, 6, I4A, I4B);
+	xe_l4(x, 72, 20);
+	xe_ports(x, 3, 4);
+	x->tcp_flags = 0x01;
+	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN1), 38);
+}
+
+static void
+tc_erspan2(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 11, V4A, V4B);       /* ..34 */
+	fb_gre(f, GRE_S, 0x88be, 0);              /* ..42 */
+	fb_erspan2(f, 1, 0x2a5);                  /* ..50 */
+	fb_ieth(f, 0x0800);                       /* ..64 */
+	fb_ipv4(f, 17, 5, 0, 12, I4A, I4B);       /* ..84 */
+	fb_udp(f, 67, 68);                        /* ..92 */
+	fb_data(f, 20);                           /* ..112 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 64, 17, I4A, I4B);
+	xe_l4(x, 84, 28);
+	xe_ports(x, 67, 68);
+	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN2), 50);
+	xe_tid(x, SL_TUNID_ERSPAN_ID, 0x2a5);
+}
+
+static void
+tc_erspan3(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 13, V4A, V4B);       /* ..34 */
+	fb_gre(f, GRE_S, 0x22eb, 0);              /* ..42 */
+	fb_erspan3(f, 2, 0x155, 0);               /* ..54 */
+	fb_ieth(f, 0x86dd);                       /* ..68 */
+	fb_ipv6(f, 6, I6A, I6B);                  /* ..108 */
+	fb_tcp(f, 443, 50000, 0x11, 5);           /* ..128 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV6, 68, 6, I6A, I6B);
+	xe_l4(x, 108, 20);
+	xe_ports(x, 443, 50000);
+	x->tcp_flags = 0x11;
+	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN3), 54);
+	xe_tid(x, SL_TUNID_ERSPAN_ID, 0x155);
+}
+
+static void
+tc_erspan3_subhdr(struct frame *f, struct sl_pkt_info *x,
+		  struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 14, V4A, V4B);       /* ..34 */
+	fb_gre(f, GRE_S, 0x22eb, 0);              /* ..42 */
+	fb_erspan3(f, 2, 0x3ff, 1);               /* ..54 + 8 = 62 */
+	fb_ieth(f, 0x0800);                       /* ..76 */
+	fb_ipv4(f, 6, 5, 0, 15, I4A, I4B);        /* ..96 */
+	fb_tcp(f, 9, 10, 0x04, 5);                /* ..116 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 76, 6, I4A, I4B);
+	xe_l4(x, 96, 20);
+	xe_ports(x, 9, 10);
+	x->tcp_flags = 0x04;
+	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN3), 62);
+	xe_tid(x, SL_TUNID_ERSPAN_ID, 0x3ff);
+}
+
+static void
+tc_mpls1_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8847);                        /* 0..14 */
+	fb_mpls(f, 1, MPLS_IP);                   /* ..18 */
+	fb_ipv4(f, 6, 5, 0, 16, I4A, I4B);        /* ..38 */
+	fb_tcp(f, 1111, 80, 0x02, 5);             /* ..58 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 18, 6, I4A, I4B);
+	xe_l4(x, 38, 20);
+	xe_ports(x, 1111, 80);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 1, BIT(MPLS), 18);
+}
+
+static void
+tc_mpls3_ipv6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8100);                        /* 0..14 */
+	fb_vlan(f, 7, 0x8847);                    /* ..18 */
+	fb_mpls(f, 3, MPLS_IP);                   /* ..30 */
+	fb_ipv6(f, 17, I6A, I6B);                 /* ..70 */
+	fb_udp(f, 4, 5);                          /* ..78 */
+	fb_data(f, 3);                            /* ..81 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_vlan(x, 7);
+	xe_ip(x, SL_L3_IPV6, 30, 17, I6A, I6B);
+	xe_l4(x, 70, 11);
+	xe_ports(x, 4, 5);
+	xe_encap(x, 1, BIT(MPLS), 30);
+}
+
+static void
+tc_mpls_mc_ipv4(struct frame *f, struct sl_pkt_info *x,
+		struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8848);                        /* 0..14 */
+	fb_mpls(f, 1, MPLS_IP);                   /* ..18 */
+	fb_ipv4(f, 17, 5, 0, 17, I4A, I4B);       /* ..38 */
+	fb_udp(f, 5, 6);                          /* ..46 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 18, 17, I4A, I4B);
+	xe_l4(x, 38, 8);
+	xe_ports(x, 5, 6);
+	xe_encap(x, 1, BIT(MPLS), 18);
+}
+
+static void
+tc_mpls_pw(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	cfg->mpls_pw = 1;
+	fb_eth(f, 0x8847);                        /* 0..14 */
+	fb_mpls(f, 2, MPLS_PW);                   /* ..22, CW ..26 */
+	fb_ieth(f, 0x0800);                       /* ..40 */
+	fb_ipv4(f, 6, 5, 0, 18, I4A, I4B);        /* ..60 */
+	fb_tcp(f, 7, 8, 0x02, 5);                 /* ..80 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 40, 6, I4A, I4B);
+	xe_l4(x, 60, 20);
+	xe_ports(x, 7, 8);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 1, BIT(MPLS), 26);
+}
+
+static void
+tc_gre_mpls(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 19, V4A, V4B);       /* ..34 */
+	fb_gre(f, 0, 0x8847, 0);                  /* ..38 */
+	fb_mpls(f, 1, MPLS_IP);                   /* ..42 */
+	fb_ipv4(f, 17, 5, 0, 20, I4A, I4B);       /* ..62 */
+	fb_udp(f, 10, 20);                        /* ..70 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 42, 17, I4A, I4B);
+	xe_l4(x, 62, 8);
+	xe_ports(x, 10, 20);
+	xe_encap(x, 2, BIT(GRE) | BIT(MPLS), 42);
+}
+
+static void
+tc_pppoe_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8864);                        /* 0..14 */
+	fb_pppoe(f, 0x0021);                      /* ..22 */
+	fb_ipv4(f, 6, 5, 0, 21, I4A, I4B);        /* ..42 */
+	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..62 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 22, 6, I4A, I4B);
+	xe_l4(x, 42, 20);
+	xe_ports(x, 1, 2);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 1, BIT(PPPOE), 22);
+}
+
+static void
+tc_pppoe_ipv6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8100);                        /* 0..14 */
+	fb_vlan(f, 10, 0x8864);                   /* ..18 */
+	fb_pppoe(f, 0x0057);                      /* ..26 */
+	fb_ipv6(f, 17, I6A, I6B);                 /* ..66 */
+	fb_udp(f, 546, 547);                      /* ..74 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_vlan(x, 10);
+	xe_ip(x, SL_L3_IPV6, 26, 17, I6A, I6B);
+	xe_l4(x, 66, 8);
+	xe_ports(x, 546, 547);
+	xe_encap(x, 1, BIT(PPPOE), 26);
+}
+
+/* PPP LCP: the PPPoE layer is identified, its payload is not IP. */
+static void
+tc_pppoe_lcp(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8864);
+	fb_pppoe(f, 0xc021);
+	fb_data(f, 10);
+	fb_done(f);
+
+	xe_init(x, 0x8864);
+	x->encap_mask = BIT(PPPOE);
+}
+
+static void
+tc_4in4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 4, 5, 0, 22, V4A, V4B);        /* ..34 */
+	fb_ipip(f);
+	fb_ipv4(f, 6, 5, 0, 23, I4A, I4B);        /* ..54 */
+	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..74 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 34, 6, I4A, I4B);
+	xe_l4(x, 54, 20);
+	xe_ports(x, 1, 2);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 1, BIT(IPIP), 34);
+}
+
+static void
+tc_6in4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 41, 5, 0, 24, V4A, V4B);       /* ..34 */
+	fb_ipip(f);
+	fb_ipv6(f, 17, I6A, I6B);                 /* ..74 */
+	fb_udp(f, 1, 2);                          /* ..82 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV6, 34, 17, I6A, I6B);
+	xe_l4(x, 74, 8);
+	xe_ports(x, 1, 2);
+	xe_encap(x, 1, BIT(IPIP), 34);
+}
+
+static void
+tc_4in6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x86dd);                        /* 0..14 */
+	fb_ipv6(f, 4, V6A, V6B);                  /* ..54 */
+	fb_ipip(f);
+	fb_ipv4(f, 6, 5, 0, 25, I4A, I4B);        /* ..74 */
+	fb_tcp(f, 3, 4, 0x02, 5);                 /* ..94 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 54, 6, I4A, I4B);
+	xe_l4(x, 74, 20);
+	xe_ports(x, 3, 4);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 1, BIT(IPIP), 54);
+}
+
+static void
+tc_6in6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x86dd);                        /* 0..14 */
+	fb_ipv6(f, 41, V6A, V6B);                 /* ..54 */
+	fb_ipip(f);
+	fb_ipv6(f, 58, I6A, I6B);                 /* ..94 */
+	fb_icmp(f, 128, 0);                       /* ..102 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV6, 54, 58, I6A, I6B);
+	xe_l4(x, 94, 8);
+	xe_ports(x, 128, 129);
+	xe_encap(x, 1, BIT(IPIP), 54);
+}
+
+static void
+tc_vxlan_inner_qinq(struct frame *f, struct sl_pkt_info *x,
+		    struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 26, V4A, V4B);       /* ..34 */
+	fb_udp(f, 1, 4789);                       /* ..42 */
+	fb_vxlan(f, 0x08, 7);                     /* ..50 */
+	fb_ieth(f, 0x88a8);                       /* ..64 */
+	fb_vlan(f, 200, 0x8100);                  /* ..68 */
+	fb_vlan(f, 0x6000 | 300, 0x0800);         /* ..72 */
+	fb_ipv4(f, 17, 5, 0, 27, I4A, I4B);       /* ..92 */
+	fb_udp(f, 10, 11);                        /* ..100 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 72, 17, I4A, I4B);
+	xe_l4(x, 92, 8);
+	xe_ports(x, 10, 11);
+	xe_encap(x, 1, BIT(VXLAN), 50);
+	x->inner_vlan[0] = 200;
+	x->inner_vlan[1] = 300;
+	x->inner_n_vlans = 2;
+	xe_tid(x, SL_TUNID_VXLAN_VNI, 7);
+}
+
+/* VNTag on the outer Ethernet: an L2 tag, not a layer. */
+static void
+tc_vntag(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x8926);                        /* 0..14 */
+	fb_vntag(f, 0x8100);                      /* ..20 */
+	fb_vlan(f, 33, 0x0800);                   /* ..24 */
+	fb_ipv4(f, 6, 5, 0, 28, V4A, V4B);        /* ..44 */
+	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..64 */
+	fb_done(f);
+
+	xe_init(x, 0x0800);
+	xe_vlan(x, 33);
+	xe_ipv4(x, 24, 6);
+	xe_l4(x, 44, 20);
+	xe_ports(x, 1, 2);
+	x->tcp_flags = 0x02;
+	x->encap_mask = BIT(VNTAG);
+}
+
+static void
+tc_vxlan_inner_vntag(struct frame *f, struct sl_pkt_info *x,
+		     struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 29, V4A, V4B);       /* ..34 */
+	fb_udp(f, 2, 4789);                       /* ..42 */
+	fb_vxlan(f, 0x08, 9);                     /* ..50 */
+	fb_ieth(f, 0x8926);                       /* ..64 */
+	fb_vntag(f, 0x0800);                      /* ..70 */
+	fb_ipv4(f, 6, 5, 0, 30, I4A, I4B);        /* ..90 */
+	fb_tcp(f, 5, 6, 0x02, 5);                 /* ..110 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 70, 6, I4A, I4B);
+	xe_l4(x, 90, 20);
+	xe_ports(x, 5, 6);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 1, BIT(VXLAN) | BIT(VNTAG), 50);
+	xe_tid(x, SL_TUNID_VXLAN_VNI, 9);
+}
+
+/* ARP inside VXLAN: no inner IP, the outer flow stays, no error. */
+static void
+tc_vxlan_arp(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 31, V4A, V4B);       /* ..34 */
+	fb_udp(f, 3, 4789);                       /* ..42 */
+	fb_vxlan(f, 0x08, 5);                     /* ..50 */
+	fb_ieth(f, 0x0806);                       /* ..64 */
+	fb_data(f, 28);                           /* ..92 */
+	fb_done(f);
+
+	xe_init(x, 0x0800);
+	xe_ipv4(x, 14, 17);
+	xe_l4(x, 34, 58);
+	xe_ports(x, 3, 4789);
+	x->encap_mask = BIT(VXLAN);
+	xe_tid(x, SL_TUNID_VXLAN_VNI, 5);
+}
+
+/* VXLAN in VXLAN: the first inner Ethernet is tagged, the second is not;
+ * inner_vlan[] holds the innermost one's (none). */
+static void
+tc_vxlan_vlan_vxlan(struct frame *f, struct sl_pkt_info *x,
+		    struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 40, V4A, V4B);       /* ..34 */
+	fb_udp(f, 1, 4789);                       /* ..42 */
+	fb_vxlan(f, 0x08, 10);                    /* ..50 */
+	fb_ieth(f, 0x8100);                       /* ..64 */
+	fb_vlan(f, 5, 0x0800);                    /* ..68 */
+	fb_ipv4(f, 17, 5, 0, 41, I4A, I4B);       /* ..88 */
+	fb_udp(f, 2000, 4789);                    /* ..96 */
+	fb_vxlan(f, 0x08, 20);                    /* ..104 */
+	fb_ieth(f, 0x0800);                       /* ..118 */
+	fb_ipv4(f, 6, 5, 0, 42, J4A, J4B);        /* ..138 */
+	fb_tcp(f, 11, 12, 0x02, 5);               /* ..158 */
+	fb_done(f);
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 118, 6, J4A, J4B);
+	xe_l4(x, 138, 20);
+	xe_ports(x, 11, 12);
+	x->tcp_flags = 0x02;
+	xe_encap(x, 2, BIT(VXLAN), 104);
+	xe_tid(x, SL_TUNID_VXLAN_VNI, 10);
+}
+
+/*
+ * VXLAN in VXLAN in GRE: A/GRE/B/UDP/VXLAN 1/Eth/C/UDP/VXLAN 2/Eth/D/TCP,
+ * plus D carrying E (IP-in-IP) when extra is set.
+ */
+static void
+build_nested(struct frame *f, int extra)
+{
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 32, V4A, V4B);       /* A ..34 */
+	fb_gre(f, 0, 0x0800, 0);                  /* ..38 */
+	fb_ipv4(f, 17, 5, 0, 33, I4A, I4B);       /* B ..58 */
+	fb_udp(f, 1111, 4789);                    /* ..66 */
+	fb_vxlan(f, 0x08, 1);                     /* ..74 */
+	fb_ieth(f, 0x0800);                       /* ..88 */
+	fb_ipv4(f, 17, 5, 0, 34, J4A, J4B);       /* C ..108 */
+	fb_udp(f, 2222, 4789);                    /* ..116 */
+	fb_vxlan(f, 0x08, 2);                     /* ..124 */
+	fb_ieth(f, 0x0800);                       /* ..138 */
+	if (extra) {
+		fb_ipv4(f, 4, 5, 0, 35, K4A, K4B); /* D ..158 */
+		fb_ipip(f);
+		fb_ipv4(f, 6, 5, 0, 36, L4A, L4B); /* E ..178 */
+	} else {
+		fb_ipv4(f, 6, 5, 0, 35, K4A, K4B); /* D ..158 */
+	}
+	fb_tcp(f, 3333, 80, 0x18, 5);             /* ..178 / ..198 */
+	fb_data(f, 2);
+	fb_done(f);
+}
+
+static void
+tc_nested3(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+{
+	(void)cfg;
+	build_nested(f, 0);                       /* 180 bytes */
+
+	xe_init(x, 0);
+	xe_ip(x, SL_L3_IPV4, 138, 6, K4A, K4B);
+	xe_l4(x, 158, 22);
+	xe_ports(x, 3333, 80);
+	x->tcp_flags = 0x18;
+	xe_encap(x, 3, BIT(GRE) | BIT(VXLAN), 124);
+	xe_tid(x, SL_TUNID_VXLAN_VNI, 1);
+}
+
+#define TUN_CASES(X)                                                          \
+	X(vxlan_ipv4_tcp)                                                     \
+	X(geneve_teb)                                                         \
+	X(geneve_opts_ipv4)                                                   \
+	X(geneve_opts_ipv6)                                                   \
+	X(gre_ipv4)                                                           \
+	X(gre_teb_vlan)                                                       \
+	X(erspan1)                                                            \
+	X(erspan2)                                                            \
+	X(erspan3)                                                            \
+	X(erspan3_subhdr)                                                     \
+	X(mpls1_ipv4)                                                         \
+	X(mpls3_ipv6)                                                         \
+	X(mpls_mc_ipv4)                                                       \
+	X(mpls_pw)                                                            \
+	X(gre_mpls)                                                           \
+	X(pppoe_ipv4)                                                         \
+	X(pppoe_ipv6)                                                         \
+	X(pppoe_lcp)                                                          \
+	X(4in4)                                                               \
+	X(6in4)                                                               \
+	X(4in6)                                                               \
+	X(6in6)                                                               \
+	X(vxlan_inner_qinq)                                                   \
+	X(vntag)                                                              \
+	X(vxlan_inner_vntag)                                                  \
+	X(vxlan_arp)                                                          \
+	X(vxlan_vlan_vxlan)                                                   \
+	X(nested3)
+
+struct tun_case {
+	const char *name;
+	void (*build)(struct frame *f, struct sl_pkt_info *x,
+		      struct sl_parse_cfg *cfg);
+};
+
+#define TCASE_DEF(n) static struct tun_case tcv_##n = { #n, tc_##n };
+TUN_CASES(TCASE_DEF)
+#undef TCASE_DEF
+
+#define TCASE_PTR(n) &tcv_##n,
+static struct tun_case *const all_tun_cases[] = { TUN_CASES(TCASE_PTR) };
+#undef TCASE_PTR
+#define N_TUN_CASES (sizeof(all_tun_cases) / sizeof(all_tun_cases[0]))
+
+/* Full frame as written out; the layout model agrees; every prefix. */
+static void
+check_tun(const struct sl_parse_cfg *cfg, const struct frame *f,
+	  const struct sl_pkt_info *x, const char *what)
+{
+	struct sl_pkt_info pi, m;
+
+	assert_int_equal(parse_copy_cfg(cfg, f->b, f->len, &pi), x->err);
+	check_pi(&pi, x, what, f->len);
+	expect_tun(f, x, f->len, &m);
+	check_pi(&m, x, "layout model", f->len);
+	check_all_lengths_cfg(cfg, f, x, what);
+}
+
+static void
+test_tun_case(void **state)
+{
+	const struct tun_case *tc = *state;
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+
+	sl_parse_cfg_default(&cfg);
+	tc->build(&f, &x, &cfg);
+	check_tun(&cfg, &f, &x, tc->name);
+}
+
+/* max_depth 0: every tunnel case parses as its outer layers alone, at
+ * every length (only VNTag, an L2 tag, is still walked). */
+static void
+test_tun_depth0(void **state)
+{
+	struct sl_pkt_info x, ref0, pi, e;
+	struct sl_parse_cfg cfg;
+	struct frame f;
+
+	(void)state;
+	for (size_t i = 0; i < N_TUN_CASES; i++) {
+		sl_parse_cfg_default(&cfg);
+		all_tun_cases[i]->build(&f, &x, &cfg);
+		cfg.max_depth = 0;
+		outer_ref(&f, &ref0);
+		for (uint32_t n = 0; n <= f.len; n++) {
+			parse_copy_cfg(&cfg, f.b, n, &pi);
+			expect_cut(&f, &ref0, n, &e);
+			check_pi(&pi, &e, all_tun_cases[i]->name, n);
+		}
+	}
+}
+
+/* All eight C/K/S combinations of GRE carrying IPv6. */
+static void
+test_gre_cks(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+	char name[32];
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	for (unsigned int m = 0; m < 8; m++) {
+		uint8_t flags = (uint8_t)(((m & 1) ? GRE_C : 0) |
+					  ((m & 2) ? GRE_K : 0) |
+					  ((m & 4) ? GRE_S : 0));
+		uint16_t hl = (uint16_t)(4 + 4 * ((m & 1) + ((m >> 1) & 1) +
+						  ((m >> 2) & 1)));
+
+		fb_eth(&f, 0x0800);                  /* 0..14 */
+		fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);  /* ..34 */
+		fb_gre(&f, flags, 0x86dd, 0x01020304u + m); /* ..34+hl */
+		fb_ipv6(&f, 6, I6A, I6B);
+		fb_tcp(&f, 100, 200, 0x02, 5);
+		fb_data(&f, 6);
+		fb_done(&f);
+
+		xe_init(&x, 0);
+		xe_ip(&x, SL_L3_IPV6, (uint16_t)(34 + hl), 6, I6A, I6B);
+		xe_l4(&x, (uint16_t)(74 + hl), 26);
+		xe_ports(&x, 100, 200);
+		x.tcp_flags = 0x02;
+		xe_encap(&x, 1, BIT(GRE), (uint16_t)(34 + hl));
+		if (flags & GRE_K)
+			xe_tid(&x, SL_TUNID_GRE_KEY, 0x01020304u + m);
+		snprintf(name, sizeof(name), "gre_flags_%02x", flags);
+		check_tun(&cfg, &f, &x, name);
+	}
+}
+
+/* ---- tunnels: malformed ------------------------------------------------- */
+
+/* The outer IPv4 flow of a frame built as eth/IPv4(proto)/L4... */
+static void
+xe_outer4(struct sl_pkt_info *x, const struct frame *f, uint8_t proto)
+{
+	xe_init(x, 0x0800);
+	xe_ipv4(x, 14, proto);
+	xe_l4(x, 34, (uint16_t)(f->len - 34));
+}
+
+/* Turn checkpoint c into "needs need bytes, then stops with err". */
+static void
+ck_stop(struct ckpt *c, uint32_t need, uint8_t err)
+{
+	c->need = need;
+	c->stop = 1;
+	c->stop_err = err;
+	c->tid_type = 0;
+	c->tid = 0;
+	c->mask_pass = 0;
+	c->ip = -1;
+}
+
+static void
+build_vxlan(struct frame *f, uint8_t flags, uint16_t sport)
+{
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 1, V4A, V4B);        /* ..34 */
+	fb_udp(f, sport, 4789);                   /* ..42 */
+	fb_vxlan(f, flags, 0x00c0de);             /* ..50 */
+	fb_ieth(f, 0x0800);                       /* ..64 */
+	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..84 */
+	fb_tcp(f, 1000, 80, 0x10, 5);             /* ..104 */
+	fb_data(f, 10);                           /* ..114 */
+	fb_done(f);
+}
+
+static void
+test_vxlan_bad_flags(void **state)
+{
+	static const uint8_t bad[] = { 0x00, 0x80, 0xf7, 0x04, 0x01 };
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	for (size_t i = 0; i < sizeof(bad); i++) {
+		build_vxlan(&f, bad[i], 5000);
+		xe_outer4(&x, &f, 17);
+		xe_ports(&x, 5000, 4789);
+		x.encap_mask = BIT(VXLAN);
+		x.encap_err = SL_ENCAP_ERR_VXLAN_BAD_FLAGS;
+		check_tun(&cfg, &f, &x, "vxlan_bad_flags");
+	}
+	/* Other flag bits do not matter when I is set. */
+	build_vxlan(&f, 0xff, 5000);
+	assert_int_equal(parse_copy(f.b, f.len, &x), SL_PARSE_OK);
+	assert_int_equal(x.encap_err, SL_ENCAP_OK);
+	assert_int_equal(x.n_encap, 1);
+	assert_int_equal(x.l3_off, 64);
+}
+
+static void
+build_geneve_ipv4(struct frame *f, uint8_t ver, struct ckpt **c)
+{
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 17, 5, 0, 1, V4A, V4B);        /* ..34 */
+	fb_udp(f, 999, 6081);                     /* ..42 */
+	*c = fb_geneve(f, ver, 2, 0x0800, 77);    /* ..58 */
+	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..78 */
+	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..98 */
+	fb_done(f);
+}
+
+static void
+test_geneve_malformed(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+	struct ckpt *c;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	for (uint8_t ver = 1; ver < 4; ver++) {
+		build_geneve_ipv4(&f, ver, &c);
+		xe_outer4(&x, &f, 17);
+		xe_ports(&x, 999, 6081);
+		x.encap_mask = BIT(GENEVE);
+		x.encap_err = SL_ENCAP_ERR_GENEVE_BAD_VERSION;
+		check_tun(&cfg, &f, &x, "geneve_bad_version");
+	}
+	/* Options longer than the datagram: 63 words = 252 bytes. */
+	build_geneve_ipv4(&f, 0, &c);
+	f.b[42] = 63;
+	ck_stop(c, 50, SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN);
+	xe_outer4(&x, &f, 17);
+	xe_ports(&x, 999, 6081);
+	x.encap_mask = BIT(GENEVE);
+	x.encap_err = SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN;
+	check_tun(&cfg, &f, &x, "geneve_opt_len");
+	/* The same options within a datagram longer than the capture
+	 * (snaplen): only cut. */
+	wr16(f.b + 16, 1400);
+	x.encap_err = SL_ENCAP_ERR_GENEVE_TRUNCATED;
+	parse_copy(f.b, f.len, &x);
+	assert_int_equal(x.encap_err, SL_ENCAP_ERR_GENEVE_TRUNCATED);
+	assert_int_equal(x.l3_off, 14);
+	/* Options ending exactly at the end of the datagram: nothing left
+	 * for the inner IPv4 header. */
+	build_geneve_ipv4(&f, 0, &c);
+	f.b[42] = (uint8_t)((f.len - 50) / 4);
+	assert_int_equal(parse_copy(f.b, f.len, &x), SL_PARSE_OK);
+	assert_int_equal(x.encap_err, SL_ENCAP_ERR_INNER_L3_TRUNCATED);
+	assert_int_equal(x.tunnel_id, 77);
+	assert_int_equal(x.l3_off, 14);
+	/* Unknown protocol type: identified, not walked, no error. */
+	build_geneve_ipv4(&f, 0, &c);
+	wr16(f.b + 44, 0x8847);
+	c->stop = 1;
+	xe_outer4(&x, &f, 17);
+	xe_ports(&x, 999, 6081);
+	x.encap_mask = BIT(GENEVE);
+	xe_tid(&x, SL_TUNID_GENEVE_VNI, 77);
+	check_tun(&cfg, &f, &x, "geneve_unknown_type");
+}
+
+static void
+build_gre_k(struct frame *f, struct ckpt **c)
+{
+	fb_eth(f, 0x0800);                        /* 0..14 */
+	fb_ipv4(f, 47, 5, 0, 1, V4A, V4B);        /* ..34 */
+	*c = fb_gre(f, GRE_K, 0x0800, 0xfeedface); /* ..42 */
+	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..62 */
+	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..82 */
+	fb_done(f);
+}
+
+static void
+test_gre_malformed(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+	struct ckpt *c;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	for (uint8_t ver = 1; ver < 8; ver++) {
+		build_gre_k(&f, &c);
+		f.b[35] = ver;
+		/* Version 1 (PPTP): identified, not walked, no error. */
+		ck_stop(c, 38, ver == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION);
+		xe_outer4(&x, &f, 47);
+		x.encap_mask = BIT(GRE);
+		x.encap_err = ver == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION;
+		check_tun(&cfg, &f, &x, "gre_version");
+	}
+	/* Routing present (RFC 1701): not walked. */
+	build_gre_k(&f, &c);
+	f.b[34] |= GRE_R;
+	ck_stop(c, 38, SL_ENCAP_ERR_GRE_ROUTING);
+	xe_outer4(&x, &f, 47);
+	x.encap_mask = BIT(GRE);
+	x.encap_err = SL_ENCAP_ERR_GRE_ROUTING;
+	check_tun(&cfg, &f, &x, "gre_routing");
+	/* Unknown protocol type: the key is still recorded. */
+	build_gre_k(&f, &c);
+	wr16(f.b + 36, 0x880b); /* PPP */
+	c->stop = 1;
+	xe_outer4(&x, &f, 47);
+	x.encap_mask = BIT(GRE);
+	xe_tid(&x, SL_TUNID_GRE_KEY, 0xfeedface);
+	check_tun(&cfg, &f, &x, "gre_unknown_type");
+}
+
+static void
+test_erspan_malformed(void **state)
+{
+	static const uint8_t v2[] = { 0, 2, 15 }, v3[] = { 0, 1, 3 };
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	for (int t = 0; t < 2; t++) {
+		for (int i = 0; i < 3; i++) {
+			fb_eth(&f, 0x0800);
+			fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);
+			fb_gre(&f, GRE_S, t ? 0x22eb : 0x88be, 0);
+			if (t)
+				fb_erspan3(&f, v3[i], 5, 0);
+			else
+				fb_erspan2(&f, v2[i], 5);
+			fb_ieth(&f, 0x0800);
+			fb_ipv4(&f, 6, 5, 0, 2, I4A, I4B);
+			fb_tcp(&f, 1, 2, 0x02, 5);
+			fb_done(&f);
+
+			xe_outer4(&x, &f, 47);
+			x.encap_mask = (uint16_t)(BIT(GRE) |
+						  (t ? BIT(ERSPAN3) :
+						       BIT(ERSPAN2)));
+			x.encap_err = SL_ENCAP_ERR_ERSPAN_BAD_VERSION;
+			check_tun(&cfg, &f, &x, "erspan_bad_version");
+		}
+	}
+	/* Type III frame type other than Ethernet: recorded, not walked. */
+	fb_eth(&f, 0x0800);
+	fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);
+	fb_gre(&f, GRE_S, 0x22eb, 0);             /* 34..42 */
+	fb_erspan3(&f, 2, 5, 0)->stop = 1;        /* ..54 */
+	fb_data(&f, 40);
+	fb_done(&f);
+	f.b[52] = 0x8b; /* FT 2 (IP) */
+	xe_outer4(&x, &f, 47);
+	x.encap_mask = BIT(GRE) | BIT(ERSPAN3);
+	xe_tid(&x, SL_TUNID_ERSPAN_ID, 5);
+	check_tun(&cfg, &f, &x, "erspan3_ft_ip");
+}
+
+static void
+test_mpls_labels(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+	struct ckpt *c;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	/* SL_MAX_MPLS_LABELS labels are fine. */
+	fb_eth(&f, 0x8847);                       /* 0..14 */
+	fb_mpls(&f, SL_MAX_MPLS_LABELS, MPLS_IP); /* ..46 */
+	fb_ipv4(&f, 17, 5, 0, 1, I4A, I4B);       /* ..66 */
+	fb_udp(&f, 1, 2);                         /* ..74 */
+	fb_done(&f);
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 46, 17, I4A, I4B);
+	xe_l4(&x, 66, 8);
+	xe_ports(&x, 1, 2);
+	xe_encap(&x, 1, BIT(MPLS), 46);
+	check_tun(&cfg, &f, &x, "mpls_8_labels");
+
+	/* One more without bottom of stack: too deep, whatever follows. */
+	for (int more = 1; more < 3; more++) {
+		fb_eth(&f, 0x8847);
+		f.tun = 1;
+		f.pend_reach = BIT(MPLS);
+		c = ck_add(&f, 14 + 4 * SL_MAX_MPLS_LABELS,
+			   SL_ENCAP_ERR_MPLS_TRUNCATED);
+		ck_stop(c, c->need, SL_ENCAP_ERR_MPLS_TOO_DEEP);
+		for (int i = 0; i < SL_MAX_MPLS_LABELS + more; i++)
+			fb_u32(&f, (uint32_t)(200 + i) << 12 |
+					   (i == SL_MAX_MPLS_LABELS + more - 1 ?
+						    0x140 :
+						    0x040));
+		fb_data(&f, 30);
+		xe_init(&x, 0x8847);
+		x.encap_mask = BIT(MPLS);
+		x.encap_err = SL_ENCAP_ERR_MPLS_TOO_DEEP;
+		check_tun(&cfg, &f, &x, "mpls_too_deep");
+	}
+
+	/* Pseudowire frame without cfg->mpls_pw: nibble 0 is not walked. */
+	tc_mpls_pw(&f, &x, &cfg);
+	cfg.mpls_pw = 0;
+	f.ck[0].stop = 1;
+	f.ck[0].need = 23; /* decided on the first payload byte */
+	xe_init(&x, 0x8847);
+	x.encap_mask = BIT(MPLS);
+	check_tun(&cfg, &f, &x, "mpls_pw_off");
+	/* mpls_pw does not change IP payloads. */
+	cfg.mpls_pw = 1;
+	tc_mpls3_ipv6(&f, &x, &cfg);
+	check_tun(&cfg, &f, &x, "mpls_pw_on_ip");
+}
+
+static void
+test_pppoe_malformed(void **state)
+{
+	static const uint8_t bad[] = { 0x12, 0x21, 0x00, 0x22, 0xff };
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x, pi;
+	struct frame f;
+	struct ckpt *c;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	for (size_t i = 0; i < sizeof(bad); i++) {
+		fb_eth(&f, 0x8864);
+		c = fb_pppoe(&f, 0x0021);                 /* 14..22 */
+		fb_ipv4(&f, 6, 5, 0, 1, I4A, I4B);
+		fb_tcp(&f, 1, 2, 0x02, 5);
+		fb_done(&f);
+		f.b[14] = bad[i];
+		ck_stop(c, 20, SL_ENCAP_ERR_PPPOE_BAD_VERSION);
+		xe_init(&x, 0x8864);
+		x.encap_mask = BIT(PPPOE);
+		x.encap_err = SL_ENCAP_ERR_PPPOE_BAD_VERSION;
+		check_tun(&cfg, &f, &x, "pppoe_bad_version");
+	}
+	/* The PPPoE length bounds the payload. */
+	tc_pppoe_ipv4(&f, &x, &cfg);
+	wr16(f.b + 18, 1); /* not even the PPP protocol */
+	parse_copy(f.b, f.len, &pi);
+	xe_init(&x, 0x8864);
+	x.encap_mask = BIT(PPPOE);
+	x.encap_err = SL_ENCAP_ERR_PPPOE_TRUNCATED;
+	check_pi(&pi, &x, "pppoe_len_1", f.len);
+	wr16(f.b + 18, 2 + 19); /* IPv4 header cut at 19 bytes */
+	parse_copy(f.b, f.len, &pi);
+	x.encap_err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
+	check_pi(&pi, &x, "pppoe_len_21", f.len);
+	wr16(f.b + 18, 2 + 30); /* TCP cut at 10 bytes: inner L4 error */
+	parse_copy(f.b, f.len, &pi);
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 22, 6, I4A, I4B);
+	xe_l4(&x, 42, 10);
+	xe_encap(&x, 1, BIT(PPPOE), 22);
+	x.err = SL_PARSE_ERR_L4_TRUNCATED;
+	check_pi(&pi, &x, "pppoe_len_32", f.len);
+}
+
+static void
+test_inner_l2_l3_malformed(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x;
+	struct frame f;
+	struct ckpt *c;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	/* Three inner tags. */
+	fb_eth(&f, 0x0800);
+	fb_ipv4(&f, 17, 5, 0, 1, V4A, V4B);       /* 14..34 */
+	fb_udp(&f, 7, 4789);                      /* ..42 */
+	fb_vxlan(&f, 0x08, 3);                    /* ..50 */
+	fb_ieth(&f, 0x8100);                      /* ..64 */
+	fb_vlan(&f, 1, 0x88a8);                   /* ..68 */
+	fb_vlan(&f, 2, 0x8100);                   /* ..72 */
+	c = ck_add(&f, f.len, 0);
+	ck_stop(c, f.len, SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP);
+	fb_u16(&f, 3);
+	fb_u16(&f, 0x0800);
+	fb_data(&f, 40);
+	fb_done(&f);
+	xe_outer4(&x, &f, 17);
+	xe_ports(&x, 7, 4789);
+	x.encap_mask = BIT(VXLAN);
+	xe_tid(&x, SL_TUNID_VXLAN_VNI, 3);
+	x.encap_err = SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP;
+	check_tun(&cfg, &f, &x, "inner_vlan_too_deep");
+
+	/* GRE says IPv4, an IPv6 header follows. */
+	fb_eth(&f, 0x0800);
+	fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);       /* 14..34 */
+	fb_gre(&f, 0, 0x0800, 0);                 /* ..38 */
+	fb_ipv6(&f, 6, I6A, I6B);                 /* ..78 */
+	ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
+	f.ck[f.n_ck - 1].err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
+	fb_tcp(&f, 1, 2, 0x02, 5);
+	fb_done(&f);
+	xe_outer4(&x, &f, 47);
+	x.encap_mask = BIT(GRE);
+	x.encap_err = SL_ENCAP_ERR_INNER_L3_BAD;
+	check_tun(&cfg, &f, &x, "inner_l3_version");
+
+	/* Inner IPv4 with IHL 4, or total length below its header. */
+	for (int k = 0; k < 2; k++) {
+		fb_eth(&f, 0x0800);
+		fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);
+		fb_gre(&f, 0, 0x0800, 0);
+		fb_ipv4(&f, 6, 5, 0, 2, I4A, I4B); /* 38..58 */
+		ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
+		f.ck[f.n_ck - 1].err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
+		fb_tcp(&f, 1, 2, 0x02, 5);
+		fb_done(&f);
+		if (k == 0)
+			f.b[38] = 0x44;
+		else
+			wr16(f.b + 40, 19);
+		xe_outer4(&x, &f, 47);
+		x.encap_mask = BIT(GRE);
+		x.encap_err = SL_ENCAP_ERR_INNER_L3_BAD;
+		check_tun(&cfg, &f, &x, "inner_l3_bad");
+	}
+
+	/* Inner TCP with a bad data offset: an inner L4 error, reported in
+	 * err with the inner fields. */
+	tc_gre_ipv4(&f, &x, &cfg);
+	f.b[70] = 0x40;
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 38, 6, I4A, I4B);
+	xe_l4(&x, 58, 24);
+	xe_encap(&x, 1, BIT(GRE), 38);
+	x.err = SL_PARSE_ERR_TCP_BAD_DATA_OFFSET;
+	{
+		struct sl_pkt_info pi;
+
+		parse_copy(f.b, f.len, &pi);
+		check_pi(&pi, &x, "inner_tcp_doff", f.len);
+	}
+}
+
+/* ---- tunnels: depth, fragments, configuration --------------------------- */
+
+static void
+test_nesting_depth(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x, pi;
+	struct frame f;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	build_nested(&f, 0);
+	assert_int_equal(f.len, 180);
+
+	/* max_depth 3 removes all three layers (also tc_nested3). */
+	tc_nested3(&f, &x, &cfg);
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	check_pi(&pi, &x, "nested_depth3", f.len);
+
+	/* max_depth 2: the flow of C, the VXLAN after it refused. */
+	cfg.max_depth = 2;
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 88, 17, J4A, J4B);
+	xe_l4(&x, 108, 72);
+	xe_ports(&x, 2222, 4789);
+	xe_encap(&x, 2, BIT(GRE) | BIT(VXLAN), 74);
+	xe_tid(&x, SL_TUNID_VXLAN_VNI, 1);
+	x.encap_err = SL_ENCAP_ERR_TOO_DEEP;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	check_pi(&pi, &x, "nested_depth2", f.len);
+
+	/* max_depth 1: the flow of B; the first VXLAN header not read. */
+	cfg.max_depth = 1;
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 38, 17, I4A, I4B);
+	xe_l4(&x, 58, 122);
+	xe_ports(&x, 1111, 4789);
+	xe_encap(&x, 1, BIT(GRE) | BIT(VXLAN), 38);
+	x.encap_err = SL_ENCAP_ERR_TOO_DEEP;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	check_pi(&pi, &x, "nested_depth1", f.len);
+
+	/* max_depth 0: no decapsulation at all. */
+	cfg.max_depth = 0;
+	xe_outer4(&x, &f, 47);
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	check_pi(&pi, &x, "nested_depth0", f.len);
+
+	/* Four layers at max_depth 3: the flow of D, IP-in-IP refused. */
+	build_nested(&f, 1);
+	cfg.max_depth = 3;
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 138, 4, K4A, K4B);
+	xe_l4(&x, 158, 42);
+	xe_encap(&x, 3, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 124);
+	xe_tid(&x, SL_TUNID_VXLAN_VNI, 1);
+	x.encap_err = SL_ENCAP_ERR_TOO_DEEP;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	check_pi(&pi, &x, "nested4_depth3", f.len);
+	assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
+	check_pi(&pi, &x, "nested4_default", f.len);
+
+	/* ... and max_depth 4 reaches E. */
+	cfg.max_depth = 4;
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 158, 6, L4A, L4B);
+	xe_l4(&x, 178, 22);
+	xe_ports(&x, 3333, 80);
+	x.tcp_flags = 0x18;
+	xe_encap(&x, 4, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 158);
+	xe_tid(&x, SL_TUNID_VXLAN_VNI, 1);
+	check_tun(&cfg, &f, &x, "nested4_depth4");
+
+	/* The largest max_depth is fine too. */
+	cfg.max_depth = 255;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	check_pi(&pi, &x, "nested4_depth255", f.len);
+}
+
+static void
+test_encap_fragments(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info x, pi;
+	struct frame f;
+
+	(void)state;
+	sl_parse_cfg_default(&cfg);
+	/* Non-first fragment of a GRE datagram: no tunnel header in it. */
+	fb_eth(&f, 0x0800);
+	fb_ipv4(&f, 47, 5, 0x2000 | 10, 0x4242, V4A, V4B);
+	fb_u8(&f, 0);
+	fb_u8(&f, 0);
+	fb_u16(&f, 0x0800); /* looks like a GRE header, is not one */
+	fb_data(&f, 40);
+	fb_done(&f);
+	xe_init(&x, 0x0800);
+	xe_ipv4(&x, 14, 47);
+	xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_MORE, 80, 0x4242);
+	parse_copy(f.b, f.len, &pi);
+	check_pi(&pi, &x, "frag_nonfirst_gre", f.len);
+
+	/* First fragment holding the whole GRE header and inner packet. */
+	fb_eth(&f, 0x0800);
+	fb_ipv4(&f, 47, 5, 0x2000, 0x4243, V4A, V4B); /* 14..34 */
+	fb_gre(&f, GRE_K | GRE_S, 0x0800, 99);        /* ..46 */
+	fb_ipv4(&f, 17, 5, 0, 1, I4A, I4B);           /* ..66 */
+	fb_udp(&f, 1, 2);                             /* ..74 */
+	fb_done(&f);
+	xe_init(&x, 0);
+	xe_ip(&x, SL_L3_IPV4, 46, 17, I4A, I4B);
+	xe_l4(&x, 66, 8);
+	xe_ports(&x, 1, 2);
+	xe_encap(&x, 1, BIT(GRE), 46);
+	xe_tid(&x, SL_TUNID_GRE_KEY, 99);
+	parse_copy(f.b, f.len, &pi);
+	check_pi(&pi, &x, "frag_first_gre", f.len);
+
+	/* First fragment ending inside the GRE header: the carrier's flow,
+	 * no error; the same cut in a whole datagram is gre_truncated. */
+	wr16(f.b + 16, 20 + 6);
+	xe_init(&x, 0x0800);
+	xe_ipv4(&x, 14, 47);
+	xe_l4(&x, 34, 6);
+	xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST | SL_FRAG_MORE, 0,
+		0x4243);
+	x.encap_mask = BIT(GRE);
+	parse_copy(f.b, f.len, &pi);
+	check_pi(&pi, &x, "frag_first_gre_cut", f.len);
+	wr16(f.b + 20, 0);
+	xe_frag(&x, 0, 0, 0);
+	x.encap_err = SL_ENCAP_ERR_GRE_TRUNCATED;
+	parse_copy(f.b, f.len, &pi);
+	check_pi(&pi, &x, "whole_gre_cut", f.len);
+
+	/* First fragment ending inside the VXLAN header. */
+	build_vxlan(&f, 0x08, 4000);
+	wr16(f.b + 20, 0x2000);
+	wr16(f.b + 16, 20 + 8 + 4);
+	xe_init(&x, 0x0800);
+	xe_ipv4(&x, 14, 17);
+	xe_l4(&x, 34, 12);
+	xe_ports(&x, 4000, 4789);
+	xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST | SL_FRAG_MORE, 0, 1);
+	x.encap_mask = BIT(VXLAN);
+	parse_copy(f.b, f.len, &pi);
+	check_pi(&pi, &x, "frag_first_vxlan_cut", f.len);
+
+	/* First fragment ending inside GENEVE options: cut, not malformed. */
+	{
+		struct ckpt *c;
+
+		build_geneve_ipv4(&f, 0, &c);
+		wr16(f.b + 20, 0x2000);
+		wr16(f.b + 16, 20 + 8 + 8 + 4);
+		xe_init(&x, 0x0800);
+		xe_ipv4(&x, 14, 17);
+		xe_l4(&x, 34, 20);
+		xe_ports(&x, 999, 6081);
+		xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST |
+				    SL_FRAG_MORE,
+			0, 1);
+		x.encap_mask = BIT(GENEVE);
+		parse_copy(f.b, f.len, &pi);
+		check_pi(&pi, &x, "frag_first_geneve_cut", f.len);
+		wr16(f.b + 20, 0);
+		xe_frag(&x, 0, 0, 0);
+		x.encap_err = SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN;
+		parse_copy(f.b, f.len, &pi);
+		check_pi(&pi, &x, "whole_geneve_opts_past_end", f.len);
+	}
+
+	/* IPv6 non-first fragment carrying IPv4-in-IPv6: not walked. */
+	fb_eth(&f, 0x86dd);
+	fb_ipv6(&f, 44, V6A, V6B);
+	fb_frag6(&f, 4, 1280, 0, 7);
+	fb_data(&f, 40);
+	fb_done(&f);
+	xe_init(&x, 0x86dd);
+	xe_ipv6(&x, 14, 4, 1);
+	xe_frag(&x, SL_FRAG_IS_FRAGMENT, 1280, 7);
+	parse_copy(f.b, f.len, &pi);
+	check_pi(&pi, &x, "frag6_nonfirst_ipip", f.len);
+}
+
+/* AWS traffic mirroring: constant outer headers except the UDP source
+ * port; the inner tuple must not depend on it. */
+static void
+test_vxlan_outer_sport(void **state)
+{
+	struct sl_pkt_info ref, pi;
+	struct frame f;
+	uint64_t s = 0xa5a5a5a5deadbeefull;
+
+	(void)state;
+	build_vxlan(&f, 0x08, 0);
+	assert_int_equal(parse_copy(f.b, f.len, &ref), SL_PARSE_OK);
+	assert_int_equal(ref.n_encap, 1);
+	assert_int_equal(ref.sport, 1000);
+	assert_int_equal(ref.dport, 80);
+	assert_memory_equal(ref.src, I4A, 4);
+	for (int i = 0; i < 2000; i++) {
+		uint16_t sport = i < 3 ? (uint16_t)(i == 2 ? 65535 : i) :
+					 (uint16_t)rnd(&s);
+
+		build_vxlan(&f, 0x08, sport);
+		wr16(f.b + 18, (uint16_t)rnd(&s)); /* outer IP id */
+		parse_copy(f.b, f.len, &pi);
+		check_pi(&pi, &ref, "outer_sport", sport);
+	}
+}
+
+static void
+test_cfg(void **state)
+{
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info pi;
+	struct frame f;
+
+	(void)state;
+	memset(&cfg, 0xff, sizeof(cfg));
+	sl_parse_cfg_default(&cfg);
+	assert_int_equal(cfg.n_vxlan_ports, 1);
+	assert_int_equal(cfg.vxlan_ports[0], 4789);
+	assert_int_equal(cfg.n_geneve_ports, 1);
+	assert_int_equal(cfg.geneve_ports[0], 6081);
+	assert_int_equal(cfg.max_depth, 3);
+	assert_int_equal(cfg.mpls_pw, 0);
+	for (int i = 1; i < 8; i++)
+		assert_int_equal(cfg.vxlan_ports[i], 0);
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(cfg.geneve_ports[i], 0);
+
+	/* VXLAN on another port (Linux 8472), last entry of the list. */
+	build_vxlan(&f, 0x08, 1);
+	wr16(f.b + 36, 8472);
+	assert_int_equal(parse_copy_cfg(&cfg, f.b, f.len, &pi), SL_PARSE_OK);
+	assert_int_equal(pi.n_encap, 0);
+	assert_int_equal(pi.encap_mask, 0);
+	assert_int_equal(pi.dport, 8472);
+	cfg.vxlan_ports[7] = 8472;
+	cfg.n_vxlan_ports = 8;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	assert_int_equal(pi.n_encap, 1);
+	assert_int_equal(pi.dport, 80);
+	/* Counts past the arrays are capped, not read beyond. */
+	cfg.n_vxlan_ports = 255;
+	cfg.n_geneve_ports = 255;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	assert_int_equal(pi.n_encap, 1);
+	/* No VXLAN port: the frame is plain UDP. */
+	cfg.n_vxlan_ports = 0;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	assert_int_equal(pi.n_encap, 0);
+	assert_int_equal(pi.encap_mask, 0);
+	/* A port in both lists is VXLAN. */
+	sl_parse_cfg_default(&cfg);
+	cfg.geneve_ports[0] = 4789;
+	build_vxlan(&f, 0x08, 1);
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	assert_int_equal(pi.encap_mask, BIT(VXLAN));
+	assert_int_equal(pi.n_encap, 1);
+	/* More ports configured: untunnelled frames, UDP included, parse as
+	 * with the defaults. */
+	sl_parse_cfg_default(&cfg);
+	cfg.vxlan_ports[1] = 8472;
+	cfg.n_vxlan_ports = 2;
+	cfg.geneve_ports[1] = 6082;
+	cfg.n_geneve_ports = 2;
+	for (size_t i = 0; i < N_CASES; i++) {
+		struct sl_pkt_info x;
+
+		all_cases[i]->build(&f, &x);
+		parse_copy_cfg(&cfg, f.b, f.len, &pi);
+		check_pi(&pi, &x, all_cases[i]->name, f.len);
+	}
+	/* GENEVE on a second port. */
+	sl_parse_cfg_default(&cfg);
+	{
+		struct ckpt *c;
+
+		build_geneve_ipv4(&f, 0, &c);
+		wr16(f.b + 36, 6082);
+		parse_copy_cfg(&cfg, f.b, f.len, &pi);
+		assert_int_equal(pi.n_encap, 0);
+		cfg.geneve_ports[1] = 6082;
+		cfg.n_geneve_ports = 2;
+		parse_copy_cfg(&cfg, f.b, f.len, &pi);
+		assert_int_equal(pi.n_encap, 1);
+		assert_int_equal(pi.encap_mask, BIT(GENEVE));
+	}
+}
+
+static void
+test_encap_names(void **state)
+{
+	(void)state;
+	assert_string_equal(sl_encap_err_name(SL_ENCAP_OK), "ok");
+#define X_NAME(e, s) assert_string_equal(sl_encap_err_name(SL_ENCAP_ERR_##e), s);
+	SL_ENCAP_ERRORS(X_NAME)
+#undef X_NAME
+#define X_NAME(e, s) assert_string_equal(sl_encap_type_name(SL_ENCAP_##e), s);
+	SL_ENCAP_TYPES(X_NAME)
+#undef X_NAME
+	assert_string_equal(sl_encap_err_name(SL_ENCAP_ERR_TOO_DEEP),
+			    "encap_too_deep");
+	assert_string_equal(sl_encap_type_name(SL_ENCAP_VXLAN), "vxlan");
+	assert_string_equal(sl_encap_type_name(SL_ENCAP_VNTAG), "vntag");
+	assert_string_equal(sl_encap_err_name(-1), "unknown");
+	assert_string_equal(sl_encap_err_name(SL_ENCAP_ERR_MAX), "unknown");
+	assert_string_equal(sl_encap_err_name(INT_MIN), "unknown");
+	assert_string_equal(sl_encap_type_name(-1), "unknown");
+	assert_string_equal(sl_encap_type_name(SL_ENCAP_TYPE_MAX), "unknown");
+	assert_string_equal(sl_encap_type_name(INT_MAX), "unknown");
+	for (int i = 0; i < SL_ENCAP_ERR_MAX; i++)
+		for (int j = i + 1; j < SL_ENCAP_ERR_MAX; j++)
+			assert_string_not_equal(sl_encap_err_name(i),
+						sl_encap_err_name(j));
+	for (int i = 0; i < SL_ENCAP_TYPE_MAX; i++)
+		for (int j = i + 1; j < SL_ENCAP_TYPE_MAX; j++)
+			assert_string_not_equal(sl_encap_type_name(i),
+						sl_encap_type_name(j));
+	assert_true(SL_ENCAP_TYPE_MAX <= 16);
+	/* The result stays compact: 64 bytes of flow, 16 of encapsulation. */
+	assert_int_equal(sizeof(struct sl_pkt_info), 80);
+}
+
+/* ---- tunnels: random frames --------------------------------------------- */
+
+/* Flow and layer fields equal (everything but encap_mask, tunnel id and
+ * encap_err). */
+static void
+check_same_layer(const struct sl_pkt_info *a, const struct sl_pkt_info *b,
+		 const char *what)
+{
+	struct sl_pkt_info x = *b;
+
+	x.encap_mask = a->encap_mask;
+	x.tunnel_id = a->tunnel_id;
+	x.tunnel_id_type = a->tunnel_id_type;
+	x.encap_err = a->encap_err;
+	check_pi(a, &x, what, 0);
+}
+
+/*
+ * Tunnel cases with random flips, cuts and settings. Besides the
+ * invariants: a walk that ends n_encap layers down gives the same layer
+ * with max_depth = n_encap (max_depth 0 when nothing was removed), since
+ * every failure returns to the last complete layer.
+ */
+static void
+test_encap_robustness(void **state)
+{
+	uint64_t s = 0xfeedfacecafebeefull;
+	struct sl_pkt_info pi, pk, x;
+	struct sl_parse_cfg cfg, cfk;
+	struct frame f;
+	uint32_t len, i;
+	uint8_t *buf;
+	int rc;
+
+	(void)state;
+	for (int it = 0; it < 100000; it++) {
+		sl_parse_cfg_default(&cfg);
+		all_tun_cases[rnd(&s) % N_TUN_CASES]->build(&f, &x, &cfg);
+		cfg.max_depth = (uint8_t)(rnd(&s) % 5);
+		cfg.mpls_pw = (uint8_t)(rnd(&s) & 1);
+		for (i = (uint32_t)(rnd(&s) % 5); i > 0; i--)
+			f.b[rnd(&s) % min_u32(f.len, 96)] = (uint8_t)rnd(&s);
+		len = (rnd(&s) & 1) ? f.len : (uint32_t)(rnd(&s) % (f.len + 1));
+		buf = len ? malloc(len) : NULL;
+		if (len) {
+			assert_non_null(buf);
+			memcpy(buf, f.b, len);
+		}
+		rc = sl_parse(&cfg, buf, len, &pi);
+		check_invariants(&pi, rc, len, cfg.max_depth);
+		cfk = cfg;
+		cfk.max_depth = pi.n_encap;
+		assert_int_equal(sl_parse(&cfk, buf, len, &pk), rc);
+		check_same_layer(&pk, &pi, "same_layer");
+		free(buf);
 	}
 }
 
@@ -1876,8 +4120,10 @@ int
 main(void)
 {
 #define CASE_TEST(n) { "valid_" #n, test_valid_case, NULL, NULL, &vc_##n },
+#define TCASE_TEST(n) { "tunnel_" #n, test_tun_case, NULL, NULL, &tcv_##n },
 	const struct CMUnitTest tests[] = {
 		VALID_CASES(CASE_TEST)
+		TUN_CASES(TCASE_TEST)
 		cmocka_unit_test(test_vlan_too_deep),
 		cmocka_unit_test(test_ipv4_malformed),
 		cmocka_unit_test(test_ipv4_total_len_cuts_l4),
@@ -1896,7 +4142,23 @@ main(void)
 		cmocka_unit_test(test_jumbo_large),
 		cmocka_unit_test(test_random_valid_roundtrip),
 		cmocka_unit_test(test_random_robustness),
+		cmocka_unit_test(test_tun_depth0),
+		cmocka_unit_test(test_gre_cks),
+		cmocka_unit_test(test_vxlan_bad_flags),
+		cmocka_unit_test(test_geneve_malformed),
+		cmocka_unit_test(test_gre_malformed),
+		cmocka_unit_test(test_erspan_malformed),
+		cmocka_unit_test(test_mpls_labels),
+		cmocka_unit_test(test_pppoe_malformed),
+		cmocka_unit_test(test_inner_l2_l3_malformed),
+		cmocka_unit_test(test_nesting_depth),
+		cmocka_unit_test(test_encap_fragments),
+		cmocka_unit_test(test_vxlan_outer_sport),
+		cmocka_unit_test(test_cfg),
+		cmocka_unit_test(test_encap_names),
+		cmocka_unit_test(test_encap_robustness),
 	};
+#undef TCASE_TEST
 #undef CASE_TEST
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

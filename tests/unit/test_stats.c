@@ -21,7 +21,10 @@ test_layout(void **state)
 	assert_int_equal(l.off_drop, SL_WC_MAX);
 	assert_true(l.off_filter == l.off_drop + SL_DROP_MAX);
 	assert_true(l.off_anomaly == l.off_filter + SL_FILTER_MAX);
-	assert_true(l.off_input == l.off_anomaly + SL_PARSE_ERR_MAX);
+	assert_true(l.off_encap == l.off_anomaly + SL_PARSE_ERR_MAX);
+	assert_true(l.off_encap_err == l.off_encap + SL_ENCAP_TYPE_MAX);
+	assert_true(l.off_frag == l.off_encap_err + SL_ENCAP_ERR_MAX);
+	assert_true(l.off_input == l.off_frag + SL_FRAG_STAT_MAX);
 	assert_true(l.off_tenant == l.off_input + 2 * SL_IC_MAX);
 	assert_true(l.off_member == l.off_tenant + 3 * SL_TC_MAX);
 	assert_true(l.total == l.off_member + 5 * SL_MC_MAX);
@@ -147,6 +150,18 @@ test_ledger(void **state)
 	/* more taken off rings than put on them cannot balance */
 	fill(&l, w0, 100, 0, 60, 0, 0, 40, 0);
 	fill(&l, w1, 0, 45, 45, 0, 0, 0, 0);
+	sl_ledger_compute(&l, snaps, 2, &lg, NULL);
+	assert_false(lg.balanced);
+
+	/* fragments held for their first are in flight, not lost */
+	fill(&l, w0, 100, 0, 60, 0, 0, 37, 0);
+	w0[SL_WC_FRAG_HELD] = 3;
+	fill(&l, w1, 0, 37, 37, 0, 0, 0, 0);
+	sl_ledger_compute(&l, snaps, 2, &lg, NULL);
+	assert_true(lg.balanced);
+	assert_int_equal(lg.frag_held, 3);
+	assert_int_equal(lg.in_flight, 3);
+	w0[SL_WC_FRAG_HELD] = 0;
 	sl_ledger_compute(&l, snaps, 2, &lg, NULL);
 	assert_false(lg.balanced);
 
