@@ -59,8 +59,11 @@ struct sl_meta {
 	uint16_t frag_off;   /* fragment offset, bytes */
 	uint32_t frag_id;    /* IPv4 id or IPv6 fragment id */
 	uint16_t frag_len;   /* fragment payload bytes */
-	uint16_t encap_mask; /* SL_ENCAP_BIT() of the layers removed */
-	uint8_t pad[8];
+	uint16_t encap_mask; /* SL_ENCAP_BIT() of every encapsulation seen */
+	uint16_t inner_off;  /* start of the innermost layer decapsulated, 0: none */
+	uint16_t l3_off;     /* innermost IP header */
+	uint8_t n_encap;     /* layers decapsulated */
+	uint8_t pad[3];
 };
 
 struct sl_member_rt {
@@ -76,6 +79,8 @@ struct sl_pool_rt {
 	uint32_t first_member; /* global member index of member 0 */
 	uint16_t n_members;
 	enum sl_flow_fields fields;
+	enum sl_strip_mode strip;
+	uint16_t retag_vlan;
 };
 
 struct sl_tenant_rt {

@@ -57,6 +57,9 @@ sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
 	md->frag_off = pi.frag_off;
 	md->frag_id = pi.frag_id;
 	md->frag_len = pi.frag_len;
+	md->inner_off = pi.n_encap ? pi.inner_off : 0;
+	md->l3_off = pi.l3_off;
+	md->n_encap = pi.n_encap;
 	md->tenant = l2_fatal(pi.err) ? SL_NO_TENANT : sl_tenant_lookup(app, input, &pi);
 	md->dir = (uint8_t)sl_flow_key_build(&pi, md->tenant, &md->key);
 	/* the outermost tunnel id is part of the flow: the same inner 5-tuple
@@ -159,6 +162,62 @@ tx_enqueue(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 		flush_member(w, gm);
 }
 
+/*
+ * Remove every decapsulated layer for pools with `strip`: the member gets
+ * the innermost Ethernet frame, or, when the innermost packet was carried
+ * without Ethernet (IP-in-IP, GRE/GENEVE IP, MPLS, PPPoE), that packet behind
+ * an Ethernet header built from the outer frame's MAC addresses.
+ * outer-retag then inserts an 802.1Q tag with the pool's retag_vlan.
+ * Returns false when the frame could not be rewritten (counted by caller).
+ */
+static bool
+strip_outer(struct rte_mbuf *m, const struct sl_meta *md, const struct sl_pool_rt *p)
+{
+	uint8_t macs[2 * RTE_ETHER_ADDR_LEN];
+	uint16_t off = md->inner_off;
+
+	if (off == 0 || off >= rte_pktmbuf_data_len(m))
+		return true; /* nothing was decapsulated: delivered unchanged */
+	memcpy(macs, rte_pktmbuf_mtod(m, const uint8_t *), sizeof(macs));
+	if (off == md->l3_off) {
+		/* innermost is bare IP: keep 14 bytes in front of it for a new
+		 * Ethernet header */
+		if (off < RTE_ETHER_HDR_LEN)
+			return false;
+		rte_pktmbuf_adj(m, off - RTE_ETHER_HDR_LEN);
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		memcpy(eh, macs, sizeof(macs));
+		eh->ether_type = rte_cpu_to_be_16(
+			(rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN)[0] >> 4) == 6
+				? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	} else {
+		rte_pktmbuf_adj(m, off);
+	}
+	if (p->strip == SL_STRIP_OUTER_RETAG) {
+		m->vlan_tci = p->retag_vlan;
+		if (rte_vlan_insert(&m) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Buffer a packet for a member, stripped first when its pool says so. */
+static inline void
+deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
+{
+	const struct sl_member_rt *mr = &w->app->members[gm];
+	const struct sl_pool_rt *p = &w->app->tenants[mr->tenant].pools[mr->pool];
+
+	if (unlikely(p->strip != SL_STRIP_NONE) && md->n_encap > 0) {
+		if (!strip_outer(m, md, p)) {
+			drop_pkt(w, m, SL_DROP_STRIP_FAILED, mr->tenant);
+			return;
+		}
+		w->c[SL_WC_STRIPPED]++;
+	}
+	tx_enqueue(w, gm, m);
+}
+
 static inline uint32_t
 pick_member(const struct sl_pool_rt *p, const struct sl_flow_key *k, uint32_t hash,
 	    uint32_t seed)
@@ -193,7 +252,7 @@ frag_release(void *pkt, uint32_t member, void *arg)
 	struct sl_worker *w = arg;
 
 	w->c[SL_WC_FRAG_HELD]--;
-	tx_enqueue(w, member, pkt);
+	deliver(w, member, pkt, meta_of(pkt));
 }
 
 /* No first fragment: steer by what every fragment carries (tenant, VLANs,
@@ -214,7 +273,7 @@ frag_timeout(void *pkt, void *arg)
 	struct sl_worker *w = arg;
 
 	w->c[SL_WC_FRAG_HELD]--;
-	tx_enqueue(w, frag_unmatched_member(w, meta_of(pkt)), pkt);
+	deliver(w, frag_unmatched_member(w, meta_of(pkt)), pkt, meta_of(pkt));
 }
 
 /* A non-first fragment: no ports, so no flow lookup. */
@@ -230,13 +289,13 @@ frag_other(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md, ui
 	switch (sl_frag_other(w->frag, &fk, sl_frag_hash(w->frag, &fk), m, md->frag_off,
 			      md->frag_len, (md->frag & SL_FRAG_MORE) != 0, now, &member)) {
 	case SL_FRAG_SEND:
-		tx_enqueue(w, member, m);
+		deliver(w, member, m, md);
 		break;
 	case SL_FRAG_HELD:
 		w->c[SL_WC_FRAG_HELD]++;
 		break;
 	default:
-		tx_enqueue(w, frag_unmatched_member(w, md), m);
+		deliver(w, frag_unmatched_member(w, md), m, md);
 		break;
 	}
 }
@@ -290,7 +349,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 					continue;
 				}
 			}
-			tx_enqueue(w, tr->pools[tr->default_pool].first_member, m);
+			deliver(w, tr->pools[tr->default_pool].first_member, m, md);
 			continue;
 		}
 		if (unlikely((md->frag & (SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST)) ==
@@ -356,7 +415,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 						      md->frag_len, (md->frag & SL_FRAG_MORE) != 0,
 						      now, frag_release, w);
 				}
-				tx_enqueue(w, gm, m);
+				deliver(w, gm, m, md);
 				continue;
 			}
 		}
@@ -375,7 +434,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 			sl_frag_first(w->frag, &fk, sl_frag_hash(w->frag, &fk), gm, 0, md->frag_len,
 				      (md->frag & SL_FRAG_MORE) != 0, now, frag_release, w);
 		}
-		tx_enqueue(w, gm, m);
+		deliver(w, gm, m, md);
 	}
 }
 

@@ -50,6 +50,7 @@ extern "C" {
 	X(FLOWS_ACTIVE, "flows_active") /* gauge */                            \
 	X(FLOW_TABLE_FULL, "flow_table_full") /* forwarded without an entry */ \
 	X(NON_IP, "non_ip")                                                   \
+	X(STRIPPED, "stripped")       /* outer encapsulation removed (strip) */ \
 	X(LOOPS, "loops")                                                     \
 	X(BUSY_LOOPS, "busy_loops")   /* loops that handled a packet */        \
 	X(BUSY_CYCLES, "busy_cycles") /* TSC cycles spent in busy loops */
@@ -58,7 +59,8 @@ extern "C" {
 #define SL_DROP_REASONS(X)                                                    \
 	X(NO_TENANT, "no_tenant")                                             \
 	X(SW_RING_FULL, "sw_ring_full")                                       \
-	X(TX_REFUSED, "tx_refused")
+	X(TX_REFUSED, "tx_refused")                                           \
+	X(STRIP_FAILED, "strip_failed")
 
 /** Filter reasons (packets not forwarded on purpose). */
 #define SL_FILTER_REASONS(X) X(NON_IP, "non_ip")

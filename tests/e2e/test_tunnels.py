@@ -226,3 +226,60 @@ def test_fragment_trains_land_on_their_flow_member(tmp, order):
         assert fr["released_unmatched"] > 0 and fr["released_matched"] == 0
     if order == "overlap":
         assert fr["overlap"] > 0
+
+
+def one_pool(inp, out, match, pool_extra):
+    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
+outputs: [{{name: o, vdev: "net_pcap1,tx_pcap={out}"}}]
+tenants:
+  - {{name: t, id: 1, match: {match}, default_pool: p,
+     pools: [{{name: p, members: [o]{pool_extra}}}]}}
+default_tenant: t
+"""
+
+
+@pytest.mark.parametrize("mode", ["none", "outer", "outer-retag"])
+def test_strip_vxlan(tmp, mode):
+    pcap, _ = gen(tmp, "vx", "--vxlan", 5, "--flows", 40, "--packets", 2, "--udp", 50)
+    out = os.path.join(tmp, "o.pcap")
+    extra = "" if mode == "none" else f", strip: {mode}"
+    if mode == "outer-retag":
+        extra += ", retag_vlan: 77"
+    r = run_sluice(tmp, one_pool(pcap, out, "{vni: [5]}", extra))
+    assert r.rc == 0, r.stderr
+    assert r.final["ledger"]["balanced"]
+    got, sent = read_pcap(out), read_pcap(pcap)
+    assert len(got) == len(sent) == 80
+    for g, s in zip(got, sent):
+        inner = s[50:]  # sl-gen's envelope is 50 bytes
+        if mode == "none":
+            assert g == s
+        elif mode == "outer":
+            assert g == inner
+        else:
+            assert g == inner[:12] + b"\x81\x00\x00\x4d" + inner[12:]
+    assert r.final["workers"][0]["stripped"] == (0 if mode == "none" else 80)
+
+
+def test_strip_builds_ethernet_for_bare_ip_payloads(tmp):
+    from scapy.all import GRE, IP, UDP, Ether, IPv6, wrpcap
+    e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    inner4 = IP(src="10.1.1.1", dst="10.2.2.2") / UDP(sport=1111, dport=53) / (b"q" * 20)
+    inner6 = IPv6(src="fd00::1", dst="fd00::2") / UDP(sport=2222, dport=53) / (b"r" * 20)
+    plain = e / IP(src="10.9.9.9", dst="10.8.8.8") / UDP(sport=5, dport=6) / (b"s" * 20)
+    pkts = [e / IP(src="192.0.2.1", dst="192.0.2.2") / GRE(proto=0x0800) / inner4,
+            e / IP(src="192.0.2.1", dst="192.0.2.2") / inner6,   # 6in4
+            plain]
+    inp = os.path.join(tmp, "g.pcap")
+    wrpcap(inp, pkts)
+    out = os.path.join(tmp, "o.pcap")
+    r = run_sluice(tmp, one_pool(inp, out, "{untagged: true}", ", strip: outer"))
+    assert r.rc == 0, r.stderr
+    got = read_pcap(out)
+    assert got[0] == bytes(e)[:12] + b"\x08\x00" + bytes(inner4)
+    assert got[1] == bytes(e)[:12] + b"\x86\xdd" + bytes(inner6)
+    assert got[2] == bytes(plain)  # nothing to strip: unchanged
+    s = r.final
+    assert s["tunnels"]["gre"] == 1 and s["tunnels"]["ipip"] == 1
+    assert s["workers"][0]["stripped"] == 2
