@@ -30,36 +30,54 @@ BUILD = os.environ.get("SL_BUILD", os.path.join(ROOT, "build"))
 SLUICE = os.path.join(BUILD, "app", "sluice", "sluice")
 SL_GEN = os.path.join(BUILD, "tools", "sl-gen", "sl-gen")
 
-CASES = [  # name, flows, frame
-    ("1k-64", 1_000, "64"),
-    ("100k-64", 100_000, "64"),
-    ("1m-64", 1_000_000, "64"),
-    ("1k-imix", 1_000, "imix"),
-    ("100k-imix", 100_000, "imix"),
-    ("1m-imix", 1_000_000, "imix"),
+CASES = [  # name, flows, frame, extra sl-gen arguments
+    ("1k-64", 1_000, "64", []),
+    ("100k-64", 100_000, "64", []),
+    ("1m-64", 1_000_000, "64", []),
+    ("1k-imix", 1_000, "imix", []),
+    ("100k-imix", 100_000, "imix", []),
+    ("1m-imix", 1_000_000, "imix", []),
+    # an AWS-style mirror: every frame in VXLAN with identical outer headers
+    ("vxlan-100k-64", 100_000, "64", ["--vxlan", "100"]),
+    # 1400-byte datagrams cut at 576: every packet is a fragment, in order
+    ("frag-10k-1400", 10_000, "1400", ["--fragment", "576"]),
 ]
 MEMBERS = 4
 
 
 def mbuf_size(frame):
-    # data room incl. 128 B headroom: 64 B frames fit 512, IMIX needs 1518
+    # data room incl. 128 B headroom: 64 B frames (+50 B VXLAN) fit 512
     return 512 if frame == "64" else 2176
 
 
-def gen(tmp, flows, frame):
-    path = os.path.join(tmp, f"in-{flows}-{frame}.pcap")
+def gen(tmp, name, flows, frame, extra):
+    path = os.path.join(tmp, f"in-{name}.pcap")
     if not os.path.exists(path):
+        vlan = [] if "--vxlan" in extra else ["--vlan-base", "100"]
         subprocess.run([SL_GEN, "-o", path, "--flows", str(flows), "--frame", frame,
-                        "--tenants", "4", "--vlan-base", "100", "--udp", "30", "--ipv6", "20",
-                        "--packets", "2", "--seed", "11"], check=True)
-    return path, 2 * flows
+                        "--tenants", "4", "--udp", "30", "--ipv6", "20",
+                        "--packets", "2", "--seed", "11"] + vlan + extra, check=True)
+    return path, count_packets(path)
 
 
-def run_sluice(tmp, pcap, pkts, flows, frame, seconds):
+def count_packets(path):
+    n = 0
+    with open(path, "rb") as f:
+        f.read(24)
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                return n
+            f.seek(int.from_bytes(rec[8:12], "little"), 1)
+            n += 1
+
+
+def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan):
     outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
     members = ", ".join(f"n{i}" for i in range(MEMBERS))
     # flow table: room for every flow at cuckoo load < 90 %
     size = max(65536, int(flows * 1.15))
+    match = '{vni: ["100-103"]}' if vxlan else '{vlan: ["100-103"]}'
     cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
 inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap},infinite_rx=1", distribution: software}}]
 outputs:
@@ -67,7 +85,7 @@ outputs:
 tenants:
   - name: t
     id: 1
-    match: {{vlan: ["100-103"]}}
+    match: {match}
     pools: [{{name: p, hash: 5-tuple, members: [{members}]}}]
 flow_table: {{size: {size}}}
 stats: {{interval: 1}}
@@ -160,11 +178,11 @@ def main():
     tmp = a.workdir or tempfile.mkdtemp(prefix="sl-bench-")
     os.makedirs(tmp, exist_ok=True)
     results = []
-    for name, flows, frame in CASES:
+    for name, flows, frame, extra in CASES:
         if name not in wanted:
             continue
-        pcap, pkts = gen(tmp, flows, frame)
-        s = run_sluice(tmp, pcap, pkts, flows, frame, a.seconds)
+        pcap, pkts = gen(tmp, name, flows, frame, extra)
+        s = run_sluice(tmp, pcap, pkts, flows, frame, a.seconds, "--vxlan" in extra)
         tp = run_testpmd(pcap, pkts, frame, a.seconds)
         res = {"case": name, "flows": flows, "frame": frame, "mpps": s["mpps"],
                "cycles_per_pkt": s["cycles_per_pkt"], "testpmd_mpps": tp,
@@ -174,10 +192,10 @@ def main():
         results.append(res)
         print(json.dumps(res), flush=True)
     print()
-    print(f"{'case':<11}{'flows':>9}{'frame':>6}{'Mpps':>8}{'cyc/pkt':>9}{'testpmd':>9}"
+    print(f"{'case':<15}{'flows':>9}{'frame':>6}{'Mpps':>8}{'cyc/pkt':>9}{'testpmd':>9}"
           f"{'ratio':>7}{'ledger':>8}{'ft MiB':>8}{'tbl full':>10}")
     for r in results:
-        print(f"{r['case']:<11}{r['flows']:>9}{r['frame']:>6}{r['mpps']:>8.2f}"
+        print(f"{r['case']:<15}{r['flows']:>9}{r['frame']:>6}{r['mpps']:>8.2f}"
               f"{r['cycles_per_pkt']:>9.0f}{r['testpmd_mpps']:>9.2f}"
               f"{(r['ratio'] or 0):>7.2f}{'ok' if r['ledger_balanced'] else 'BAD':>8}"
               f"{r['flow_table_mib']:>8.1f}{r['table_full']:>10}")
