@@ -205,15 +205,18 @@ strip_outer(struct rte_mbuf *m, const struct sl_meta *md, const struct sl_pool_r
 static inline void
 deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
 {
-	const struct sl_member_rt *mr = &w->app->members[gm];
-	const struct sl_pool_rt *p = &w->app->tenants[mr->tenant].pools[mr->pool];
+	/* untunnelled packets (the common case) never look at the pool */
+	if (unlikely(md->n_encap > 0)) {
+		const struct sl_member_rt *mr = &w->app->members[gm];
+		const struct sl_pool_rt *p = &w->app->tenants[mr->tenant].pools[mr->pool];
 
-	if (unlikely(p->strip != SL_STRIP_NONE) && md->n_encap > 0) {
-		if (!strip_outer(m, md, p)) {
-			drop_pkt(w, m, SL_DROP_STRIP_FAILED, mr->tenant);
-			return;
+		if (p->strip != SL_STRIP_NONE) {
+			if (!strip_outer(m, md, p)) {
+				drop_pkt(w, m, SL_DROP_STRIP_FAILED, mr->tenant);
+				return;
+			}
+			w->c[SL_WC_STRIPPED]++;
 		}
-		w->c[SL_WC_STRIPPED]++;
 	}
 	tx_enqueue(w, gm, m);
 }

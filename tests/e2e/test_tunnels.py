@@ -171,11 +171,12 @@ tenants:
     assert s["tunnels"][counter] == expected, (s["tunnels"], s["tunnel_errors"])
 
 
-FRAG_CASES = ["in", "reverse", "interleave", "drop-first", "overlap"]
+FRAG_CASES = [("in", 1), ("reverse", 1), ("interleave", 1), ("drop-first", 1), ("overlap", 1),
+              ("reverse", 2), ("interleave", 2)]
 
 
-@pytest.mark.parametrize("order", FRAG_CASES)
-def test_fragment_trains_land_on_their_flow_member(tmp, order):
+@pytest.mark.parametrize("order,workers", FRAG_CASES, ids=[f"{o}-{w}w" for o, w in FRAG_CASES])
+def test_fragment_trains_land_on_their_flow_member(tmp, order, workers):
     args = ["--flows", 300, "--ipv6", 40, "--udp", 50, "--packets", 4, "--frame", 1400,
             "--fragment", 576]
     args += ["--frag-overlap"] if order == "overlap" else ["--frag-order", order]
@@ -183,11 +184,15 @@ def test_fragment_trains_land_on_their_flow_member(tmp, order):
     out = os.path.join(tmp, "out")
     os.mkdir(out)
     cfg = members_config(pcap, out, [("t", "{vlan: [100]}", 4, "5-tuple")])
-    r = run_sluice(tmp, cfg)
+    if workers == 2:  # software distribution: owner chosen from addresses
+        cfg = cfg.replace("worker_lcores: [1]", "worker_lcores: [1, 2]")
+    r = run_sluice(tmp, cfg, lcores="0@0,1@1,2@1" if workers == 2 else None)
     assert r.rc == 0, r.stderr
     s = r.final
     lg = s["ledger"]
     assert lg["balanced"] and lg["forwarded"] == pcap_count(pcap) and lg["frag_held"] == 0
+    if workers == 2:
+        assert s["workers"][1]["ring_in"] > 0
     fr = s["fragments"]
     # read back: datagram -> member (and arrival order), flow -> members
     dgram_member, flow_members, dgram_seq = {}, collections.defaultdict(set), {}
