@@ -3,6 +3,7 @@
  * Canonical flow keys and the per-worker flow table (rte_hash + entry array).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -50,31 +51,40 @@ endpoints_swap(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
 int
 sl_flow_key_build(const struct sl_pkt_info *pi, uint16_t tenant, struct sl_flow_key *k)
 {
+	uint16_t sport = 0, dport = 0;
+	unsigned int swap = 0;
+	uint64_t w4, w5;
+
 	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_key) != 48);
-	/* every byte of the key is assigned below (no holes), so no memset */
-	k->tenant = tenant;
-	k->vlan[0] = pi->vlan[0];
-	k->vlan[1] = pi->vlan[1];
-	k->reserved = 0;
+	RTE_BUILD_BUG_ON(offsetof(struct sl_flow_key, port_lo) != 32);
+	RTE_BUILD_BUG_ON(offsetof(struct sl_flow_key, reserved) != 44);
 	if (pi->l3 == SL_L3_NONE) {
 		memset(k->addr_lo, 0, sizeof(k->addr_lo) + sizeof(k->addr_hi));
-		k->port_lo = k->port_hi = 0;
-		k->proto = 0;
-		k->family = 0;
-		return 0;
+	} else {
+		sport = pi->has_ports ? pi->sport : 0;
+		dport = pi->has_ports ? pi->dport : 0;
+		swap = endpoints_swap(pi->src, sport, pi->dst, dport);
+		memcpy(k->addr_lo, swap ? pi->dst : pi->src, 16);
+		memcpy(k->addr_hi, swap ? pi->src : pi->dst, 16);
 	}
-	k->family = pi->l3;
-	k->proto = pi->proto;
-	uint16_t sport = pi->has_ports ? pi->sport : 0;
-	uint16_t dport = pi->has_ports ? pi->dport : 0;
-	unsigned int swap = endpoints_swap(pi->src, sport, pi->dst, dport);
-	const uint8_t *lo = swap ? pi->dst : pi->src;
-	const uint8_t *hi = swap ? pi->src : pi->dst;
+	/*
+	 * The last 16 bytes (ports, tenant, VLANs, protocol, family, tunnel id)
+	 * are assembled in registers and stored as two 8-byte words: the CRC
+	 * right after reads the key 8 bytes at a time, and an 8-byte load
+	 * spanning several just-stored 2-byte fields cannot be forwarded from
+	 * the store buffer (a stall of ~15 cycles per load, seen in perf).
+	 * Little-endian layout of struct sl_flow_key, checked above.
+	 */
+	uint16_t plo = swap ? dport : sport, phi = swap ? sport : dport;
+	uint8_t proto = pi->l3 == SL_L3_NONE ? 0 : pi->proto;
+	uint8_t family = pi->l3 == SL_L3_NONE ? 0 : pi->l3;
 
-	memcpy(k->addr_lo, lo, 16);
-	memcpy(k->addr_hi, hi, 16);
-	k->port_lo = swap ? dport : sport;
-	k->port_hi = swap ? sport : dport;
+	w4 = (uint64_t)plo | (uint64_t)phi << 16 | (uint64_t)tenant << 32 |
+	     (uint64_t)pi->vlan[0] << 48;
+	w5 = (uint64_t)pi->vlan[1] | (uint64_t)proto << 16 | (uint64_t)family << 24 |
+	     (uint64_t)pi->tunnel_id << 32;
+	memcpy(&k->port_lo, &w4, 8);
+	memcpy((uint8_t *)k + 40, &w5, 8);
 	return (int)swap;
 }
 

@@ -37,7 +37,7 @@ struct sl_flow_key {
 	uint16_t vlan[SL_MAX_VLANS];
 	uint8_t proto;       /**< IP protocol, 0 for non-IP */
 	uint8_t family;      /**< 4, 6, or 0 for non-IP */
-	uint32_t reserved;   /**< zero; room for tunnel/fragment context */
+	uint32_t reserved;   /**< outermost tunnel id (pi->tunnel_id), 0 if none */
 };
 
 /** Which key fields feed a member-selection hash (mirrors the config enum). */
@@ -87,7 +87,9 @@ struct sl_flow_entry {
  *
  * Packets without ports (non-first fragments, protocols other than
  * TCP/UDP/SCTP/ICMP) get port 0 on both sides. Non-IP frames get a key of
- * tenant and VLANs only.
+ * tenant, VLANs and tunnel id only. The outermost tunnel id (VNI, GRE key,
+ * ERSPAN session) goes in `reserved`: the same inner 5-tuple in two mirror
+ * sessions is two flows.
  */
 int sl_flow_key_build(const struct sl_pkt_info *pi, uint16_t tenant, struct sl_flow_key *k);
 
