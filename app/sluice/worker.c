@@ -7,7 +7,8 @@
  *
  * Every packet that enters a worker ends in exactly one counter: forwarded,
  * filtered (by reason), dropped (by reason), handed off to another worker,
- * or tx_buffered (a gauge) until its buffer is flushed.
+ * tx_buffered (a gauge) until its buffer is flushed, or frag_held (a gauge)
+ * while a fragment waits for its datagram's first fragment.
  */
 #include <string.h>
 
@@ -170,7 +171,8 @@ tx_enqueue(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
  * the innermost Ethernet frame, or, when the innermost packet was carried
  * without Ethernet (IP-in-IP, GRE/GENEVE IP, MPLS, PPPoE), that packet behind
  * an Ethernet header built from the outer frame's MAC addresses.
- * outer-retag then inserts an 802.1Q tag with the pool's retag_vlan.
+ * outer-retag then inserts an 802.1Q tag with the pool's retag_vlan;
+ * outer-keep-vlan one with the outer frame's (the tenant's) VLAN id.
  * Returns false when the frame could not be rewritten (counted by caller).
  */
 static bool
@@ -196,8 +198,11 @@ strip_outer(struct rte_mbuf *m, const struct sl_meta *md, const struct sl_pool_r
 	} else {
 		rte_pktmbuf_adj(m, off);
 	}
-	if (p->strip == SL_STRIP_OUTER_RETAG) {
-		m->vlan_tci = p->retag_vlan;
+	uint16_t tag = p->strip == SL_STRIP_OUTER_RETAG      ? p->retag_vlan
+		       : p->strip == SL_STRIP_OUTER_KEEP_VLAN ? md->key.vlan[0]
+							      : 0;
+	if (tag != 0) {
+		m->vlan_tci = tag;
 		if (rte_vlan_insert(&m) != 0)
 			return false;
 	}

@@ -95,6 +95,8 @@ enum sl_strip_mode {
 	                           innermost payload is IP without Ethernet) */
 	SL_STRIP_OUTER_RETAG, /**< as SL_STRIP_OUTER, then tagged with the
 	                           pool's retag_vlan */
+	SL_STRIP_OUTER_KEEP_VLAN, /**< as SL_STRIP_OUTER, then tagged with the outer
+	                               frame's VLAN (the tenant VLAN), if it had one */
 };
 
 /** A port: exactly one of pci or vdev is non-empty. */

@@ -211,7 +211,7 @@ parse_vdev(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_
 
 static const char *const dist_names[] = { "auto", "rss", "software" };
 static const char *const hash_names[] = { "5-tuple", "3-tuple", "2-tuple" };
-static const char *const strip_names[] = { "none", "outer", "outer-retag" };
+static const char *const strip_names[] = { "none", "outer", "outer-retag", "outer-keep-vlan" };
 
 static int
 parse_dist(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)

@@ -244,9 +244,14 @@ default_tenant: t
 """
 
 
-@pytest.mark.parametrize("mode", ["none", "outer", "outer-retag"])
+@pytest.mark.parametrize("mode", ["none", "outer", "outer-retag", "outer-keep-vlan"])
 def test_strip_vxlan(tmp, mode):
     pcap, _ = gen(tmp, "vx", "--vxlan", 5, "--flows", 40, "--packets", 2, "--udp", 50)
+    if mode == "outer-keep-vlan":  # the mirror arrives on tenant VLAN 300
+        raw = read_pcap(pcap)
+        from scapy.all import Ether, wrpcap
+        pcap = os.path.join(tmp, "vx300.pcap")
+        wrpcap(pcap, [Ether(b[:12] + b"\x81\x00\x01\x2c" + b[12:]) for b in raw])
     out = os.path.join(tmp, "o.pcap")
     extra = "" if mode == "none" else f", strip: {mode}"
     if mode == "outer-retag":
@@ -257,6 +262,10 @@ def test_strip_vxlan(tmp, mode):
     got, sent = read_pcap(out), read_pcap(pcap)
     assert len(got) == len(sent) == 80
     for g, s in zip(got, sent):
+        if mode == "outer-keep-vlan":
+            inner = s[54:]  # envelope + the outer tag
+            assert g == inner[:12] + b"\x81\x00\x01\x2c" + inner[12:]
+            continue
         inner = s[50:]  # sl-gen's envelope is 50 bytes
         if mode == "none":
             assert g == s

@@ -1671,25 +1671,25 @@ test_strip_errors(void **state)
 		     "    id: 1\n"
 		     "    pools: [{name: p, strip: inner, members: [out0]}]\n",
 		     "@:12:30: tenants[0].pools[0].strip: invalid value 'inner' "
-		     "(expected one of: none, outer, outer-retag)");
+		     "(expected one of: none, outer, outer-retag, outer-keep-vlan)");
 	expect_error(HEAD
 		     "  - name: a\n"
 		     "    id: 1\n"
 		     "    pools: [{name: p, strip: Outer, members: [out0]}]\n",
 		     "@:12:30: tenants[0].pools[0].strip: invalid value 'Outer' "
-		     "(expected one of: none, outer, outer-retag)");
+		     "(expected one of: none, outer, outer-retag, outer-keep-vlan)");
 	expect_error(HEAD
 		     "  - name: a\n"
 		     "    id: 1\n"
 		     "    pools: [{name: p, strip: [outer], members: [out0]}]\n",
 		     "@:12:30: tenants[0].pools[0].strip: expected one of: none, outer, "
-		     "outer-retag, got a list");
+		     "outer-retag, outer-keep-vlan, got a list");
 	expect_error(HEAD
 		     "  - name: a\n"
 		     "    id: 1\n"
 		     "    pools: [{name: p, strip: true, members: [out0]}]\n",
 		     "@:12:30: tenants[0].pools[0].strip: invalid value 'true' "
-		     "(expected one of: none, outer, outer-retag)");
+		     "(expected one of: none, outer, outer-retag, outer-keep-vlan)");
 }
 
 static void
@@ -1915,7 +1915,8 @@ test_helpers(void **state)
 	assert_string_equal(sl_strip_mode_name(SL_STRIP_NONE), "none");
 	assert_string_equal(sl_strip_mode_name(SL_STRIP_OUTER), "outer");
 	assert_string_equal(sl_strip_mode_name(SL_STRIP_OUTER_RETAG), "outer-retag");
-	assert_string_equal(sl_strip_mode_name((enum sl_strip_mode)3), "?");
+	assert_string_equal(sl_strip_mode_name(SL_STRIP_OUTER_KEEP_VLAN), "outer-keep-vlan");
+	assert_string_equal(sl_strip_mode_name((enum sl_strip_mode)4), "?");
 	sl_config_free(NULL);
 }
 
