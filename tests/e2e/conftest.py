@@ -7,6 +7,7 @@ readers (scapy, tshark) and removes its DPDK run-time directory afterwards.
 """
 import json
 import os
+import struct
 import shutil
 import subprocess
 import uuid
@@ -88,26 +89,30 @@ def tmp(tmp_path):
     return str(tmp_path)
 
 
-def pcap_count(path):
-    """Packets libpcap (and so net_pcap) reads from a pcap file, by walking
-    record headers (no dissection)."""
-    import struct
-    n = 0
+def read_pcap(path):
+    """Frames of a pcap file (classic format, µs or ns time stamps), as libpcap
+    (and so net_pcap) reads them: a record claiming more than 262144 bytes is
+    rejected after its header was consumed, and reading goes on from there;
+    a truncated last record ends the file."""
     with open(path, "rb") as f:
-        hdr = f.read(24)
-        if len(hdr) < 24:
-            return 0
-        magic = struct.unpack("<I", hdr[:4])[0]
-        endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-        while True:
-            rec = f.read(16)
-            if len(rec) < 16:
-                return n
-            incl = struct.unpack(endian + "IIII", rec)[2]
-            if incl > 262144:
-                # libpcap rejects the record but has consumed its header;
-                # net_pcap calls pcap_next_ex again and reads on from there
-                continue
-            if len(f.read(incl)) < incl:  # truncated record: libpcap stops too
-                return n
-            n += 1
+        data = f.read()
+    if len(data) < 24:
+        return []
+    magic = struct.unpack("<I", data[:4])[0]
+    e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    out, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(e + "IIII", data[off:off + 16])[2]
+        off += 16
+        if incl > 262144:
+            continue
+        if off + incl > len(data):
+            break
+        out.append(data[off:off + incl])
+        off += incl
+    return out
+
+
+def pcap_count(path):
+    """Packets libpcap (and so net_pcap) reads from a pcap file."""
+    return len(read_pcap(path))

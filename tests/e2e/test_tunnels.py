@@ -19,21 +19,7 @@ import subprocess
 
 import pytest
 
-from conftest import CORPUS, gen, pcap_count, run_sluice
-
-
-def read_pcap(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        return []
-    e = "<" if struct.unpack("<I", data[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-    out, off = [], 24
-    while off + 16 <= len(data):
-        incl = struct.unpack(e + "IIII", data[off:off + 16])[2]
-        out.append(data[off + 16:off + 16 + incl])
-        off += 16 + incl
-    return out
+from conftest import CORPUS, gen, pcap_count, read_pcap, run_sluice
 
 
 def ip_tuple(b, off):
