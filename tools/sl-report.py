@@ -59,6 +59,11 @@ def main():
     print("\ndrops by reason:    ", ", ".join(f"{k}={v}" for k, v in drops.items()) or "none")
     print("filtered by reason: ", ", ".join(f"{k}={v}" for k, v in filt.items()) or "none")
     print("parse anomalies:    ", ", ".join(f"{k}={v}" for k, v in anomalies.items()) or "none")
+    for title, key in (("tunnels:            ", "tunnels"), ("tunnel errors:      ", "tunnel_errors"),
+                       ("fragments:          ", "fragments")):
+        vals = {k: v for k, v in s.get(key, {}).items() if v}
+        if vals:
+            print(title, ", ".join(f"{k}={v}" for k, v in vals.items()))
     lg = s["ledger"]
     print(f"\nledger: received {lg['received']} = forwarded {lg['forwarded']} + filtered "
           f"{lg['filtered']} + dropped {lg['dropped']} + in flight {lg['in_flight']}  -> "
