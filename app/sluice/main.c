@@ -147,7 +147,6 @@ static void
 control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 {
 	const uint64_t hz = app->tsc_hz;
-	const uint64_t snap_tsc = hz / 1000 * SL_SNAPSHOT_MS;
 	const uint64_t stats_tsc = hz / 1000 * app->cfg->stats_interval_ms;
 	const uint64_t end_tsc = o->duration > 0 ? app->start_tsc + (uint64_t)(o->duration * hz) : 0;
 	const uint64_t idle_tsc = hz / 1000 * o->idle_ms;
@@ -176,7 +175,6 @@ control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 				break;
 			}
 		}
-		(void)snap_tsc;
 	}
 	if (quit_signal)
 		SL_LOG(INFO, "signal %d, stopping\n", (int)quit_signal);

@@ -25,7 +25,7 @@
 
 /* How far ahead of the packet being handled its flow entry is prefetched. */
 #define SL_PREFETCH_OFFSET 4
-#define TODO_FRAG 0x8000u
+#define STAGE3_FRAG 0x8000u
 
 static inline struct sl_meta *
 meta_of(struct rte_mbuf *m)
@@ -327,7 +327,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 	struct sl_flow_entry *ent[SL_BURST];
 	uint16_t idx[SL_BURST];
 	/* Stage 3 works in arrival order: entries are lookup indexes, or a
-	 * packet index | TODO_FRAG for a non-first fragment, so that a first
+	 * packet index | STAGE3_FRAG for a non-first fragment, so that a first
 	 * fragment and the fragments after it in one burst keep their order. */
 	uint16_t todo[SL_BURST], ntodo = 0;
 	uint16_t nk = 0;
@@ -365,7 +365,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 		}
 		if (unlikely((md->frag & (SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST)) ==
 			     SL_FRAG_IS_FRAGMENT)) {
-			todo[ntodo++] = i | TODO_FRAG;
+			todo[ntodo++] = i | STAGE3_FRAG;
 			continue;
 		}
 		keys[nk] = &md->key;
@@ -385,8 +385,8 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 
 	/* Stage 3: create missing flows, count, pick the member, buffer TX. */
 	for (uint16_t q = 0; q < ntodo; q++) {
-		if (unlikely(todo[q] & TODO_FRAG)) {
-			uint16_t i = todo[q] & ~TODO_FRAG;
+		if (unlikely(todo[q] & STAGE3_FRAG)) {
+			uint16_t i = todo[q] & ~STAGE3_FRAG;
 
 			frag_other(w, pkts[i], mds[i], now);
 			continue;
