@@ -1,0 +1,371 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""End to end: sluice delivers to analyzers over real DPDK output PMDs, each
+against a real peer in another process (testpmd on memif and vhost-user, the
+kernel and tcpdump on a TAP). What the peer counted must be exactly what sluice
+says it forwarded to that member."""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections import Counter
+
+import pytest
+
+from conftest import SLUICE, cleanup_prefix, gen, read_pcap
+
+TESTPMD = shutil.which("dpdk-testpmd")
+WAIT = 30  # upper bound of every wait for the peer or sluice, seconds
+
+
+def uid():
+    return uuid.uuid4().hex[:10]
+
+
+def config(inp, out_vdev, infinite=True):
+    rx = f"net_pcap0,rx_pcap={inp}" + (",infinite_rx=1" if infinite else "")
+    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "{rx}"}}]
+outputs:
+  - {{name: peer, vdev: "{out_vdev}"}}
+tenants:
+  - name: acme
+    id: 7
+    match: {{vlan: [100]}}
+    pools: [{{name: p, members: [peer]}}]
+stats: {{interval: 0.2}}
+"""
+
+
+def stats_lines(path):
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.endswith("\n"):
+                    out.append(json.loads(line)["stats"])
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def member(st):
+    return st["tenants"][0]["pools"][0]["members"][0]
+
+
+def wait_for(cond, what, procs=()):
+    """Poll cond() until it is true; fail after WAIT s or if a process died."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        v = cond()
+        if v:
+            return v
+        for p in procs:
+            if p.poll() is not None:
+                pytest.fail(f"{what}: process {p.args[0]} exited with {p.returncode}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}, last {v!r}")
+        time.sleep(0.05)
+
+
+def stop(proc, sig=signal.SIGINT):
+    """Signal proc, reap it; kill it if it does not exit in time."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class Sluice:
+    """sluice in the background with a unique prefix, stopped by SIGINT."""
+
+    def __init__(self, tmp, cfg_text, in_memory=True, extra=()):
+        self.cfg = os.path.join(tmp, "sluice.yaml")
+        with open(self.cfg, "w") as f:
+            f.write(cfg_text)
+        self.stats = os.path.join(tmp, "stats.json")
+        self.prefix = "sl-test-out-" + uid()
+        self.err = open(os.path.join(tmp, "sluice.err"), "w+")
+        cmd = [SLUICE, "--config", self.cfg, "--stats-path", self.stats, *extra, "--",
+               f"--file-prefix={self.prefix}", "--log-level=lib.eal:error",
+               "--log-level=pmd.net.pcap:error"]
+        if in_memory:
+            cmd.append("--in-memory")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=self.err, cwd=tmp)
+
+    def forwarded(self):
+        lines = stats_lines(self.stats)
+        return member(lines[-1])["forwarded"] if lines else 0
+
+    def handled(self):
+        """Packets the member forwarded or refused, as last reported."""
+        lines = stats_lines(self.stats)
+        return member(lines[-1])["forwarded"] + member(lines[-1])["tx_refused"] if lines else 0
+
+    def finish(self):
+        """SIGINT, wait, return the final stats."""
+        stop(self.proc)
+        return self.final()
+
+    def final(self):
+        self.err.seek(0)
+        err = self.err.read()
+        assert self.proc.returncode == 0, err
+        lines = stats_lines(self.stats)
+        assert lines and lines[-1].get("final"), err
+        return lines[-1]
+
+    def cleanup(self):
+        stop(self.proc, signal.SIGKILL)
+        self.err.close()
+        cleanup_prefix(self.prefix)
+        for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
+            os.unlink(f)
+
+
+class PmdPeer:
+    """dpdk-testpmd receiving on one vdev in rxonly mode."""
+
+    def __init__(self, tmp, vdev, in_memory=True):
+        self.prefix = "sl-test-pmd-" + uid()
+        self.log = os.path.join(tmp, "testpmd.log")
+        self.pcap = os.path.join(tmp, "peer.pcap")
+        self.out = open(self.log, "w")
+        # io forwarding from the port under test (0) to a pcap file (port 1):
+        # what testpmd received is in the file, and in port 1's TX count, even
+        # after sluice has gone (memif and vhost reset their RX counters then)
+        cmd = [TESTPMD, "-l", "0,1", "--no-pci", f"--file-prefix={self.prefix}",
+               "--log-level=lib.eal:error", "--vdev", vdev,
+               "--vdev", f"net_pcap_peer0,tx_pcap={self.pcap}"]
+        # virtio-user hands its memory to the vhost backend, one region per
+        # file: a few are allowed, so one file per memory segment list
+        cmd.append("--in-memory" if in_memory else "--single-file-segments")
+        cmd += ["--", "--forward-mode=io", "--stats-period", "1", "--auto-start",
+                "--no-flush-rx", "--total-num-mbufs=8192"]
+        # SIGPIPE stays ignored (as in Python): virtio-user writes to the
+        # vhost-user socket sluice has closed when testpmd closes its port
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.out,
+                                     stderr=subprocess.STDOUT, restore_signals=False)
+
+    def received(self):
+        """SIGINT testpmd; the frames it received (as written to the pcap)."""
+        stop(self.proc)
+        text = open(self.log).read()
+        assert self.proc.returncode == 0, text[-3000:]
+        m = re.findall(r"Forward statistics for port 1 .*?\n.*\n\s*TX-packets:\s*(\d+)",
+                       text)
+        assert m, text[-3000:]
+        frames = read_pcap(self.pcap)
+        assert len(frames) == int(m[-1])
+        return frames
+
+    def cleanup(self):
+        stop(self.proc, signal.SIGKILL)
+        self.out.close()
+        cleanup_prefix(self.prefix)
+        for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
+            os.unlink(f)
+
+
+def check_ledger(final):
+    lg = final["ledger"]
+    assert lg["balanced"] and lg["in_flight"] == 0 and lg["tx_buffered"] == 0
+    assert lg["received"] == lg["forwarded"] + lg["filtered"] + lg["dropped"]
+
+
+def tenant_frames(frames, vlan):
+    return Counter(f for f in frames if f[12:14] == b"\x81\x00" and
+                   int.from_bytes(f[14:16], "big") & 0xfff == vlan)
+
+
+def run_against_testpmd(tmp, sluice_vdev, peer_vdev, sock, in_memory):
+    """sluice serves sock, testpmd connects as the client; sluice runs until
+    it has forwarded to the member, then is stopped before testpmd is, so
+    nothing is in flight when testpmd's count is read."""
+    inp, _ = gen(tmp, "in", "--flows", 64, "--tenants", 2, "--vlan-base", 100,
+                 "--udp", 30, "--ipv6", 30)
+    mine = tenant_frames(read_pcap(inp), 100)
+    sl = tp = None
+    try:
+        sl = Sluice(tmp, config(inp, sluice_vdev), in_memory=in_memory)
+        wait_for(lambda: os.path.exists(sock), f"sluice to listen on {sock}", [sl.proc])
+        tp = PmdPeer(tmp, peer_vdev, in_memory=in_memory)
+        # more than a ring's worth, so the peer really drained what it received
+        wait_for(lambda: sl.forwarded() > 4096, "packets forwarded to the peer",
+                 [sl.proc, tp.proc])
+        final = sl.finish()
+        got = tp.received()
+    finally:
+        for p in (tp, sl):
+            if p:
+                p.cleanup()
+        if os.path.exists(sock):
+            os.unlink(sock)
+    check_ledger(final)
+    m = member(final)
+    assert m["forwarded"] > 4096
+    assert m["forwarded"] == len(got), (m, len(got))
+    # every frame is one of tenant acme's, unchanged; the other tenant's
+    # half of the traffic went nowhere
+    assert set(got) <= set(mine)
+    assert final["drops"]["no_tenant"] > 0
+    assert final["tenants"][0]["forwarded"] == m["forwarded"]
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed")
+def test_memif_server_to_testpmd_client(tmp):
+    sock = f"/tmp/sl-memif-{uid()}.sock"
+    args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
+    run_against_testpmd(tmp, f"net_memif0,role=server,{args}",
+                        f"net_memif0,role=client,{args}", sock, in_memory=True)
+
+
+def peer_tx_so_far(tp):
+    """Port 1 (the pcap file) TX-packets of testpmd's latest periodic stats."""
+    m = re.findall(r"NIC statistics for port 1 .*?\n(?:.*\n){3}\s*TX-packets:\s*(\d+)",
+                   open(tp.log).read())
+    return int(m[-1]) if m else 0
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed")
+def test_vhost_user_backend_to_testpmd_virtio_user(tmp):
+    """As for memif, but virtio-user drops what is still in its RX ring when
+    the backend goes away. So the input is a TAP the test sends a finite
+    amount of traffic into, and sluice is only stopped once testpmd has
+    written all it forwarded: nothing is in flight at the disconnect."""
+    inp, _ = gen(tmp, "in", "--flows", 64, "--tenants", 2, "--vlan-base", 100,
+                 "--udp", 30, "--ipv6", 30)
+    frames = read_pcap(inp)
+    mine = tenant_frames(frames, 100)
+    sock = f"/tmp/sl-vhost-{uid()}.sock"
+    iface_in = "slin" + uid()[:8]
+    cfg = config(inp, f"net_vhost0,iface={sock},queues=1").replace(
+        f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}")
+    sl = tp = None
+    sent = 0
+    try:
+        sl = Sluice(tmp, cfg, in_memory=False)
+        wait_for(lambda: os.path.exists(sock) and link_up(iface_in), "sluice to start",
+                 [sl.proc])
+        tp = PmdPeer(tmp, f"net_virtio_user0,path={sock},queues=1", in_memory=False)
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+            s.bind((iface_in, 0))
+
+            def send_round():
+                nonlocal sent
+                for f in frames:
+                    s.send(f)
+                sent += sum(mine.values())
+                # every frame of acme's that sluice read was sent or refused
+                wait_for(lambda: sl.handled() == sent, "sluice to read a round",
+                         [sl.proc, tp.proc])
+                return sl.forwarded()
+            # rounds until the peer took some (the link comes up meanwhile),
+            # and then a few more
+            wait_for(send_round, "the peer to accept packets", [sl.proc, tp.proc])
+            for _ in range(5):
+                send_round()
+        fwd = sl.forwarded()
+        wait_for(lambda: peer_tx_so_far(tp) >= fwd, "testpmd to pass on every packet",
+                 [sl.proc, tp.proc])
+        final = sl.finish()
+        got = tp.received()
+    finally:
+        for p in (tp, sl):
+            if p:
+                p.cleanup()
+        if os.path.exists(sock):
+            os.unlink(sock)
+    check_ledger(final)
+    m = member(final)
+    assert m["forwarded"] + m["tx_refused"] == sent
+    assert m["forwarded"] >= 5 * sum(mine.values())
+    assert m["forwarded"] == len(got), (m, len(got))
+    assert set(got) <= set(mine)
+
+
+def tagged(frames):
+    return Counter(f for f in frames if f[12:14] == b"\x81\x00")
+
+
+def link_up(iface):
+    r = subprocess.run(["ip", "link", "show", iface], capture_output=True, text=True)
+    return r.returncode == 0 and ",UP" in r.stdout
+
+
+def link_exists(iface):
+    return subprocess.run(["ip", "link", "show", iface], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump not installed")
+def test_tap_to_kernel_and_tcpdump(tmp):
+    """sluice reads from one TAP and writes to another, both its own; the test
+    sends the generated frames into the first once tcpdump listens on the
+    second and sluice's output is up, so nothing is sent before capturing."""
+    inp, flows = gen(tmp, "in", "--flows", 64, "--tenants", 2, "--vlan-base", 100,
+                     "--packets", 4, "--udp", 30, "--ipv6", 30)
+    frames = read_pcap(inp)
+    mine = tenant_frames(frames, 100)
+    assert 0 < sum(mine.values()) < len(frames)
+    n = uid()[:8]
+    iface_in, iface = "slin" + n, "sltap" + n
+    cap = os.path.join(tmp, "cap.pcap")
+    sl = dump = None
+    derr = open(os.path.join(tmp, "tcpdump.err"), "w+")
+    try:
+        cfg = config(inp, f"net_tap1,iface={iface}").replace(
+            f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}")
+        sl = Sluice(tmp, cfg)
+        wait_for(lambda: link_up(iface) and link_up(iface_in), "sluice's TAPs", [sl.proc])
+        # everything: the kernel's own frames (IPv6 router solicitations...)
+        # are told apart below, as they carry no VLAN tag
+        # a large capture buffer: with the default, tcpdump drops part of a
+        # burst of 128 frames ("dropped by kernel") on a loaded machine
+        dump = subprocess.Popen(["tcpdump", "-i", iface, "-n", "-U", "--immediate-mode",
+                                 "-B", "32768",
+                                 "-s", "0", "-w", cap],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=derr)
+
+        def listening():
+            derr.seek(0)
+            return "listening on" in derr.read()
+        wait_for(listening, "tcpdump to listen", [dump, sl.proc])
+        # only now the traffic: sluice's TAPs are up (net_tap brings its
+        # interface up at start, and tcpdump misses frames sent around then)
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+            s.bind((iface_in, 0))
+            for f in frames:
+                s.send(f)
+        want = sum(mine.values())
+        wait_for(lambda: sl.forwarded() >= want, "sluice to forward the tenant's frames",
+                 [sl.proc])
+        # the capture is complete before sluice stops: its TAP goes away
+        # with it, and tcpdump exits with whatever it had not yet read lost
+        wait_for(lambda: sum(tagged(read_pcap(cap)).values()) >= want,
+                 f"tcpdump to capture every frame ({want})", [dump, sl.proc])
+        stop(dump)
+        final = sl.finish()
+    finally:
+        if sl:
+            sl.cleanup()
+        stop(dump, signal.SIGKILL)
+        derr.close()
+    assert not link_exists(iface) and not link_exists(iface_in)
+    check_ledger(final)
+    m = member(final)
+    assert m["tx_refused"] == 0
+    assert m["forwarded"] == sum(mine.values())
+    got = read_pcap(cap)
+    assert Counter(tagged(got)) == mine
+    assert sum(tagged(got).values()) == m["forwarded"]
