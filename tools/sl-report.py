@@ -65,8 +65,9 @@ def main():
         if vals:
             print(title, ", ".join(f"{k}={v}" for k, v in vals.items()))
     lg = s["ledger"]
-    print(f"\nledger: received {lg['received']} = forwarded {lg['forwarded']} + filtered "
-          f"{lg['filtered']} + dropped {lg['dropped']} + in flight {lg['in_flight']}  -> "
+    print(f"\nledger: received {lg['received']} + mirror copies {lg.get('mirror_copies', 0)} = "
+          f"forwarded {lg['forwarded']} + filtered {lg['filtered']} + dropped {lg['dropped']} + "
+          f"bypassed {lg.get('bypassed', 0)} + in flight {lg['in_flight']}  -> "
           f"{'BALANCED' if lg['balanced'] else 'NOT BALANCED'}")
     for i in s["inputs"]:
         print(f"input {i['name']}: port ipackets {i['ipackets']}, imissed {i['imissed']}, "

@@ -134,11 +134,13 @@ encap_type_name(unsigned int t)
 static json_t *
 ledger_json(const struct sl_ledger *lg, const struct sl_app *app)
 {
-	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b}",
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b}",
 			      "received", (json_int_t)lg->received,
+			      "mirror_copies", (json_int_t)lg->copies,
 			      "forwarded", (json_int_t)lg->forwarded,
 			      "filtered", (json_int_t)lg->filtered,
 			      "dropped", (json_int_t)lg->dropped,
+			      "bypassed", (json_int_t)lg->bypassed,
 			      "in_flight", (json_int_t)lg->in_flight,
 			      "tx_buffered", (json_int_t)lg->tx_buffered,
 			      "frag_held", (json_int_t)lg->frag_held,
@@ -233,6 +235,13 @@ sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
 						       "members", members));
 	}
 	json_object_set_new(o, "pools", pools);
+	json_object_set_new(o, "rules", json_integer(ct->n_rules));
+	json_t *x = sl_records_json(app, t);
+	if (x != NULL)
+		json_object_set_new(o, "flow_records_out", x);
+	x = sl_bypass_json(app, t);
+	if (x != NULL)
+		json_object_set_new(o, "control", x);
 	return o;
 }
 

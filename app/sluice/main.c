@@ -38,6 +38,14 @@ struct sl_opts {
 };
 
 static volatile sig_atomic_t quit_signal;
+static volatile sig_atomic_t hup_signal;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	hup_signal = 1;
+}
 
 static void
 on_signal(int sig)
@@ -154,7 +162,16 @@ control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 	uint64_t last_rx = 0, last_change = app->start_tsc;
 
 	while (!quit_signal) {
-		rte_delay_us_sleep(SL_SNAPSHOT_MS * 1000);
+		/* between snapshots: control sockets and flow records */
+		for (int slice = 0; slice < SL_SNAPSHOT_MS / SL_CONTROL_SLICE_MS; slice++) {
+			sl_bypass_poll(app, SL_CONTROL_SLICE_MS);
+			sl_records_drain(app);
+			if (hup_signal) {
+				hup_signal = 0;
+				SL_LOG(INFO, "SIGHUP: reopening flow record files\n");
+				sl_records_reopen(app);
+			}
+		}
 		uint64_t now = rte_rdtsc();
 
 		sl_control_snapshot(app);
@@ -189,7 +206,13 @@ shutdown_workers(struct sl_app *app)
 		while (!__atomic_load_n(&app->workers[w]->ctl.rx_stopped, __ATOMIC_ACQUIRE))
 			rte_pause();
 	__atomic_store_n(&app->drain, 1, __ATOMIC_RELEASE);
+	/* workers end every flow now: take their records while they do */
+	for (uint16_t w = 0; w < app->n_workers; w++)
+		while (!__atomic_load_n(&app->workers[w]->ctl.done, __ATOMIC_ACQUIRE))
+			if (sl_records_drain(app) == 0)
+				rte_delay_us_sleep(1000);
 	rte_eal_mp_wait_lcore();
+	sl_records_drain(app);
 }
 
 int
@@ -267,6 +290,8 @@ main(int argc, char **argv)
 	/* Stage 3: tables, workers, ports. */
 	if (sl_tenants_build(&app, &err) != 0)
 		goto fail_msg;
+	if (sl_policy_build(&app, &err) != 0)
+		goto fail_msg;
 	sl_stats_layout_init(&app.layout, app.cfg->n_inputs, app.cfg->n_tenants, app.n_members);
 	if (sl_workers_create(&app, &err) != 0)
 		goto fail_msg;
@@ -285,10 +310,14 @@ main(int argc, char **argv)
 			 strerror(errno));
 		goto fail_msg;
 	}
+	if (sl_records_init(&app, &err) != 0 || sl_bypass_init(&app, &err) != 0)
+		goto fail_msg;
 	if (sl_telemetry_register(&app) != 0)
 		SL_LOG(WARNING, "registering telemetry commands failed\n");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
+	signal(SIGPIPE, SIG_IGN); /* a record or control peer that went away */
 
 	/* Stage 5: run. */
 	app.start_tsc = rte_rdtsc();
@@ -313,8 +342,11 @@ out_run:
 	if (stats != NULL && stats != stdout)
 		fclose(stats);
 	sl_ports_close(&app);
+	sl_bypass_free(&app);
+	sl_records_free(&app);
 	sl_control_free(&app);
 	sl_workers_free(&app);
+	sl_policy_destroy(&app);
 	sl_tenants_free(&app);
 out_eal:
 	rte_eal_cleanup();

@@ -41,6 +41,8 @@
 #define SL_TX_DRAIN_US 100
 /** How often the control loop takes a consistent snapshot. */
 #define SL_SNAPSHOT_MS 100
+/** Longest wait of a control-socket request or a flow record. */
+#define SL_CONTROL_SLICE_MS 10
 
 /* Per-packet classification. Kept on the stack of the worker that read the
  * packet; copied into the mbuf private area only when the packet is handed
@@ -81,7 +83,21 @@ struct sl_pool_rt {
 	enum sl_flow_fields fields;
 	enum sl_strip_mode strip;
 	uint16_t retag_vlan;
+	struct sl_cfg_depth depth;
 };
+
+/* A policy rule as the data path uses it (policy.c builds it). */
+struct sl_rule_rt {
+	uint8_t action;      /* enum sl_rule_action */
+	uint8_t n_pools;
+	uint8_t pools[SL_MAX_RULE_POOLS];
+	uint16_t slice;
+	uint32_t sample;
+	bool has_depth;
+	struct sl_cfg_depth depth;
+};
+
+struct sl_policy;
 
 struct sl_tenant_rt {
 	uint64_t *vlan_filter;   /* tunnel tenants with a vlan list: bitmap of
@@ -90,8 +106,43 @@ struct sl_tenant_rt {
 	uint16_t default_pool;
 	enum sl_non_ip_action non_ip;
 	enum sl_malformed_action malformed;
+	/* policy (policy.c) */
+	struct sl_policy *policy;     /* NULL: no rules, every flow to default_pool */
+	struct sl_rule_rt *rules;     /* cfg rules, same order */
+	uint32_t n_rules;
+	bool slow;                    /* some depth or elephant setting: check each packet */
+	bool records;                 /* flow records wanted */
+	uint8_t elephant_action;      /* enum sl_elephant_action */
+	uint16_t elephant_slice;
+	uint64_t elephant_bytes_per_sec; /* 0 = off */
+	uint64_t elephant_window_tsc;
 	struct sl_pool_rt pools[SL_MAX_POOLS_PER_TENANT];
 };
+
+/* Why a flow record was written. */
+enum sl_rec_reason { SL_REC_TIMEOUT = 0, SL_REC_TCP_CLOSED, SL_REC_SHUTDOWN };
+
+/* A finished flow, from a worker to the control lcore (records.c). */
+struct sl_rec_msg {
+	struct sl_flow_key key;
+	struct sl_flow_entry e;
+	uint64_t end_tsc;
+	uint8_t reason;      /* enum sl_rec_reason */
+	uint8_t pad[7];
+};
+
+/* A control-socket request to a worker's mailbox, answered on its reply
+ * ring with the same pointer (bypass.c). */
+struct sl_bypass_req {
+	struct sl_flow_key key;
+	uint32_t hash;       /* sl_flow_hash(key) */
+	uint8_t op;          /* SL_BYPASS_OP_* */
+	uint8_t found;       /* answer: the flow is in this worker's table */
+	uint16_t pad;
+	uint64_t until_tsc;  /* 0 = until the flow ends */
+};
+#define SL_BYPASS_OP_SET 1
+#define SL_BYPASS_OP_CLEAR 2
 
 /* Tenant lookup for one input port: VLAN id -> tenant index + 1 (0 = none),
  * slot SL_UNTAGGED_VLAN for untagged frames, and QinQ pairs. */
@@ -165,6 +216,10 @@ struct sl_worker {
 	uint64_t age_interval;       /* TSC between aging batches */
 	uint32_t seen_seq;
 	bool holding;                /* ring consumption paused for a snapshot */
+	bool ending;                 /* shutdown: flows end with reason "shutdown" */
+	struct rte_ring *records;    /* struct sl_rec_msg to the control lcore */
+	struct rte_ring *mailbox;    /* struct sl_bypass_req * from the control lcore */
+	struct rte_ring *replies;    /* the same requests, answered */
 	struct sl_worker_ctl ctl;
 } __rte_cache_aligned;
 
@@ -200,6 +255,9 @@ struct sl_app {
 	volatile uint32_t drain;
 	pthread_mutex_t agg_lock;
 	struct sl_aggregate agg;
+	uint64_t start_unix_us;        /* wall clock at start_tsc */
+	struct sl_records *rec;        /* records.c */
+	struct sl_bypass_srv *bypass;  /* bypass.c */
 };
 
 /* ports.c */
@@ -230,6 +288,24 @@ int sl_control_write_stats(struct sl_app *app, FILE *f, bool final);
 struct json_t;
 struct json_t *sl_stats_json(struct sl_app *app, bool final);
 struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t);
+
+/* policy.c */
+int sl_policy_build(struct sl_app *app, struct sl_cfg_error *err);
+void sl_policy_destroy(struct sl_app *app);
+
+/* records.c: flow records from the workers' rings to each tenant's sink */
+int sl_records_init(struct sl_app *app, struct sl_cfg_error *err);
+unsigned int sl_records_drain(struct sl_app *app);
+void sl_records_reopen(struct sl_app *app);
+struct json_t *sl_records_json(struct sl_app *app, uint16_t tenant);
+void sl_records_free(struct sl_app *app);
+
+/* bypass.c: each tenant's control socket */
+int sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err);
+/* wait up to timeout_ms for requests and answer them (sleeps when no socket) */
+void sl_bypass_poll(struct sl_app *app, int timeout_ms);
+struct json_t *sl_bypass_json(struct sl_app *app, uint16_t tenant);
+void sl_bypass_free(struct sl_app *app);
 
 /* telemetry.c */
 int sl_telemetry_register(struct sl_app *app);

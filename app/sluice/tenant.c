@@ -228,6 +228,7 @@ sl_tenants_build(struct sl_app *app, struct sl_cfg_error *err)
 			rt->pools[p].fields = (enum sl_flow_fields)cp->hash;
 			rt->pools[p].strip = cp->strip;
 			rt->pools[p].retag_vlan = cp->retag_vlan;
+			rt->pools[p].depth = cp->depth;
 			for (uint16_t i = 0; i < cp->n_members; i++, gm++) {
 				struct sl_member_rt *m = &app->members[gm];
 

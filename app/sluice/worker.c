@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_hash_crc.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -21,11 +22,17 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "sl_policy.h"
 #include "sluice.h"
 
 /* How far ahead of the packet being handled its flow entry is prefetched. */
 #define SL_PREFETCH_OFFSET 4
 #define STAGE3_FRAG 0x8000u
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+/* Records and control requests between a worker and the control lcore. */
+#define SL_RECORD_RING 16384
+#define SL_MAILBOX_RING 64
 
 static inline struct sl_meta *
 meta_of(struct rte_mbuf *m)
@@ -311,6 +318,290 @@ frag_other(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md, ui
 	}
 }
 
+/* ---- policy, bypass, records ---- */
+
+static inline void
+bypass_pkt(struct sl_worker *w, struct rte_mbuf *m, struct sl_flow_entry *e, uint16_t t,
+	   uint32_t len)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+
+	e->bypass_pkts++;
+	e->bypass_bytes += len;
+	w->c[SL_WC_BYPASSED]++;
+	w->c[SL_WC_BYPASSED_BYTES] += len;
+	w->c[sl_ix_tenant(l, t, SL_TC_BYPASSED)]++;
+	w->c[sl_ix_tenant(l, t, SL_TC_BYPASSED_BYTES)] += len;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+set_bypass(struct sl_flow_entry *e, enum sl_bypass_why why)
+{
+	e->flags |= SL_FLOW_F_BYPASS;
+	e->bypass_why = (uint8_t)why;
+	if (e->tclass != SL_TCLASS_CLOSED)
+		e->tclass = SL_TCLASS_BYPASSED;
+}
+
+static inline void
+clear_bypass(struct sl_flow_entry *e, uint8_t proto)
+{
+	e->flags &= (uint8_t)~SL_FLOW_F_BYPASS;
+	e->bypass_why = SL_BYPASS_NONE;
+	e->bypass_until = 0;
+	if (e->tclass == SL_TCLASS_BYPASSED)
+		e->tclass = (uint8_t)sl_flow_tclass_of(proto);
+}
+
+/* The verdict of a new flow: classified once, cached in the entry. */
+static void
+flow_verdict(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+	     const struct sl_tenant_rt *tr)
+{
+	const struct sl_flow_key *k = &md->key;
+	const struct sl_rule_rt *rr;
+	int32_t r = -1;
+
+	if (md->dir)
+		e->flags |= SL_FLOW_F_INIT_REV;
+	e->win_tsc = e->first_tsc;
+	e->pool = (uint8_t)tr->default_pool;
+	e->action = SL_ACT_FORWARD;
+	if (tr->policy != NULL) {
+		/* either direction matches: the key's order is as good as any */
+		struct sl_policy_flow f = {
+			.family = k->family, .proto = k->proto,
+			.sport = k->port_lo, .dport = k->port_hi,
+			.vlan = k->vlan[0] ? k->vlan[0] : SL_UNTAGGED_VLAN, .input = md->input,
+		};
+
+		memcpy(f.src, k->addr_lo, sizeof(f.src));
+		memcpy(f.dst, k->addr_hi, sizeof(f.dst));
+		r = sl_policy_classify(tr->policy, &f);
+	}
+	if (r < 0)
+		return;
+	rr = &tr->rules[r];
+	e->rule = (uint32_t)r + 1;
+	e->action = rr->action;
+	if (rr->n_pools)
+		e->pool = rr->pools[0];
+	switch (rr->action) {
+	case SL_ACT_BYPASS:
+		set_bypass(e, SL_BYPASS_RULE);
+		break;
+	case SL_ACT_SLICE:
+		e->flags |= SL_FLOW_F_SLICE;
+		e->slice = rr->slice;
+		break;
+	case SL_ACT_SAMPLE:
+		/* the symmetric hash, rehashed so that the choice does not
+		 * follow the member choice: both directions agree */
+		if (sl_hash_scale(rte_hash_crc_4byte(md->hash, 0x736c6d70), rr->sample) != 0) {
+			set_bypass(e, SL_BYPASS_RULE);
+			w->c[sl_ix_tenant(&w->app->layout, md->tenant, SL_TC_SAMPLED_OUT)]++;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Extra copies of a mirrored packet, one per pool after the first. */
+static void
+mirror_copies(struct sl_worker *w, const struct sl_flow_entry *e, const struct sl_meta *md,
+	      struct rte_mbuf *m, const struct sl_tenant_rt *tr)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	const struct sl_rule_rt *rr = &tr->rules[e->rule - 1];
+	bool copy = false;
+
+	/* stripping rewrites the frame: then every pool gets its own */
+	if (md->n_encap)
+		for (uint8_t i = 0; i < rr->n_pools; i++)
+			copy |= tr->pools[rr->pools[i]].strip != SL_STRIP_NONE;
+	for (uint8_t i = 1; i < rr->n_pools; i++) {
+		const struct sl_pool_rt *p = &tr->pools[rr->pools[i]];
+		struct rte_mbuf *c = m;
+
+		w->c[SL_WC_COPIES]++;
+		w->c[sl_ix_tenant(l, md->tenant, SL_TC_MIRROR_COPIES)]++;
+		if (copy) {
+			c = rte_pktmbuf_copy(m, w->app->pool, 0, UINT32_MAX);
+			if (c == NULL) {
+				w->c[SL_WC_DROPPED]++;
+				w->c[sl_ix_drop(l, SL_DROP_MIRROR_NOMBUF)]++;
+				w->c[sl_ix_tenant(l, md->tenant, SL_TC_DROPPED)]++;
+				continue;
+			}
+			*meta_of(c) = *md;
+		} else {
+			rte_mbuf_refcnt_update(m, 1);
+		}
+		deliver(w, p->first_member + sl_hash_scale(p->fields == SL_FIELDS_5TUPLE ? md->hash :
+						sl_flow_hash_fields(&md->key, p->fields,
+								    w->app->cfg->hash_seed),
+						p->n_members),
+			c, md);
+	}
+}
+
+static const struct sl_cfg_depth *
+flow_depth(const struct sl_flow_entry *e, const struct sl_tenant_rt *tr)
+{
+	if (e->rule && tr->rules[e->rule - 1].has_depth)
+		return &tr->rules[e->rule - 1].depth;
+	return &tr->pools[e->pool].depth;
+}
+
+/*
+ * Everything but plain forwarding: bypass (rule, sampling, depth, request,
+ * elephant), policy drop, slice, mirror. Returns true when the packet was
+ * consumed; false when it goes to the flow's member (maybe sliced, maybe
+ * with mirror copies already sent).
+ */
+static bool
+flow_act(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+	 struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	uint16_t t = md->tenant;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	if (e->flags & SL_FLOW_F_BYPASS) {
+		if (e->bypass_until == 0 || now < e->bypass_until) {
+			bypass_pkt(w, m, e, t, len);
+			return true;
+		}
+		clear_bypass(e, md->key.proto); /* a requested bypass ran out */
+	}
+	if (e->action == SL_ACT_DROP) {
+		e->drop_pkts++;
+		e->drop_bytes += len;
+		filter_pkt(w, m, SL_FILTER_POLICY_DROP, t);
+		return true;
+	}
+	if (tr->elephant_bytes_per_sec && !(e->flags & SL_FLOW_F_ELEPHANT) &&
+	    now - e->win_tsc >= tr->elephant_window_tsc) {
+		uint64_t total = e->bytes[0] + e->bytes[1];
+		double rate = (double)(total - e->win_bytes) * (double)w->app->tsc_hz /
+			      (double)(now - e->win_tsc);
+
+		e->win_tsc = now;
+		e->win_bytes = total;
+		if (rate >= (double)tr->elephant_bytes_per_sec) {
+			e->flags |= SL_FLOW_F_ELEPHANT;
+			w->c[SL_WC_ELEPHANTS]++;
+			w->c[sl_ix_tenant(l, t, SL_TC_ELEPHANTS)]++;
+			if (tr->elephant_action == SL_ELEPHANT_BYPASS) {
+				set_bypass(e, SL_BYPASS_ELEPHANT);
+				bypass_pkt(w, m, e, t, len);
+				return true;
+			}
+			if (tr->elephant_action == SL_ELEPHANT_SLICE) {
+				e->flags |= SL_FLOW_F_SLICE;
+				e->slice = tr->elephant_slice;
+			}
+		}
+	}
+	const struct sl_cfg_depth *d = flow_depth(e, tr);
+	if (d->bytes | d->packets) {
+		uint8_t dir = md->dir;
+		uint64_t pb, pp;
+
+		if (d->per_direction) {
+			pb = e->bytes[dir] - len;
+			pp = e->pkts[dir] - 1;
+		} else {
+			pb = e->bytes[0] + e->bytes[1] - len;
+			pp = e->pkts[0] + e->pkts[1] - 1;
+		}
+		if ((d->bytes && pb >= d->bytes) || (d->packets && pp >= d->packets)) {
+			/* per direction: the flow is bypassed once both are */
+			bool whole = !d->per_direction ||
+				     (d->bytes && e->bytes[dir ^ 1] >= d->bytes) ||
+				     (d->packets && e->pkts[dir ^ 1] >= d->packets);
+
+			if (whole) {
+				set_bypass(e, SL_BYPASS_DEPTH);
+				w->c[sl_ix_tenant(l, t, SL_TC_DEPTH_BYPASSES)]++;
+			}
+			bypass_pkt(w, m, e, t, len);
+			return true;
+		}
+	}
+	if ((e->flags & SL_FLOW_F_SLICE) && len > e->slice &&
+	    rte_pktmbuf_trim(m, (uint16_t)(len - e->slice)) == 0) {
+		w->c[SL_WC_SLICED]++;
+		w->c[sl_ix_tenant(l, t, SL_TC_SLICED)]++;
+	}
+	if (e->action == SL_ACT_MIRROR)
+		mirror_copies(w, e, md, m, tr);
+	return false;
+}
+
+/* A flow leaves the table: its record goes to the control lcore. */
+static void
+flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg)
+{
+	struct sl_worker *w = arg;
+	const struct sl_stats_layout *l = &w->app->layout;
+	struct sl_rec_msg msg;
+
+	if (!w->app->tenants[k->tenant].records)
+		return;
+	msg.key = *k;
+	msg.e = *e;
+	msg.end_tsc = e->last_tsc;
+	msg.reason = w->ending ? SL_REC_SHUTDOWN :
+		     e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;
+	memset(msg.pad, 0, sizeof(msg.pad));
+	while (rte_ring_sp_enqueue_elem(w->records, &msg, sizeof(msg)) != 0) {
+		if (!w->ending) {
+			/* the control lcore is behind: never wait on the data path */
+			w->c[SL_WC_RECORDS_LOST]++;
+			w->c[sl_ix_tenant(l, k->tenant, SL_TC_RECORDS_LOST)]++;
+			return;
+		}
+		rte_pause(); /* shutdown: the control lcore is draining */
+	}
+	w->c[SL_WC_RECORDS]++;
+	w->c[sl_ix_tenant(l, k->tenant, SL_TC_RECORDS)]++;
+}
+
+/* Control-socket requests: find the flow, set or clear its bypass, answer. */
+static void
+answer_mailbox(struct sl_worker *w, uint64_t now)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	struct sl_bypass_req *rq;
+
+	(void)now;
+	while (rte_ring_sc_dequeue(w->mailbox, (void **)&rq) == 0) {
+		const struct sl_flow_key *kp = &rq->key;
+		struct sl_flow_entry *e;
+
+		sl_flow_lookup_bulk(w->ft, &kp, &rq->hash, 1, &e);
+		w->c[SL_WC_BYPASS_REQUESTS]++;
+		rq->found = e != NULL;
+		if (e != NULL) {
+			w->c[SL_WC_BYPASS_FOUND]++;
+			if (rq->op == SL_BYPASS_OP_SET) {
+				if (!(e->flags & SL_FLOW_F_BYPASS))
+					w->c[sl_ix_tenant(l, kp->tenant,
+							  SL_TC_REQUESTED_BYPASSES)]++;
+				set_bypass(e, SL_BYPASS_REQUEST);
+				e->bypass_until = rq->until_tsc;
+			} else if (e->bypass_why == SL_BYPASS_REQUEST) {
+				clear_bypass(e, kp->proto);
+			}
+		}
+		/* the reply ring is as large as the mailbox: never full */
+		rte_ring_sp_enqueue(w->replies, rq);
+	}
+}
+
 /*
  * Handle classified packets this worker owns. md[i] describes pkts[i]: on the
  * caller's stack for packets read here, in the mbuf private area for packets
@@ -407,7 +698,8 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 			pool = &tr->pools[tr->default_pool];
 			e = sl_flow_add(w->ft, &md->key, md->hash, now, &created);
 			if (created) {
-				e->pool = (uint8_t)tr->default_pool;
+				flow_verdict(w, e, md, tr);
+				pool = &tr->pools[e->pool];
 				e->member = (uint16_t)pick_member(pool, &md->key, md->hash,
 								  app->cfg->hash_seed);
 				w->c[SL_WC_FLOWS_CREATED]++;
@@ -435,6 +727,9 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 		e->bytes[md->dir] += rte_pktmbuf_pkt_len(m);
 		e->last_tsc = now;
 		e->tcp_flags[md->dir] |= md->tcp_flags;
+		if (unlikely(md->tcp_flags & (TCP_FIN | TCP_RST)) &&
+		    ((md->tcp_flags & TCP_RST) || (e->tcp_flags[0] & e->tcp_flags[1] & TCP_FIN)))
+			e->tclass = SL_TCLASS_CLOSED; /* ends after the grace time */
 		gm = pool->first_member + e->member;
 		if (unlikely(md->frag & SL_FRAG_FIRST)) {
 			/* remember the member for the rest of the datagram and
@@ -445,6 +740,10 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 			sl_frag_first(w->frag, &fk, sl_frag_hash(w->frag, &fk), gm, 0, md->frag_len,
 				      (md->frag & SL_FRAG_MORE) != 0, now, frag_release, w);
 		}
+		if (unlikely(e->action != SL_ACT_FORWARD ||
+			     (e->flags & (SL_FLOW_F_BYPASS | SL_FLOW_F_SLICE)) || tr->slow) &&
+		    flow_act(w, e, md, m, tr, now))
+			continue;
 		deliver(w, gm, m, md);
 	}
 }
@@ -624,6 +923,8 @@ sl_worker_main(void *arg)
 		uint32_t busy;
 
 		answer_control(w, now);
+		if (w->mailbox != NULL)
+			answer_mailbox(w, now);
 		busy = poll_ring(w, now);
 		if (likely(!__atomic_load_n(&app->stop_rx, __ATOMIC_ACQUIRE)))
 			busy += poll_rx(w, now);
@@ -635,7 +936,7 @@ sl_worker_main(void *arg)
 		}
 		if (now >= w->age_next) {
 			w->c[SL_WC_FLOWS_EXPIRED] +=
-				sl_flow_age(w->ft, now, SL_AGE_BUDGET, false, NULL, NULL);
+				sl_flow_age(w->ft, now, SL_AGE_BUDGET, false, flow_ended, w);
 			w->age_next = now + w->age_interval;
 		}
 		if (now >= w->frag_age_next) {
@@ -657,6 +958,10 @@ sl_worker_main(void *arg)
 			       sl_frag_age(w->frag, UINT64_MAX, UINT32_MAX, frag_timeout, w) > 0)
 				;
 			flush_all(w);
+			/* every flow left ends now, with its record */
+			w->ending = true;
+			w->c[SL_WC_FLOWS_EXPIRED] +=
+				sl_flow_age(w->ft, rte_rdtsc(), UINT32_MAX, true, flow_ended, w);
 			publish(w, rte_rdtsc());
 			__atomic_store_n(&w->ctl.done, 1, __ATOMIC_RELEASE);
 			break;
@@ -678,6 +983,13 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 	tmo[SL_TCLASS_UDP] = cfg->timeouts.udp * app->tsc_hz;
 	tmo[SL_TCLASS_ICMP] = cfg->timeouts.icmp * app->tsc_hz;
 	tmo[SL_TCLASS_OTHER] = cfg->timeouts.other * app->tsc_hz;
+	tmo[SL_TCLASS_CLOSED] = cfg->timeouts.tcp_closed * app->tsc_hz;
+	tmo[SL_TCLASS_BYPASSED] = cfg->timeouts.bypassed * app->tsc_hz;
+	bool records = false, control = false;
+	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
+		records |= cfg->tenants[t].records.kind != SL_RECORDS_NONE;
+		control |= cfg->tenants[t].control.socket[0] != '\0';
+	}
 	uint64_t min_tmo = tmo[0];
 	for (int c = 1; c < SL_TCLASS_MAX; c++)
 		min_tmo = RTE_MIN(min_tmo, tmo[c]);
@@ -740,6 +1052,24 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 			return -ENOMEM;
 		}
 		w->frag_age_interval = frag_age_interval;
+		if (records) {
+			snprintf(name, sizeof(name), "sl_rec_%u", i);
+			w->records = rte_ring_create_elem(name, sizeof(struct sl_rec_msg),
+							  SL_RECORD_RING, socket,
+							  RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w->records == NULL)
+				goto nomem;
+		}
+		if (control) {
+			snprintf(name, sizeof(name), "sl_mbox_%u", i);
+			w->mailbox = rte_ring_create(name, SL_MAILBOX_RING, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			snprintf(name, sizeof(name), "sl_reply_%u", i);
+			w->replies = rte_ring_create(name, SL_MAILBOX_RING, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w->mailbox == NULL || w->replies == NULL)
+				goto nomem;
+		}
 		if (app->n_workers > 1) {
 			snprintf(name, sizeof(name), "sl_ring_%u", i);
 			w->ring = rte_ring_create(name, cfg->sw_ring_size, socket, RING_F_SC_DEQ);
@@ -774,6 +1104,9 @@ sl_workers_free(struct sl_app *app)
 				rte_pktmbuf_free(m);
 			rte_ring_free(w->ring);
 		}
+		rte_ring_free(w->records);
+		rte_ring_free(w->mailbox);
+		rte_ring_free(w->replies);
 		sl_flow_table_free(w->ft);
 		sl_frag_free(w->frag, free_held, NULL);
 		sl_stats_block_free(w->stats);

@@ -512,6 +512,7 @@ sl_config_free(struct sl_cfg *cfg)
 		free(t->gre_key);
 		free(t->erspan_id);
 		free(t->inputs);
+		free(t->rules);
 	}
 	free(cfg->tenants);
 	free(cfg->inputs);

@@ -118,8 +118,21 @@ struct sl_cfg_member {
 	struct sl_cfg_loc loc;
 };
 
+/**
+ * Depth bypass: once a flow has carried this much, the rest of it is counted
+ * but not forwarded (as Suricata's stream depth + bypass). Bytes are frame
+ * bytes as received. A packet is forwarded when the flow (or its direction,
+ * with per_direction) had carried less than the limit before it; 0 = no limit.
+ */
+struct sl_cfg_depth {
+	uint64_t bytes;
+	uint64_t packets;
+	bool per_direction;  /**< limits apply to each direction separately */
+};
+
 struct sl_cfg_pool {
 	char name[SL_NAME_MAX];
+	struct sl_cfg_depth depth; /**< for flows this pool gets by default */
 	enum sl_hash_fields hash;
 	enum sl_strip_mode strip;
 	uint16_t retag_vlan;     /**< 1..4094 with SL_STRIP_OUTER_RETAG, else 0 */
@@ -142,6 +155,81 @@ struct sl_cfg_qinq {
 struct sl_cfg_id_range {
 	uint32_t lo, hi;
 	struct sl_cfg_loc loc;
+};
+
+/** What a policy rule does with the flows it matches. */
+enum sl_rule_action {
+	SL_ACT_FORWARD = 0, /**< to one pool (default: the tenant's default pool) */
+	SL_ACT_MIRROR,      /**< to every listed pool, each balanced on its own */
+	SL_ACT_BYPASS,      /**< counted as bypassed, not forwarded */
+	SL_ACT_DROP,        /**< counted as filtered (policy_drop), not forwarded */
+	SL_ACT_SLICE,       /**< forwarded cut to `slice` bytes */
+	SL_ACT_SAMPLE,      /**< 1 flow in `sample` forwarded, the others bypassed */
+	SL_ACT_MAX
+};
+
+#define SL_MAX_RULE_POOLS 4       /**< pools one rule may name (mirror) */
+#define SL_MAX_RULES_PER_TENANT 65536
+
+/** An address prefix; family 0 = any address. */
+struct sl_cfg_cidr {
+	uint8_t family;   /**< 0, 4 or 6 */
+	uint8_t prefix;   /**< 0..32 or 0..128 */
+	uint8_t addr[16]; /**< network order, host bits cleared */
+};
+
+/** One policy rule. Match fields are ANDed; ranges are inclusive. */
+struct sl_cfg_rule {
+	char name[SL_NAME_MAX];       /**< "" when not given (then "rule<N>") */
+	struct sl_cfg_cidr src, dst;  /**< either side: a flow matches in either direction */
+	uint16_t sport_lo, sport_hi;  /**< default 0..65535 */
+	uint16_t dport_lo, dport_hi;
+	int16_t proto;                /**< -1 = any */
+	uint16_t vlan_lo, vlan_hi;    /**< outer VLAN, SL_UNTAGGED_VLAN = untagged; default any */
+	uint16_t input_lo, input_hi;  /**< input index; default any */
+	enum sl_rule_action action;
+	uint8_t n_pools;
+	uint8_t pools[SL_MAX_RULE_POOLS]; /**< pool indexes (forward, slice, sample: 1; mirror: 2+) */
+	uint32_t slice;               /**< SL_ACT_SLICE: bytes kept, 14..65535 */
+	uint32_t sample;              /**< SL_ACT_SAMPLE: 1 flow in N, 2..1000000 */
+	bool has_depth;               /**< depth given: overrides the pool's */
+	struct sl_cfg_depth depth;
+	struct sl_cfg_loc loc;
+};
+
+/** What happens to a flow found to be an elephant. */
+enum sl_elephant_action {
+	SL_ELEPHANT_KEEP = 0, /**< flagged and counted only */
+	SL_ELEPHANT_BYPASS,   /**< the rest of the flow is bypassed */
+	SL_ELEPHANT_SLICE,    /**< the rest of the flow is sliced */
+};
+
+/** Elephant detection: a flow whose rate over one window reaches the threshold. */
+struct sl_cfg_elephant {
+	uint64_t bytes_per_sec;   /**< 0 = off; from rate_mbps */
+	uint32_t window_ms;       /**< 10..60000, default 1000 */
+	enum sl_elephant_action action;
+	uint32_t slice;           /**< SL_ELEPHANT_SLICE: bytes kept */
+};
+
+/** Where a tenant's flow records go. */
+enum sl_records_kind {
+	SL_RECORDS_NONE = 0,
+	SL_RECORDS_FILE,      /**< JSON lines appended to a file, reopened on SIGHUP */
+	SL_RECORDS_UNIX,      /**< one datagram per record to a Unix datagram socket */
+	SL_RECORDS_SYSLOG,    /**< one syslog message per record to /dev/log */
+};
+
+struct sl_cfg_records {
+	enum sl_records_kind kind;
+	char path[SL_PATH_MAX];   /**< file or socket path */
+	int facility;             /**< syslog facility (LOG_LOCAL0 ...) */
+};
+
+/** A tenant's control socket (analyzer-requested bypass). */
+struct sl_cfg_control {
+	char socket[SL_PATH_MAX]; /**< "" = none */
+	uint32_t mode;            /**< permission bits, default 0660 */
 };
 
 struct sl_cfg_tenant {
@@ -171,6 +259,14 @@ struct sl_cfg_tenant {
 	uint16_t n_pools;
 	struct sl_cfg_pool *pools;
 	uint16_t default_pool;   /**< index into pools */
+	uint32_t n_rules;
+	struct sl_cfg_rule *rules;   /**< ordered: the first match wins */
+	uint32_t max_rules;          /**< limit on n_rules, default 4096 */
+	uint64_t acl_memory;         /**< limit on the rule classifier's memory, bytes */
+	struct sl_cfg_loc rules_loc; /**< of the rules: list; 0:0 if absent */
+	struct sl_cfg_elephant elephant;
+	struct sl_cfg_records records;
+	struct sl_cfg_control control;
 	struct sl_cfg_loc loc;
 };
 
@@ -206,6 +302,8 @@ struct sl_cfg_fragments {
 /** Idle timeouts in seconds, per protocol class. */
 struct sl_cfg_timeouts {
 	uint32_t tcp, udp, icmp, other;
+	uint32_t tcp_closed; /**< grace after FIN both ways or RST */
+	uint32_t bypassed;   /**< idle timeout of a bypassed flow */
 };
 
 struct sl_cfg {
@@ -299,6 +397,8 @@ sl_config_tenant_is_tunnel(const struct sl_cfg_tenant *t)
 const char *sl_dist_mode_name(enum sl_dist_mode m);
 const char *sl_hash_fields_name(enum sl_hash_fields h);
 const char *sl_strip_mode_name(enum sl_strip_mode s);
+const char *sl_rule_action_name(enum sl_rule_action a);
+const char *sl_elephant_action_name(enum sl_elephant_action a);
 
 #ifdef __cplusplus
 }

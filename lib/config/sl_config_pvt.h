@@ -209,4 +209,19 @@ int sl_cfg_check_tunnel_id(struct sl_cfg_ctx *c, const yaml_node_t *n, enum sl_c
 /** No UDP port is both in tunnels.vxlan_ports and in tunnels.geneve_ports. */
 int sl_cfg_check_tunnel_ports(struct sl_cfg_ctx *c);
 
+/* ---- policy keys (sl_config_policy.c) ---- */
+
+/** A depth: mapping into the struct sl_cfg_depth at obj + f->off. */
+int sl_cfg_parse_depth(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f);
+/** Tenant keys; obj is the struct sl_cfg_tenant. */
+int sl_cfg_parse_rules(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f);
+int sl_cfg_parse_elephant(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			  const struct sl_cfg_field *f);
+int sl_cfg_parse_records(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			 const struct sl_cfg_field *f);
+int sl_cfg_parse_control(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			 const struct sl_cfg_field *f);
+
 #endif /* SL_CONFIG_PVT_H */

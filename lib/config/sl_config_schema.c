@@ -7,7 +7,8 @@
  * checks), its tunnel ids before vlan, qinq and untagged (whether it is a
  * tunnel tenant), its pools before default_pool, eal.main_lcore before
  * eal.worker_lcores, a member's output before its queue, a pool's strip
- * before its retag_vlan, fragments.max_held before fragments.tenant_max_held.
+ * before its retag_vlan, fragments.max_held before fragments.tenant_max_held,
+ * a tenant's pools and max_rules before its rules.
  */
 #include "sl_config_pvt.h"
 
@@ -739,6 +740,7 @@ static const struct sl_cfg_field pool_fields[] = {
 	FIELD("strip", parse_strip, false),
 	FIELD("retag_vlan", parse_retag_vlan, false),
 	FIELD("members", parse_members, true),
+	{ .name = "depth", .parse = sl_cfg_parse_depth, .off = offsetof(struct sl_cfg_pool, depth) },
 };
 
 static int
@@ -875,6 +877,12 @@ static const struct sl_cfg_field tenant_fields[] = {
 	FIELD("malformed", parse_malformed, false),
 	FIELD("pools", parse_pools, true),
 	FIELD("default_pool", parse_default_pool, false),
+	UINT("max_rules", struct sl_cfg_tenant, max_rules, 0, SL_MAX_RULES_PER_TENANT),
+	UINT("acl_memory", struct sl_cfg_tenant, acl_memory, 65536, 4294967296LL),
+	FIELD("rules", sl_cfg_parse_rules, false),
+	FIELD("elephant", sl_cfg_parse_elephant, false),
+	FIELD("flow_records", sl_cfg_parse_records, false),
+	FIELD("control", sl_cfg_parse_control, false),
 };
 
 static int
@@ -898,6 +906,10 @@ parse_tenants(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_c
 		mark = sl_cfg_key_push(c, NULL, (long)i);
 		c->tenant = (uint16_t)i;
 		cfg->tenants[i].loc = sl_cfg_node_loc(it);
+		cfg->tenants[i].max_rules = 4096;
+		cfg->tenants[i].acl_memory = 256ULL << 20;
+		cfg->tenants[i].elephant.window_ms = 1000;
+		cfg->tenants[i].control.mode = 0660;
 		if ((rc = sl_cfg_walk_map(c, it, tenant_fields, SL_CFG_DIM(tenant_fields),
 					  &cfg->tenants[i])))
 			return rc;
@@ -937,6 +949,8 @@ static const struct sl_cfg_field timeout_fields[] = {
 	UINT("udp", struct sl_cfg_timeouts, udp, 1, 86400),
 	UINT("icmp", struct sl_cfg_timeouts, icmp, 1, 86400),
 	UINT("other", struct sl_cfg_timeouts, other, 1, 86400),
+	UINT("tcp_closed", struct sl_cfg_timeouts, tcp_closed, 1, 86400),
+	UINT("bypassed", struct sl_cfg_timeouts, bypassed, 1, 86400),
 };
 
 static const struct sl_cfg_field flow_table_fields[] = {
@@ -1083,7 +1097,8 @@ sl_cfg_set_defaults(struct sl_cfg *cfg, const char *path)
 						.n_vxlan_ports = 1, .vxlan_ports = { 4789 },
 						.n_geneve_ports = 1, .geneve_ports = { 6081 } };
 	cfg->flow_table_size = 1048576;
-	cfg->timeouts = (struct sl_cfg_timeouts){ .tcp = 300, .udp = 60, .icmp = 30, .other = 60 };
+	cfg->timeouts = (struct sl_cfg_timeouts){ .tcp = 300, .udp = 60, .icmp = 30, .other = 60,
+						  .tcp_closed = 10, .bypassed = 120 };
 	cfg->fragments = (struct sl_cfg_fragments){ .hold_ms = 100, .remember_ms = 30000,
 						    .max_held = 4096, .tenant_max_held = 1024,
 						    .datagram_max_held = 64, .table_size = 65536,

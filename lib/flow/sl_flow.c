@@ -145,7 +145,8 @@ sl_flow_table_create(const char *name, uint32_t entries, int socket, uint32_t se
 	struct sl_flow_table *t;
 	size_t before = heap_allocated(socket);
 
-	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_entry) != 64);
+	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_entry) != 128);
+	RTE_BUILD_BUG_ON(offsetof(struct sl_flow_entry, bypass_pkts) != 64);
 	RTE_BUILD_BUG_ON(sizeof(struct sl_flow_entry) > 128);
 	if (name == NULL || entries < 8) {
 		rte_errno = EINVAL;
@@ -249,7 +250,8 @@ sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool for
 		t->cursor = (pos + 1 == t->capacity) ? 0 : pos + 1;
 		if (!(e->flags & SL_FLOW_F_USED))
 			continue;
-		if (!force && now - e->last_tsc <= t->timeout_tsc[e->tclass & 3])
+		if (!force && now - e->last_tsc <=
+				      t->timeout_tsc[e->tclass < SL_TCLASS_MAX ? e->tclass : SL_TCLASS_OTHER])
 			continue;
 		void *key;
 		if (rte_hash_get_key_with_position(t->h, (int32_t)pos, &key) != 0) {

@@ -53,17 +53,35 @@ enum sl_flow_tclass {
 	SL_TCLASS_UDP,
 	SL_TCLASS_ICMP,
 	SL_TCLASS_OTHER,
+	SL_TCLASS_CLOSED,   /**< TCP: FIN seen both ways, or RST: a short grace */
+	SL_TCLASS_BYPASSED, /**< a bypassed flow's own idle timeout */
 	SL_TCLASS_MAX
 };
 
 /** struct sl_flow_entry::flags */
 #define SL_FLOW_F_USED 0x01
+#define SL_FLOW_F_BYPASS 0x02    /**< not forwarded any more (see bypass_why) */
+#define SL_FLOW_F_ELEPHANT 0x04  /**< rate reached the tenant's elephant threshold */
+#define SL_FLOW_F_SLICE 0x08     /**< forwarded cut to slice bytes */
+#define SL_FLOW_F_INIT_REV 0x10  /**< first packet seen went higher->lower endpoint */
+#define SL_FLOW_F_POLICY 0x20    /**< verdict (rule/action) has been set */
+
+/** Why a flow is bypassed (struct sl_flow_entry::bypass_why). */
+enum sl_bypass_why {
+	SL_BYPASS_NONE = 0,
+	SL_BYPASS_RULE,     /**< rule action bypass, or a flow sampled out */
+	SL_BYPASS_DEPTH,    /**< depth reached */
+	SL_BYPASS_REQUEST,  /**< asked for on the control socket */
+	SL_BYPASS_ELEPHANT, /**< elephant, tenant policy bypass */
+};
 
 /**
- * Per-flow state. Exactly 64 bytes so 1M flows cost 64 MiB of entries; the
- * later issues (bypass, policy verdict, fragments) use the reserved bytes.
+ * Per-flow state: 128 bytes (two cache lines; the first holds what every
+ * packet touches). The issue budget is 128 bytes (RTE_BUILD_BUG_ON in
+ * sl_flow.c).
  */
 struct sl_flow_entry {
+	/* line 0: every packet */
 	uint64_t first_tsc;
 	uint64_t last_tsc;
 	uint64_t pkts[2];   /**< [0]: lower->higher endpoint, [1]: reverse */
@@ -73,7 +91,20 @@ struct sl_flow_entry {
 	uint8_t flags;      /**< SL_FLOW_F_* */
 	uint8_t tclass;     /**< enum sl_flow_tclass */
 	uint8_t tcp_flags[2]; /**< TCP flags seen per direction */
-	uint8_t reserved[9];
+	uint8_t action;     /**< enum sl_rule_action of the verdict */
+	uint32_t rule;      /**< rule index + 1, 0 = no rule matched */
+	uint16_t slice;     /**< bytes kept when SL_FLOW_F_SLICE */
+	uint8_t bypass_why; /**< enum sl_bypass_why */
+	uint8_t reserved0;
+	/* line 1: bypass, drops, elephants, records */
+	uint64_t bypass_pkts;   /**< packets counted but not forwarded */
+	uint64_t bypass_bytes;
+	uint64_t drop_pkts;     /**< packets dropped or filtered by policy */
+	uint64_t drop_bytes;
+	uint64_t bypass_until;  /**< TSC a requested bypass ends, 0 = for good */
+	uint64_t win_tsc;       /**< start of the elephant rate window */
+	uint64_t win_bytes;     /**< bytes[0] + bytes[1] at win_tsc */
+	uint64_t reserved1;
 };
 
 /**

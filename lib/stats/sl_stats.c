@@ -150,8 +150,9 @@ sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
 		memset(sum, 0, l->total * sizeof(uint64_t));
 	for (unsigned int w = 0; w < n_workers; w++) {
 		const uint64_t *c = snaps[w];
-		uint64_t in = c[SL_WC_RX_PACKETS] + c[SL_WC_RING_IN];
+		uint64_t in = c[SL_WC_RX_PACKETS] + c[SL_WC_RING_IN] + c[SL_WC_COPIES];
 		uint64_t outc = c[SL_WC_FORWARDED] + c[SL_WC_FILTERED] + c[SL_WC_DROPPED] +
+				c[SL_WC_BYPASSED] +
 				c[SL_WC_HANDED_OFF] + c[SL_WC_TX_BUFFERED] + c[SL_WC_FRAG_HELD];
 
 		if (in != outc)
@@ -160,6 +161,8 @@ sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
 		out->forwarded += c[SL_WC_FORWARDED];
 		out->filtered += c[SL_WC_FILTERED];
 		out->dropped += c[SL_WC_DROPPED];
+		out->bypassed += c[SL_WC_BYPASSED];
+		out->copies += c[SL_WC_COPIES];
 		out->tx_buffered += c[SL_WC_TX_BUFFERED];
 		out->frag_held += c[SL_WC_FRAG_HELD];
 		handed += c[SL_WC_HANDED_OFF];
@@ -188,6 +191,7 @@ sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
 	out->drops_match = drops == out->dropped && filters == out->filtered;
 	out->balanced = rings_ok && out->workers_balanced && out->members_match &&
 			out->drops_match &&
-			out->received == out->forwarded + out->filtered + out->dropped +
-						 out->in_flight;
+			out->received + out->copies == out->forwarded + out->filtered +
+								out->dropped + out->bypassed +
+								out->in_flight;
 }

@@ -42,6 +42,9 @@ extern "C" {
 	X(FORWARDED, "forwarded")     /* accepted by an output's TX queue */   \
 	X(FORWARDED_BYTES, "forwarded_bytes")                                 \
 	X(FILTERED, "filtered")       /* not forwarded on purpose */           \
+	X(BYPASSED, "bypassed")       /* counted in a flow, not forwarded */   \
+	X(BYPASSED_BYTES, "bypassed_bytes")                                   \
+	X(COPIES, "mirror_copies")    /* extra copies made for mirror pools */ \
 	X(DROPPED, "dropped")         /* sum of the drop reasons */            \
 	X(TX_BUFFERED, "tx_buffered") /* gauge: waiting in TX buffers */       \
 	X(FRAG_HELD, "frag_held")     /* gauge: fragments held for their first */ \
@@ -51,6 +54,12 @@ extern "C" {
 	X(FLOW_TABLE_FULL, "flow_table_full") /* forwarded without an entry */ \
 	X(NON_IP, "non_ip")                                                   \
 	X(STRIPPED, "stripped")       /* outer encapsulation removed (strip) */ \
+	X(SLICED, "sliced")           /* forwarded cut to a slice length */    \
+	X(ELEPHANTS, "elephants")     /* flows found to be elephants */        \
+	X(RECORDS, "flow_records")    /* flow records queued to the control lcore */ \
+	X(RECORDS_LOST, "flow_records_lost") /* record ring full */            \
+	X(BYPASS_REQUESTS, "bypass_requests") /* control socket requests handled */ \
+	X(BYPASS_FOUND, "bypass_found")                                       \
 	X(LOOPS, "loops")                                                     \
 	X(BUSY_LOOPS, "busy_loops")   /* loops that handled a packet */        \
 	X(BUSY_CYCLES, "busy_cycles") /* TSC cycles spent in busy loops */
@@ -60,10 +69,11 @@ extern "C" {
 	X(NO_TENANT, "no_tenant")                                             \
 	X(SW_RING_FULL, "sw_ring_full")                                       \
 	X(TX_REFUSED, "tx_refused")                                           \
-	X(STRIP_FAILED, "strip_failed")
+	X(STRIP_FAILED, "strip_failed")                                       \
+	X(MIRROR_NOMBUF, "mirror_nombuf") /* no mbuf for a mirror copy */
 
 /** Filter reasons (packets not forwarded on purpose). */
-#define SL_FILTER_REASONS(X) X(NON_IP, "non_ip")
+#define SL_FILTER_REASONS(X) X(NON_IP, "non_ip") X(POLICY_DROP, "policy_drop")
 
 /** Per-input counters (this lcore's share). */
 #define SL_INPUT_COUNTERS(X) X(PACKETS, "received") X(BYTES, "bytes")
@@ -77,7 +87,17 @@ extern "C" {
 	X(DROPPED, "dropped")                                                 \
 	X(FLOWS, "flows")                                                     \
 	X(NON_IP, "non_ip")                                                   \
-	X(MALFORMED, "malformed")
+	X(MALFORMED, "malformed")                                             \
+	X(BYPASSED, "bypassed")                                               \
+	X(BYPASSED_BYTES, "bypassed_bytes")                                   \
+	X(MIRROR_COPIES, "mirror_copies")                                     \
+	X(SLICED, "sliced")                                                   \
+	X(ELEPHANTS, "elephants")                                             \
+	X(DEPTH_BYPASSES, "depth_bypasses")  /* flows that reached their depth */ \
+	X(SAMPLED_OUT, "sampled_out")        /* flows not kept by sampling */  \
+	X(REQUESTED_BYPASSES, "requested_bypasses") /* flows bypassed on request */ \
+	X(RECORDS, "flow_records")                                            \
+	X(RECORDS_LOST, "flow_records_lost")
 
 /** Per-member counters. */
 #define SL_MEMBER_COUNTERS(X)                                                 \
@@ -193,6 +213,8 @@ struct sl_ledger {
 	uint64_t forwarded;
 	uint64_t filtered;
 	uint64_t dropped;
+	uint64_t bypassed;   /**< counted in a flow, not forwarded, on purpose */
+	uint64_t copies;     /**< extra mirror copies: each is one more packet to account for */
 	uint64_t in_flight;  /**< tx_buffered + frag_held + (handed_off - ring_in) */
 	uint64_t tx_buffered;
 	uint64_t frag_held;
@@ -200,8 +222,8 @@ struct sl_ledger {
 	bool workers_balanced; /**< every worker's own equation holds */
 	bool members_match;    /**< sum of member forwarded == forwarded */
 	bool drops_match;      /**< sum of drop reasons == dropped */
-	bool balanced;         /**< all of the above, and received ==
-	                            forwarded + filtered + dropped + in_flight */
+	bool balanced;         /**< all of the above, and received + copies ==
+	                            forwarded + filtered + dropped + bypassed + in_flight */
 };
 
 /**

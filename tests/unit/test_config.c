@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1920,6 +1921,148 @@ test_helpers(void **state)
 	sl_config_free(NULL);
 }
 
+/* ---- policy, bypass, records (sl_config_policy.c) ---- */
+
+static void
+test_policy_valid(void **state)
+{
+	(void)state;
+	struct sl_cfg *cfg = load_ok(HEAD
+		"  - name: a\n"                                                          /* 10 */
+		"    id: 1\n"
+		"    pools: [{name: z, members: [out0], depth: {bytes: 1000}},"
+		" {name: s, members: [out1]}]\n"
+		"    max_rules: 10\n"
+		"    rules:\n"
+		"      - {name: web, match: {src: 10.0.0.0/8, dport: 80-90, proto: tcp, vlan: 5,"
+		" input: in1}, action: mirror, pools: [z, s]}\n"
+		"      - {match: {dst: '2001:db8::/32'}, action: slice, slice: 64,"
+		" depth: {packets: 5, per_direction: true}}\n"
+		"      - {match: {vlan: untagged}, action: sample, sample: 10, pools: s}\n"
+		"      - {action: bypass}\n"
+		"    elephant: {rate_mbps: 100, window_ms: 500, action: slice, slice: 128}\n"
+		"    flow_records: {syslog: local3}\n"
+		"    control: {socket: /run/a.sock, mode: '0640'}\n"
+		"  - name: b\n"
+		"    id: 2\n"
+		"    pools: [{name: p, members: [out0]}]\n"
+		"    flow_records: {unix: /run/b.rec}\n"
+		"flow_table: {timeouts: {tcp_closed: 3, bypassed: 30}}\n", NOCPU);
+	const struct sl_cfg_tenant *t = &cfg->tenants[0];
+	assert_int_equal(t->n_rules, 4);
+	assert_int_equal(t->max_rules, 10);
+	assert_int_equal(t->pools[0].depth.bytes, 1000);
+	const struct sl_cfg_rule *r = &t->rules[0];
+	assert_string_equal(r->name, "web");
+	assert_int_equal(r->src.family, 4);
+	assert_int_equal(r->src.prefix, 8);
+	assert_int_equal(r->src.addr[0], 10);
+	assert_int_equal(r->dst.family, 0);
+	assert_int_equal(r->dport_lo, 80);
+	assert_int_equal(r->dport_hi, 90);
+	assert_int_equal(r->sport_lo, 0);
+	assert_int_equal(r->sport_hi, 65535);
+	assert_int_equal(r->proto, 6);
+	assert_int_equal(r->vlan_lo, 5);
+	assert_int_equal(r->vlan_hi, 5);
+	assert_int_equal(r->input_lo, 1);
+	assert_int_equal(r->action, SL_ACT_MIRROR);
+	assert_int_equal(r->n_pools, 2);
+	assert_int_equal(r->pools[1], 1);
+	r = &t->rules[1];
+	assert_string_equal(r->name, "rule1");
+	assert_int_equal(r->dst.family, 6);
+	assert_int_equal(r->dst.prefix, 32);
+	assert_int_equal(r->proto, -1);
+	assert_int_equal(r->action, SL_ACT_SLICE);
+	assert_int_equal(r->slice, 64);
+	assert_true(r->has_depth);
+	assert_true(r->depth.per_direction);
+	assert_int_equal(r->depth.packets, 5);
+	assert_int_equal(r->n_pools, 1); /* the default pool */
+	assert_int_equal(r->pools[0], 0);
+	r = &t->rules[2];
+	assert_int_equal(r->vlan_lo, SL_UNTAGGED_VLAN);
+	assert_int_equal(r->sample, 10);
+	assert_int_equal(r->pools[0], 1);
+	assert_int_equal(t->rules[3].action, SL_ACT_BYPASS);
+	assert_int_equal(t->rules[3].n_pools, 0);
+	assert_int_equal(t->elephant.bytes_per_sec, 12500000);
+	assert_int_equal(t->elephant.window_ms, 500);
+	assert_int_equal(t->elephant.action, SL_ELEPHANT_SLICE);
+	assert_int_equal(t->records.kind, SL_RECORDS_SYSLOG);
+	assert_int_equal(t->records.facility, LOG_LOCAL3);
+	assert_string_equal(t->control.socket, "/run/a.sock");
+	assert_int_equal(t->control.mode, 0640);
+	assert_int_equal(cfg->tenants[1].records.kind, SL_RECORDS_UNIX);
+	assert_int_equal(cfg->tenants[1].control.mode, 0660);
+	assert_int_equal(cfg->tenants[1].max_rules, 4096);
+	assert_int_equal(cfg->timeouts.tcp_closed, 3);
+	assert_int_equal(cfg->timeouts.bypassed, 30);
+	sl_config_free(cfg);
+}
+
+/* Line 13 is the tenant's policy line; TENANT("a", "1") has one pool, p. */
+static void
+test_policy_errors(void **state)
+{
+	(void)state;
+	expect_error(HEAD TENANT("a", "1") "    rules: [{match: {src: 10.1.2.3/8}}]\n",
+		     "@:13:27: tenants[0].rules[0].match.src: '10.1.2.3/8' has host bits set beyond /8");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{match: {src: 300.1.2.3}}]\n",
+		     "@:13:27: tenants[0].rules[0].match.src: expected 'any', an IPv4/IPv6 address "
+		     "or a CIDR prefix, got '300.1.2.3'");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{match: {src: 10.0.0.0/33}}]\n",
+		     "@:13:27: tenants[0].rules[0].match.src: expected 'any', an IPv4/IPv6 address "
+		     "or a CIDR prefix, got '10.0.0.0/33'");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{match: {src: 10.0.0.0/8, dst: '::/0'}}]\n",
+		     "@:13:21: tenants[0].rules[0].match: src is IPv4 and dst is IPv6: a flow has one family");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{match: {dport: 70000}}]\n",
+		     "@:13:29: tenants[0].rules[0].match.dport: 70000 out of range 0..65535");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{match: {proto: tcpx}}]\n",
+		     "@:13:29: tenants[0].rules[0].match.proto: expected any, icmp, tcp, udp, icmp6, "
+		     "sctp, gre, esp or 0..255, got 'tcpx'");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{match: {input: nope}}]\n",
+		     "@:13:29: tenants[0].rules[0].match.input: unknown input 'nope'");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{action: mirror, pools: [p]}]\n",
+		     "@:13:13: tenants[0].rules[0]: action mirror needs 'pools' with 2 or more pools");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{action: drop, pools: [p]}]\n",
+		     "@:13:13: tenants[0].rules[0]: action drop forwards nothing: remove 'pools'");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{action: slice}]\n",
+		     "@:13:13: tenants[0].rules[0]: action slice needs 'slice' (bytes kept)");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{slice: 100}]\n",
+		     "@:13:13: tenants[0].rules[0]: 'slice' needs action: slice");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{action: sample, sample: 1}]\n",
+		     "@:13:38: tenants[0].rules[0].sample: 1 out of range 2..1000000");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{action: bypass, depth: {bytes: 1}}]\n",
+		     "@:13:13: tenants[0].rules[0]: action bypass forwards nothing: 'depth' has no effect");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{action: forward, pools: [q]}]\n",
+		     "@:13:39: tenants[0].rules[0].pools[0]: unknown pool 'q' in tenant 'a'");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{action: fly}]\n",
+		     "@:13:22: tenants[0].rules[0].action: invalid value 'fly' (expected one of: "
+		     "forward, mirror, bypass, drop, slice, sample)");
+	expect_error(HEAD TENANT("a", "1") "    rules: [{name: x}, {name: x}]\n",
+		     "@:13:24: tenants[0].rules[1]: duplicate rule name 'x' (first at @:13:13)");
+	expect_error(HEAD TENANT("a", "1") "    max_rules: 1\n    rules: [{}, {}]\n",
+		     "@:14:12: tenants[0].rules: 2 rules exceed the tenant's max_rules 1");
+	expect_error(HEAD TENANT("a", "1") "    elephant: {window_ms: 100}\n",
+		     "@:13:15: tenants[0].elephant: missing required key 'rate_mbps'");
+	expect_error(HEAD TENANT("a", "1") "    elephant: {rate_mbps: 1, action: slice}\n",
+		     "@:13:15: tenants[0].elephant: action slice needs 'slice' (bytes kept)");
+	expect_error(HEAD TENANT("a", "1") "    flow_records: {file: a, syslog: local0}\n",
+		     "@:13:19: tenants[0].flow_records: expected exactly one of file, unix or syslog");
+	expect_error(HEAD TENANT("a", "1") "    flow_records: {syslog: kern}\n",
+		     "@:13:28: tenants[0].flow_records.syslog: invalid value 'kern' (expected one of: "
+		     "local0, local1, local2, local3, local4, local5, local6, local7, daemon, user)");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, mode: 999}\n",
+		     "@:13:33: tenants[0].control.mode: expected octal permission bits 0..0777 like "
+		     "0660, got '999'");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a}\n" TENANT("b", "2")
+		     "    control: {socket: /a}\n",
+		     "@:17:23: tenants[1].control.socket: socket '/a' is tenant 'a''s already: each "
+		     "tenant has its own");
+}
+
 int
 main(void)
 {
@@ -1983,6 +2126,8 @@ main(void)
 		cmocka_unit_test(test_main_in_workers),
 		cmocka_unit_test(test_lcore_not_existing),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_policy_valid),
+		cmocka_unit_test(test_policy_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,7 +172,7 @@ test_tclass(void **state)
 	assert_int_equal(sl_flow_tclass_of(47), SL_TCLASS_OTHER);
 }
 
-static const uint64_t tmo[SL_TCLASS_MAX] = { 100, 50, 20, 10 };
+static const uint64_t tmo[SL_TCLASS_MAX] = { 100, 50, 20, 10, 5, 30 };
 
 static void
 make_key(struct sl_flow_key *k, uint32_t i, uint8_t proto)

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Analyzer-requested bypass: each tenant's Unix stream socket, JSON lines.
+ *
+ *   -> {"cmd":"bypass","proto":"tcp","src_ip":"10.0.0.1","src_port":1234,
+ *       "dest_ip":"10.0.0.2","dest_port":80,"vlan":[100],"ttl":60}
+ *   <- {"ok":true,"found":true}
+ *
+ * Commands: bypass (optional ttl in seconds; none = until the flow ends),
+ * unbypass (ends a requested bypass), ping. vlan (a list of up to two ids,
+ * outermost first) defaults to the tenant's only VLAN when it has exactly
+ * one, and to none (untagged) when the tenant matches untagged frames only;
+ * tunnel_id defaults to the tenant's only VNI/GRE key/ERSPAN id likewise.
+ * The flow key is built with the socket's own tenant: a tenant can only
+ * ever reach its own flows. Every request goes to every worker's mailbox
+ * (in rss mode the NIC, not sluice, chose the worker); the answer is
+ * "found" when one of them holds the flow.
+ *
+ * Runs on the control lcore only; sockets are non-blocking, a client that
+ * sends garbage gets {"ok":false,"error":...} and a counter, one that sends
+ * more than SL_CTL_LINE_MAX bytes without a newline is disconnected.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_log.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "sluice.h"
+
+#define SL_CTL_MAX_CLIENTS 16
+#define SL_CTL_LINE_MAX 4096
+/* A worker answers within one loop iteration: microseconds. */
+#define SL_CTL_REPLY_WAIT_MS 1000
+
+struct ctl_client {
+	int fd;
+	size_t len;
+	char buf[SL_CTL_LINE_MAX];
+};
+
+struct ctl_tenant {
+	int lfd;
+	char path[SL_PATH_MAX];
+	struct ctl_client cl[SL_CTL_MAX_CLIENTS];
+	uint64_t requests, errors, found;
+};
+
+struct sl_bypass_srv {
+	uint16_t n;
+	struct ctl_tenant *t; /* cfg->n_tenants, lfd -1 when none */
+};
+
+int
+sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
+{
+	const struct sl_cfg *cfg = app->cfg;
+	struct sl_bypass_srv *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		goto nomem;
+	app->bypass = s;
+	s->n = cfg->n_tenants;
+	s->t = calloc(cfg->n_tenants, sizeof(*s->t));
+	if (s->t == NULL)
+		goto nomem;
+	for (uint16_t i = 0; i < cfg->n_tenants; i++) {
+		const struct sl_cfg_control *cc = &cfg->tenants[i].control;
+		struct ctl_tenant *t = &s->t[i];
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		t->lfd = -1;
+		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
+			t->cl[c].fd = -1;
+		if (cc->socket[0] == '\0')
+			continue;
+		snprintf(t->path, sizeof(t->path), "%s", cc->socket);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cc->socket);
+		t->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (t->lfd < 0)
+			goto sys;
+		/* a socket file left by a previous run that died */
+		struct stat st;
+		if (lstat(cc->socket, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(cc->socket);
+		if (bind(t->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+		    chmod(cc->socket, cc->mode) != 0 || listen(t->lfd, 8) != 0)
+			goto sys;
+		continue;
+sys:
+		sl_config_error(cfg, err, cfg->tenants[i].loc, "control.socket",
+				"tenant '%s': cannot listen on '%s': %s", cfg->tenants[i].name,
+				cc->socket, strerror(errno));
+		return -errno;
+	}
+	return 0;
+nomem:
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", cfg->path);
+	return -ENOMEM;
+}
+
+void
+sl_bypass_free(struct sl_app *app)
+{
+	struct sl_bypass_srv *s = app->bypass;
+
+	if (s == NULL)
+		return;
+	for (uint16_t i = 0; s->t != NULL && i < s->n; i++) {
+		struct ctl_tenant *t = &s->t[i];
+
+		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
+			if (t->cl[c].fd >= 0)
+				close(t->cl[c].fd);
+		if (t->lfd >= 0) {
+			close(t->lfd);
+			unlink(t->path);
+		}
+	}
+	free(s->t);
+	free(s);
+	app->bypass = NULL;
+}
+
+/* A default from a tenant's list when it holds exactly one single value. */
+static bool
+only_id(const struct sl_cfg_id_range *r, uint16_t n, uint32_t *out)
+{
+	if (n != 1 || r[0].lo != r[0].hi)
+		return false;
+	*out = r[0].lo;
+	return true;
+}
+
+static const char *
+get_addr(json_t *req, const char *name, uint8_t *addr, uint8_t *family)
+{
+	const char *s = json_string_value(json_object_get(req, name));
+
+	if (s == NULL)
+		return "missing or non-string address";
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = SL_L3_IPV4;
+		return NULL;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = SL_L3_IPV6;
+		return NULL;
+	}
+	return "not an IPv4 or IPv6 address";
+}
+
+static const char *
+get_port(json_t *req, const char *name, uint16_t *port)
+{
+	json_t *v = json_object_get(req, name);
+
+	if (v == NULL) {
+		*port = 0;
+		return NULL;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 65535)
+		return "port must be an integer 0..65535";
+	*port = (uint16_t)json_integer_value(v);
+	return NULL;
+}
+
+static const char *
+get_proto(json_t *req, uint8_t *proto)
+{
+	static const struct { const char *n; uint8_t p; } names[] = {
+		{ "tcp", 6 }, { "udp", 17 }, { "sctp", 132 }, { "icmp", 1 }, { "icmp6", 58 },
+		{ "ipv6-icmp", 58 },
+	};
+	json_t *v = json_object_get(req, "proto");
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 255) {
+		*proto = (uint8_t)json_integer_value(v);
+		return NULL;
+	}
+	if (json_is_string(v))
+		for (size_t i = 0; i < RTE_DIM(names); i++)
+			if (strcasecmp(json_string_value(v), names[i].n) == 0) {
+				*proto = names[i].p;
+				return NULL;
+			}
+	return "proto must be tcp, udp, sctp, icmp, icmp6 or 0..255";
+}
+
+/* The request's flow key in tenant t, or an error message. */
+static const char *
+request_key(struct sl_app *app, uint16_t t, json_t *req, struct sl_flow_key *k)
+{
+	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
+	struct sl_pkt_info pi;
+	uint8_t f2;
+	const char *e;
+	json_t *v;
+
+	memset(&pi, 0, sizeof(pi));
+	if ((e = get_addr(req, "src_ip", pi.src, &pi.l3)) ||
+	    (e = get_addr(req, "dest_ip", pi.dst, &f2)))
+		return e;
+	if (f2 != pi.l3)
+		return "src_ip and dest_ip are of different families";
+	if ((e = get_proto(req, &pi.proto)) || (e = get_port(req, "src_port", &pi.sport)) ||
+	    (e = get_port(req, "dest_port", &pi.dport)))
+		return e;
+	pi.has_ports = pi.proto == 6 || pi.proto == 17 || pi.proto == 132 || pi.proto == 136;
+	v = json_object_get(req, "vlan");
+	if (v != NULL) {
+		if (json_is_integer(v)) {
+			pi.vlan[0] = (uint16_t)json_integer_value(v);
+			if (json_integer_value(v) < 1 || json_integer_value(v) > 4094)
+				return "vlan must be 1..4094 or a list of up to two";
+		} else if (json_is_array(v) && json_array_size(v) <= SL_MAX_VLANS) {
+			for (size_t i = 0; i < json_array_size(v); i++) {
+				json_t *x = json_array_get(v, i);
+				if (!json_is_integer(x) || json_integer_value(x) < 1 ||
+				    json_integer_value(x) > 4094)
+					return "vlan must be 1..4094 or a list of up to two";
+				pi.vlan[i] = (uint16_t)json_integer_value(x);
+			}
+		} else {
+			return "vlan must be 1..4094 or a list of up to two";
+		}
+	} else if (ct->n_vlans == 1 && ct->vlans[0].lo == ct->vlans[0].hi && ct->n_qinq == 0 &&
+		   !ct->untagged) {
+		pi.vlan[0] = ct->vlans[0].lo;
+	} else if (ct->n_vlans > 0 || ct->n_qinq > 0) {
+		return "vlan required: the tenant has several VLANs";
+	}
+	v = json_object_get(req, "tunnel_id");
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > UINT32_MAX)
+			return "tunnel_id must be an integer 0..4294967295";
+		pi.tunnel_id = (uint32_t)json_integer_value(v);
+	} else if (sl_config_tenant_is_tunnel(ct)) {
+		if (!only_id(ct->vni, ct->n_vni, &pi.tunnel_id) &&
+		    !only_id(ct->gre_key, ct->n_gre_key, &pi.tunnel_id) &&
+		    !only_id(ct->erspan_id, ct->n_erspan_id, &pi.tunnel_id))
+			return "tunnel_id required: the tenant has several tunnel ids";
+	}
+	sl_flow_key_build(&pi, t, k);
+	return NULL;
+}
+
+/* Ask every worker; true when one holds the flow. */
+static bool
+ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
+{
+	struct sl_bypass_req reqs[SL_MAX_WORKERS];
+	uint16_t sent = 0, got = 0;
+	bool found = false;
+
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		reqs[w] = *rq;
+		if (rte_ring_sp_enqueue(app->workers[w]->mailbox, &reqs[w]) == 0)
+			sent++;
+	}
+	uint64_t deadline = rte_rdtsc() + app->tsc_hz / 1000 * SL_CTL_REPLY_WAIT_MS;
+	while (got < sent && rte_rdtsc() < deadline) {
+		for (uint16_t w = 0; w < app->n_workers; w++) {
+			struct sl_bypass_req *r;
+
+			while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0) {
+				got++;
+				found |= r->found != 0;
+			}
+		}
+		if (got < sent)
+			rte_pause();
+	}
+	if (got < sent || sent < app->n_workers)
+		*err = "a worker did not answer";
+	/* a late answer would point into this stack frame: wait for it */
+	while (got < sent) {
+		for (uint16_t w = 0; w < app->n_workers; w++) {
+			struct sl_bypass_req *r;
+			while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0)
+				got++;
+		}
+		if (__atomic_load_n(&app->drain, __ATOMIC_ACQUIRE))
+			break;
+	}
+	return found;
+}
+
+static json_t *
+handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line)
+{
+	json_error_t jerr;
+	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *rep;
+	const char *cmd, *e = NULL;
+	struct sl_bypass_req rq;
+
+	ct->requests++;
+	if (req == NULL || !json_is_object(req)) {
+		json_decref(req);
+		ct->errors++;
+		return json_pack("{s:b,s:s}", "ok", 0, "error", "request is not a JSON object");
+	}
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	if (cmd != NULL && strcmp(cmd, "ping") == 0) {
+		rep = json_pack("{s:b,s:s}", "ok", 1, "tenant", app->cfg->tenants[t].name);
+		goto out;
+	}
+	memset(&rq, 0, sizeof(rq));
+	if (cmd == NULL || (strcmp(cmd, "bypass") != 0 && strcmp(cmd, "unbypass") != 0)) {
+		e = "cmd must be bypass, unbypass or ping";
+		goto fail;
+	}
+	rq.op = strcmp(cmd, "bypass") == 0 ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
+	json_t *ttl = json_object_get(req, "ttl");
+	if (ttl != NULL) {
+		if (!json_is_number(ttl) || json_number_value(ttl) <= 0 ||
+		    json_number_value(ttl) > 86400 * 365) {
+			e = "ttl must be a number of seconds > 0";
+			goto fail;
+		}
+		rq.until_tsc = rte_rdtsc() + (uint64_t)(json_number_value(ttl) * (double)app->tsc_hz);
+	}
+	if ((e = request_key(app, t, req, &rq.key)) != NULL)
+		goto fail;
+	rq.hash = sl_flow_hash(&rq.key, app->cfg->hash_seed);
+	bool found = ask_workers(app, &rq, &e);
+	if (e != NULL)
+		goto fail;
+	ct->found += found;
+	rep = json_pack("{s:b,s:b}", "ok", 1, "found", found);
+	goto out;
+fail:
+	ct->errors++;
+	rep = json_pack("{s:b,s:s}", "ok", 0, "error", e);
+out:
+	json_decref(req);
+	return rep;
+}
+
+static void
+reply(struct ctl_client *c, json_t *rep)
+{
+	char *s = json_dumps(rep, JSON_COMPACT);
+
+	json_decref(rep);
+	if (s == NULL)
+		return;
+	size_t n = strlen(s);
+	s[n] = '\n'; /* replaces the NUL: write n + 1 bytes */
+	/* a client that does not read its answers loses them (never block) */
+	if (send(c->fd, s, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		RTE_LOG(DEBUG, USER1, "control socket: reply lost: %s\n", strerror(errno));
+	free(s);
+}
+
+static void
+drop_client(struct ctl_client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+static void
+serve_client(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, struct ctl_client *c)
+{
+	for (;;) {
+		ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			drop_client(c);
+			return;
+		}
+		if (r < 0)
+			return;
+		c->len += (size_t)r;
+		char *nl;
+		while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+			*nl = '\0';
+			if (nl != c->buf)
+				reply(c, handle(app, t, ct, c->buf));
+			size_t used = (size_t)(nl - c->buf) + 1;
+			memmove(c->buf, nl + 1, c->len - used);
+			c->len -= used;
+		}
+		if (c->len == sizeof(c->buf)) {
+			ct->errors++;
+			json_t *rep = json_pack("{s:b,s:s}", "ok", 0, "error", "line too long");
+			reply(c, rep);
+			drop_client(c);
+			return;
+		}
+	}
+}
+
+void
+sl_bypass_poll(struct sl_app *app, int timeout_ms)
+{
+	struct sl_bypass_srv *s = app->bypass;
+
+	if (s == NULL) {
+		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
+		return;
+	}
+	/* one poll over every socket of every tenant */
+	unsigned int total = 0;
+	for (uint16_t i = 0; i < s->n; i++)
+		total += s->t[i].lfd >= 0;
+	if (total == 0) {
+		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
+		return;
+	}
+	struct pollfd *all = calloc(total * (1 + SL_CTL_MAX_CLIENTS), sizeof(*all));
+	if (all == NULL) {
+		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
+		return;
+	}
+	unsigned int n = 0;
+	for (uint16_t i = 0; i < s->n; i++) {
+		if (s->t[i].lfd < 0)
+			continue;
+		all[n++] = (struct pollfd){ .fd = s->t[i].lfd, .events = POLLIN };
+		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
+			if (s->t[i].cl[c].fd >= 0)
+				all[n++] = (struct pollfd){ .fd = s->t[i].cl[c].fd, .events = POLLIN };
+	}
+	if (poll(all, n, timeout_ms) > 0) {
+		for (uint16_t i = 0; i < s->n; i++) {
+			struct ctl_tenant *t = &s->t[i];
+			int fd;
+
+			if (t->lfd < 0)
+				continue;
+			while ((fd = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+				int c;
+				for (c = 0; c < SL_CTL_MAX_CLIENTS && t->cl[c].fd >= 0; c++)
+					;
+				if (c == SL_CTL_MAX_CLIENTS) {
+					t->errors++;
+					close(fd); /* too many clients */
+					continue;
+				}
+				t->cl[c].fd = fd;
+				t->cl[c].len = 0;
+			}
+			for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
+				if (t->cl[c].fd >= 0)
+					serve_client(app, i, t, &t->cl[c]);
+		}
+	}
+	free(all);
+}
+
+json_t *
+sl_bypass_json(struct sl_app *app, uint16_t t)
+{
+	struct sl_bypass_srv *s = app->bypass;
+
+	if (s == NULL || t >= s->n || s->t[t].lfd < 0)
+		return NULL;
+	return json_pack("{s:s,s:I,s:I,s:I}", "socket", s->t[t].path, "requests",
+			 (json_int_t)s->t[t].requests, "errors", (json_int_t)s->t[t].errors,
+			 "found", (json_int_t)s->t[t].found);
+}

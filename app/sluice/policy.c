@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Start-up stage: each tenant's rules into an rte_acl classifier (lib/policy)
+ * and the per-rule actions the workers apply. Built on the main lcore before
+ * any worker runs; workers only read it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+
+#include "sl_policy.h"
+#include "sluice.h"
+
+static void
+to_policy_cidr(const struct sl_cfg_cidr *c, struct sl_policy_cidr *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = c->family;
+	p->prefix = c->prefix;
+	memcpy(p->addr, c->addr, sizeof(p->addr));
+}
+
+static bool
+depth_set(const struct sl_cfg_depth *d)
+{
+	return d->bytes != 0 || d->packets != 0;
+}
+
+static int
+build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
+{
+	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
+	struct sl_tenant_rt *tr = &app->tenants[t];
+	struct sl_policy_match *m = NULL;
+	char name[32], msg[512];
+	int rc = 0;
+
+	tr->n_rules = ct->n_rules;
+	tr->records = ct->records.kind != SL_RECORDS_NONE;
+	tr->elephant_bytes_per_sec = ct->elephant.bytes_per_sec;
+	tr->elephant_window_tsc = app->tsc_hz / 1000 * ct->elephant.window_ms;
+	tr->elephant_action = (uint8_t)ct->elephant.action;
+	tr->elephant_slice = (uint16_t)ct->elephant.slice;
+	tr->slow = tr->elephant_bytes_per_sec != 0;
+	for (uint16_t p = 0; p < tr->n_pools; p++)
+		tr->slow |= depth_set(&tr->pools[p].depth);
+	if (ct->n_rules == 0)
+		return 0;
+
+	tr->rules = calloc(ct->n_rules, sizeof(*tr->rules));
+	m = calloc(ct->n_rules, sizeof(*m));
+	if (tr->rules == NULL || m == NULL) {
+		rc = -ENOMEM;
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory building rules",
+			 app->cfg->path);
+		goto out;
+	}
+	for (uint32_t i = 0; i < ct->n_rules; i++) {
+		const struct sl_cfg_rule *r = &ct->rules[i];
+		struct sl_rule_rt *rr = &tr->rules[i];
+
+		rr->action = (uint8_t)r->action;
+		rr->n_pools = r->n_pools;
+		memcpy(rr->pools, r->pools, sizeof(rr->pools));
+		rr->slice = (uint16_t)r->slice;
+		rr->sample = r->sample;
+		rr->has_depth = r->has_depth;
+		rr->depth = r->depth;
+		tr->slow |= r->has_depth && depth_set(&r->depth);
+		to_policy_cidr(&r->src, &m[i].src);
+		to_policy_cidr(&r->dst, &m[i].dst);
+		m[i].sport_lo = r->sport_lo;
+		m[i].sport_hi = r->sport_hi;
+		m[i].dport_lo = r->dport_lo;
+		m[i].dport_hi = r->dport_hi;
+		m[i].proto = r->proto;
+		m[i].vlan_lo = r->vlan_lo;
+		m[i].vlan_hi = r->vlan_hi;
+		m[i].input_lo = r->input_lo;
+		m[i].input_hi = r->input_hi;
+	}
+	snprintf(name, sizeof(name), "slp%u", t);
+	msg[0] = '\0';
+	rc = sl_policy_create(name, (int)rte_socket_id(), m, ct->n_rules, ct->max_rules,
+			      (size_t)ct->acl_memory, &tr->policy, msg, sizeof(msg));
+	if (rc != 0)
+		sl_config_error(app->cfg, err, ct->rules_loc, "rules",
+				"tenant '%s': %s", ct->name, msg[0] ? msg : strerror(-rc));
+out:
+	free(m);
+	return rc;
+}
+
+int
+sl_policy_build(struct sl_app *app, struct sl_cfg_error *err)
+{
+	for (uint16_t t = 0; t < app->cfg->n_tenants; t++) {
+		int rc = build_tenant(app, t, err);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+sl_policy_destroy(struct sl_app *app)
+{
+	if (app->tenants == NULL)
+		return;
+	for (uint16_t t = 0; t < app->cfg->n_tenants; t++) {
+		sl_policy_free(app->tenants[t].policy);
+		app->tenants[t].policy = NULL;
+		free(app->tenants[t].rules);
+		app->tenants[t].rules = NULL;
+	}
+}

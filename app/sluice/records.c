@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow records on the control lcore: workers put each ended flow of a
+ * tenant that wants records on their record ring (never waiting: a full
+ * ring loses the record, counted flow_records_lost); this drains the rings,
+ * formats EVE-flow-like JSON (lib/flowrec) and writes it to the tenant's
+ * sink, which never blocks either: a destination that does not keep up
+ * loses records, counted per tenant as sink_errors. No worker ever writes a
+ * file or a socket.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <jansson.h>
+#include <rte_log.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "sl_flowrec.h"
+#include "sluice.h"
+
+#define SL_REC_BURST 64
+#define SL_REC_LINE_MAX 4096
+
+struct rec_tenant {
+	struct sl_sink *sink;
+	uint64_t written, sink_errors, format_errors;
+	uint64_t fwd_pkts, bypass_pkts, drop_pkts; /* sums over written records */
+};
+
+struct sl_records {
+	uint16_t n;
+	struct rec_tenant *t;
+};
+
+static const char *const reason_names[] = { "timeout", "tcp-closed", "shutdown" };
+
+int
+sl_records_init(struct sl_app *app, struct sl_cfg_error *err)
+{
+	const struct sl_cfg *cfg = app->cfg;
+	struct sl_records *r = calloc(1, sizeof(*r));
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	app->start_unix_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	if (r == NULL || (r->t = calloc(cfg->n_tenants, sizeof(*r->t))) == NULL) {
+		free(r);
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", cfg->path);
+		return -ENOMEM;
+	}
+	r->n = cfg->n_tenants;
+	app->rec = r;
+	for (uint16_t i = 0; i < cfg->n_tenants; i++) {
+		const struct sl_cfg_records *cr = &cfg->tenants[i].records;
+		enum sl_sink_kind kind;
+		char msg[512];
+		int rc;
+
+		switch (cr->kind) {
+		case SL_RECORDS_FILE:
+			kind = SL_SINK_FILE;
+			break;
+		case SL_RECORDS_UNIX:
+			kind = SL_SINK_UNIX_DGRAM;
+			break;
+		case SL_RECORDS_SYSLOG:
+			kind = SL_SINK_SYSLOG;
+			break;
+		default:
+			continue;
+		}
+		msg[0] = '\0';
+		rc = sl_sink_open(kind, cr->kind == SL_RECORDS_SYSLOG ? NULL : cr->path,
+				  cr->facility, &r->t[i].sink, msg, sizeof(msg));
+		if (rc != 0) {
+			sl_config_error(cfg, err, cfg->tenants[i].loc, "flow_records",
+					"tenant '%s': %s", cfg->tenants[i].name,
+					msg[0] ? msg : strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+sl_records_free(struct sl_app *app)
+{
+	struct sl_records *r = app->rec;
+
+	if (r == NULL)
+		return;
+	for (uint16_t i = 0; i < r->n; i++)
+		sl_sink_close(r->t[i].sink);
+	free(r->t);
+	free(r);
+	app->rec = NULL;
+}
+
+void
+sl_records_reopen(struct sl_app *app)
+{
+	struct sl_records *r = app->rec;
+
+	for (uint16_t i = 0; r != NULL && i < r->n; i++)
+		if (r->t[i].sink != NULL && sl_sink_reopen(r->t[i].sink) != 0)
+			RTE_LOG(WARNING, USER1, "tenant %s: reopening flow records failed\n",
+				app->cfg->tenants[i].name);
+}
+
+static uint64_t
+tsc_to_us(const struct sl_app *app, uint64_t tsc)
+{
+	int64_t d = (int64_t)(tsc - app->start_tsc);
+
+	return app->start_unix_us + (uint64_t)((double)d * 1e6 / (double)app->tsc_hz);
+}
+
+static void
+write_record(struct sl_app *app, const struct sl_rec_msg *m)
+{
+	const struct sl_flow_key *k = &m->key;
+	const struct sl_flow_entry *e = &m->e;
+	const struct sl_cfg_tenant *ct = &app->cfg->tenants[k->tenant];
+	struct rec_tenant *rt = &app->rec->t[k->tenant];
+	bool rev = (e->flags & SL_FLOW_F_INIT_REV) != 0;
+	uint64_t pkts = e->pkts[0] + e->pkts[1], bytes = e->bytes[0] + e->bytes[1];
+	struct sl_flowrec r;
+	char line[SL_REC_LINE_MAX];
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	r.start_us = tsc_to_us(app, e->first_tsc);
+	r.end_us = tsc_to_us(app, m->end_tsc);
+	r.tenant_id = ct->id;
+	r.tenant = ct->name;
+	r.n_vlan = k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0;
+	r.vlan[0] = k->vlan[0];
+	r.vlan[1] = k->vlan[1];
+	r.tunnel_id = k->reserved;
+	r.family = k->family == SL_L3_IPV4 ? 4 : k->family == SL_L3_IPV6 ? 6 : 0;
+	r.proto = k->proto;
+	/* src is the side that sent the first packet sluice saw */
+	memcpy(r.src, rev ? k->addr_hi : k->addr_lo, 16);
+	memcpy(r.dst, rev ? k->addr_lo : k->addr_hi, 16);
+	r.sport = rev ? k->port_hi : k->port_lo;
+	r.dport = rev ? k->port_lo : k->port_hi;
+	r.pkts_toserver = e->pkts[rev];
+	r.pkts_toclient = e->pkts[!rev];
+	r.bytes_toserver = e->bytes[rev];
+	r.bytes_toclient = e->bytes[!rev];
+	r.bypass_pkts = e->bypass_pkts;
+	r.bypass_bytes = e->bypass_bytes;
+	r.drop_pkts = e->drop_pkts;
+	r.drop_bytes = e->drop_bytes;
+	r.fwd_pkts = pkts - e->bypass_pkts - e->drop_pkts;
+	r.fwd_bytes = bytes - e->bypass_bytes - e->drop_bytes;
+	bool forwards = e->action != SL_ACT_BYPASS && e->action != SL_ACT_DROP;
+	r.pool = forwards ? ct->pools[e->pool].name : NULL;
+	r.member = forwards ? e->member : -1;
+	r.action = (e->action == SL_ACT_SAMPLE && e->bypass_why == SL_BYPASS_RULE) ?
+			   "sample-out" : sl_rule_action_name((enum sl_rule_action)e->action);
+	r.rule = e->rule ? ct->rules[e->rule - 1].name : NULL;
+	r.reason = m->reason < RTE_DIM(reason_names) ? reason_names[m->reason] : "?";
+	r.elephant = (e->flags & SL_FLOW_F_ELEPHANT) != 0;
+	r.bypassed = e->bypass_pkts > 0 || (e->flags & SL_FLOW_F_BYPASS);
+	r.tcp_flags_ts = e->tcp_flags[rev];
+	r.tcp_flags_tc = e->tcp_flags[!rev];
+	n = sl_flowrec_json(&r, line, sizeof(line));
+	if (n < 0) {
+		rt->format_errors++;
+		return;
+	}
+	if (sl_sink_write(rt->sink, line, (size_t)n) != 0) {
+		rt->sink_errors++;
+		return;
+	}
+	rt->written++;
+	rt->fwd_pkts += r.fwd_pkts;
+	rt->bypass_pkts += r.bypass_pkts;
+	rt->drop_pkts += r.drop_pkts;
+}
+
+unsigned int
+sl_records_drain(struct sl_app *app)
+{
+	struct sl_rec_msg msgs[SL_REC_BURST];
+	unsigned int total = 0;
+
+	if (app->rec == NULL)
+		return 0;
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		struct rte_ring *ring = app->workers[w]->records;
+		unsigned int n;
+
+		if (ring == NULL)
+			continue;
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(ring, msgs, sizeof(msgs[0]), SL_REC_BURST,
+							   NULL);
+			for (unsigned int i = 0; i < n; i++)
+				if (msgs[i].key.tenant < app->rec->n &&
+				    app->rec->t[msgs[i].key.tenant].sink != NULL)
+					write_record(app, &msgs[i]);
+			total += n;
+		} while (n == SL_REC_BURST);
+	}
+	return total;
+}
+
+json_t *
+sl_records_json(struct sl_app *app, uint16_t t)
+{
+	struct sl_records *r = app->rec;
+
+	if (r == NULL || t >= r->n || r->t[t].sink == NULL)
+		return NULL;
+	return json_pack("{s:s,s:I,s:I,s:I}", "destination",
+			 app->cfg->tenants[t].records.kind == SL_RECORDS_SYSLOG ?
+				 "syslog" : app->cfg->tenants[t].records.path,
+			 "written", (json_int_t)r->t[t].written,
+			 "sink_errors", (json_int_t)r->t[t].sink_errors,
+			 "format_errors", (json_int_t)r->t[t].format_errors);
+}
