@@ -98,13 +98,17 @@ struct sl_policy;
 static inline void
 sl_policy_match_any(struct sl_policy_match *m)
 {
-	*m = (struct sl_policy_match){
-		.sport_lo = 0, .sport_hi = UINT16_MAX,
-		.dport_lo = 0, .dport_hi = UINT16_MAX,
-		.proto = -1,
-		.vlan_lo = SL_POLICY_ANY_VLAN_LO, .vlan_hi = SL_POLICY_ANY_VLAN_HI,
-		.input_lo = 0, .input_hi = UINT16_MAX,
+	/* Positional (valid C and C++), in member order. */
+	static const struct sl_policy_match any = {
+		{ 0, 0, { 0 } }, { 0, 0, { 0 } }, /* src, dst: any */
+		0, UINT16_MAX,                    /* sport */
+		0, UINT16_MAX,                    /* dport */
+		-1,                               /* proto */
+		SL_POLICY_ANY_VLAN_LO, SL_POLICY_ANY_VLAN_HI,
+		0, UINT16_MAX,                    /* input */
 	};
+
+	*m = any;
 }
 
 /**
@@ -118,7 +122,8 @@ sl_policy_match_any(struct sl_policy_match *m)
  *
  * @param name      unique prefix of the rte_acl context names ("<name>_v4",
  *                  "<name>_v6"), 1..20 characters; no other live policy and
- *                  no other rte_acl context may use them
+ *                  no other rte_acl context may use them (checked, but not
+ *                  atomically: never create two policies of one name at once)
  * @param socket    NUMA socket of the classifier memory (or SOCKET_ID_ANY)
  * @param rules     n rules (may be NULL when n is 0)
  * @param n         number of rules; 0 gives a policy that matches nothing
@@ -135,7 +140,8 @@ sl_policy_match_any(struct sl_policy_match *m)
  * @param out       set to the policy on success; untouched on failure
  * @param err       on failure, a NUL-terminated human-readable message,
  *                  naming the offending rule index where there is one
- *                  ("rule 7: src is IPv4 but dst is IPv6"); may be NULL
+ *                  ("rule 7: src is IPv4 but dst is IPv6"), truncated to
+ *                  fit; "" on success; may be NULL
  * @param errlen    size of @p err in bytes
  * @return 0 on success, else:
  *         -EINVAL  bad argument (name, out, NULL rules with n > 0) or an
@@ -157,8 +163,12 @@ int sl_policy_create(const char *name, int socket, const struct sl_policy_match 
  * direction: @p f as given, or with src/dst and sport/dport swapped.
  *
  * Read-only on @p p: safe from several lcores at once, no locks. Does not
- * allocate. One rte_acl_classify() call on two inputs.
+ * allocate. One rte_acl_classify() call on two inputs; its cost grows with
+ * the number of tries rte_acl split the rules into (up to 8 per family), so
+ * classify once per flow and cache the verdict, not once per packet.
  *
+ * @param p  policy (not NULL)
+ * @param f  flow (not NULL)
  * @return rule index, or -1 when no rule matches (also for a family other
  *         than 4 or 6, and for a family without rules).
  */
