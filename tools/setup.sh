@@ -47,9 +47,16 @@ if ! grep -qs " /dev/hugepages hugetlbfs " /proc/mounts; then
 fi
 
 if [ -z "${SL_SKIP_BUILD:-}" ]; then
+    # quiet when it works; meson and ninja report errors on stdout
     if [ ! -f build/build.ninja ]; then
-        meson setup build -Dtests=enabled >/dev/null
+        if ! log=$(meson setup build -Dtests=enabled 2>&1); then
+            echo "$log" | tail -20 >&2
+            exit 1
+        fi
     fi
-    ninja -C build >/dev/null
+    if ! log=$(ninja -C build 2>&1); then
+        echo "$log" | tail -40 >&2
+        exit 1
+    fi
     echo "setup: built build/app/sluice/sluice"
 fi
