@@ -60,7 +60,9 @@ struct ctl_tenant {
 
 struct sl_bypass_srv {
 	uint16_t n;
+	unsigned int n_listening;
 	struct ctl_tenant *t; /* cfg->n_tenants, lfd -1 when none */
+	struct pollfd *pfd;   /* room for every listening socket and its clients */
 };
 
 int
@@ -98,6 +100,7 @@ sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
 		if (bind(t->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 		    chmod(cc->socket, cc->mode) != 0 || listen(t->lfd, 8) != 0)
 			goto sys;
+		s->n_listening++;
 		continue;
 sys:
 		sl_config_error(cfg, err, cfg->tenants[i].loc, "control.socket",
@@ -105,6 +108,9 @@ sys:
 				cc->socket, strerror(errno));
 		return -errno;
 	}
+	s->pfd = calloc(s->n_listening * (1 + SL_CTL_MAX_CLIENTS) + 1, sizeof(*s->pfd));
+	if (s->pfd == NULL)
+		goto nomem;
 	return 0;
 nomem:
 	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", cfg->path);
@@ -130,6 +136,7 @@ sl_bypass_free(struct sl_app *app)
 		}
 	}
 	free(s->t);
+	free(s->pfd);
 	free(s);
 	app->bypass = NULL;
 }
@@ -272,8 +279,12 @@ ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
 		if (rte_ring_sp_enqueue(app->workers[w]->mailbox, &reqs[w]) == 0)
 			sent++;
 	}
+	/* Replies point into reqs[] on this stack: every request sent is
+	 * collected before returning (workers run until the control loop,
+	 * this thread, stops them, and answer within one loop iteration).
+	 * An answer later than the deadline is reported as an error. */
 	uint64_t deadline = rte_rdtsc() + app->tsc_hz / 1000 * SL_CTL_REPLY_WAIT_MS;
-	while (got < sent && rte_rdtsc() < deadline) {
+	while (got < sent) {
 		for (uint16_t w = 0; w < app->n_workers; w++) {
 			struct sl_bypass_req *r;
 
@@ -285,18 +296,8 @@ ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
 		if (got < sent)
 			rte_pause();
 	}
-	if (got < sent || sent < app->n_workers)
+	if (sent < app->n_workers || rte_rdtsc() > deadline)
 		*err = "a worker did not answer";
-	/* a late answer would point into this stack frame: wait for it */
-	while (got < sent) {
-		for (uint16_t w = 0; w < app->n_workers; w++) {
-			struct sl_bypass_req *r;
-			while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0)
-				got++;
-		}
-		if (__atomic_load_n(&app->drain, __ATOMIC_ACQUIRE))
-			break;
-	}
 	return found;
 }
 
@@ -411,23 +412,12 @@ sl_bypass_poll(struct sl_app *app, int timeout_ms)
 {
 	struct sl_bypass_srv *s = app->bypass;
 
-	if (s == NULL) {
+	if (s == NULL || s->n_listening == 0) {
 		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
 		return;
 	}
 	/* one poll over every socket of every tenant */
-	unsigned int total = 0;
-	for (uint16_t i = 0; i < s->n; i++)
-		total += s->t[i].lfd >= 0;
-	if (total == 0) {
-		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
-		return;
-	}
-	struct pollfd *all = calloc(total * (1 + SL_CTL_MAX_CLIENTS), sizeof(*all));
-	if (all == NULL) {
-		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
-		return;
-	}
+	struct pollfd *all = s->pfd;
 	unsigned int n = 0;
 	for (uint16_t i = 0; i < s->n; i++) {
 		if (s->t[i].lfd < 0)
@@ -461,7 +451,6 @@ sl_bypass_poll(struct sl_app *app, int timeout_ms)
 					serve_client(app, i, t, &t->cl[c]);
 		}
 	}
-	free(all);
 }
 
 json_t *

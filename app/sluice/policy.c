@@ -64,6 +64,8 @@ build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
 		rr->action = (uint8_t)r->action;
 		rr->n_pools = r->n_pools;
 		memcpy(rr->pools, r->pools, sizeof(rr->pools));
+		for (uint8_t k = 0; k < r->n_pools; k++)
+			rr->strips |= tr->pools[r->pools[k]].strip != SL_STRIP_NONE;
 		rr->slice = (uint16_t)r->slice;
 		rr->sample = r->sample;
 		rr->has_depth = r->has_depth;

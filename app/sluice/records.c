@@ -28,7 +28,6 @@
 struct rec_tenant {
 	struct sl_sink *sink;
 	uint64_t written, sink_errors, format_errors;
-	uint64_t fwd_pkts, bypass_pkts, drop_pkts; /* sums over written records */
 };
 
 struct sl_records {
@@ -179,9 +178,6 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 		return;
 	}
 	rt->written++;
-	rt->fwd_pkts += r.fwd_pkts;
-	rt->bypass_pkts += r.bypass_pkts;
-	rt->drop_pkts += r.drop_pkts;
 }
 
 unsigned int

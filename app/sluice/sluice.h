@@ -91,6 +91,7 @@ struct sl_rule_rt {
 	uint8_t action;      /* enum sl_rule_action */
 	uint8_t n_pools;
 	uint8_t pools[SL_MAX_RULE_POOLS];
+	bool strips;         /* mirror: one of the pools strips tunnels */
 	uint16_t slice;
 	uint32_t sample;
 	bool has_depth;

@@ -415,12 +415,9 @@ mirror_copies(struct sl_worker *w, const struct sl_flow_entry *e, const struct s
 {
 	const struct sl_stats_layout *l = &w->app->layout;
 	const struct sl_rule_rt *rr = &tr->rules[e->rule - 1];
-	bool copy = false;
-
 	/* stripping rewrites the frame: then every pool gets its own */
-	if (md->n_encap)
-		for (uint8_t i = 0; i < rr->n_pools; i++)
-			copy |= tr->pools[rr->pools[i]].strip != SL_STRIP_NONE;
+	bool copy = md->n_encap && rr->strips;
+
 	for (uint8_t i = 1; i < rr->n_pools; i++) {
 		const struct sl_pool_rt *p = &tr->pools[rr->pools[i]];
 		struct rte_mbuf *c = m;
@@ -439,10 +436,7 @@ mirror_copies(struct sl_worker *w, const struct sl_flow_entry *e, const struct s
 		} else {
 			rte_mbuf_refcnt_update(m, 1);
 		}
-		deliver(w, p->first_member + sl_hash_scale(p->fields == SL_FIELDS_5TUPLE ? md->hash :
-						sl_flow_hash_fields(&md->key, p->fields,
-								    w->app->cfg->hash_seed),
-						p->n_members),
+		deliver(w, p->first_member + pick_member(p, &md->key, md->hash, w->app->cfg->hash_seed),
 			c, md);
 	}
 }
@@ -572,12 +566,11 @@ flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg
 
 /* Control-socket requests: find the flow, set or clear its bypass, answer. */
 static void
-answer_mailbox(struct sl_worker *w, uint64_t now)
+answer_mailbox(struct sl_worker *w)
 {
 	const struct sl_stats_layout *l = &w->app->layout;
 	struct sl_bypass_req *rq;
 
-	(void)now;
 	while (rte_ring_sc_dequeue(w->mailbox, (void **)&rq) == 0) {
 		const struct sl_flow_key *kp = &rq->key;
 		struct sl_flow_entry *e;
@@ -924,7 +917,7 @@ sl_worker_main(void *arg)
 
 		answer_control(w, now);
 		if (w->mailbox != NULL)
-			answer_mailbox(w, now);
+			answer_mailbox(w);
 		busy = poll_ring(w, now);
 		if (likely(!__atomic_load_n(&app->stop_rx, __ATOMIC_ACQUIRE)))
 			busy += poll_rx(w, now);

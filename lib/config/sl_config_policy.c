@@ -16,11 +16,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#define FIELD(nm, fn, req) { .name = nm, .parse = fn, .required = req }
-#define UINT(nm, st, mem, l, h)                                                            \
-	{ .name = nm, .parse = sl_cfg_parse_uint, .off = offsetof(st, mem),                   \
-	  .size = sizeof(((st *)0)->mem), .lo = l, .hi = h }
-
 static const char *const action_names[] = { "forward", "mirror", "bypass",
 					     "drop",    "slice",  "sample" };
 static const char *const elephant_names[] = { "keep", "bypass", "slice" };

@@ -209,6 +209,21 @@ int sl_cfg_check_tunnel_id(struct sl_cfg_ctx *c, const yaml_node_t *n, enum sl_c
 /** No UDP port is both in tunnels.vxlan_ports and in tunnels.geneve_ports. */
 int sl_cfg_check_tunnel_ports(struct sl_cfg_ctx *c);
 
+/* Schema table entries (sl_config_schema.c, sl_config_policy.c). */
+#define FIELD(nm, fn, req) { .name = nm, .parse = fn, .required = req }
+#define UINT_FIELD(nm, st, mem, l, h, req)                                                \
+	{ .name = nm, .parse = sl_cfg_parse_uint, .required = req,                            \
+	  .off = offsetof(st, mem), .size = sizeof(((st *)0)->mem), .lo = l, .hi = h }
+#define UINT(nm, st, mem, l, h) UINT_FIELD(nm, st, mem, l, h, false)
+/* An optional uint member whose parser fn calls sl_cfg_parse_uint() and checks more. */
+#define UINT_FN(nm, st, mem, l, h, fn)                                                    \
+	{ .name = nm, .parse = fn, .off = offsetof(st, mem), .size = sizeof(((st *)0)->mem),  \
+	  .lo = l, .hi = h }
+/* A nested mapping whose keys fill a member of obj (off) or obj itself (off 0). */
+#define SUBMAP(nm, fn, req, offset, tbl)                                                  \
+	{ .name = nm, .parse = fn, .required = req, .off = offset, .sub = tbl,                \
+	  .n_sub = SL_CFG_DIM(tbl) }
+
 /* ---- policy keys (sl_config_policy.c) ---- */
 
 /** A depth: mapping into the struct sl_cfg_depth at obj + f->off. */
