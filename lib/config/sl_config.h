@@ -99,11 +99,23 @@ enum sl_strip_mode {
 	                               frame's VLAN (the tenant VLAN), if it had one */
 };
 
-/** A port: exactly one of pci or vdev is non-empty. */
+/**
+ * A shared-memory ring output (lib/shmring): a region file that a program
+ * without DPDK maps and reads (docs/shmring.md).
+ */
+struct sl_cfg_ring {
+	char path[SL_PATH_MAX];  /**< region file, on tmpfs or hugetlbfs */
+	uint32_t frame_size;     /**< bytes per frame, a power of two (default 2048) */
+	uint32_t frames;         /**< frames, a power of two (default 4096) */
+	uint32_t heartbeat_ms;   /**< consumer silent this long: member down (default 1000) */
+};
+
+/** A port: exactly one of pci or vdev (or, for an output, ring) is given. */
 struct sl_cfg_port {
 	char name[SL_NAME_MAX];
 	char pci[SL_NAME_MAX];  /**< PCI address "0000:03:00.0" */
 	char vdev[SL_PATH_MAX]; /**< vdev string "net_pcap0,rx_pcap=x.pcap" */
+	struct sl_cfg_ring ring; /**< outputs: ring.path non-empty for a ring output */
 	uint16_t queues;        /**< inputs: RX queues (0 = one per worker);
 	                             outputs: member-addressable TX queues (default 1) */
 	enum sl_dist_mode dist; /**< inputs only */
@@ -130,10 +142,17 @@ struct sl_cfg_depth {
 	bool per_direction;  /**< limits apply to each direction separately */
 };
 
+/** What happens to the flows of a pool member that goes down. */
+enum sl_member_down_action {
+	SL_DOWN_RESTEER = 0, /**< move them to a surviving member (default) */
+	SL_DOWN_DROP,        /**< drop their packets until the member is back (counted) */
+};
+
 struct sl_cfg_pool {
 	char name[SL_NAME_MAX];
 	struct sl_cfg_depth depth; /**< for flows this pool gets by default */
 	enum sl_hash_fields hash;
+	enum sl_member_down_action on_member_down;
 	enum sl_strip_mode strip;
 	uint16_t retag_vlan;     /**< 1..4094 with SL_STRIP_OUTER_RETAG, else 0 */
 	uint16_t n_members;

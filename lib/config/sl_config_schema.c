@@ -199,6 +199,7 @@ parse_vdev(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_
 static const char *const dist_names[] = { "auto", "rss", "software" };
 static const char *const hash_names[] = { "5-tuple", "3-tuple", "2-tuple" };
 static const char *const strip_names[] = { "none", "outer", "outer-retag", "outer-keep-vlan" };
+static const char *const down_names[] = { "resteer", "drop" };
 
 static int
 parse_dist(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
@@ -220,10 +221,56 @@ static const struct sl_cfg_field input_fields[] = {
 	FIELD("distribution", parse_dist, false),
 };
 
+static int
+parse_ring_path(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_ring *r = obj;
+	const struct sl_cfg *cfg = c->cfg;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_str(c, n, r->path, sizeof(r->path))))
+		return rc;
+	if (r->path[0] != '/')
+		return sl_cfg_fail(c, sl_cfg_node_loc(n), "ring path '%s' must be absolute",
+				   r->path);
+	for (uint16_t o = 0; o < cfg->n_outputs; o++) {
+		const struct sl_cfg_port *p = &cfg->outputs[o];
+
+		if (&p->ring != r && strcmp(p->ring.path, r->path) == 0)
+			return sl_cfg_fail(c, sl_cfg_node_loc(n),
+					   "ring path '%s' is output '%s''s already", r->path,
+					   p->name);
+	}
+	return 0;
+}
+
+/* Limits of lib/shmring (SL_SHMRING_FRAME_*, SL_SHMRING_FRAMES_*); the
+ * config library does not link it. */
+static const struct sl_cfg_field ring_fields[] = {
+	FIELD("path", parse_ring_path, true),
+	UINT_FN("frame_size", struct sl_cfg_ring, frame_size, 64, 1u << 20, parse_pow2),
+	UINT_FN("frames", struct sl_cfg_ring, frames, 2, 1u << 24, parse_pow2),
+	UINT("heartbeat_ms", struct sl_cfg_ring, heartbeat_ms, 10, 600000),
+};
+
+static int
+parse_ring(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_port *p = obj;
+
+	(void)f;
+	p->ring.frame_size = 2048;
+	p->ring.frames = 4096;
+	p->ring.heartbeat_ms = 1000;
+	return sl_cfg_walk_map(c, n, ring_fields, SL_CFG_DIM(ring_fields), &p->ring);
+}
+
 static const struct sl_cfg_field output_fields[] = {
 	FIELD("name", parse_port_name, true),
 	FIELD("pci", parse_pci, false),
 	FIELD("vdev", parse_vdev, false),
+	FIELD("ring", parse_ring, false),
 	UINT("queues", struct sl_cfg_port, queues, 1, 128),
 };
 
@@ -259,8 +306,12 @@ parse_ports(struct sl_cfg_ctx *c, yaml_node_t *n, bool output)
 			    : sl_cfg_walk_map(c, it, input_fields, SL_CFG_DIM(input_fields), p);
 		if (rc)
 			return rc;
-		if (!p->pci[0] == !p->vdev[0])
-			return sl_cfg_fail(c, p->loc, "exactly one of 'pci' or 'vdev' is required");
+		if ((p->pci[0] != 0) + (p->vdev[0] != 0) + (p->ring.path[0] != 0) != 1)
+			return sl_cfg_fail(c, p->loc, output
+						  ? "exactly one of 'pci', 'vdev' or 'ring' is required"
+						  : "exactly one of 'pci' or 'vdev' is required");
+		if (p->ring.path[0] && p->queues != 1)
+			return sl_cfg_fail(c, p->loc, "a ring output has one queue");
 		sl_cfg_key_pop(c, mark);
 	}
 	return 0;
@@ -720,9 +771,23 @@ parse_retag_vlan(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct s
 	return 0;
 }
 
+static int
+parse_on_member_down(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		     const struct sl_cfg_field *f)
+{
+	struct sl_cfg_pool *pool = obj;
+	int v, rc = sl_cfg_get_enum(c, n, down_names, SL_CFG_DIM(down_names), &v);
+
+	(void)f;
+	if (rc == 0)
+		pool->on_member_down = (enum sl_member_down_action)v;
+	return rc;
+}
+
 static const struct sl_cfg_field pool_fields[] = {
 	FIELD("name", parse_pool_name, true),
 	FIELD("hash", parse_hash, false),
+	FIELD("on_member_down", parse_on_member_down, false),
 	FIELD("strip", parse_strip, false),
 	FIELD("retag_vlan", parse_retag_vlan, false),
 	FIELD("members", parse_members, true),

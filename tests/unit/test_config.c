@@ -2063,6 +2063,79 @@ test_policy_errors(void **state)
 		     "tenant has its own");
 }
 
+#define RING_HEAD                                                              \
+	"eal: {worker_lcores: [1]}\n"                                           \
+	"inputs: [{name: in0, vdev: net_null0}]\n"                              \
+	"outputs:\n"
+
+#define RING_TENANT(pool_extra)                                                \
+	"tenants:\n"                                                            \
+	"  - name: a\n"                                                         \
+	"    id: 1\n"                                                           \
+	"    pools: [{name: p, " pool_extra "members: [r0]}]\n"
+
+static void
+test_ring_output(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	/* defaults */
+	cfg = load_ok(RING_HEAD "  - {name: r0, ring: {path: /dev/shm/x}}\n" RING_TENANT(""), NOCPU);
+	assert_string_equal(cfg->outputs[0].ring.path, "/dev/shm/x");
+	assert_int_equal(cfg->outputs[0].ring.frame_size, 2048);
+	assert_int_equal(cfg->outputs[0].ring.frames, 4096);
+	assert_int_equal(cfg->outputs[0].ring.heartbeat_ms, 1000);
+	assert_int_equal(cfg->outputs[0].queues, 1);
+	assert_int_equal(cfg->outputs[0].vdev[0], 0);
+	assert_int_equal(cfg->tenants[0].pools[0].on_member_down, SL_DOWN_RESTEER);
+	sl_config_free(cfg);
+	cfg = load_ok(RING_HEAD
+		      "  - name: r0\n"
+		      "    ring: {path: /dev/hugepages/r0, frame_size: 65536, frames: 64,"
+		      " heartbeat_ms: 50}\n" RING_TENANT("on_member_down: drop, "),
+		      NOCPU);
+	assert_int_equal(cfg->outputs[0].ring.frame_size, 65536);
+	assert_int_equal(cfg->outputs[0].ring.frames, 64);
+	assert_int_equal(cfg->outputs[0].ring.heartbeat_ms, 50);
+	assert_int_equal(cfg->tenants[0].pools[0].on_member_down, SL_DOWN_DROP);
+	sl_config_free(cfg);
+
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x, frame_size: 1000}}\n"
+			       RING_TENANT(""),
+		     "@:4:45: outputs[0].ring.frame_size: 1000 is not a power of two");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x, frame_size: 32}}\n"
+			       RING_TENANT(""),
+		     "@:4:45: outputs[0].ring.frame_size: 32 out of range 64..1048576");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x, frames: 1}}\n" RING_TENANT(""),
+		     "@:4:41: outputs[0].ring.frames: 1 out of range 2..16777216");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x, heartbeat_ms: 5}}\n"
+			       RING_TENANT(""),
+		     "@:4:47: outputs[0].ring.heartbeat_ms: 5 out of range 10..600000");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: rel/x}}\n" RING_TENANT(""),
+		     "@:4:29: outputs[0].ring.path: ring path 'rel/x' must be absolute");
+	expect_error(RING_HEAD "  - {name: r0, ring: {frames: 8}}\n" RING_TENANT(""),
+		     "@:4:22: outputs[0].ring: missing required key 'path'");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x}, vdev: net_null1}\n"
+			       RING_TENANT(""),
+		     "@:4:5: outputs[0]: exactly one of 'pci', 'vdev' or 'ring' is required");
+	expect_error(RING_HEAD "  - {name: r0}\n" RING_TENANT(""),
+		     "@:4:5: outputs[0]: exactly one of 'pci', 'vdev' or 'ring' is required");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x}, queues: 2}\n" RING_TENANT(""),
+		     "@:4:5: outputs[0]: a ring output has one queue");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x}}\n"
+			       "  - {name: r1, ring: {path: /x}}\n" RING_TENANT(""),
+		     "@:5:29: outputs[1].ring.path: ring path '/x' is output 'r0''s already");
+	/* a ring is not an input */
+	expect_error("eal: {worker_lcores: [1]}\n"
+		     "inputs: [{name: in0, ring: {path: /x}}]\n",
+		     "@:2:22: inputs[0].ring: unknown key 'ring'");
+	expect_error(RING_HEAD "  - {name: r0, ring: {path: /x}}\n"
+			       RING_TENANT("on_member_down: wait, "),
+		     "@:8:39: tenants[0].pools[0].on_member_down: invalid value 'wait' "
+		     "(expected one of: resteer, drop)");
+}
+
 int
 main(void)
 {
@@ -2070,6 +2143,7 @@ main(void)
 		cmocka_unit_test(test_valid_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_member_shorthand),
+		cmocka_unit_test(test_ring_output),
 		cmocka_unit_test(test_stats_interval),
 		cmocka_unit_test(test_hash_seed),
 		cmocka_unit_test(test_reference_config),
