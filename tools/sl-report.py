@@ -52,7 +52,12 @@ def main():
                 where = files.get(m["output"], "")
                 print(f"    member {i} {m['output']:<14} {m['forwarded']:>8} pkts "
                       f"{100.0 * m['forwarded'] / tot_p:5.1f}%  {m['flows']:>6} flows "
-                      f"{100.0 * m['flows'] / tot_f:5.1f}%  -> {where}")
+                      f"{100.0 * m['flows'] / tot_f:5.1f}%  -> {where}"
+                      + (f"  [{m['state']}]" if m.get("state") == "down" else ""))
+                lost = {k: m[k] for k in ("tx_refused", "link_down", "flows_resteered")
+                        if m.get(k)}
+                if lost:
+                    print("      " + ", ".join(f"{k}={v}" for k, v in lost.items()))
     drops = {k: v for k, v in s["drops"].items() if v}
     filt = {k: v for k, v in s["filtered"].items() if v}
     anomalies = {k: v for k, v in s["anomalies"].items() if v}

@@ -194,12 +194,20 @@ outputs_json(struct sl_app *app)
 		const struct sl_port_rt *p = &app->out_ports[o];
 		struct rte_eth_stats st;
 
+		json_t *oo;
+
 		memset(&st, 0, sizeof(st));
-		rte_eth_stats_get(p->port_id, &st);
-		json_array_append_new(arr, json_pack(
-			"{s:s,s:i,s:i,s:b,s:I,s:I}", "name", app->cfg->outputs[o].name, "port",
-			p->port_id, "tx_queues", p->nb_txq, "tx_shared", p->tx_shared, "opackets",
-			(json_int_t)st.opackets, "oerrors", (json_int_t)st.oerrors));
+		if (p->ring == NULL) {
+			rte_eth_stats_get(p->port_id, &st);
+			oo = json_pack("{s:s,s:i,s:i,s:b,s:I,s:I}", "name", app->cfg->outputs[o].name,
+				       "port", p->port_id, "tx_queues", p->nb_txq, "tx_shared",
+				       p->tx_shared, "opackets", (json_int_t)st.opackets, "oerrors",
+				       (json_int_t)st.oerrors);
+		} else {
+			oo = json_pack("{s:s}", "name", app->cfg->outputs[o].name);
+		}
+		sl_health_output_json(app, o, oo);
+		json_array_append_new(arr, oo);
 	}
 	return arr;
 }
@@ -225,6 +233,7 @@ sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
 						  sl_member_c_name, false);
 
 			json_object_set_new(mo, "output", json_string(cm->output));
+			sl_health_member_json(app, gm, mo);
 			if (cm->queue >= 0)
 				json_object_set_new(mo, "queue", json_integer(cm->queue));
 			json_array_append_new(members, mo);

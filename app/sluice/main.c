@@ -166,6 +166,7 @@ control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 		for (int slice = 0; slice < SL_SNAPSHOT_MS / SL_CONTROL_SLICE_MS; slice++) {
 			sl_bypass_poll(app, SL_CONTROL_SLICE_MS);
 			sl_records_drain(app);
+			sl_health_poll(app);
 			if (hup_signal) {
 				hup_signal = 0;
 				SL_LOG(INFO, "SIGHUP: reopening flow record files\n");
@@ -297,7 +298,7 @@ main(int argc, char **argv)
 		goto fail_msg;
 	if (sl_ports_setup(&app, &err) != 0)
 		goto fail_msg;
-	if (sl_control_init(&app) != 0) {
+	if (sl_health_init(&app) != 0 || sl_control_init(&app) != 0) {
 		snprintf(err.msg, sizeof(err.msg), "sluice: out of memory");
 		goto fail_msg;
 	}
@@ -345,6 +346,7 @@ out_run:
 	sl_bypass_free(&app);
 	sl_records_free(&app);
 	sl_control_free(&app);
+	sl_health_free(&app);
 	sl_workers_free(&app);
 	sl_policy_destroy(&app);
 	sl_tenants_free(&app);

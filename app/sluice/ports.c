@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "sl_shmring.h"
 #include "sluice.h"
 
 /*
@@ -83,6 +84,8 @@ sl_eal_args_build(const struct sl_cfg *cfg, int extra_argc, char **extra_argv, i
 		uint16_t n = pass == 0 ? cfg->n_inputs : cfg->n_outputs;
 
 		for (uint16_t i = 0; i < n; i++) {
+			if (ports[i].ring.path[0] != '\0')
+				continue; /* lib/shmring, not a DPDK port */
 			if (ports[i].vdev[0] != '\0') {
 				rc |= push(argc, argv, "--vdev");
 				rc |= push(argc, argv, ports[i].vdev);
@@ -229,6 +232,48 @@ setup_input(struct sl_app *app, uint16_t i, struct sl_cfg_error *err)
 	return 0;
 }
 
+/*
+ * A shared-memory ring output: one region, one producer for every worker
+ * (lib/shmring is single-producer), so the producer is used under a
+ * spinlock taken once per burst, as a shared TX queue is. The control
+ * thread takes it too, for the producer's housekeeping (health.c).
+ */
+static int
+setup_ring_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
+{
+	const struct sl_cfg *cfg = app->cfg;
+	const struct sl_cfg_port *cp = &cfg->outputs[o];
+	struct sl_port_rt *rt = &app->out_ports[o];
+	int rc;
+
+	rt->locks = rte_zmalloc("sl_ringlock", sizeof(rte_spinlock_t), RTE_CACHE_LINE_SIZE);
+	if (rt->locks == NULL)
+		return -ENOMEM;
+	rte_spinlock_init(&rt->locks[0]);
+	rc = sl_shmring_create(cp->ring.path, cp->ring.frame_size, cp->ring.frames, &rt->ring);
+	if (rc != 0) {
+		sl_config_error(cfg, err, cp->loc, "outputs.ring",
+				"creating ring '%s' for output '%s' (%u frames of %u bytes) "
+				"failed: %s", cp->ring.path, cp->name, cp->ring.frames,
+				cp->ring.frame_size, strerror(-rc));
+		return rc;
+	}
+	rt->tx_shared = true;
+	rt->nb_txq = 1;
+	rt->port_id = UINT16_MAX;
+	for (uint32_t m = 0; m < app->n_members; m++) {
+		struct sl_member_rt *mr = &app->members[m];
+
+		if (mr->output != o)
+			continue;
+		mr->ring = rt->ring;
+		mr->lock = &rt->locks[0];
+		mr->port = UINT16_MAX;
+		mr->queue = 0;
+	}
+	return 0;
+}
+
 static int
 setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 {
@@ -241,6 +286,8 @@ setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 	uint16_t nb_rxd = 64, nb_txd = cfg->tx_desc;
 	int rc;
 
+	if (cp->ring.path[0] != '\0')
+		return setup_ring_output(app, o, err);
 	memset(&conf, 0, sizeof(conf));
 	if (port_id_of(cp, &rt->port_id) != 0) {
 		sl_config_error(cfg, err, cp->loc, "outputs", "port '%s' was not probed by DPDK",
@@ -353,6 +400,8 @@ sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err)
 			struct sl_port_rt *rt = pass == 0 ? &app->out_ports[i] : &app->in_ports[i];
 			const struct sl_cfg_port *cp = pass == 0 ? &cfg->outputs[i] : &cfg->inputs[i];
 
+			if (rt->ring != NULL)
+				continue;
 			rc = rte_eth_dev_start(rt->port_id);
 			rt->started = rc == 0;
 			if (rc != 0) {
@@ -379,6 +428,9 @@ sl_ports_close(struct sl_app *app)
 			continue;
 		for (uint16_t i = 0; i < n; i++) {
 			rte_free(ports[i].locks);
+			/* the region goes with sluice; a consumer still mapping it
+			 * sees it closed (sl_shmring_stale()) */
+			sl_shmring_destroy(ports[i].ring, true);
 			if (!ports[i].configured)
 				continue;
 			if (ports[i].started)

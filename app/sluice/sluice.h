@@ -68,12 +68,16 @@ struct sl_meta {
 	uint8_t pad[3];
 };
 
+struct sl_shmring_prod;
+
 struct sl_member_rt {
-	uint16_t port;       /* DPDK port id */
+	uint16_t port;       /* DPDK port id (not for a ring) */
 	uint16_t queue;      /* TX queue, or SL_QUEUE_PER_WORKER */
 	rte_spinlock_t *lock; /* non-NULL when several workers share the queue */
+	struct sl_shmring_prod *ring; /* ring output: its producer (under lock) */
 	uint16_t output;     /* index into cfg->outputs */
 	uint16_t tenant;
+	uint16_t tenant_id;  /* the operator's tenant id (ring descriptors) */
 	uint8_t pool;
 };
 
@@ -83,6 +87,7 @@ struct sl_pool_rt {
 	enum sl_flow_fields fields;
 	enum sl_strip_mode strip;
 	uint16_t retag_vlan;
+	bool resteer;          /* on_member_down: resteer (else drop) */
 	struct sl_cfg_depth depth;
 };
 
@@ -179,6 +184,10 @@ struct sl_port_rt {
 	bool started;             /* rte_eth_dev_start() succeeded */
 	bool tx_shared;           /* outputs: one locked queue for all workers */
 	rte_spinlock_t *locks;    /* outputs: one per TX queue when shared */
+	struct sl_shmring_prod *ring; /* ring outputs: the region's producer */
+	bool up;                  /* outputs: last health state (control thread) */
+	char why[64];             /* outputs: why it is down, for logs and stats */
+	uint64_t changes;         /* outputs: state changes since start */
 };
 
 struct sl_txbuf {
@@ -211,6 +220,8 @@ struct sl_worker {
 	uint64_t *c;                 /* == stats->live */
 	struct sl_txbuf *tx;         /* one per global member */
 	uint32_t *dirty;             /* members with buffered packets */
+	uint8_t *scratch;            /* ring outputs: a multi-segment packet, linearized */
+	uint32_t scratch_len;        /* largest ring frame size */
 	uint32_t n_dirty;
 	uint64_t tx_deadline;
 	uint64_t age_next;           /* TSC of the next aging batch */
@@ -243,6 +254,10 @@ struct sl_app {
 	struct sl_port_rt *out_ports;  /* cfg->n_outputs */
 	uint32_t n_members;
 	struct sl_member_rt *members;
+	/* 1 while a member is down: written by the control thread (health.c),
+	 * read by the workers (a relaxed load per packet of a line that rarely
+	 * changes) */
+	uint8_t *member_down;
 	struct sl_tenant_rt *tenants;  /* cfg->n_tenants */
 	struct sl_tenant_map *maps;    /* cfg->n_inputs */
 	int32_t default_tenant;
@@ -269,6 +284,17 @@ int sl_eal_args_build(const struct sl_cfg *cfg, int extra_argc, char **extra_arg
 void sl_eal_args_free(int argc, char **argv);
 bool sl_eal_args_set_lcores(int argc, char **argv);
 
+struct json_t;
+
+/* health.c: member state (up/down) from link status and ring heartbeats */
+int sl_health_init(struct sl_app *app);
+void sl_health_poll(struct sl_app *app);
+void sl_health_free(struct sl_app *app);
+/* state of an output (and a ring's own counters), of a member, into JSON;
+ * under agg_lock */
+void sl_health_output_json(struct sl_app *app, uint16_t o, struct json_t *oo);
+void sl_health_member_json(struct sl_app *app, uint32_t gm, struct json_t *mo);
+
 /* tenant.c */
 int sl_tenants_build(struct sl_app *app, struct sl_cfg_error *err);
 void sl_tenants_free(struct sl_app *app);
@@ -286,7 +312,6 @@ int sl_control_init(struct sl_app *app);
 void sl_control_free(struct sl_app *app);
 void sl_control_snapshot(struct sl_app *app);
 int sl_control_write_stats(struct sl_app *app, FILE *f, bool final);
-struct json_t;
 struct json_t *sl_stats_json(struct sl_app *app, bool final);
 struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t);
 

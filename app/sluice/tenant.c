@@ -229,11 +229,13 @@ sl_tenants_build(struct sl_app *app, struct sl_cfg_error *err)
 			rt->pools[p].strip = cp->strip;
 			rt->pools[p].retag_vlan = cp->retag_vlan;
 			rt->pools[p].depth = cp->depth;
+			rt->pools[p].resteer = cp->on_member_down == SL_DOWN_RESTEER;
 			for (uint16_t i = 0; i < cp->n_members; i++, gm++) {
 				struct sl_member_rt *m = &app->members[gm];
 
 				m->output = cp->members[i].output_idx;
 				m->tenant = t;
+				m->tenant_id = ct->id;
 				m->pool = (uint8_t)p;
 				/* port, queue and lock are resolved by sl_ports_setup() */
 				m->queue = cp->members[i].queue < 0 ? SL_QUEUE_PER_WORKER

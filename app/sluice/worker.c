@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 
 #include "sl_policy.h"
+#include "sl_shmring.h"
 #include "sluice.h"
 
 /* How far ahead of the packet being handled its flow entry is prefetched. */
@@ -102,11 +103,102 @@ filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint16_
 	rte_pktmbuf_free(m);
 }
 
+/* Counters of a burst handed to a member: sent accepted, refused by a full
+ * queue or ring, down refused because the member had no live peer. */
+static inline void
+count_sent(struct sl_worker *w, uint32_t gm, uint16_t sent, uint64_t bytes, uint16_t refused,
+	   uint16_t down)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	const struct sl_member_rt *mr = &w->app->members[gm];
+
+	w->c[SL_WC_TX_BUFFERED] -= sent + refused + down;
+	w->c[SL_WC_FORWARDED] += sent;
+	w->c[SL_WC_FORWARDED_BYTES] += bytes;
+	w->c[sl_ix_member(l, gm, SL_MC_PACKETS)] += sent;
+	w->c[sl_ix_member(l, gm, SL_MC_BYTES)] += bytes;
+	w->c[sl_ix_tenant(l, mr->tenant, SL_TC_FORWARDED)] += sent;
+	if (unlikely(refused + down > 0)) {
+		w->c[SL_WC_DROPPED] += refused + down;
+		w->c[sl_ix_drop(l, SL_DROP_TX_REFUSED)] += refused;
+		w->c[sl_ix_member(l, gm, SL_MC_TX_REFUSED)] += refused;
+		w->c[sl_ix_drop(l, SL_DROP_MEMBER_DOWN)] += down;
+		w->c[sl_ix_member(l, gm, SL_MC_LINK_DOWN)] += down;
+		w->c[sl_ix_tenant(l, mr->tenant, SL_TC_DROPPED)] += refused + down;
+	}
+}
+
+/* Wall-clock nanoseconds of TSC @p tsc, for ring descriptors (pcap time). */
+static inline uint64_t
+unix_ns(const struct sl_app *app, uint64_t tsc)
+{
+	uint64_t d = tsc - app->start_tsc;
+
+	return app->start_unix_us * 1000 + d / app->tsc_hz * 1000000000ull +
+	       (d % app->tsc_hz) * 1000000000ull / app->tsc_hz;
+}
+
+/*
+ * A burst to a shared-memory ring member: the packets are copied into the
+ * region and the mbufs freed. A packet in several segments is read into the
+ * worker's scratch buffer first (lib/shmring copies from one buffer), up to
+ * the frame size. The producer is shared by the workers, and polled by the
+ * control thread: one lock per burst.
+ */
+static void
+flush_ring(struct sl_worker *w, uint32_t gm)
+{
+	const struct sl_member_rt *mr = &w->app->members[gm];
+	struct sl_txbuf *b = &w->tx[gm];
+	struct sl_shmring_tx tx[SL_BURST];
+	uint64_t ts = unix_ns(w->app, rte_rdtsc()), bytes = 0;
+	uint16_t n = b->n, sent = 0, start = 0;
+	uint64_t down0;
+
+	rte_spinlock_lock(mr->lock);
+	down0 = sl_shmring_producer_stats(mr->ring)->no_consumer;
+	for (uint16_t i = 0; i <= n; i++) {
+		struct rte_mbuf *m = i < n ? b->pkts[i] : NULL;
+
+		/* a run of single-segment packets goes in one burst */
+		if (m != NULL && m->nb_segs == 1) {
+			tx[i] = (struct sl_shmring_tx){ .data = rte_pktmbuf_mtod(m, const void *),
+							.ts_ns = ts,
+							.len = rte_pktmbuf_pkt_len(m),
+							.hash = m->hash.rss,
+							.tenant = mr->tenant_id };
+			continue;
+		}
+		unsigned int done = sl_shmring_produce_burst(mr->ring, &tx[start], i - start);
+
+		for (unsigned int k = 0; k < done; k++)
+			bytes += tx[start + k].len;
+		sent += done;
+		if (m == NULL)
+			break;
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		uint32_t cap = RTE_MIN(len, w->scratch_len);
+		const void *d = rte_pktmbuf_read(m, 0, cap, w->scratch);
+
+		if (d != NULL && sl_shmring_produce(mr->ring, d, len, ts, m->hash.rss,
+						    mr->tenant_id) == 0) {
+			sent++;
+			bytes += len;
+		}
+		start = i + 1;
+	}
+	uint16_t down = (uint16_t)(sl_shmring_producer_stats(mr->ring)->no_consumer - down0);
+	rte_spinlock_unlock(mr->lock);
+	for (uint16_t i = 0; i < n; i++)
+		rte_pktmbuf_free(b->pkts[i]);
+	count_sent(w, gm, sent, bytes, n - sent - down, down);
+	b->n = 0;
+}
+
 static void
 flush_member(struct sl_worker *w, uint32_t gm)
 {
 	struct sl_app *app = w->app;
-	const struct sl_stats_layout *l = &app->layout;
 	const struct sl_member_rt *mr = &app->members[gm];
 	struct sl_txbuf *b = &w->tx[gm];
 	uint16_t n = b->n, sent, q;
@@ -114,6 +206,10 @@ flush_member(struct sl_worker *w, uint32_t gm)
 
 	if (n == 0)
 		return;
+	if (mr->ring != NULL) {
+		flush_ring(w, gm);
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 	q = mr->queue == SL_QUEUE_PER_WORKER ? w->idx : mr->queue;
@@ -129,20 +225,7 @@ flush_member(struct sl_worker *w, uint32_t gm)
 		bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
 		rte_pktmbuf_free(b->pkts[i]);
 	}
-	w->c[SL_WC_TX_BUFFERED] -= n;
-	w->c[SL_WC_FORWARDED] += sent;
-	w->c[SL_WC_FORWARDED_BYTES] += bytes;
-	w->c[sl_ix_member(l, gm, SL_MC_PACKETS)] += sent;
-	w->c[sl_ix_member(l, gm, SL_MC_BYTES)] += bytes;
-	w->c[sl_ix_tenant(l, mr->tenant, SL_TC_FORWARDED)] += sent;
-	if (unlikely(sent < n)) {
-		uint16_t refused = n - sent;
-
-		w->c[SL_WC_DROPPED] += refused;
-		w->c[sl_ix_drop(l, SL_DROP_TX_REFUSED)] += refused;
-		w->c[sl_ix_member(l, gm, SL_MC_TX_REFUSED)] += refused;
-		w->c[sl_ix_tenant(l, mr->tenant, SL_TC_DROPPED)] += refused;
-	}
+	count_sent(w, gm, sent, bytes, n - sent, 0);
 	b->n = 0;
 }
 
@@ -216,10 +299,25 @@ strip_outer(struct rte_mbuf *m, const struct sl_meta *md, const struct sl_pool_r
 	return true;
 }
 
-/* Buffer a packet for a member, stripped first when its pool says so. */
+static inline bool
+member_down(const struct sl_app *app, uint32_t gm)
+{
+	return __atomic_load_n(&app->member_down[gm], __ATOMIC_RELAXED) != 0;
+}
+
+/* Buffer a packet for a member, stripped first when its pool says so. A
+ * member that is down gets nothing: counted as link_down. */
 static inline void
 deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
 {
+	if (unlikely(member_down(w->app, gm))) {
+		const struct sl_member_rt *mr = &w->app->members[gm];
+
+		w->c[sl_ix_member(&w->app->layout, gm, SL_MC_LINK_DOWN)]++;
+		drop_pkt(w, m, SL_DROP_MEMBER_DOWN, mr->tenant);
+		return;
+	}
+	m->hash.rss = md->hash; /* ring descriptors carry it */
 	/* untunnelled packets (the common case) never look at the pool */
 	if (unlikely(md->n_encap > 0)) {
 		const struct sl_member_rt *mr = &w->app->members[gm];
@@ -236,13 +334,58 @@ deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_me
 	tx_enqueue(w, gm, m);
 }
 
-static inline uint32_t
-pick_member(const struct sl_pool_rt *p, const struct sl_flow_key *k, uint32_t hash,
-	    uint32_t seed)
+/*
+ * Rendezvous (highest random weight) choice among the pool's members that
+ * are up, for a flow whose own member is down: each survivor gets an equal
+ * share of the down member's flows, and no flow of a member that is up
+ * moves. Hand-written: DPDK has no HRW helper, and the score is one 64-bit
+ * mix (the splitmix64 finalizer) of the flow hash and the member index.
+ * Returns @p primary when no member is up (the packet is then counted as
+ * link_down by deliver()).
+ */
+static uint32_t
+survivor(const struct sl_app *app, const struct sl_pool_rt *p, uint32_t h, uint32_t primary)
 {
-	uint32_t h = p->fields == SL_FIELDS_5TUPLE ? hash : sl_flow_hash_fields(k, p->fields, seed);
+	uint64_t best = 0;
+	uint32_t pick = primary;
 
-	return sl_hash_scale(h, p->n_members);
+	for (uint32_t i = 0; i < p->n_members; i++) {
+		if (member_down(app, p->first_member + i))
+			continue;
+		uint64_t x = ((uint64_t)h << 32 | i) + 0x9e3779b97f4a7c15ull;
+
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+		x ^= x >> 31;
+		if (x >= best) {
+			best = x;
+			pick = i;
+		}
+	}
+	return pick;
+}
+
+/* Member (index in the pool) for hash @p h: the hash's own member when it is
+ * up, else a survivor. */
+static inline uint32_t
+steer(const struct sl_app *app, const struct sl_pool_rt *p, uint32_t h)
+{
+	uint32_t i = sl_hash_scale(h, p->n_members);
+
+	if (likely(!member_down(app, p->first_member + i)))
+		return i;
+	return survivor(app, p, h, i);
+}
+
+static inline uint32_t
+pick_member(const struct sl_app *app, const struct sl_pool_rt *p, const struct sl_flow_key *k,
+	    uint32_t hash)
+{
+	uint32_t h = p->fields == SL_FIELDS_5TUPLE
+			     ? hash
+			     : sl_flow_hash_fields(k, p->fields, app->cfg->hash_seed);
+
+	return steer(app, p, h);
 }
 
 /* Datagram key of a fragment: its own source and destination (not ordered:
@@ -282,7 +425,7 @@ frag_unmatched_member(struct sl_worker *w, const struct sl_meta *md)
 	const struct sl_pool_rt *pool = &tr->pools[tr->default_pool];
 	uint32_t h = sl_flow_hash_fields(&md->key, SL_FIELDS_3TUPLE, w->app->cfg->hash_seed);
 
-	return pool->first_member + sl_hash_scale(h, pool->n_members);
+	return pool->first_member + steer(w->app, pool, h);
 }
 
 static void
@@ -436,8 +579,7 @@ mirror_copies(struct sl_worker *w, const struct sl_flow_entry *e, const struct s
 		} else {
 			rte_mbuf_refcnt_update(m, 1);
 		}
-		deliver(w, p->first_member + pick_member(p, &md->key, md->hash, w->app->cfg->hash_seed),
-			c, md);
+		deliver(w, p->first_member + pick_member(w->app, p, &md->key, md->hash), c, md);
 	}
 }
 
@@ -644,7 +786,12 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 					continue;
 				}
 			}
-			deliver(w, tr->pools[tr->default_pool].first_member, m, md);
+			/* member 0, or a survivor when it is down */
+			const struct sl_pool_rt *p0 = &tr->pools[tr->default_pool];
+			deliver(w, p0->first_member +
+					   (member_down(app, p0->first_member)
+						    ? survivor(app, p0, md->hash, 0) : 0),
+				m, md);
 			continue;
 		}
 		if (unlikely((md->frag & (SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST)) ==
@@ -693,16 +840,14 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 			if (created) {
 				flow_verdict(w, e, md, tr);
 				pool = &tr->pools[e->pool];
-				e->member = (uint16_t)pick_member(pool, &md->key, md->hash,
-								  app->cfg->hash_seed);
+				e->member = (uint16_t)pick_member(app, pool, &md->key, md->hash);
 				w->c[SL_WC_FLOWS_CREATED]++;
 				w->c[sl_ix_tenant(l, md->tenant, SL_TC_FLOWS)]++;
 				w->c[sl_ix_member(l, pool->first_member + e->member, SL_MC_FLOWS)]++;
 			} else if (e == NULL) {
 				/* Table full: forward by hash, never drop. */
 				w->c[SL_WC_FLOW_TABLE_FULL]++;
-				gm = pool->first_member +
-				     pick_member(pool, &md->key, md->hash, app->cfg->hash_seed);
+				gm = pool->first_member + pick_member(app, pool, &md->key, md->hash);
 				if (unlikely(md->frag & SL_FRAG_FIRST)) {
 					struct sl_frag_key fk;
 
@@ -724,6 +869,17 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 		    ((md->tcp_flags & TCP_RST) || (e->tcp_flags[0] & e->tcp_flags[1] & TCP_FIN)))
 			e->tclass = SL_TCLASS_CLOSED; /* ends after the grace time */
 		gm = pool->first_member + e->member;
+		if (unlikely(member_down(app, gm)) && pool->resteer) {
+			/* on_member_down: resteer. The flow moves for good: it
+			 * stays on its new member when the old one is back. */
+			uint32_t to = pick_member(app, pool, &md->key, md->hash);
+
+			if (to != e->member && !member_down(app, pool->first_member + to)) {
+				w->c[sl_ix_member(l, gm, SL_MC_RESTEERED)]++;
+				e->member = (uint16_t)to;
+				gm = pool->first_member + to;
+			}
+		}
 		if (unlikely(md->frag & SL_FRAG_FIRST)) {
 			/* remember the member for the rest of the datagram and
 			 * send what waited for it first (arrival order) */
@@ -1026,6 +1182,16 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		w->stats = sl_stats_block_create(app->layout.total, socket);
 		if (w->tx == NULL || w->dirty == NULL || w->stats == NULL)
 			goto nomem;
+		/* a multi-segment packet for a ring output is read in here */
+		for (uint16_t o = 0; o < cfg->n_outputs; o++)
+			if (cfg->outputs[o].ring.path[0] != '\0')
+				w->scratch_len = RTE_MAX(w->scratch_len,
+							 cfg->outputs[o].ring.frame_size);
+		if (w->scratch_len > 0) {
+			w->scratch = rte_malloc_socket("sl_scratch", w->scratch_len, 0, socket);
+			if (w->scratch == NULL)
+				goto nomem;
+		}
 		w->c = w->stats->live;
 		w->age_interval = age_interval;
 		snprintf(name, sizeof(name), "sl_ft_%u", i);
@@ -1105,6 +1271,7 @@ sl_workers_free(struct sl_app *app)
 		sl_stats_block_free(w->stats);
 		rte_free(w->tx);
 		rte_free(w->dirty);
+		rte_free(w->scratch);
 		rte_free(w);
 		app->workers[i] = NULL;
 	}

@@ -70,7 +70,8 @@ extern "C" {
 	X(SW_RING_FULL, "sw_ring_full")                                       \
 	X(TX_REFUSED, "tx_refused")                                           \
 	X(STRIP_FAILED, "strip_failed")                                       \
-	X(MIRROR_NOMBUF, "mirror_nombuf") /* no mbuf for a mirror copy */
+	X(MIRROR_NOMBUF, "mirror_nombuf") /* no mbuf for a mirror copy */     \
+	X(MEMBER_DOWN, "member_down") /* its pool member was down (link_down) */
 
 /** Filter reasons (packets not forwarded on purpose). */
 #define SL_FILTER_REASONS(X) X(NON_IP, "non_ip") X(POLICY_DROP, "policy_drop")
@@ -103,8 +104,10 @@ extern "C" {
 #define SL_MEMBER_COUNTERS(X)                                                 \
 	X(PACKETS, "forwarded")                                               \
 	X(BYTES, "bytes")                                                     \
-	X(TX_REFUSED, "tx_refused")                                           \
-	X(FLOWS, "flows")
+	X(TX_REFUSED, "tx_refused")   /* queue or ring full */                 \
+	X(LINK_DOWN, "link_down")     /* dropped: the member was down */      \
+	X(FLOWS, "flows")                                                     \
+	X(RESTEERED, "flows_resteered") /* flows moved off it while it was down */
 
 #define SL_X_ENUM(e, s) SL_WC_##e,
 enum sl_wc { SL_WORKER_COUNTERS(SL_X_ENUM) SL_WC_MAX };

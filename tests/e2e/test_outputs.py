@@ -108,9 +108,13 @@ class Sluice:
         return member(lines[-1])["forwarded"] if lines else 0
 
     def handled(self):
-        """Packets the member forwarded or refused, as last reported."""
+        """Packets the member forwarded, refused or dropped while it was
+        down, as last reported."""
         lines = stats_lines(self.stats)
-        return member(lines[-1])["forwarded"] + member(lines[-1])["tx_refused"] if lines else 0
+        if not lines:
+            return 0
+        m = member(lines[-1])
+        return m["forwarded"] + m["tx_refused"] + m["link_down"]
 
     def finish(self):
         """SIGINT, wait, return the final stats."""
@@ -288,7 +292,7 @@ def test_vhost_user_backend_to_testpmd_virtio_user(tmp):
             os.unlink(sock)
     check_ledger(final)
     m = member(final)
-    assert m["forwarded"] + m["tx_refused"] == sent
+    assert m["forwarded"] + m["tx_refused"] + m["link_down"] == sent
     assert m["forwarded"] >= 5 * sum(mine.values())
     assert m["forwarded"] == len(got), (m, len(got))
     assert set(got) <= set(mine)

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Analyzer health: whether each output, and so each pool member on it, is up.
+ *
+ *   memif      link up while a client is connected
+ *   vhost-user link up while the virtio device is ready
+ *   TAP        IFF_UP and IFF_RUNNING (carrier: the PMD's fd is attached)
+ *   ring       a consumer attached whose heartbeat is within heartbeat_ms
+ *   others     the PMD's link status (pcap, ring, null: up once started)
+ *
+ * The control thread polls every output every SL_CONTROL_SLICE_MS and
+ * publishes one byte per member (app->member_down) that the workers read
+ * when they steer a packet (worker.c). A change is logged once, counted per
+ * output and shown in the stats lines and telemetry (state, why,
+ * state_changes on the output and on each member).
+ *
+ * Ring outputs need the producer's housekeeping (sl_shmring_poll(): attach
+ * handshake, heartbeat check) on a regular basis; the control thread does
+ * it under the ring's lock, so the workers producing into it never wait for
+ * more than one poll.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "sl_shmring.h"
+#include "sluice.h"
+
+RTE_LOG_REGISTER(sl_health_logtype, user.sluice.health, INFO);
+#define HLOG(level, ...) rte_log(RTE_LOG_##level, sl_health_logtype, "sluice: " __VA_ARGS__)
+
+/* Poll one output; true when up, with the reason in why when down. */
+static bool
+output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t size)
+{
+	const struct sl_cfg_port *cp = &app->cfg->outputs[o];
+	struct sl_port_rt *rt = &app->out_ports[o];
+
+	if (rt->ring != NULL) {
+		int live;
+
+		rte_spinlock_lock(&rt->locks[0]);
+		live = sl_shmring_poll(rt->ring, now_ns, (uint64_t)cp->ring.heartbeat_ms * 1000000);
+		rte_spinlock_unlock(&rt->locks[0]);
+		if (live != 1)
+			snprintf(why, size, "no ring consumer with a heartbeat in %u ms",
+				 cp->ring.heartbeat_ms);
+		return live == 1;
+	}
+
+	struct rte_eth_link link;
+	int rc = rte_eth_link_get_nowait(rt->port_id, &link);
+
+	if (rc != 0) {
+		snprintf(why, size, "link status unknown: %s", rte_strerror(-rc));
+		return false;
+	}
+	if (link.link_status != RTE_ETH_LINK_UP) {
+		snprintf(why, size, "link down (%s)",
+			 strncmp(cp->vdev, "net_memif", 9) == 0   ? "memif peer not connected"
+			 : strncmp(cp->vdev, "net_vhost", 9) == 0 ? "virtio device not ready"
+			 : strncmp(cp->vdev, "net_tap", 7) == 0   ? "interface down or no carrier"
+								  : "no carrier");
+		return false;
+	}
+	return true;
+}
+
+static void
+set_members(struct sl_app *app, uint16_t o, bool up)
+{
+	for (uint32_t m = 0; m < app->n_members; m++)
+		if (app->members[m].output == o)
+			__atomic_store_n(&app->member_down[m], up ? 0 : 1, __ATOMIC_RELAXED);
+}
+
+/* Poll every output; log and publish the changes (control thread). */
+static void
+poll_outputs(struct sl_app *app, bool first)
+{
+	uint64_t now_ns = sl_shmring_now_ns();
+
+	for (uint16_t o = 0; o < app->cfg->n_outputs; o++) {
+		struct sl_port_rt *rt = &app->out_ports[o];
+		char why[sizeof(rt->why)];
+		bool up = output_up(app, o, now_ns, why, sizeof(why));
+
+		if (!first && up == rt->up)
+			continue;
+		if (!first)
+			rt->changes++;
+		rt->up = up;
+		if (up)
+			rt->why[0] = '\0';
+		else
+			memcpy(rt->why, why, sizeof(why));
+		set_members(app, o, up);
+		if (up && !first)
+			HLOG(NOTICE, "output '%s' is up: its pool members take new flows again\n",
+			     app->cfg->outputs[o].name);
+		else if (!up)
+			HLOG(WARNING, "output '%s' is down: %s\n", app->cfg->outputs[o].name, why);
+	}
+}
+
+int
+sl_health_init(struct sl_app *app)
+{
+	app->member_down = rte_zmalloc("sl_member_down", RTE_MAX(app->n_members, 1u),
+				       RTE_CACHE_LINE_SIZE);
+	if (app->member_down == NULL)
+		return -ENOMEM;
+	poll_outputs(app, true);
+	return 0;
+}
+
+/* Under agg_lock: telemetry reads the state from its own thread. */
+void
+sl_health_poll(struct sl_app *app)
+{
+	if (app->member_down == NULL)
+		return;
+	pthread_mutex_lock(&app->agg_lock);
+	poll_outputs(app, false);
+	pthread_mutex_unlock(&app->agg_lock);
+}
+
+void
+sl_health_free(struct sl_app *app)
+{
+	rte_free(app->member_down);
+	app->member_down = NULL;
+}
+
+void
+sl_health_output_json(struct sl_app *app, uint16_t o, json_t *oo)
+{
+	const struct sl_port_rt *rt = &app->out_ports[o];
+
+	json_object_set_new(oo, "state", json_string(rt->up ? "up" : "down"));
+	if (!rt->up)
+		json_object_set_new(oo, "why", json_string(rt->why));
+	json_object_set_new(oo, "state_changes", json_integer((json_int_t)rt->changes));
+	if (rt->ring != NULL) {
+		const struct sl_cfg_ring *cr = &app->cfg->outputs[o].ring;
+		struct sl_shmring_prod_stats st;
+		json_t *ring = json_object();
+
+		rte_spinlock_lock(&rt->locks[0]);
+		st = *sl_shmring_producer_stats(rt->ring);
+		rte_spinlock_unlock(&rt->locks[0]);
+		json_object_set_new(ring, "path", json_string(cr->path));
+		json_object_set_new(ring, "frame_size", json_integer(cr->frame_size));
+		json_object_set_new(ring, "frames", json_integer(cr->frames));
+		for (unsigned int c = 0; c < SL_SHMRING_PROD_STAT_MAX; c++)
+			json_object_set_new(ring, sl_shmring_prod_stat_name(c),
+					    json_integer((json_int_t)sl_shmring_prod_stat(&st, c)));
+		json_object_set_new(oo, "ring", ring);
+	}
+}
+
+void
+sl_health_member_json(struct sl_app *app, uint32_t gm, json_t *mo)
+{
+	const struct sl_port_rt *rt = &app->out_ports[app->members[gm].output];
+
+	json_object_set_new(mo, "state", json_string(rt->up ? "up" : "down"));
+	json_object_set_new(mo, "state_changes", json_integer((json_int_t)rt->changes));
+}
