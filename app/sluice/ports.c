@@ -329,6 +329,11 @@ setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 		return -EINVAL;
 	}
 	rt->nb_rxq = info.max_rx_queues > 0 ? 1 : 0;
+	/* A memif server refuses a client whose rings it has no queue for,
+	 * and clients (testpmd, libmemif) ask for as many rings each way:
+	 * offer as many (never polled) RX queues as TX queues. */
+	if (strcmp(info.driver_name, "net_memif") == 0)
+		rt->nb_rxq = RTE_MIN(rt->nb_txq, info.max_rx_queues);
 	if (rt->tx_shared) {
 		rt->locks = rte_zmalloc("sl_txlock", rt->nb_txq * sizeof(rte_spinlock_t),
 					RTE_CACHE_LINE_SIZE);
@@ -344,8 +349,8 @@ setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 	int socket = rte_eth_dev_socket_id(rt->port_id);
 	if (socket < 0)
 		socket = 0;
-	if (rc == 0 && rt->nb_rxq)
-		rc = rte_eth_rx_queue_setup(rt->port_id, 0, nb_rxd, socket, NULL, app->pool);
+	for (uint16_t q = 0; rc == 0 && q < rt->nb_rxq; q++)
+		rc = rte_eth_rx_queue_setup(rt->port_id, q, nb_rxd, socket, NULL, app->pool);
 	for (uint16_t q = 0; rc == 0 && q < rt->nb_txq; q++)
 		rc = rte_eth_tx_queue_setup(rt->port_id, q, nb_txd, socket, NULL);
 	if (rc != 0) {

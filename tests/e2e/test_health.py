@@ -267,7 +267,15 @@ stats: {{interval: 0.1}}
                  [sl.proc])
         tp = PmdPeer(tmp, f"net_memif0,role=client,{args}")
         wait_for(lambda: states(sl) == ["up", "up"], "the memif client", [sl.proc, tp.proc])
-        sent = send_and_wait(sl, iface, frames, 0)
+        sent = 0
+
+        def round_taken():
+            # testpmd polls a little after the link is up; until then the
+            # memif server has no slots and refuses (counted)
+            nonlocal sent
+            sent = send_and_wait(sl, iface, frames, sent)
+            return members(last(sl))[1]["forwarded"] > 0
+        wait_for(round_taken, "the client to take packets", [sl.proc, tp.proc])
         first = members(last(sl))
         tp.proc.kill()
         tp.proc.wait()
@@ -291,6 +299,7 @@ stats: {{interval: 0.1}}
     assert ms[1]["flows_resteered"] == ms[1]["flows"] == first[1]["flows"]
     assert ms[1]["forwarded"] == first[1]["forwarded"]
     assert ms[0]["forwarded"] == first[0]["forwarded"] + len(frames)
+    assert sum(m["forwarded"] + m["tx_refused"] for m in ms) == sent
     assert ms[1]["link_down"] == 0 and final["drops"]["member_down"] == 0
     out = {o["name"]: o for o in final["outputs"]}
     assert out["peer"]["state"] == "down" and "memif" in out["peer"]["why"]
