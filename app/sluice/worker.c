@@ -334,47 +334,12 @@ deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_me
 	tx_enqueue(w, gm, m);
 }
 
-/*
- * Rendezvous (highest random weight) choice among the pool's members that
- * are up, for a flow whose own member is down: each survivor gets an equal
- * share of the down member's flows, and no flow of a member that is up
- * moves. Hand-written: DPDK has no HRW helper, and the score is one 64-bit
- * mix (the splitmix64 finalizer) of the flow hash and the member index.
- * Returns @p primary when no member is up (the packet is then counted as
- * link_down by deliver()).
- */
-static uint32_t
-survivor(const struct sl_app *app, const struct sl_pool_rt *p, uint32_t h, uint32_t primary)
-{
-	uint64_t best = 0;
-	uint32_t pick = primary;
-
-	for (uint32_t i = 0; i < p->n_members; i++) {
-		if (member_down(app, p->first_member + i))
-			continue;
-		uint64_t x = ((uint64_t)h << 32 | i) + 0x9e3779b97f4a7c15ull;
-
-		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-		x ^= x >> 31;
-		if (x >= best) {
-			best = x;
-			pick = i;
-		}
-	}
-	return pick;
-}
-
 /* Member (index in the pool) for hash @p h: the hash's own member when it is
- * up, else a survivor. */
+ * up, else one of those up (sl_member_steer(): rendezvous hashing). */
 static inline uint32_t
 steer(const struct sl_app *app, const struct sl_pool_rt *p, uint32_t h)
 {
-	uint32_t i = sl_hash_scale(h, p->n_members);
-
-	if (likely(!member_down(app, p->first_member + i)))
-		return i;
-	return survivor(app, p, h, i);
+	return sl_member_steer(h, &app->member_down[p->first_member], p->n_members);
 }
 
 static inline uint32_t
@@ -786,11 +751,11 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 					continue;
 				}
 			}
-			/* member 0, or a survivor when it is down */
+			/* member 0, or by hash among those up when it is down */
 			const struct sl_pool_rt *p0 = &tr->pools[tr->default_pool];
 			deliver(w, p0->first_member +
-					   (member_down(app, p0->first_member)
-						    ? survivor(app, p0, md->hash, 0) : 0),
+					   (member_down(app, p0->first_member) ? steer(app, p0, md->hash)
+									       : 0),
 				m, md);
 			continue;
 		}

@@ -141,6 +141,52 @@ sl_hash_scale(uint32_t hash, uint32_t n)
 	return (uint32_t)(((uint64_t)hash * n) >> 32);
 }
 
+/**
+ * Rendezvous (highest random weight) score of member @p i for flow hash
+ * @p h: the splitmix64 finalizer of both. Hand-written: DPDK has no HRW
+ * helper, and this is a few multiplies.
+ */
+static inline uint64_t
+sl_hrw_score(uint32_t h, uint32_t i)
+{
+	uint64_t x = ((uint64_t)h << 32 | i) + 0x9e3779b97f4a7c15ull;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/**
+ * Member for flow hash @p h among @p n members, of which those with
+ * down[i] != 0 are down: the hash's own member sl_hash_scale(h, n) while it
+ * is up; otherwise the up member with the highest sl_hrw_score(). So no
+ * flow of a member that is up ever moves, and a down member's flows spread
+ * evenly over the others. When every member is down, the hash's own member.
+ * down[] is read with relaxed atomic loads (another thread may write it).
+ */
+static inline uint32_t
+sl_member_steer(uint32_t h, const uint8_t *down, uint32_t n)
+{
+	uint32_t own = sl_hash_scale(h, n), pick = own;
+	uint64_t best = 0;
+	bool found = false;
+
+	if (__atomic_load_n(&down[own], __ATOMIC_RELAXED) == 0)
+		return own;
+	for (uint32_t i = 0; i < n; i++) {
+		if (__atomic_load_n(&down[i], __ATOMIC_RELAXED) != 0)
+			continue;
+		uint64_t x = sl_hrw_score(h, i);
+
+		if (!found || x > best) {
+			best = x;
+			pick = i;
+			found = true;
+		}
+	}
+	return pick;
+}
+
 /** Timeout class of a protocol number. */
 enum sl_flow_tclass sl_flow_tclass_of(uint8_t proto);
 

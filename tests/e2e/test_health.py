@@ -303,3 +303,55 @@ stats: {{interval: 0.1}}
     assert ms[1]["link_down"] == 0 and final["drops"]["member_down"] == 0
     out = {o["name"]: o for o in final["outputs"]}
     assert out["peer"]["state"] == "down" and "memif" in out["peer"]["why"]
+
+
+def test_tap_member_down_and_up(tmp):
+    """A TAP member goes down when its interface is set down (an
+    AF_PACKET analyzer's interface taken away) and up again with it; while
+    it is down its flows go to the other member, and stay there."""
+    inp, _ = gen(tmp, "in", "--flows", 64, "--udp", 30)
+    frames = read_pcap(inp)
+    n = uid()[:8]
+    iface, tap = "slhin" + n, "slhtap" + n
+    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_tap0,iface={iface}"}}]
+outputs:
+  - {{name: sink, vdev: "net_null0,no-rx=1"}}
+  - {{name: tap, vdev: "net_tap1,iface={tap}"}}
+tenants:
+  - name: acme
+    id: 7
+    match: {{vlan: [100]}}
+    pools: [{{name: p, members: [sink, tap]}}]
+stats: {{interval: 0.1}}
+"""
+    sl = None
+    try:
+        sl = Sluice(tmp, cfg)
+        wait_for(lambda: link_up(iface) and states(sl) == ["up", "up"], "sluice to start",
+                 [sl.proc])
+        sent = send_and_wait(sl, iface, frames, 0)
+        first = members(last(sl))
+        subprocess.run(["ip", "link", "set", tap, "down"], check=True)
+        wait_for(lambda: states(sl) == ["up", "down"], "the TAP member to go down", [sl.proc])
+        why = {o["name"]: o for o in last(sl)["outputs"]}["tap"].get("why", "")
+        sent = send_and_wait(sl, iface, frames, sent)
+        subprocess.run(["ip", "link", "set", tap, "up"], check=True)
+        wait_for(lambda: states(sl) == ["up", "up"], "the TAP member to come back", [sl.proc])
+        sent = send_and_wait(sl, iface, frames, sent)
+        final = sl.finish()
+    finally:
+        if sl:
+            sl.cleanup()
+    assert "interface down" in why
+    lg = final["ledger"]
+    assert lg["balanced"] and lg["in_flight"] == 0
+    ms = members(final)
+    assert [m["state_changes"] for m in ms] == [0, 2]
+    assert first[1]["flows"] > 0 and first[1]["forwarded"] > 0
+    # the TAP member's flows moved to the sink while it was down and stayed
+    assert ms[1]["flows_resteered"] == first[1]["flows"]
+    assert ms[1]["forwarded"] + ms[1]["tx_refused"] == (
+        first[1]["forwarded"] + first[1]["tx_refused"])
+    assert ms[0]["forwarded"] == first[0]["forwarded"] + 2 * len(frames)
+    assert final["drops"]["member_down"] == 0
