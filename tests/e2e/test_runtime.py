@@ -80,6 +80,10 @@ def test_telemetry_and_sigint(tmp):
         t = telemetry(sock, "/sluice/tenant,7")["/sluice/tenant"]
         assert t["name"] == "acme" and t["packets"] > 0
         assert t["pools"]["0_members_1_output"] == "o1"
+        # member health (net_pcap outputs are up once started)
+        assert t["pools"]["0_members_1_state"] == "up"
+        assert t["pools"]["0_members_1_state_changes"] == 0
+        assert "0_members_1_link_down" in t["pools"]
         # bad parameters are refused, not crashed on
         assert telemetry(sock, "/sluice/tenant,99")["/sluice/tenant"] is None
         assert telemetry(sock, "/sluice/tenant,x")["/sluice/tenant"] is None
