@@ -8,8 +8,24 @@ Prints a table and one JSON line per case:
   case, flows, frame, mpps, cycles_per_pkt, testpmd_mpps, ratio,
   ledger_balanced, flow_table_mib, table_full
 
+Output cases (memif-*, ring-*) send the same kind of input to one pool
+member whose output is a real consumer on this machine: a memif port in
+copy mode read by dpdk-testpmd (--forward-mode=rxonly), or a shared-memory
+ring (lib/shmring) read by sl-ringcat --discard; null-* is their baseline,
+the same member on net_null. The consumer runs on CPU 0, next to sluice's
+main lcore; the worker has CPU 1. Rates come from the stats intervals once
+the consumer is attached (the first such interval skipped).
+One JSON line per case:
+  case, flows, frame, output, mpps (received), delivered_mpps (the member's
+  "forwarded" rate), refused_pct (tx_refused + link_down over received, in
+  the same intervals), cycles_per_pkt (worker, same intervals),
+  consumer_mpps (testpmd Rx-pps; null for rings), consumer_packets (what
+  sl-ringcat counted; null for memif), delivered_packets (the member's
+  "forwarded" at the end), ledger_balanced
+
     tools/bench.py                      # all cases, 10 s each
     tools/bench.py --seconds 5 --cases 1k-64,1m-64
+    tools/bench.py --seconds 5 --cases memif-64,memif-1500,ring-64,ring-1500
 Benchmarks report numbers; nothing here asserts a threshold.
 """
 import argparse
@@ -29,6 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("SL_BUILD", os.path.join(ROOT, "build"))
 SLUICE = os.path.join(BUILD, "app", "sluice", "sluice")
 SL_GEN = os.path.join(BUILD, "tools", "sl-gen", "sl-gen")
+SL_RINGCAT = os.path.join(BUILD, "tools", "sl-ringcat", "sl-ringcat")
 
 CASES = [  # name, flows, frame, extra sl-gen arguments
     ("1k-64", 1_000, "64", []),
@@ -62,6 +79,27 @@ def rules_yaml(n):
     return "    max_rules: %d\n    rules:\n%s\n" % (n, "\n".join(rows)) if n else ""
 MEMBERS = 4
 
+OUTPUT_CASES = [  # name, flows, frame, output kind: one member, a real consumer
+    # the baseline: the same single member on net_null (no consumer)
+    ("null-64", 1_000, "64", "null"),
+    ("null-1500", 1_000, "1500", "null"),
+    ("memif-64", 1_000, "64", "memif"),
+    ("memif-1500", 1_000, "1500", "memif"),
+    ("ring-64", 1_000, "64", "ring"),
+    ("ring-1500", 1_000, "1500", "ring"),
+]
+# The consumer's CPU: the one of sluice's main lcore (it sleeps), not the
+# worker's. testpmd puts both its lcores there; sl-ringcat is pinned to it.
+CONSUMER_CPU = 0
+RING_FRAME_SIZE = 2048  # a 1500-byte frame fits
+# frames per ring region (SL_BENCH_RING_FRAMES), and where regions go: tmpfs,
+# or SL_BENCH_RING_DIR=/dev/hugepages (hugetlbfs)
+RING_FRAMES = int(os.environ.get("SL_BENCH_RING_FRAMES", "4096"))
+RING_DIR = os.environ.get("SL_BENCH_RING_DIR", "/dev/shm")
+# seconds sluice runs beyond --seconds: start-up, the consumer's start-up
+# and attach, and the skipped first interval
+OUTPUT_SLACK = 4
+
 
 def mbuf_size(frame):
     # data room incl. 128 B headroom: 64 B frames (+50 B VXLAN) fit 512
@@ -90,13 +128,13 @@ def count_packets(path):
             n += 1
 
 
-def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0):
-    outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
-    members = ", ".join(f"n{i}" for i in range(MEMBERS))
+def sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members):
+    """The benchmark configuration: OUTS is the YAML list of outputs (one
+    line each, indented), MEMBERS the pool's member names, comma-separated."""
     # flow table: room for every flow at cuckoo load < 90 %
     size = max(65536, int(flows * 1.15))
     match = '{vni: ["100-103"]}' if vxlan else '{vlan: ["100-103"]}'
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
 inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap},infinite_rx=1", distribution: software}}]
 outputs:
 {outs}
@@ -109,6 +147,12 @@ tenants:
 stats: {{interval: 1}}
 tuning: {{mbufs: {pkts + 65536}, mbuf_size: {mbuf_size(frame)}}}
 """
+
+
+def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0):
+    outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
+    members = ", ".join(f"n{i}" for i in range(MEMBERS))
+    cfg = sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members)
     cfgp = os.path.join(tmp, "bench.yaml")
     with open(cfgp, "w") as f:
         f.write(cfg)
@@ -173,6 +217,140 @@ def run_testpmd(pcap, pkts, frame, seconds):
     return round(statistics.median(samples) / 1e6, 3) if samples else 0.0
 
 
+def member0(line):
+    return line["tenants"][0]["pools"][0]["members"][0]
+
+
+def output_rates(lines):
+    """Rates of a one-member run over the stats intervals once the consumer
+    is attached (the member forwarded something), the first one skipped."""
+    periodic = [l for l in lines if not l["final"]]
+    attached = [l for l in periodic if member0(l).get("forwarded", 0) > 0]
+    window = attached[1:]
+    rx, fwd = [], []
+    d_rx = d_refused = d_busy = d_wrx = 0
+    for a, b in zip(window, window[1:]):
+        dt = b["uptime"] - a["uptime"]
+        if dt <= 0:
+            continue
+        ma, mb = member0(a), member0(b)
+        rx.append((b["ledger"]["received"] - a["ledger"]["received"]) / dt)
+        fwd.append((mb["forwarded"] - ma["forwarded"]) / dt)
+        d_rx += b["ledger"]["received"] - a["ledger"]["received"]
+        d_refused += sum(mb.get(k, 0) - ma.get(k, 0) for k in ("tx_refused", "link_down"))
+        d_busy += b["workers"][0]["busy_cycles"] - a["workers"][0]["busy_cycles"]
+        d_wrx += b["workers"][0]["rx_packets"] - a["workers"][0]["rx_packets"]
+    return {
+        "mpps": round(statistics.median(rx) / 1e6, 3) if rx else 0.0,
+        "delivered_mpps": round(statistics.median(fwd) / 1e6, 3) if fwd else 0.0,
+        "refused_pct": round(100 * d_refused / d_rx, 2) if d_rx else None,
+        "cycles_per_pkt": round(d_busy / d_wrx, 1) if d_wrx else 0.0,
+        "intervals": len(rx),
+    }
+
+
+def testpmd_rx_mpps(out):
+    """Median Rx-pps (Mpps) of a testpmd rxonly run: the samples after the
+    memif link came up, the first one (partial) skipped. (Its totals are
+    not used: the memif PMD zeroes them when sluice, the server, goes.)"""
+    samples = []
+    for b in out.split("NIC statistics for port 0")[1:]:
+        m = re.search(r"Rx-pps:\s+(\d+)", b)
+        if m and int(m.group(1)) > 0:
+            samples.append(int(m.group(1)))
+    samples = samples[1:] or samples
+    return round(statistics.median(samples) / 1e6, 3) if samples else None
+
+
+def run_output_case(tmp, pcap, pkts, flows, frame, kind, seconds):
+    """sluice into one member with a real consumer: a memif server port read
+    by testpmd, or a shared-memory ring read by sl-ringcat --discard (or
+    net_null, no consumer, for "null"). Starts sluice, waits for the socket
+    or region file, starts the consumer, and stops the consumer (SIGINT) once
+    sluice has ended."""
+    tag = uuid.uuid4().hex[:8]
+    prefix = "sl-bench-" + tag
+    path, consumer_cmd = None, None
+    if kind == "null":
+        outs = '  - {name: n0, vdev: "net_null0,no-rx=1"}'
+        member = "n0"
+    elif kind == "memif":
+        path = f"/tmp/sl-bench-{tag}.sock"
+        memif = f"net_memif0,socket={path},socket-abstract=no,id=0,zero-copy=no"
+        outs = f'  - {{name: m0, vdev: "{memif},role=server"}}'
+        member = "m0"
+        consumer_cmd = ["dpdk-testpmd", f"--lcores=0@{CONSUMER_CPU},1@{CONSUMER_CPU}",
+                        "--no-pci", "--in-memory", f"--file-prefix={prefix}-tp",
+                        "--log-level=lib.eal:error", "--vdev", f"{memif},role=client", "--",
+                        "--forward-mode=rxonly", "--auto-start", "--stats-period", "1",
+                        "--no-flush-rx"]
+    else:
+        path = os.path.join(RING_DIR, f"sl-bench-{tag}")
+        outs = (f"  - name: r0\n    ring: {{path: {path}, frame_size: {RING_FRAME_SIZE}, "
+                f"frames: {RING_FRAMES}}}")
+        member = "r0"
+        consumer_cmd = [SL_RINGCAT, "--discard", path]
+    cfgp = os.path.join(tmp, "bench-output.yaml")
+    with open(cfgp, "w") as f:
+        f.write(sluice_config(pcap, pkts, flows, frame, False, 0, outs, member))
+    stats = os.path.join(tmp, "stats.json")
+    if os.path.exists(stats):
+        os.unlink(stats)
+    sl_log = open(os.path.join(tmp, "sluice.log"), "w+")
+    co_log = open(os.path.join(tmp, "consumer.log"), "w+")
+    consumer = None
+    sl = subprocess.Popen([SLUICE, "--config", cfgp, "--stats-path", stats, "--duration",
+                           str(seconds + OUTPUT_SLACK), "--", f"--file-prefix={prefix}",
+                           "--in-memory", "--log-level=lib.eal:error"],
+                          stdout=sl_log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while (path is not None and not os.path.exists(path) and sl.poll() is None
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        if path is not None and sl.poll() is None and os.path.exists(path):
+            consumer = subprocess.Popen(
+                consumer_cmd, stdout=co_log, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True,
+                preexec_fn=lambda: os.sched_setaffinity(0, {CONSUMER_CPU}))
+        sl.wait(timeout=seconds + 300)
+    finally:
+        for p in (sl, consumer):
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGINT)
+                p.wait(timeout=120)
+        for d in (prefix, prefix + "-tp"):
+            shutil.rmtree(f"/var/run/dpdk/{d}", ignore_errors=True)
+        if path is not None and os.path.exists(path):
+            os.unlink(path)
+    sl_log.seek(0)
+    co_log.seek(0)
+    sl_out, co_out = sl_log.read(), co_log.read()
+    sl_log.close()
+    co_log.close()
+    if sl.returncode != 0:
+        sys.exit(f"sluice failed ({sl.returncode}):\n{sl_out[-2000:]}")
+    if consumer is None and path is not None:
+        sys.exit(f"sluice did not create {path}:\n{sl_out[-2000:]}")
+    lines = [json.loads(l)["stats"] for l in open(stats)]
+    final = lines[-1]
+    res = output_rates(lines)
+    if res["intervals"] == 0:
+        print(f"bench: the {kind} consumer delivered nothing; sluice:\n{sl_out[-1000:]}\n"
+              f"consumer:\n{co_out[-1000:]}", file=sys.stderr)
+    if kind == "null":
+        res["consumer_mpps"], res["consumer_packets"] = None, None
+    elif kind == "memif":
+        res["consumer_mpps"], res["consumer_packets"] = testpmd_rx_mpps(co_out), None
+    else:
+        m = re.search(r"sl-ringcat: (\d+) packets", co_out)
+        res["consumer_mpps"] = None
+        res["consumer_packets"] = int(m.group(1)) if m else None
+    res["delivered_packets"] = member0(final)["forwarded"]
+    res["ledger_balanced"] = final["ledger"]["balanced"]
+    return res
+
+
 def ensure_hugepages(pages):
     """The 1M-flow IMIX case holds 2M frames in memory, twice (sluice, then
     testpmd, one after the other): reserve enough 2 MiB pages."""
@@ -188,10 +366,14 @@ def ensure_hugepages(pages):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--cases", default=",".join(c[0] for c in CASES))
+    ap.add_argument("--cases", default=",".join(c[0] for c in CASES + OUTPUT_CASES))
     ap.add_argument("--workdir", default=None, help="keep generated pcaps here")
     a = ap.parse_args()
     wanted = a.cases.split(",")
+    known = [c[0] for c in CASES] + [c[0] for c in OUTPUT_CASES]
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        sys.exit(f"bench: unknown cases {','.join(unknown)}; known: {','.join(known)}")
     ensure_hugepages(int(os.environ.get("SL_HUGEPAGES", "4096")))
     tmp = a.workdir or tempfile.mkdtemp(prefix="sl-bench-")
     os.makedirs(tmp, exist_ok=True)
@@ -210,6 +392,29 @@ def main():
                "table_full": s["table_full"]}
         results.append(res)
         print(json.dumps(res), flush=True)
+    out_results = []
+    for name, flows, frame, kind in OUTPUT_CASES:
+        if name not in wanted:
+            continue
+        pcap, pkts = gen(tmp, name, flows, frame, [])
+        o = run_output_case(tmp, pcap, pkts, flows, frame, kind, a.seconds)
+        res = {"case": name, "flows": flows, "frame": frame, "output": kind,
+               "mpps": o["mpps"], "delivered_mpps": o["delivered_mpps"],
+               "refused_pct": o["refused_pct"], "cycles_per_pkt": o["cycles_per_pkt"],
+               "consumer_mpps": o["consumer_mpps"], "consumer_packets": o["consumer_packets"],
+               "delivered_packets": o["delivered_packets"],
+               "ledger_balanced": o["ledger_balanced"]}
+        out_results.append(res)
+        print(json.dumps(res), flush=True)
+    if results:
+        print_table(results)
+    if out_results:
+        print_output_table(out_results)
+    if not a.workdir:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_table(results):
     print()
     print(f"{'case':<15}{'flows':>9}{'frame':>6}{'Mpps':>8}{'cyc/pkt':>9}{'testpmd':>9}"
           f"{'ratio':>7}{'ledger':>8}{'ft MiB':>8}{'tbl full':>10}")
@@ -218,8 +423,22 @@ def main():
               f"{r['cycles_per_pkt']:>9.0f}{r['testpmd_mpps']:>9.2f}"
               f"{(r['ratio'] or 0):>7.2f}{'ok' if r['ledger_balanced'] else 'BAD':>8}"
               f"{r['flow_table_mib']:>8.1f}{r['table_full']:>10}")
-    if not a.workdir:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_output_table(results):
+    """Mpps: received; delivered: the member's forwarded rate; refused: % of
+    received the member refused (ring or queue full, consumer down);
+    consumer: testpmd's Rx-pps for memif."""
+    def num(v, fmt):
+        return "-" if v is None else format(v, fmt)
+    print()
+    print(f"{'case':<15}{'flows':>9}{'frame':>6}{'Mpps':>8}{'deliv':>8}{'refused%':>10}"
+          f"{'cyc/pkt':>9}{'consumer':>10}{'ledger':>8}")
+    for r in results:
+        print(f"{r['case']:<15}{r['flows']:>9}{r['frame']:>6}{r['mpps']:>8.2f}"
+              f"{r['delivered_mpps']:>8.2f}{num(r['refused_pct'], '.2f'):>10}"
+              f"{r['cycles_per_pkt']:>9.0f}{num(r['consumer_mpps'], '.2f'):>10}"
+              f"{'ok' if r['ledger_balanced'] else 'BAD':>8}")
 
 
 if __name__ == "__main__":

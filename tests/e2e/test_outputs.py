@@ -507,3 +507,41 @@ stats: {{interval: 0.1}}
     assert sum(m["forwarded"] + m["tx_refused"] for m in mem) == rounds * len(frames), mem
     assert sum(m["forwarded"] for m in mem) >= len(frames), mem
     assert all(m["link_down"] == 0 for m in mem), mem
+
+
+def test_ringcat_discard_counts(tmp):
+    """sl-ringcat --discard (the benchmarks' null analyzer) releases every
+    packet unread and reports what it counted: the member's packets and
+    bytes exactly."""
+    inp, _ = gen(tmp, "in", "--flows", 32, "--packets", 4, "--frame", "imix")
+    frames = read_pcap(inp)
+    n = uid()[:8]
+    iface_in, path = "slin" + n, f"/dev/shm/sl-test-{n}"
+    cfg = config(inp, "x").replace(
+        f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}").replace(
+        '{name: peer, vdev: "x"}', f"{{name: peer, ring: {{path: {path}}}}}")
+    sl = cat = None
+    try:
+        sl = Sluice(tmp, cfg)
+        wait_for(lambda: os.path.exists(path) and link_up(iface_in), "sluice to start",
+                 [sl.proc])
+        cat = subprocess.Popen([RINGCAT, "--discard", "--count", str(len(frames)), path],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: member(stats_lines(sl.stats)[-1])["state"] == "up"
+                 if stats_lines(sl.stats) else False, "the ring consumer", [sl.proc, cat])
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+            s.bind((iface_in, 0))
+            for f in frames:
+                s.send(f)
+        out, err = cat.communicate(timeout=WAIT)
+        final = sl.finish()
+    finally:
+        if sl:
+            sl.cleanup()
+        stop(cat, signal.SIGKILL)
+    assert cat.returncode == 0 and out == "", err
+    m = member(final)
+    assert m["forwarded"] == len(frames) == sum(tenant_frames(frames, 100).values())
+    want = f"sl-ringcat: {len(frames)} packets, {sum(len(f) for f in frames)} bytes discarded"
+    assert err.startswith(want), err
+    assert m["bytes"] == sum(len(f) for f in frames)

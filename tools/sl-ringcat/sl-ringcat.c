@@ -6,6 +6,11 @@
  * descriptor. Frames are released as soon as they are written.
  *
  *   sl-ringcat [--count N] [--timeout-ms T] [--quiet] PATH | tcpdump -nr -
+ *   sl-ringcat --discard PATH
+ *
+ * With --discard it is the null analyzer of the benchmarks: packets are
+ * counted (packets, wire bytes) and released at once, their bytes are not
+ * read, and stdout is not touched (it may be a terminal).
  *
  * Stops after N packets, on SIGINT or SIGTERM, after T ms without a packet,
  * when the producer closes or replaces the region, or when the reader of
@@ -53,11 +58,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sl-ringcat [--count N] [--timeout-ms T] [--quiet] PATH\n"
+		"usage: sl-ringcat [--count N] [--timeout-ms T] [--discard] [--quiet] PATH\n"
 		"Write the packets of the sluice shared-memory ring PATH to stdout as a\n"
 		"pcap (nanosecond timestamps), e.g. sl-ringcat PATH | tcpdump -nr -\n"
 		"  -c, --count N        stop after N packets\n"
 		"  -t, --timeout-ms T   stop after T ms without a packet\n"
+		"  -d, --discard        no pcap: count packets and bytes and release them\n"
+		"                       unread (a null analyzer for benchmarks)\n"
 		"  -q, --quiet          no summary on stderr\n"
 		"  -h, --help           this text\n");
 }
@@ -76,15 +83,19 @@ parse_u64(const char *s, uint64_t *v)
 
 /*
  * Flush and check stdout: 0 ok, 1 the reader went away (EPIPE), -1 other
- * write error (message printed). A failed fwrite() inside pcap_dump() may
- * drop the buffer, so the stream's error flag is checked too; errno is
- * cleared before each burst so it still holds the write's error.
+ * write error (message printed); 0 without a dumper (--discard). A failed
+ * fwrite() inside pcap_dump() may drop the buffer, so the stream's error
+ * flag is checked too; errno is cleared before each burst so it still holds
+ * the write's error.
  */
 static int
 flush_out(pcap_dumper_t *d)
 {
-	FILE *f = pcap_dump_file(d);
+	FILE *f;
 
+	if (d == NULL)
+		return 0;
+	f = pcap_dump_file(d);
 	if (pcap_dump_flush(d) == 0 && !ferror(f))
 		return 0;
 	if (errno == EPIPE)
@@ -100,6 +111,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "discard", no_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -110,15 +122,15 @@ main(int argc, char **argv)
 	struct sl_shmring_prod_stats peer;
 	const struct sl_shmring_cons_stats *cs;
 	struct sigaction sa;
-	pcap_t *pd;
-	pcap_dumper_t *dumper;
-	uint64_t count = 0, timeout_ms = 0, written = 0, last_pkt, last_stale_check;
+	pcap_t *pd = NULL;
+	pcap_dumper_t *dumper = NULL;
+	uint64_t count = 0, timeout_ms = 0, written = 0, bytes = 0, last_pkt, last_stale_check;
 	const char *path, *why = NULL;
 	uint32_t snaplen;
-	bool dirty = false, quiet = false;
+	bool dirty = false, quiet = false, discard = false;
 	int opt, rc, status = 0;
 
-	while ((opt = getopt_long(argc, argv, "c:t:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:t:dqh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			if (parse_u64(optarg, &count) != 0) {
@@ -131,6 +143,9 @@ main(int argc, char **argv)
 				fprintf(stderr, "sl-ringcat: --timeout-ms wants a positive integer\n");
 				return EXIT_USAGE;
 			}
+			break;
+		case 'd':
+			discard = true;
 			break;
 		case 'q':
 			quiet = true;
@@ -148,7 +163,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	path = argv[optind];
-	if (isatty(STDOUT_FILENO)) {
+	if (!discard && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "sl-ringcat: not writing a pcap to a terminal; pipe or redirect "
 				"stdout\n");
 		return EXIT_USAGE;
@@ -170,22 +185,24 @@ main(int argc, char **argv)
 	}
 	sl_shmring_consumer_info(c, &info);
 	snaplen = info.frame_size < MAX_SNAPLEN ? info.frame_size : MAX_SNAPLEN;
-	pd = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)snaplen,
-						  PCAP_TSTAMP_PRECISION_NANO);
-	if (pd == NULL) {
-		fprintf(stderr, "sl-ringcat: pcap_open_dead failed\n");
-		sl_shmring_close(c);
-		return EXIT_IO;
+	if (!discard) {
+		pd = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)snaplen,
+							  PCAP_TSTAMP_PRECISION_NANO);
+		if (pd == NULL) {
+			fprintf(stderr, "sl-ringcat: pcap_open_dead failed\n");
+			sl_shmring_close(c);
+			return EXIT_IO;
+		}
+		dumper = pcap_dump_fopen(pd, stdout);
+		if (dumper == NULL) {
+			fprintf(stderr, "sl-ringcat: %s\n", pcap_geterr(pd));
+			pcap_close(pd);
+			sl_shmring_close(c);
+			return EXIT_IO;
+		}
+		/* the file header at once, so a reader can start */
+		status = flush_out(dumper);
 	}
-	dumper = pcap_dump_fopen(pd, stdout);
-	if (dumper == NULL) {
-		fprintf(stderr, "sl-ringcat: %s\n", pcap_geterr(pd));
-		pcap_close(pd);
-		sl_shmring_close(c);
-		return EXIT_IO;
-	}
-	/* the file header at once, so a reader can start */
-	status = flush_out(dumper);
 
 	last_pkt = last_stale_check = sl_shmring_now_ns();
 	while (status == 0 && !stop && (count == 0 || written < count)) {
@@ -196,6 +213,14 @@ main(int argc, char **argv)
 			want = (unsigned int)(count - written);
 		n = sl_shmring_recv_burst(c, pkts, want);
 		now = sl_shmring_now_ns();
+		if (n != 0 && discard) {
+			for (unsigned int i = 0; i < n; i++)
+				bytes += pkts[i].len;
+			sl_shmring_release(c, pkts, n);
+			written += n;
+			last_pkt = now;
+			continue;
+		}
 		if (n != 0) {
 			errno = 0;
 			for (unsigned int i = 0; i < n; i++) {
@@ -207,6 +232,7 @@ main(int argc, char **argv)
 				h.caplen = pkts[i].caplen < snaplen ? pkts[i].caplen : snaplen;
 				h.len = pkts[i].len;
 				pcap_dump((u_char *)dumper, &h, pkts[i].data);
+				bytes += h.len;
 			}
 			sl_shmring_release(c, pkts, n);
 			written += n;
@@ -245,15 +271,17 @@ main(int argc, char **argv)
 		cs = sl_shmring_consumer_stats(c);
 		sl_shmring_peer_stats(c, &peer);
 		fprintf(stderr,
-			"sl-ringcat: %" PRIu64 " packets%s%s%s; bad descriptors %" PRIu64
-			", bad indexes %" PRIu64 "; producer: delivered %" PRIu64
+			"sl-ringcat: %" PRIu64 " packets, %" PRIu64 " bytes%s%s%s%s; bad descriptors %"
+			PRIu64 ", bad indexes %" PRIu64 "; producer: delivered %" PRIu64
 			", refused_full %" PRIu64 ", no_consumer %" PRIu64 "\n",
-			written, why != NULL ? " (" : "", why != NULL ? why : "",
-			why != NULL ? ")" : "", cs->bad_desc, cs->bad_index, peer.delivered,
-			peer.refused_full, peer.no_consumer);
+			written, bytes, discard ? " discarded" : "", why != NULL ? " (" : "",
+			why != NULL ? why : "", why != NULL ? ")" : "", cs->bad_desc, cs->bad_index,
+			peer.delivered, peer.refused_full, peer.no_consumer);
 	}
 	sl_shmring_close(c);
-	pcap_dump_close(dumper); /* closes stdout */
-	pcap_close(pd);
+	if (dumper != NULL)
+		pcap_dump_close(dumper); /* closes stdout */
+	if (pd != NULL)
+		pcap_close(pd);
 	return status < 0 ? EXIT_IO : 0;
 }
