@@ -145,3 +145,22 @@ def test_bad_command_line():
     assert r.returncode == 2 and "--duration" in r.stderr
     r = subprocess.run([SLUICE], capture_output=True, text=True)
     assert r.returncode == 2 and "--config" in r.stderr
+
+
+def test_ring_that_cannot_be_created(tmp, paths):
+    """A ring whose region cannot be created (no such directory) stops
+    start-up with the configuration line and the reason; --check, which
+    creates nothing, accepts the file."""
+    inp, out = paths
+    text = GOOD.replace("    vdev: \"net_pcap1,tx_pcap={out}\"\n",
+                        "    ring: {path: /nonexistent-sl-dir/r0, frames: 64}\n")
+    assert text != GOOD
+    cfg = write_cfg(tmp, fill(text, inp, out))
+    r = subprocess.run([SLUICE, "--config", cfg, "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = run(cfg, prefix="sl-test-cfg-ring")
+    assert r.returncode != 0
+    last = r.stderr.strip().splitlines()[-1]
+    assert re.search(r":8:5: outputs\.ring: creating ring '/nonexistent-sl-dir/r0' for output "
+                     r"'out0' \(64 frames of 2048 bytes\) failed: No such file or directory",
+                     last), r.stderr
