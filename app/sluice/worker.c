@@ -305,18 +305,19 @@ member_down(const struct sl_app *app, uint32_t gm)
 	return __atomic_load_n(&app->member_down[gm], __ATOMIC_RELAXED) != 0;
 }
 
-/* Buffer a packet for a member, stripped first when its pool says so. A
- * member that is down gets nothing: counted as link_down. */
-static inline void
-deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
+/* A packet for a member that is down: counted as link_down. */
+static void
+drop_member_down(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 {
-	if (unlikely(member_down(w->app, gm))) {
-		const struct sl_member_rt *mr = &w->app->members[gm];
+	w->c[sl_ix_member(&w->app->layout, gm, SL_MC_LINK_DOWN)]++;
+	drop_pkt(w, m, SL_DROP_MEMBER_DOWN, w->app->members[gm].tenant);
+}
 
-		w->c[sl_ix_member(&w->app->layout, gm, SL_MC_LINK_DOWN)]++;
-		drop_pkt(w, m, SL_DROP_MEMBER_DOWN, mr->tenant);
-		return;
-	}
+/* Buffer a packet for a member the caller found up, stripped first when its
+ * pool says so. */
+static inline void
+deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
+{
 	m->hash.rss = md->hash; /* ring descriptors carry it */
 	/* untunnelled packets (the common case) never look at the pool */
 	if (unlikely(md->n_encap > 0)) {
@@ -332,6 +333,16 @@ deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_me
 		}
 	}
 	tx_enqueue(w, gm, m);
+}
+
+/* Buffer a packet for a member; one that is down gets nothing. */
+static inline void
+deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
+{
+	if (unlikely(member_down(w->app, gm)))
+		drop_member_down(w, gm, m);
+	else
+		deliver_up(w, gm, m, md);
 }
 
 /* Member (index in the pool) for hash @p h: the hash's own member when it is
@@ -834,7 +845,9 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 		    ((md->tcp_flags & TCP_RST) || (e->tcp_flags[0] & e->tcp_flags[1] & TCP_FIN)))
 			e->tclass = SL_TCLASS_CLOSED; /* ends after the grace time */
 		gm = pool->first_member + e->member;
-		if (unlikely(member_down(app, gm)) && pool->resteer) {
+		/* the member's state is read once per packet, here */
+		bool down = member_down(app, gm);
+		if (unlikely(down) && pool->resteer) {
 			/* on_member_down: resteer. The flow moves for good: it
 			 * stays on its new member when the old one is back. */
 			uint32_t to = pick_member(app, pool, &md->key, md->hash);
@@ -843,6 +856,7 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 				w->c[sl_ix_member(l, gm, SL_MC_RESTEERED)]++;
 				e->member = (uint16_t)to;
 				gm = pool->first_member + to;
+				down = false;
 			}
 		}
 		if (unlikely(md->frag & SL_FRAG_FIRST)) {
@@ -858,7 +872,10 @@ process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint1
 			     (e->flags & (SL_FLOW_F_BYPASS | SL_FLOW_F_SLICE)) || tr->slow) &&
 		    flow_act(w, e, md, m, tr, now))
 			continue;
-		deliver(w, gm, m, md);
+		if (unlikely(down))
+			drop_member_down(w, gm, m);
+		else
+			deliver_up(w, gm, m, md);
 	}
 }
 
