@@ -8,14 +8,14 @@ writing pcaps; the input is a TAP the test sends frames into in phases, so the
 test controls what is sent before and after a consumer is killed."""
 import os
 import signal
-import socket
 import subprocess
 from collections import defaultdict
 
 import pytest
 
 from conftest import BUILD, gen, read_pcap
-from test_outputs import (TESTPMD, Sluice, link_up, stats_lines, stop, uid, wait_for)
+from test_outputs import (TESTPMD, Sluice, link_up, send_frames, stats_lines, stop, uid,
+                          wait_for)
 
 RINGCAT = os.path.join(BUILD, "tools", "sl-ringcat", "sl-ringcat")
 PACKETS = 24   # per flow, in three phases of 8
@@ -105,10 +105,7 @@ def assignment(rings):
 
 
 def send_and_wait(sl, iface, batch, sent):
-    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
-        s.bind((iface, 0))
-        for f in batch:
-            s.send(f)
+    send_frames(iface, batch)
     sent += len(batch)
     wait_for(lambda: handled(sl) == sent, "sluice to handle what was sent", [sl.proc])
     return sent

@@ -311,6 +311,26 @@ def link_exists(iface):
     return subprocess.run(["ip", "link", "show", iface], capture_output=True).returncode == 0
 
 
+def send_frames(iface, frames):
+    """Send raw frames into a TAP sluice reads (AF_PACKET)."""
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface, 0))
+        for f in frames:
+            s.send(f)
+
+
+def ring_config(inp, iface_in, ring):
+    """config() with a TAP input and one ring output, RING its YAML map."""
+    return config(inp, "x").replace(
+        f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}").replace(
+        '{name: peer, vdev: "x"}', f"{{name: peer, ring: {ring}}}")
+
+
+def member_up(sl):
+    lines = stats_lines(sl.stats)
+    return bool(lines) and member(lines[-1])["state"] == "up"
+
+
 @pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump not installed")
 def test_tap_to_kernel_and_tcpdump(tmp):
     """sluice reads from one TAP and writes to another, both its own; the test
@@ -347,10 +367,7 @@ def test_tap_to_kernel_and_tcpdump(tmp):
         wait_for(listening, "tcpdump to listen", [dump, sl.proc])
         # only now the traffic: sluice's TAPs are up (net_tap brings its
         # interface up at start, and tcpdump misses frames sent around then)
-        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
-            s.bind((iface_in, 0))
-            for f in frames:
-                s.send(f)
+        send_frames(iface_in, frames)
         want = sum(mine.values())
         wait_for(lambda: sl.forwarded() >= want, "sluice to forward the tenant's frames",
                  [sl.proc])
@@ -391,9 +408,7 @@ def test_ring_to_ringcat_and_tcpdump(tmp):
     n = uid()[:8]
     iface_in, path = "slin" + n, f"/dev/shm/sl-test-{n}"
     cap = os.path.join(tmp, "cap.pcap")
-    cfg = config(inp, "x").replace(
-        f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}").replace(
-        '{name: peer, vdev: "x"}', f"{{name: peer, ring: {{path: {path}, frame_size: 2048}}}}")
+    cfg = ring_config(inp, iface_in, f"{{path: {path}, frame_size: 2048}}")
     sl = pipe = None
     try:
         sl = Sluice(tmp, cfg)
@@ -404,12 +419,8 @@ def test_ring_to_ringcat_and_tcpdump(tmp):
         pipe = subprocess.Popen(["tcpdump", "-r", "-", "-w", cap], stdin=cat.stdout,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cat.stdout.close()
-        wait_for(lambda: member(stats_lines(sl.stats)[-1])["state"] == "up"
-                 if stats_lines(sl.stats) else False, "the ring consumer", [sl.proc, cat])
-        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
-            s.bind((iface_in, 0))
-            for f in frames:
-                s.send(f)
+        wait_for(lambda: member_up(sl), "the ring consumer", [sl.proc, cat])
+        send_frames(iface_in, frames)
         wait_for(lambda: sl.handled() == want, "sluice to hand over the tenant's frames",
                  [sl.proc])
         assert cat.wait(timeout=WAIT) == 0
@@ -465,8 +476,7 @@ stats: {{interval: 0.1}}
              "--forward-mode=rxonly", "--rxq=2", "--txq=2", "--stats-period", "1",
              "--auto-start", "--no-flush-rx"],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        wait_for(lambda: stats_lines(sl.stats) and member(stats_lines(sl.stats)[-1])["state"]
-                 == "up", "the memif client", [sl.proc, tp])
+        wait_for(lambda: member_up(sl), "the memif client", [sl.proc, tp])
         ms = lambda: stats_lines(sl.stats)[-1]["tenants"][0]["pools"][0]["members"]
         # the link is up before testpmd's lcore first polls, and a memif
         # server can only send into slots its client has handed back: the
@@ -477,15 +487,13 @@ stats: {{interval: 0.1}}
         def clean_round():
             nonlocal rounds
             before = [m["tx_refused"] for m in ms()]
-            with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
-                s.bind((iface_in, 0))
-                for f in frames:
-                    s.send(f)
+            send_frames(iface_in, frames)
             rounds += 1
             wait_for(lambda: sum(m["forwarded"] + m["tx_refused"] for m in ms())
                      == rounds * len(frames), "sluice to deliver", [sl.proc, tp])
             return [m["tx_refused"] for m in ms()] == before
         wait_for(clean_round, "a round without refusals", [sl.proc, tp])
+
         def pmd_rx():
             got = re.findall(r"NIC statistics for port 0 .*?\n\s*RX-packets:\s*(\d+)",
                              open(log).read())
@@ -520,9 +528,7 @@ def test_ringcat_discard_counts(tmp):
     frames = read_pcap(inp)
     n = uid()[:8]
     iface_in, path = "slin" + n, f"/dev/shm/sl-test-{n}"
-    cfg = config(inp, "x").replace(
-        f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}").replace(
-        '{name: peer, vdev: "x"}', f"{{name: peer, ring: {{path: {path}}}}}")
+    cfg = ring_config(inp, iface_in, f"{{path: {path}}}")
     sl = cat = None
     try:
         sl = Sluice(tmp, cfg)
@@ -530,12 +536,8 @@ def test_ringcat_discard_counts(tmp):
                  [sl.proc])
         cat = subprocess.Popen([RINGCAT, "--discard", "--count", str(len(frames)), path],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: member(stats_lines(sl.stats)[-1])["state"] == "up"
-                 if stats_lines(sl.stats) else False, "the ring consumer", [sl.proc, cat])
-        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
-            s.bind((iface_in, 0))
-            for f in frames:
-                s.send(f)
+        wait_for(lambda: member_up(sl), "the ring consumer", [sl.proc, cat])
+        send_frames(iface_in, frames)
         out, err = cat.communicate(timeout=WAIT)
         final = sl.finish()
     finally:
