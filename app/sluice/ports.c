@@ -331,7 +331,8 @@ setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 	rt->nb_rxq = info.max_rx_queues > 0 ? 1 : 0;
 	/* A memif server refuses a client whose rings it has no queue for,
 	 * and clients (testpmd, libmemif) ask for as many rings each way:
-	 * offer as many (never polled) RX queues as TX queues. */
+	 * offer as many (never polled) RX queues as TX queues. Only memif:
+	 * other PMDs (a NIC) fill each RX queue with mbufs from the pool. */
 	if (strcmp(info.driver_name, "net_memif") == 0)
 		rt->nb_rxq = RTE_MIN(rt->nb_txq, info.max_rx_queues);
 	if (rt->tx_shared) {

@@ -110,14 +110,6 @@ sl_records_reopen(struct sl_app *app)
 				app->cfg->tenants[i].name);
 }
 
-static uint64_t
-tsc_to_us(const struct sl_app *app, uint64_t tsc)
-{
-	int64_t d = (int64_t)(tsc - app->start_tsc);
-
-	return app->start_unix_us + (uint64_t)((double)d * 1e6 / (double)app->tsc_hz);
-}
-
 static void
 write_record(struct sl_app *app, const struct sl_rec_msg *m)
 {
@@ -132,8 +124,8 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 	int n;
 
 	memset(&r, 0, sizeof(r));
-	r.start_us = tsc_to_us(app, e->first_tsc);
-	r.end_us = tsc_to_us(app, m->end_tsc);
+	r.start_us = sl_unix_ns(app, e->first_tsc) / 1000;
+	r.end_us = sl_unix_ns(app, m->end_tsc) / 1000;
 	r.tenant_id = ct->id;
 	r.tenant = ct->name;
 	r.n_vlan = k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0;

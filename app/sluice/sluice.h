@@ -276,6 +276,17 @@ struct sl_app {
 	struct sl_bypass_srv *bypass;  /* bypass.c */
 };
 
+/* Wall-clock nanoseconds (since the Unix epoch) of TSC @p tsc: flow record
+ * times, ring descriptor timestamps. */
+static inline uint64_t
+sl_unix_ns(const struct sl_app *app, uint64_t tsc)
+{
+	uint64_t d = tsc > app->start_tsc ? tsc - app->start_tsc : 0;
+
+	return app->start_unix_us * 1000 + d / app->tsc_hz * 1000000000ull +
+	       (d % app->tsc_hz) * 1000000000ull / app->tsc_hz;
+}
+
 /* ports.c */
 int sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err);
 void sl_ports_close(struct sl_app *app);

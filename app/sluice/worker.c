@@ -128,16 +128,6 @@ count_sent(struct sl_worker *w, uint32_t gm, uint16_t sent, uint64_t bytes, uint
 	}
 }
 
-/* Wall-clock nanoseconds of TSC @p tsc, for ring descriptors (pcap time). */
-static inline uint64_t
-unix_ns(const struct sl_app *app, uint64_t tsc)
-{
-	uint64_t d = tsc - app->start_tsc;
-
-	return app->start_unix_us * 1000 + d / app->tsc_hz * 1000000000ull +
-	       (d % app->tsc_hz) * 1000000000ull / app->tsc_hz;
-}
-
 /*
  * A burst to a shared-memory ring member: the packets are copied into the
  * region and the mbufs freed. A packet in several segments is read into the
@@ -151,7 +141,7 @@ flush_ring(struct sl_worker *w, uint32_t gm)
 	const struct sl_member_rt *mr = &w->app->members[gm];
 	struct sl_txbuf *b = &w->tx[gm];
 	struct sl_shmring_tx tx[SL_BURST];
-	uint64_t ts = unix_ns(w->app, rte_rdtsc()), bytes = 0;
+	uint64_t ts = sl_unix_ns(w->app, rte_rdtsc()), bytes = 0;
 	uint16_t n = b->n, sent = 0, start = 0;
 	uint64_t down0;
 
