@@ -113,6 +113,21 @@ counters_obj(const uint64_t *c, size_t base, unsigned int n, const char *(*name)
 	return o;
 }
 
+/* Drop reasons: their names depend on the layout (parse classes). */
+static json_t *
+drops_obj(const struct sl_stats_layout *l, const uint64_t *c)
+{
+	json_t *o = json_object();
+
+	for (unsigned int d = 0; d < l->n_drop; d++) {
+		const char *nm = sl_drop_name(l, d);
+
+		if (nm != NULL)
+			json_object_set_new(o, nm, json_integer((json_int_t)c[sl_ix_drop(l, d)]));
+	}
+	return o;
+}
+
 static const char *
 anomaly_name(unsigned int e)
 {
@@ -302,18 +317,17 @@ sl_stats_json(struct sl_app *app, bool final)
 	json_object_set_new(stats, "uptime", json_real(uptime));
 	json_object_set_new(stats, "final", json_boolean(final));
 	json_object_set_new(stats, "ledger", ledger_json(&a->ledger, app));
-	json_object_set_new(stats, "drops",
-			    counters_obj(s, l->off_drop, SL_DROP_MAX, sl_drop_name, false));
+	json_object_set_new(stats, "drops", drops_obj(l, s));
 	json_object_set_new(stats, "filtered",
 			    counters_obj(s, l->off_filter, SL_FILTER_MAX, sl_filter_name, false));
 	json_object_set_new(stats, "anomalies",
-			    counters_obj(s, l->off_anomaly, SL_PARSE_ERR_MAX, anomaly_name, false));
+			    counters_obj(s, l->off_anomaly, l->n_anomaly, anomaly_name, false));
 	json_object_set_new(stats, "tunnels",
-			    counters_obj(s, l->off_encap, SL_ENCAP_TYPE_MAX, encap_type_name, false));
+			    counters_obj(s, l->off_encap, l->n_encap, encap_type_name, false));
 	json_object_set_new(stats, "tunnel_errors",
-			    counters_obj(s, l->off_encap_err, SL_ENCAP_ERR_MAX, encap_err_name, false));
+			    counters_obj(s, l->off_encap_err, l->n_encap_err, encap_err_name, false));
 	json_object_set_new(stats, "fragments",
-			    counters_obj(s, l->off_frag, SL_FRAG_STAT_MAX, sl_frag_stat_name, false));
+			    counters_obj(s, l->off_frag, l->n_frag, sl_frag_stat_name, false));
 	json_object_set_new(stats, "flows", flows);
 	json_object_set_new(stats, "inputs", inputs_json(app, s));
 	json_object_set_new(stats, "outputs", outputs_json(app));

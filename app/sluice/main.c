@@ -293,7 +293,17 @@ main(int argc, char **argv)
 		goto fail_msg;
 	if (sl_policy_build(&app, &err) != 0)
 		goto fail_msg;
-	sl_stats_layout_init(&app.layout, app.cfg->n_inputs, app.cfg->n_tenants, app.n_members);
+	const struct sl_stats_groups groups = {
+		.n_inputs = app.cfg->n_inputs,
+		.n_tenants = app.cfg->n_tenants,
+		.n_members = app.n_members,
+		.n_parse_errs = SL_PARSE_ERR_MAX,
+		.n_encap_types = SL_ENCAP_TYPE_MAX,
+		.n_encap_errs = SL_ENCAP_ERR_MAX,
+		.n_frag_stats = SL_FRAG_STAT_MAX,
+		.parse_drop_name = sl_parse_drop_name,
+	};
+	sl_stats_layout_init(&app.layout, &groups);
 	if (sl_workers_create(&app, &err) != 0)
 		goto fail_msg;
 	if (sl_ports_setup(&app, &err) != 0)

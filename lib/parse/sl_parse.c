@@ -506,6 +506,20 @@ sl_parse_err_name(int err)
 	return sl_parse_err_names[err];
 }
 
+static const char *const sl_parse_drop_names[SL_PARSE_ERR_MAX] = {
+#define SL_X_NAME(e, s) [SL_PARSE_ERR_##e] = "parse_" s,
+	SL_PARSE_ERRORS(SL_X_NAME)
+#undef SL_X_NAME
+};
+
+const char *
+sl_parse_drop_name(int err)
+{
+	if (err <= SL_PARSE_OK || err >= SL_PARSE_ERR_MAX)
+		return NULL;
+	return sl_parse_drop_names[err];
+}
+
 static const char *const sl_encap_err_names[SL_ENCAP_ERR_MAX] = {
 	[SL_ENCAP_OK] = "ok",
 #define SL_X_NAME(e, s) [SL_ENCAP_ERR_##e] = s,

@@ -297,6 +297,13 @@ int sl_parse_eth(const uint8_t *pkt, uint32_t len, struct sl_pkt_info *pi);
 const char *sl_parse_err_name(int err);
 
 /**
+ * Name of the drop reason for packets dropped on parse error class @p err:
+ * "parse_" followed by sl_parse_err_name() ("parse_l2_truncated", ...).
+ * @return static string; NULL for SL_PARSE_OK or out of range.
+ */
+const char *sl_parse_drop_name(int err);
+
+/**
  * Name of a decapsulation error class ("vxlan_truncated", ...).
  * @return static string; "ok" for SL_ENCAP_OK, "unknown" when out of range.
  */

@@ -18,9 +18,6 @@ static const char *const input_names[] = { SL_INPUT_COUNTERS(SL_X_NAME) };
 static const char *const tenant_names[] = { SL_TENANT_COUNTERS(SL_X_NAME) };
 static const char *const member_names[] = { SL_MEMBER_COUNTERS(SL_X_NAME) };
 #undef SL_X_NAME
-#define SL_X_NAME(e, s) "parse_" s,
-static const char *const parse_drop_names[] = { SL_PARSE_ERRORS(SL_X_NAME) };
-#undef SL_X_NAME
 
 const char *
 sl_wc_name(unsigned int c)
@@ -29,12 +26,13 @@ sl_wc_name(unsigned int c)
 }
 
 const char *
-sl_drop_name(unsigned int d)
+sl_drop_name(const struct sl_stats_layout *l, unsigned int d)
 {
 	if (d < RTE_DIM(drop_names))
 		return drop_names[d];
-	d -= SL_DROP_PARSE_BASE;
-	return d < RTE_DIM(parse_drop_names) ? parse_drop_names[d] : NULL;
+	if (d >= l->n_drop || l->parse_drop_name == NULL)
+		return NULL;
+	return l->parse_drop_name((int)(d - SL_DROP_PARSE_BASE + 1));
 }
 
 const char *
@@ -62,24 +60,29 @@ sl_member_c_name(unsigned int c)
 }
 
 void
-sl_stats_layout_init(struct sl_stats_layout *l, uint32_t n_inputs, uint32_t n_tenants,
-		     uint32_t n_members)
+sl_stats_layout_init(struct sl_stats_layout *l, const struct sl_stats_groups *g)
 {
 	RTE_BUILD_BUG_ON(RTE_DIM(drop_names) != SL_DROP_PARSE_BASE);
 	memset(l, 0, sizeof(*l));
-	l->n_inputs = n_inputs;
-	l->n_tenants = n_tenants;
-	l->n_members = n_members;
+	l->n_inputs = g->n_inputs;
+	l->n_tenants = g->n_tenants;
+	l->n_members = g->n_members;
+	l->n_drop = SL_DROP_PARSE_BASE + (g->n_parse_errs > 0 ? g->n_parse_errs - 1 : 0);
+	l->n_anomaly = g->n_parse_errs;
+	l->n_encap = g->n_encap_types;
+	l->n_encap_err = g->n_encap_errs;
+	l->n_frag = g->n_frag_stats;
+	l->parse_drop_name = g->parse_drop_name;
 	l->off_drop = SL_WC_MAX;
-	l->off_filter = l->off_drop + SL_DROP_MAX;
+	l->off_filter = l->off_drop + l->n_drop;
 	l->off_anomaly = l->off_filter + SL_FILTER_MAX;
-	l->off_encap = l->off_anomaly + SL_PARSE_ERR_MAX;
-	l->off_encap_err = l->off_encap + SL_ENCAP_TYPE_MAX;
-	l->off_frag = l->off_encap_err + SL_ENCAP_ERR_MAX;
-	l->off_input = l->off_frag + SL_FRAG_STAT_MAX;
-	l->off_tenant = l->off_input + (size_t)n_inputs * SL_IC_MAX;
-	l->off_member = l->off_tenant + (size_t)n_tenants * SL_TC_MAX;
-	l->total = l->off_member + (size_t)n_members * SL_MC_MAX;
+	l->off_encap = l->off_anomaly + l->n_anomaly;
+	l->off_encap_err = l->off_encap + l->n_encap;
+	l->off_frag = l->off_encap_err + l->n_encap_err;
+	l->off_input = l->off_frag + l->n_frag;
+	l->off_tenant = l->off_input + (size_t)l->n_inputs * SL_IC_MAX;
+	l->off_member = l->off_tenant + (size_t)l->n_tenants * SL_TC_MAX;
+	l->total = l->off_member + (size_t)l->n_members * SL_MC_MAX;
 }
 
 struct sl_stats_block *
@@ -182,7 +185,7 @@ sl_ledger_compute(const struct sl_stats_layout *l, const uint64_t *const *snaps,
 		const uint64_t *c = snaps[w];
 		for (uint32_t m = 0; m < l->n_members; m++)
 			members += c[sl_ix_member(l, m, SL_MC_PACKETS)];
-		for (unsigned int d = 0; d < SL_DROP_MAX; d++)
+		for (unsigned int d = 0; d < l->n_drop; d++)
 			drops += c[sl_ix_drop(l, d)];
 		for (unsigned int f = 0; f < SL_FILTER_MAX; f++)
 			filters += c[sl_ix_filter(l, f)];

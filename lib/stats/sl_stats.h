@@ -14,7 +14,10 @@
  *
  * Counters are monotonic and never reset, except the gauges marked as such.
  * One X-macro list per group generates the enum and the names used in JSON
- * and telemetry.
+ * and telemetry. Groups whose lists belong to other modules (parse anomalies,
+ * encapsulation types and errors, fragment counters, the drop reasons that
+ * mirror parse error classes) are sized and named by the caller through
+ * struct sl_stats_groups: this module includes no other sluice module.
  */
 #ifndef SL_STATS_H
 #define SL_STATS_H
@@ -25,9 +28,6 @@
 
 #include <rte_common.h>
 #include <rte_seqlock.h>
-
-#include "sl_frag.h"
-#include "sl_parse.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -123,11 +123,14 @@ enum sl_member_c { SL_MEMBER_COUNTERS(SL_X_ENUM) SL_MC_MAX };
 #undef SL_X_ENUM
 
 #define SL_X_ENUM(e, s) SL_DROP_##e,
-/** Drop reasons: the named ones, then one per parse error class. */
+/**
+ * Drop reasons: the named ones, then one per parse error class (class c,
+ * 1-based as enum sl_parse_err, is reason SL_DROP_PARSE_BASE + c - 1). How
+ * many classes there are is the caller's (struct sl_stats_groups).
+ */
 enum sl_drop {
 	SL_DROP_REASONS(SL_X_ENUM)
-	SL_DROP_PARSE_BASE, /**< + enum sl_parse_err (1..SL_PARSE_ERR_MAX-1) - 1 */
-	SL_DROP_MAX = SL_DROP_PARSE_BASE + SL_PARSE_ERR_MAX - 1
+	SL_DROP_PARSE_BASE /**< first parse-class drop reason; also the named count */
 };
 #undef SL_X_ENUM
 #define SL_X_ENUM(e, s) SL_FILTER_##e,
@@ -143,23 +146,45 @@ sl_drop_of_parse_err(int err)
 
 /** Names for JSON/telemetry; NULL when out of range. */
 const char *sl_wc_name(unsigned int c);
-const char *sl_drop_name(unsigned int d);   /* parse classes: "parse_<class>" */
 const char *sl_filter_name(unsigned int f);
 const char *sl_input_c_name(unsigned int c);
 const char *sl_tenant_c_name(unsigned int c);
 const char *sl_member_c_name(unsigned int c);
 
+/**
+ * The sizes of the groups the caller knows: its inputs, tenants and members,
+ * and the lists other modules own (the app passes SL_PARSE_ERR_MAX,
+ * SL_ENCAP_TYPE_MAX, SL_ENCAP_ERR_MAX and SL_FRAG_STAT_MAX).
+ */
+struct sl_stats_groups {
+	uint32_t n_inputs, n_tenants, n_members;
+	uint32_t n_parse_errs;  /**< parse error classes, 0 (ok) included: the
+				     anomaly group, and n_parse_errs - 1 drop reasons */
+	uint32_t n_encap_types; /**< encapsulation types seen */
+	uint32_t n_encap_errs;  /**< decapsulation error classes, 0 (ok) included */
+	uint32_t n_frag_stats;  /**< fragment table counters */
+	/** Name of the drop reason of parse class @p c (1-based), e.g.
+	 * "parse_l2_truncated"; NULL when out of range. */
+	const char *(*parse_drop_name)(int c);
+};
+
 /** Where each counter group sits in a worker's flat counter array. */
 struct sl_stats_layout {
 	uint32_t n_inputs, n_tenants, n_members;
+	uint32_t n_drop;      /**< drop reasons: named + parse classes */
+	uint32_t n_anomaly, n_encap, n_encap_err, n_frag;
 	size_t off_drop, off_filter, off_anomaly, off_encap, off_encap_err, off_frag;
 	size_t off_input, off_tenant, off_member;
 	size_t total; /**< counters per worker */
+	const char *(*parse_drop_name)(int c);
 };
 
-/** Compute a layout. */
-void sl_stats_layout_init(struct sl_stats_layout *l, uint32_t n_inputs, uint32_t n_tenants,
-			  uint32_t n_members);
+/** Compute a layout from the caller's group sizes. */
+void sl_stats_layout_init(struct sl_stats_layout *l, const struct sl_stats_groups *g);
+
+/** Name of drop reason @p d in layout @p l ("no_tenant", "parse_<class>");
+ * NULL when out of range. */
+const char *sl_drop_name(const struct sl_stats_layout *l, unsigned int d);
 
 /* Index helpers into a flat counter array laid out by @p l. */
 static inline size_t sl_ix_wc(const struct sl_stats_layout *l, enum sl_wc c) { (void)l; return c; }
