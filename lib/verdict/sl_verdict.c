@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-flow decisions: member choice and policy verdicts (see sl_verdict.h).
+ */
+#include <stddef.h>
+
+#include <rte_common.h>
+#include <rte_hash_crc.h>
+
+#include "sl_verdict.h"
+
+/* The pool's hash: the flow hash itself for 5-tuple pools, else a hash of
+ * the fields the pool names (3-tuple, 2-tuple). */
+static uint32_t
+pool_hash(const struct sl_pool_steer *p, const struct sl_flow_key *k, uint32_t hash,
+	  uint32_t seed)
+{
+	if (p->fields == SL_FIELDS_5TUPLE)
+		return hash;
+	return sl_flow_hash_fields(k, (enum sl_flow_fields)p->fields, seed);
+}
+
+static inline bool
+is_down(const uint8_t *down, uint32_t i)
+{
+	return __atomic_load_n(&down[i], __ATOMIC_RELAXED) != 0;
+}
+
+struct sl_member_choice
+sl_member_pick_slow(const struct sl_pool_steer *p, const uint8_t *down, enum sl_pick_kind kind,
+		    uint32_t cur, const struct sl_flow_key *k, uint32_t hash, uint32_t seed)
+{
+	struct sl_member_choice c = { .member = 0 };
+	uint32_t h;
+
+	switch (kind) {
+	case SL_PICK_NON_IP:
+		if (!is_down(down, 0))
+			return c;
+		c.member = sl_member_steer(hash, down, p->n_members);
+		break;
+	case SL_PICK_FRAGMENT:
+		h = sl_flow_hash_fields(k, SL_FIELDS_3TUPLE, seed);
+		c.member = sl_member_steer(h, down, p->n_members);
+		break;
+	case SL_PICK_FLOW:
+	default:
+		c.member = sl_member_steer(pool_hash(p, k, hash, seed), down, p->n_members);
+		if (cur >= p->n_members)
+			break; /* no current member: the pool's choice */
+		if (!is_down(down, cur))
+			return (struct sl_member_choice){ .member = cur };
+		/* Its member is down. Resteer: the flow moves for good (it
+		 * stays on its new member when the old one is back). */
+		if (p->resteer && c.member != cur && !is_down(down, c.member)) {
+			c.moved = true;
+			return c;
+		}
+		c.member = cur;
+		break;
+	}
+	c.down = is_down(down, c.member);
+	return c;
+}
+
+static inline void
+set_bypass(struct sl_flow_entry *e, enum sl_bypass_why why)
+{
+	e->flags |= SL_FLOW_F_BYPASS;
+	e->bypass_why = (uint8_t)why;
+	if (e->tclass != SL_TCLASS_CLOSED)
+		e->tclass = SL_TCLASS_BYPASSED;
+}
+
+static inline void
+clear_bypass(struct sl_flow_entry *e, uint8_t proto)
+{
+	e->flags &= (uint8_t)~SL_FLOW_F_BYPASS;
+	e->bypass_why = SL_BYPASS_NONE;
+	e->bypass_until = 0;
+	if (e->tclass == SL_TCLASS_BYPASSED)
+		e->tclass = (uint8_t)sl_flow_tclass_of(proto);
+}
+
+unsigned int
+sl_verdict_new_flow(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t rule,
+		    uint8_t dir, uint32_t hash)
+{
+	const struct sl_rule_act *ra;
+
+	if (dir)
+		e->flags |= SL_FLOW_F_INIT_REV;
+	e->win_tsc = e->first_tsc;
+	e->pool = (uint8_t)tp->default_pool;
+	e->action = SL_ACTION_FORWARD;
+	if (rule < 0 || (uint32_t)rule >= tp->n_rules)
+		return 0;
+	ra = &tp->rules[rule];
+	e->rule = (uint32_t)rule + 1;
+	e->action = ra->action;
+	if (ra->n_pools)
+		e->pool = ra->pools[0];
+	switch (ra->action) {
+	case SL_ACTION_BYPASS:
+		set_bypass(e, SL_BYPASS_RULE);
+		break;
+	case SL_ACTION_SLICE:
+		e->flags |= SL_FLOW_F_SLICE;
+		e->slice = ra->slice;
+		break;
+	case SL_ACTION_SAMPLE:
+		/* the symmetric hash, rehashed so that the choice does not
+		 * follow the member choice: both directions agree */
+		if (sl_hash_scale(rte_hash_crc_4byte(hash, 0x736c6d70), ra->sample) != 0) {
+			set_bypass(e, SL_BYPASS_RULE);
+			return SL_VERDICT_EV_SAMPLED_OUT;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct sl_depth *
+flow_depth(const struct sl_tenant_policy *tp, const struct sl_flow_entry *e)
+{
+	if (e->rule && e->rule <= tp->n_rules && tp->rules[e->rule - 1].has_depth)
+		return &tp->rules[e->rule - 1].depth;
+	return &tp->pool_depth[e->pool < SL_VERDICT_MAX_POOLS ? e->pool : 0];
+}
+
+/* Elephant detection: the flow's rate over the last window. Returns true
+ * when this packet is bypassed by it. */
+static bool
+elephant(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint64_t now,
+	 struct sl_pkt_verdict *v)
+{
+	if (tp->elephant_bytes_per_sec == 0 || (e->flags & SL_FLOW_F_ELEPHANT) ||
+	    now - e->win_tsc < tp->elephant_window_tsc)
+		return false;
+	uint64_t total = e->bytes[0] + e->bytes[1];
+	double rate = (double)(total - e->win_bytes) * (double)tp->tsc_hz /
+		      (double)(now - e->win_tsc);
+
+	e->win_tsc = now;
+	e->win_bytes = total;
+	if (rate < (double)tp->elephant_bytes_per_sec)
+		return false;
+	e->flags |= SL_FLOW_F_ELEPHANT;
+	v->events |= SL_VERDICT_EV_ELEPHANT;
+	if (tp->elephant_action == SL_ELEPHANT_DO_BYPASS) {
+		set_bypass(e, SL_BYPASS_ELEPHANT);
+		return true;
+	}
+	if (tp->elephant_action == SL_ELEPHANT_DO_SLICE) {
+		e->flags |= SL_FLOW_F_SLICE;
+		e->slice = tp->elephant_slice;
+	}
+	return false;
+}
+
+/* Depth: what the flow (or this direction) carried before this packet.
+ * Per direction, the flow is bypassed once both directions are. */
+static bool
+depth(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint8_t dir, uint32_t len,
+      struct sl_pkt_verdict *v)
+{
+	const struct sl_depth *d = flow_depth(tp, e);
+	uint64_t pb, pp;
+
+	if ((d->bytes | d->packets) == 0)
+		return false;
+	if (d->per_direction) {
+		pb = e->bytes[dir] - len;
+		pp = e->pkts[dir] - 1;
+	} else {
+		pb = e->bytes[0] + e->bytes[1] - len;
+		pp = e->pkts[0] + e->pkts[1] - 1;
+	}
+	if (!((d->bytes && pb >= d->bytes) || (d->packets && pp >= d->packets)))
+		return false;
+	if (!d->per_direction || (d->bytes && e->bytes[dir ^ 1] >= d->bytes) ||
+	    (d->packets && e->pkts[dir ^ 1] >= d->packets)) {
+		set_bypass(e, SL_BYPASS_DEPTH);
+		v->events |= SL_VERDICT_EV_DEPTH;
+	}
+	return true;
+}
+
+struct sl_pkt_verdict
+sl_verdict_packet(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint8_t dir,
+		  uint8_t proto, uint32_t len, uint64_t now)
+{
+	struct sl_pkt_verdict v = { .what = SL_DO_FORWARD };
+
+	dir &= 1;
+	if (e->flags & SL_FLOW_F_BYPASS) {
+		if (e->bypass_until == 0 || now < e->bypass_until) {
+			v.what = SL_DO_BYPASS;
+			return v;
+		}
+		clear_bypass(e, proto); /* a requested bypass ran out */
+		v.events |= SL_VERDICT_EV_EXPIRED;
+	}
+	if (e->action == SL_ACTION_DROP) {
+		v.what = SL_DO_DROP;
+		return v;
+	}
+	if (elephant(tp, e, now, &v) || depth(tp, e, dir, len, &v)) {
+		v.what = SL_DO_BYPASS;
+		return v;
+	}
+	if ((e->flags & SL_FLOW_F_SLICE) && len > e->slice)
+		v.slice = e->slice;
+	v.mirror = e->action == SL_ACTION_MIRROR;
+	return v;
+}
+
+bool
+sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, uint64_t until_tsc)
+{
+	bool newly = false;
+
+	if (set) {
+		newly = !(e->flags & SL_FLOW_F_BYPASS);
+		set_bypass(e, SL_BYPASS_REQUEST);
+		e->bypass_until = until_tsc;
+	} else if (e->bypass_why == SL_BYPASS_REQUEST) {
+		clear_bypass(e, proto);
+	}
+	return newly;
+}

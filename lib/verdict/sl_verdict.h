@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Per-flow decisions: which pool member a packet goes to, what a tenant's
+ * policy makes of a new flow, and what it does with each of its packets.
+ *
+ * Each decision is a function of a flow entry (lib/flow), a few facts about
+ * the packet and the tenant's settings, and returns what to do; it may move
+ * the flow entry's own state along (its bypass flags, its elephant window),
+ * but it never touches a packet, a counter or a queue. The worker applies
+ * what it is told: frees, trims, copies, counts and enqueues. So every
+ * decision is table-tested here (tests/unit/test_verdict.c), and the worker
+ * holds no policy of its own.
+ *
+ * No DPDK state and no I/O: the functions are reentrant, and each call
+ * touches only the entry it is given (an entry belongs to one worker lcore).
+ * The member states (down[]) are written by another thread and read with
+ * relaxed atomic loads.
+ */
+#ifndef SL_VERDICT_H
+#define SL_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sl_flow.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most pools one rule may name (mirror). */
+#define SL_VERDICT_MAX_RULE_POOLS 4
+/** Most pools of one tenant. */
+#define SL_VERDICT_MAX_POOLS 16
+
+/** No current member: sl_member_pick() chooses one by hash. */
+#define SL_MEMBER_NONE UINT32_MAX
+
+/* ---- member choice ------------------------------------------------------ */
+
+/** How a pool spreads flows over its members. */
+struct sl_pool_steer {
+	uint32_t n_members;      /**< >= 1 */
+	uint8_t fields;          /**< enum sl_flow_fields the member hash covers */
+	bool resteer;            /**< on_member_down: resteer (else drop) */
+};
+
+/** What sl_member_pick() is choosing for. */
+enum sl_pick_kind {
+	/** A flow: its current member (cur) while that member is up. When it
+	 * is down and the pool resteers, the member the pool's hash gives among
+	 * those up. Without a current member (a new flow, a flow the table had
+	 * no room for, a mirror copy): the pool's hash over its fields. */
+	SL_PICK_FLOW = 0,
+	/** A non-first fragment whose datagram's first fragment was not seen:
+	 * by tenant, VLANs, addresses and protocol (what every fragment carries),
+	 * so every unmatched fragment of a datagram goes to one member. */
+	SL_PICK_FRAGMENT,
+	/** A frame without IP: member 0, or by the packet's hash among the
+	 * members up when member 0 is down. */
+	SL_PICK_NON_IP,
+};
+
+/** Where a packet goes within its pool. */
+struct sl_member_choice {
+	uint32_t member;  /**< index within the pool */
+	bool down;        /**< that member is down: the packet is dropped (member_down) */
+	bool moved;       /**< SL_PICK_FLOW: the flow leaves its current member (down) for
+			       this one; the caller stores it in the entry and counts it */
+};
+
+/**
+ * Out-of-line part of sl_member_pick(): every case but a flow whose current
+ * member is up.
+ */
+struct sl_member_choice sl_member_pick_slow(const struct sl_pool_steer *p, const uint8_t *down,
+					    enum sl_pick_kind kind, uint32_t cur,
+					    const struct sl_flow_key *k, uint32_t hash,
+					    uint32_t seed);
+
+/**
+ * The member of a pool a packet goes to, for every case (see enum
+ * sl_pick_kind). Member choice within a pool is sl_member_steer() (lib/flow):
+ * the hash's own member while it is up, else rendezvous hashing among those
+ * up, so no flow of a member that is up ever moves.
+ *
+ * @param p     the pool
+ * @param down  p->n_members bytes, non-zero for a member that is down
+ * @param kind  what is being chosen for
+ * @param cur   SL_PICK_FLOW: the flow's current member, or SL_MEMBER_NONE
+ * @param k     the packet's flow key
+ * @param hash  sl_flow_hash(k, seed)
+ * @param seed  the hash seed (tuning.hash_seed)
+ */
+static inline struct sl_member_choice
+sl_member_pick(const struct sl_pool_steer *p, const uint8_t *down, enum sl_pick_kind kind,
+	       uint32_t cur, const struct sl_flow_key *k, uint32_t hash, uint32_t seed)
+{
+	/* the common case: a known flow whose member is up */
+	if (__builtin_expect(kind == SL_PICK_FLOW && cur < p->n_members &&
+				     __atomic_load_n(&down[cur], __ATOMIC_RELAXED) == 0,
+			     1))
+		return (struct sl_member_choice){ .member = cur };
+	return sl_member_pick_slow(p, down, kind, cur, k, hash, seed);
+}
+
+/* ---- policy ------------------------------------------------------------- */
+
+/** Rule actions; the same values as enum sl_rule_action (lib/config). */
+enum sl_action {
+	SL_ACTION_FORWARD = 0, /**< to one pool */
+	SL_ACTION_MIRROR,      /**< to every listed pool */
+	SL_ACTION_BYPASS,      /**< counted, not forwarded */
+	SL_ACTION_DROP,        /**< filtered (policy_drop) */
+	SL_ACTION_SLICE,       /**< forwarded cut to a length */
+	SL_ACTION_SAMPLE,      /**< 1 flow in N forwarded, the others bypassed */
+	SL_ACTION_MAX
+};
+
+/** What happens to a flow found to be an elephant (enum sl_elephant_action). */
+enum sl_elephant_do {
+	SL_ELEPHANT_DO_KEEP = 0,
+	SL_ELEPHANT_DO_BYPASS,
+	SL_ELEPHANT_DO_SLICE,
+};
+
+/** Depth limit: 0 = none. */
+struct sl_depth {
+	uint64_t bytes;
+	uint64_t packets;
+	bool per_direction;
+};
+
+/** One rule's action, as the data path applies it. */
+struct sl_rule_act {
+	uint8_t action;          /**< enum sl_action */
+	uint8_t n_pools;
+	uint8_t pools[SL_VERDICT_MAX_RULE_POOLS]; /**< pool indexes; [0] carries the flow */
+	bool strips;             /**< mirror: one of the pools strips tunnels */
+	uint16_t slice;          /**< SL_ACTION_SLICE: bytes kept */
+	uint32_t sample;         /**< SL_ACTION_SAMPLE: 1 flow in sample kept */
+	bool has_depth;          /**< depth overrides the pool's */
+	struct sl_depth depth;
+};
+
+/** A tenant's policy settings. */
+struct sl_tenant_policy {
+	const struct sl_rule_act *rules; /**< n_rules, in configuration order */
+	uint32_t n_rules;
+	uint16_t default_pool;
+	uint16_t n_pools;
+	struct sl_depth pool_depth[SL_VERDICT_MAX_POOLS]; /**< depth of flows a pool gets */
+	/** Some depth or elephant setting exists: every packet is checked. */
+	bool slow;
+	uint8_t elephant_action;         /**< enum sl_elephant_do */
+	uint16_t elephant_slice;
+	uint64_t elephant_bytes_per_sec; /**< 0 = off */
+	uint64_t elephant_window_tsc;
+	uint64_t tsc_hz;
+};
+
+/** Events a decision reports for the caller to count. */
+#define SL_VERDICT_EV_SAMPLED_OUT 0x01 /**< a new flow not kept by sampling */
+#define SL_VERDICT_EV_ELEPHANT 0x02    /**< the flow was just found to be an elephant */
+#define SL_VERDICT_EV_DEPTH 0x04       /**< the whole flow was just bypassed at its depth */
+#define SL_VERDICT_EV_EXPIRED 0x08     /**< a requested bypass ran out */
+
+/**
+ * Cache a new flow's verdict in its entry: the pool it goes to, the action,
+ * the rule (index + 1), slice and bypass state.
+ *
+ * @param tp    the tenant's policy
+ * @param e     a new entry (as sl_flow_add() returns it)
+ * @param rule  index of the first matching rule, or -1 (none: default pool, forward)
+ * @param dir   the first packet's direction (sl_flow_key_build())
+ * @param hash  the flow's symmetric hash: sampling keeps a flow by it, so both
+ *              directions and every worker agree
+ * @return SL_VERDICT_EV_SAMPLED_OUT or 0.
+ */
+unsigned int sl_verdict_new_flow(const struct sl_tenant_policy *tp, struct sl_flow_entry *e,
+				 int32_t rule, uint8_t dir, uint32_t hash);
+
+/**
+ * Whether a packet of flow @p e needs sl_verdict_packet(): a plain forward
+ * with no bypass, slice, depth or elephant setting does not.
+ */
+static inline bool
+sl_verdict_needed(const struct sl_tenant_policy *tp, const struct sl_flow_entry *e)
+{
+	return e->action != SL_ACTION_FORWARD || (e->flags & (SL_FLOW_F_BYPASS | SL_FLOW_F_SLICE)) ||
+	       tp->slow;
+}
+
+/** What to do with one packet of a flow. */
+enum sl_pkt_do {
+	SL_DO_FORWARD = 0, /**< to the flow's member (see slice, mirror) */
+	SL_DO_BYPASS,      /**< counted in the flow, not forwarded */
+	SL_DO_DROP,        /**< filtered by policy (policy_drop) */
+};
+
+/** sl_verdict_packet()'s answer. */
+struct sl_pkt_verdict {
+	uint8_t what;    /**< enum sl_pkt_do */
+	uint8_t events;  /**< SL_VERDICT_EV_* to count */
+	bool mirror;     /**< forward: copies also go to the rule's other pools */
+	uint16_t slice;  /**< forward: cut to this many bytes; 0 = whole */
+};
+
+/**
+ * One packet of a known flow whose entry already counts it (pkts, bytes):
+ * bypass (rule, sampling, depth, request, elephant), policy drop, slice and
+ * mirror, in that order. A requested bypass past its end is cleared first;
+ * the elephant rate is measured over the tenant's window; depth counts what
+ * the flow (or its direction) carried before this packet.
+ *
+ * @param dir    the packet's direction (sl_flow_key_build())
+ * @param proto  the flow's IP protocol (its idle-timeout class is restored
+ *               when a bypass ends)
+ * @param len    the packet's length, already in e->bytes
+ * @param now    TSC
+ */
+struct sl_pkt_verdict sl_verdict_packet(const struct sl_tenant_policy *tp,
+					struct sl_flow_entry *e, uint8_t dir, uint8_t proto,
+					uint32_t len, uint64_t now);
+
+/**
+ * A control-socket request on a flow: set (until @p until_tsc, 0 = until the
+ * flow ends) or clear a requested bypass. Clearing leaves a bypass of any
+ * other origin alone.
+ *
+ * @return true when @p set bypassed a flow that was not bypassed (counted as
+ *         requested_bypasses).
+ */
+bool sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, uint64_t until_tsc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SL_VERDICT_H */

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for lib/verdict: member choice (every case: a flow's own
+ * member, resteer or drop when it is down, new flows, unmatched fragments,
+ * non-IP frames) and the policy verdicts (new flow, each packet, control
+ * requests). Table-driven: each row is a situation and what must be done;
+ * the corner cases the end-to-end tests exercise have a row here.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sl_verdict.h"
+
+#define SEED 0x5eed
+#define HZ 1000000000ull /* one tick per ns: windows read as time */
+
+static uint64_t rng_state = 0x0ddba11cafef00dull;
+
+static uint64_t
+rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* A random IPv4/IPv6 flow's key in tenant 3, VLAN 100. */
+static void
+random_key(struct sl_flow_key *k, uint8_t proto, bool ports)
+{
+	struct sl_pkt_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.l3 = (rnd() & 1) ? SL_L3_IPV4 : SL_L3_IPV6;
+	for (int i = 0; i < (pi.l3 == SL_L3_IPV4 ? 4 : 16); i++) {
+		pi.src[i] = (uint8_t)rnd();
+		pi.dst[i] = (uint8_t)rnd();
+	}
+	pi.proto = proto;
+	pi.has_ports = ports;
+	pi.sport = ports ? (uint16_t)rnd() : 0;
+	pi.dport = ports ? (uint16_t)rnd() : 0;
+	pi.n_vlans = 1;
+	pi.vlan[0] = 100;
+	sl_flow_key_build(&pi, 3, k);
+}
+
+/* ---- member choice ------------------------------------------------------ */
+
+/* Independent of the code under test: the pool's hash member is
+ * floor(h * n / 2^32) of the pool's hash; rendezvous picks the up member
+ * with the highest score. */
+static uint32_t
+expect_steer(uint32_t h, const uint8_t *down, uint32_t n)
+{
+	uint32_t own = (uint32_t)(((uint64_t)h * n) >> 32), best_i = own;
+	uint64_t best = 0;
+	bool any = false;
+
+	if (!down[own])
+		return own;
+	for (uint32_t i = 0; i < n; i++)
+		if (!down[i] && (!any || sl_hrw_score(h, i) > best)) {
+			best = sl_hrw_score(h, i);
+			best_i = i;
+			any = true;
+		}
+	return best_i;
+}
+
+struct pick_row {
+	const char *name;
+	uint8_t fields;        /* enum sl_flow_fields */
+	bool resteer;
+	const char *down;      /* one char per member: '1' down */
+	enum sl_pick_kind kind;
+	int cur;               /* -1: none; -2: the pool's own choice; -3: not the pool's choice */
+	/* expected */
+	int member;            /* -1: the pool's choice, -2: cur, -3: steered by the kind's hash */
+	bool down_res;
+	bool moved;
+};
+
+static const struct pick_row pick_rows[] = {
+	{ "known flow, member up: stays", SL_FIELDS_5TUPLE, true, "0000", SL_PICK_FLOW, -3, -2, false, false },
+	{ "known flow, member down, resteer: moves", SL_FIELDS_5TUPLE, true, "0100", SL_PICK_FLOW, 1, -1, false, true },
+	{ "known flow, member down, drop: stays, down", SL_FIELDS_5TUPLE, false, "0100", SL_PICK_FLOW, 1, -2, true, false },
+	{ "known flow, all down, resteer: stays, down", SL_FIELDS_5TUPLE, true, "1111", SL_PICK_FLOW, 2, -2, true, false },
+	{ "known flow, one member, down: stays, down", SL_FIELDS_5TUPLE, true, "1", SL_PICK_FLOW, 0, -2, true, false },
+	{ "known flow, member back up after a move: stays", SL_FIELDS_5TUPLE, true, "0000", SL_PICK_FLOW, -3, -2, false, false },
+	{ "new flow, all up: hash member", SL_FIELDS_5TUPLE, true, "0000", SL_PICK_FLOW, -1, -1, false, false },
+	{ "new flow, 3-tuple pool", SL_FIELDS_3TUPLE, true, "0000", SL_PICK_FLOW, -1, -1, false, false },
+	{ "new flow, 2-tuple pool", SL_FIELDS_2TUPLE, true, "0000", SL_PICK_FLOW, -1, -1, false, false },
+	{ "new flow, some down: a member up", SL_FIELDS_5TUPLE, false, "0110", SL_PICK_FLOW, -1, -1, false, false },
+	{ "new flow, all down: own member, down", SL_FIELDS_5TUPLE, true, "111", SL_PICK_FLOW, -1, -1, true, false },
+	{ "unmatched fragment: 3-tuple", SL_FIELDS_5TUPLE, true, "00000", SL_PICK_FRAGMENT, -1, -3, false, false },
+	{ "unmatched fragment, members down", SL_FIELDS_2TUPLE, true, "01010", SL_PICK_FRAGMENT, -1, -3, false, false },
+	{ "non-IP: member 0", SL_FIELDS_5TUPLE, true, "0000", SL_PICK_NON_IP, -1, 0, false, false },
+	{ "non-IP, member 0 down: by hash", SL_FIELDS_5TUPLE, true, "1000", SL_PICK_NON_IP, -1, -3, false, false },
+	{ "non-IP, all down: down", SL_FIELDS_5TUPLE, true, "11", SL_PICK_NON_IP, -1, -3, true, false },
+};
+
+static void
+test_member_pick_table(void **state)
+{
+	(void)state;
+	for (size_t r = 0; r < sizeof(pick_rows) / sizeof(pick_rows[0]); r++) {
+		const struct pick_row *row = &pick_rows[r];
+		uint8_t down[16];
+		uint32_t n = (uint32_t)strlen(row->down);
+		struct sl_pool_steer p = { .n_members = n, .fields = row->fields,
+					   .resteer = row->resteer };
+
+		for (uint32_t i = 0; i < n; i++)
+			down[i] = row->down[i] == '1';
+		/* many flows per row: the expectations hold for any hash */
+		for (int f = 0; f < 2000; f++) {
+			struct sl_flow_key k;
+			random_key(&k, (rnd() & 1) ? 6 : 17, true);
+			uint32_t h = sl_flow_hash(&k, SEED);
+			uint32_t ph = row->fields == SL_FIELDS_5TUPLE ? h
+					      : sl_flow_hash_fields(&k, row->fields, SEED);
+			uint32_t choice = expect_steer(ph, down, n);
+			uint32_t cur = SL_MEMBER_NONE;
+
+			if (row->cur >= 0)
+				cur = (uint32_t)row->cur;
+			else if (row->cur == -2)
+				cur = choice;
+			else if (row->cur == -3)
+				cur = (choice + 1 + (uint32_t)(rnd() % (n - 1 ? n - 1 : 1))) % n;
+			if (row->kind == SL_PICK_FLOW && row->cur == 1 && row->moved &&
+			    choice == cur)
+				continue; /* the pool's choice is the down member itself */
+			struct sl_member_choice c =
+				sl_member_pick(&p, down, row->kind, cur, &k, h, SEED);
+			uint32_t want;
+
+			switch (row->member) {
+			case -1:
+				want = choice;
+				break;
+			case -2:
+				want = cur;
+				break;
+			case -3:
+				want = row->kind == SL_PICK_FRAGMENT
+					       ? expect_steer(sl_flow_hash_fields(&k, SL_FIELDS_3TUPLE,
+										  SEED),
+							      down, n)
+					       : expect_steer(h, down, n);
+				break;
+			default:
+				want = (uint32_t)row->member;
+			}
+			if (c.member != want || c.down != row->down_res || c.moved != row->moved)
+				fail_msg("row '%s': member %u down %d moved %d, want %u %d %d",
+					 row->name, c.member, c.down, c.moved, want, row->down_res,
+					 row->moved);
+			if (!c.down)
+				assert_int_equal(down[c.member], 0);
+		}
+	}
+}
+
+/* Every fragment of a datagram, whatever its ports, gets one member; so do
+ * both directions of a flow and of a fragment stream. */
+static void
+test_member_pick_properties(void **state)
+{
+	uint8_t down[8] = { 0, 1, 0, 0, 1, 0, 0, 0 };
+	struct sl_pool_steer p = { .n_members = 8, .fields = SL_FIELDS_5TUPLE, .resteer = true };
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		struct sl_pkt_info a;
+		struct sl_flow_key ka, kb, kf;
+
+		memset(&a, 0, sizeof(a));
+		a.l3 = SL_L3_IPV4;
+		for (int j = 0; j < 4; j++) {
+			a.src[j] = (uint8_t)rnd();
+			a.dst[j] = (uint8_t)rnd();
+		}
+		a.proto = 17;
+		a.has_ports = 1;
+		a.sport = (uint16_t)rnd();
+		a.dport = (uint16_t)rnd();
+		sl_flow_key_build(&a, 1, &ka);
+		/* the reverse direction */
+		struct sl_pkt_info b = a;
+		memcpy(b.src, a.dst, 16);
+		memcpy(b.dst, a.src, 16);
+		b.sport = a.dport;
+		b.dport = a.sport;
+		sl_flow_key_build(&b, 1, &kb);
+		/* a non-first fragment of a: no ports */
+		struct sl_pkt_info fr = a;
+		fr.has_ports = 0;
+		fr.sport = fr.dport = 0;
+		sl_flow_key_build(&fr, 1, &kf);
+
+		struct sl_member_choice ca = sl_member_pick(&p, down, SL_PICK_FLOW, SL_MEMBER_NONE,
+							    &ka, sl_flow_hash(&ka, SEED), SEED);
+		struct sl_member_choice cb = sl_member_pick(&p, down, SL_PICK_FLOW, SL_MEMBER_NONE,
+							    &kb, sl_flow_hash(&kb, SEED), SEED);
+		struct sl_member_choice c1 = sl_member_pick(&p, down, SL_PICK_FRAGMENT,
+							    SL_MEMBER_NONE, &ka,
+							    sl_flow_hash(&ka, SEED), SEED);
+		struct sl_member_choice c2 = sl_member_pick(&p, down, SL_PICK_FRAGMENT,
+							    SL_MEMBER_NONE, &kf,
+							    sl_flow_hash(&kf, SEED), SEED);
+		assert_int_equal(ca.member, cb.member);
+		assert_int_equal(c1.member, c2.member);
+		assert_false(ca.down || c1.down);
+	}
+}
+
+/* ---- policy: new flows --------------------------------------------------- */
+
+static const struct sl_rule_act rules[] = {
+	[0] = { .action = SL_ACTION_FORWARD, .n_pools = 1, .pools = { 2 } },
+	[1] = { .action = SL_ACTION_BYPASS },
+	[2] = { .action = SL_ACTION_DROP },
+	[3] = { .action = SL_ACTION_SLICE, .n_pools = 1, .pools = { 1 }, .slice = 96 },
+	[4] = { .action = SL_ACTION_MIRROR, .n_pools = 3, .pools = { 1, 2, 3 } },
+	[5] = { .action = SL_ACTION_SAMPLE, .n_pools = 1, .pools = { 0 }, .sample = 4 },
+	[6] = { .action = SL_ACTION_FORWARD, .has_depth = true,
+		.depth = { .packets = 3 } },
+	[7] = { .action = SL_ACTION_FORWARD, .has_depth = true,
+		.depth = { .bytes = 1000, .per_direction = true } },
+};
+
+static void
+policy_init(struct sl_tenant_policy *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->rules = rules;
+	tp->n_rules = sizeof(rules) / sizeof(rules[0]);
+	tp->default_pool = 1;
+	tp->n_pools = 4;
+	tp->tsc_hz = HZ;
+}
+
+static void
+new_entry(struct sl_flow_entry *e, uint8_t proto, uint64_t now)
+{
+	memset(e, 0, sizeof(*e));
+	e->first_tsc = e->last_tsc = now;
+	e->flags = SL_FLOW_F_USED;
+	e->tclass = (uint8_t)sl_flow_tclass_of(proto);
+}
+
+struct new_row {
+	const char *name;
+	int32_t rule;
+	uint8_t dir;
+	/* expected */
+	uint8_t pool, action, flags, bypass_why, tclass;
+	uint32_t rule_field;
+	uint16_t slice;
+};
+
+static const struct new_row new_rows[] = {
+	{ "no rule: default pool, forward", -1, 0, 1, SL_ACTION_FORWARD, SL_FLOW_F_USED,
+	  SL_BYPASS_NONE, SL_TCLASS_TCP, 0, 0 },
+	{ "no rule, reverse first packet", -1, 1, 1, SL_ACTION_FORWARD,
+	  SL_FLOW_F_USED | SL_FLOW_F_INIT_REV, SL_BYPASS_NONE, SL_TCLASS_TCP, 0, 0 },
+	{ "forward to a named pool", 0, 0, 2, SL_ACTION_FORWARD, SL_FLOW_F_USED, SL_BYPASS_NONE,
+	  SL_TCLASS_TCP, 1, 0 },
+	{ "bypass rule", 1, 0, 1, SL_ACTION_BYPASS, SL_FLOW_F_USED | SL_FLOW_F_BYPASS,
+	  SL_BYPASS_RULE, SL_TCLASS_BYPASSED, 2, 0 },
+	{ "drop rule", 2, 1, 1, SL_ACTION_DROP, SL_FLOW_F_USED | SL_FLOW_F_INIT_REV,
+	  SL_BYPASS_NONE, SL_TCLASS_TCP, 3, 0 },
+	{ "slice rule", 3, 0, 1, SL_ACTION_SLICE, SL_FLOW_F_USED | SL_FLOW_F_SLICE,
+	  SL_BYPASS_NONE, SL_TCLASS_TCP, 4, 96 },
+	{ "mirror: the first pool carries the flow", 4, 0, 1, SL_ACTION_MIRROR, SL_FLOW_F_USED,
+	  SL_BYPASS_NONE, SL_TCLASS_TCP, 5, 0 },
+	{ "rule index past the rules: as no rule", 99, 0, 1, SL_ACTION_FORWARD, SL_FLOW_F_USED,
+	  SL_BYPASS_NONE, SL_TCLASS_TCP, 0, 0 },
+};
+
+static void
+test_new_flow_table(void **state)
+{
+	struct sl_tenant_policy tp;
+
+	(void)state;
+	policy_init(&tp);
+	for (size_t r = 0; r < sizeof(new_rows) / sizeof(new_rows[0]); r++) {
+		const struct new_row *row = &new_rows[r];
+		struct sl_flow_entry e;
+
+		new_entry(&e, 6, 1000);
+		unsigned int ev = sl_verdict_new_flow(&tp, &e, row->rule, row->dir, 0x12345678);
+		if (ev != 0 || e.pool != row->pool || e.action != row->action ||
+		    e.flags != row->flags || e.bypass_why != row->bypass_why ||
+		    e.tclass != row->tclass || e.rule != row->rule_field ||
+		    e.slice != row->slice || e.win_tsc != 1000)
+			fail_msg("row '%s': ev %u pool %u action %u flags %#x why %u tclass %u "
+				 "rule %u slice %u", row->name, ev, e.pool, e.action, e.flags,
+				 e.bypass_why, e.tclass, e.rule, e.slice);
+	}
+}
+
+/* Sampling keeps 1 flow in N, decided by the flow hash: the same hash
+ * gives the same answer, and about 1/N are kept. */
+static void
+test_new_flow_sample(void **state)
+{
+	struct sl_tenant_policy tp;
+	unsigned int kept = 0, n = 40000;
+
+	(void)state;
+	policy_init(&tp);
+	for (unsigned int i = 0; i < n; i++) {
+		struct sl_flow_entry e, e2;
+		uint32_t h = (uint32_t)rnd();
+
+		new_entry(&e, 17, 0);
+		new_entry(&e2, 17, 0);
+		unsigned int ev = sl_verdict_new_flow(&tp, &e, 5, 0, h);
+		unsigned int ev2 = sl_verdict_new_flow(&tp, &e2, 5, 1, h);
+		assert_int_equal(ev, ev2);
+		assert_int_equal(e.action, SL_ACTION_SAMPLE);
+		assert_int_equal(e.pool, 0);
+		if (ev == SL_VERDICT_EV_SAMPLED_OUT) {
+			assert_true(e.flags & SL_FLOW_F_BYPASS);
+			assert_int_equal(e.bypass_why, SL_BYPASS_RULE);
+		} else {
+			assert_int_equal(ev, 0);
+			assert_false(e.flags & SL_FLOW_F_BYPASS);
+			kept++;
+		}
+	}
+	/* 1 in 4: 10,000 expected, binomial sd ~87 */
+	assert_in_range(kept, n / 4 - 600, n / 4 + 600);
+}
+
+/* ---- policy: each packet ------------------------------------------------- */
+
+/*
+ * A row is a flow (its rule, the packets it carried before, its flags) and
+ * a packet; the expected verdict and the flow's state after. Counts in the
+ * entry include the packet (the worker counts before it asks).
+ */
+struct pkt_row {
+	const char *name;
+	int32_t rule;              /* -1: default pool */
+	uint16_t pool_depth_pkts;  /* depth on the default pool (packets, total) */
+	uint64_t elephant_bps;     /* tenant elephant threshold, 0 off */
+	uint8_t elephant_action;
+	uint64_t pkts[2], bytes[2];/* the flow's counts, this packet included */
+	uint8_t dir;
+	uint32_t len;
+	uint8_t set_flags;         /* extra entry flags (BYPASS: requested) */
+	uint64_t until;            /* requested bypass end, with BYPASS */
+	uint64_t now;
+	/* expected */
+	uint8_t what, events;
+	bool mirror;
+	uint16_t slice;
+	bool bypassed_after;       /* SL_FLOW_F_BYPASS set after */
+};
+
+static const struct pkt_row pkt_rows[] = {
+	{ "plain forward", -1, 0, 0, 0, { 1, 0 }, { 60, 0 }, 0, 60, 0, 0, 10,
+	  SL_DO_FORWARD, 0, false, 0, false },
+	{ "drop rule", 2, 0, 0, 0, { 1, 0 }, { 60, 0 }, 0, 60, 0, 0, 10,
+	  SL_DO_DROP, 0, false, 0, false },
+	{ "bypass rule", 1, 0, 0, 0, { 2, 1 }, { 120, 60 }, 1, 60, 0, 0, 10,
+	  SL_DO_BYPASS, 0, false, 0, true },
+	{ "slice, longer packet: cut", 3, 0, 0, 0, { 1, 0 }, { 1500, 0 }, 0, 1500, 0, 0, 10,
+	  SL_DO_FORWARD, 0, false, 96, false },
+	{ "slice, shorter packet: whole", 3, 0, 0, 0, { 1, 0 }, { 80, 0 }, 0, 80, 0, 0, 10,
+	  SL_DO_FORWARD, 0, false, 0, false },
+	{ "mirror", 4, 0, 0, 0, { 1, 0 }, { 80, 0 }, 0, 80, 0, 0, 10,
+	  SL_DO_FORWARD, 0, true, 0, false },
+	{ "rule depth 3 packets: the 3rd goes", 6, 0, 0, 0, { 2, 1 }, { 120, 60 }, 0, 60, 0, 0,
+	  10, SL_DO_FORWARD, 0, false, 0, false },
+	{ "rule depth 3 packets: the 4th is bypassed, whole flow", 6, 0, 0, 0, { 2, 2 },
+	  { 120, 120 }, 1, 60, 0, 0, 10, SL_DO_BYPASS, SL_VERDICT_EV_DEPTH, false, 0, true },
+	{ "pool depth applies without a rule depth", -1, 2, 0, 0, { 2, 1 }, { 120, 60 }, 0, 60,
+	  0, 0, 10, SL_DO_BYPASS, SL_VERDICT_EV_DEPTH, false, 0, true },
+	{ "rule depth overrides the pool's", 6, 1, 0, 0, { 1, 1 }, { 60, 60 }, 1, 60, 0, 0, 10,
+	  SL_DO_FORWARD, 0, false, 0, false },
+	{ "per direction: this direction full, other not: packet bypassed, flow not", 7, 0, 0,
+	  0, { 20, 1 }, { 1200, 60 }, 0, 60, 0, 0, 10, SL_DO_BYPASS, 0, false, 0, false },
+	{ "per direction: both full: flow bypassed", 7, 0, 0, 0, { 20, 20 }, { 1200, 1200 }, 1,
+	  60, 0, 0, 10, SL_DO_BYPASS, SL_VERDICT_EV_DEPTH, false, 0, true },
+	{ "per direction: below the limit", 7, 0, 0, 0, { 16, 20 }, { 960, 1200 }, 0, 60, 0, 0,
+	  10, SL_DO_FORWARD, 0, false, 0, false },
+	{ "per direction: the packet that crosses the limit still goes", 7, 0, 0, 0, { 18, 20 },
+	  { 1050, 1200 }, 0, 60, 0, 0, 10, SL_DO_FORWARD, 0, false, 0, false },
+	{ "requested bypass, no end", -1, 0, 0, 0, { 5, 5 }, { 300, 300 }, 0, 60,
+	  SL_FLOW_F_BYPASS, 0, 10, SL_DO_BYPASS, 0, false, 0, true },
+	{ "requested bypass before its end", -1, 0, 0, 0, { 5, 5 }, { 300, 300 }, 0, 60,
+	  SL_FLOW_F_BYPASS, 100, 99, SL_DO_BYPASS, 0, false, 0, true },
+	{ "requested bypass at its end: forwarded again", -1, 0, 0, 0, { 5, 5 }, { 300, 300 },
+	  0, 60, SL_FLOW_F_BYPASS, 100, 100, SL_DO_FORWARD, SL_VERDICT_EV_EXPIRED, false, 0,
+	  false },
+	{ "requested bypass ended, then depth reached", -1, 4, 0, 0, { 5, 5 }, { 300, 300 }, 0,
+	  60, SL_FLOW_F_BYPASS, 100, 200, SL_DO_BYPASS,
+	  SL_VERDICT_EV_EXPIRED | SL_VERDICT_EV_DEPTH, false, 0, true },
+	{ "elephant, bypass: found and bypassed", -1, 0, 1000, SL_ELEPHANT_DO_BYPASS,
+	  { 100, 100 }, { 1000000, 1000000 }, 0, 1000, 0, 0, 2 * HZ, SL_DO_BYPASS,
+	  SL_VERDICT_EV_ELEPHANT, false, 0, true },
+	{ "elephant, keep: found, forwarded", -1, 0, 1000, SL_ELEPHANT_DO_KEEP, { 100, 100 },
+	  { 1000000, 1000000 }, 0, 1000, 0, 0, 2 * HZ, SL_DO_FORWARD, SL_VERDICT_EV_ELEPHANT,
+	  false, 0, false },
+	{ "elephant, slice: found, cut from this packet on", -1, 0, 1000, SL_ELEPHANT_DO_SLICE,
+	  { 100, 100 }, { 1000000, 1000000 }, 0, 1000, 0, 0, 2 * HZ, SL_DO_FORWARD,
+	  SL_VERDICT_EV_ELEPHANT, false, 64, false },
+	{ "elephant threshold not reached", -1, 0, 10000000, SL_ELEPHANT_DO_BYPASS,
+	  { 100, 100 }, { 1000000, 1000000 }, 0, 1000, 0, 0, 2 * HZ, SL_DO_FORWARD, 0, false,
+	  0, false },
+	{ "elephant window not over yet", -1, 0, 1000, SL_ELEPHANT_DO_BYPASS, { 100, 100 },
+	  { 1000000, 1000000 }, 0, 1000, 0, 0, HZ / 2, SL_DO_FORWARD, 0, false, 0, false },
+};
+
+static void
+test_packet_table(void **state)
+{
+	(void)state;
+	for (size_t r = 0; r < sizeof(pkt_rows) / sizeof(pkt_rows[0]); r++) {
+		const struct pkt_row *row = &pkt_rows[r];
+		struct sl_tenant_policy tp;
+		struct sl_flow_entry e;
+
+		policy_init(&tp);
+		tp.pool_depth[1].packets = row->pool_depth_pkts;
+		tp.elephant_bytes_per_sec = row->elephant_bps;
+		tp.elephant_action = row->elephant_action;
+		tp.elephant_slice = 64;
+		tp.elephant_window_tsc = HZ;
+		tp.slow = row->pool_depth_pkts || row->elephant_bps || row->rule >= 6;
+		new_entry(&e, 6, 0);
+		sl_verdict_new_flow(&tp, &e, row->rule, 0, 1);
+		e.pkts[0] = row->pkts[0];
+		e.pkts[1] = row->pkts[1];
+		e.bytes[0] = row->bytes[0];
+		e.bytes[1] = row->bytes[1];
+		if (row->set_flags & SL_FLOW_F_BYPASS)
+			sl_verdict_request(&e, 6, true, row->until);
+		if (!sl_verdict_needed(&tp, &e)) {
+			if (row->what != SL_DO_FORWARD || row->mirror || row->slice || row->events)
+				fail_msg("row '%s': not checked, but a verdict is expected",
+					 row->name);
+			continue;
+		}
+		struct sl_pkt_verdict v = sl_verdict_packet(&tp, &e, row->dir, 6, row->len,
+							    row->now);
+		bool byp = (e.flags & SL_FLOW_F_BYPASS) != 0;
+		if (v.what != row->what || v.events != row->events || v.mirror != row->mirror ||
+		    v.slice != row->slice || byp != row->bypassed_after)
+			fail_msg("row '%s': what %u events %#x mirror %d slice %u bypassed %d",
+				 row->name, v.what, v.events, v.mirror, v.slice, byp);
+		/* a bypassed flow takes the bypassed idle timeout; one no longer
+		 * bypassed its protocol's */
+		assert_int_equal(e.tclass, byp ? SL_TCLASS_BYPASSED : SL_TCLASS_TCP);
+	}
+}
+
+/* The depth counts what the flow carried before the packet: packets 1..N
+ * are forwarded, N+1 onwards bypassed, and the flow is then bypassed for
+ * good (without looking at depth again). */
+static void
+test_depth_sequence(void **state)
+{
+	struct sl_tenant_policy tp;
+	struct sl_flow_entry e;
+
+	(void)state;
+	policy_init(&tp);
+	tp.pool_depth[1].bytes = 250;
+	tp.slow = true;
+	new_entry(&e, 17, 0);
+	sl_verdict_new_flow(&tp, &e, -1, 0, 7);
+	for (int i = 0; i < 10; i++) {
+		e.pkts[i & 1]++;
+		e.bytes[i & 1] += 100;
+		struct sl_pkt_verdict v = sl_verdict_packet(&tp, &e, (uint8_t)(i & 1), 17, 100, 5);
+		/* before packet i the flow carried 100*i bytes: forwarded while < 250 */
+		assert_int_equal(v.what, i < 3 ? SL_DO_FORWARD : SL_DO_BYPASS);
+		assert_int_equal(v.events, i == 3 ? SL_VERDICT_EV_DEPTH : 0);
+	}
+	assert_int_equal(e.bypass_why, SL_BYPASS_DEPTH);
+	assert_int_equal(e.tclass, SL_TCLASS_BYPASSED);
+}
+
+/* ---- control requests ---------------------------------------------------- */
+
+static void
+test_requests(void **state)
+{
+	struct sl_flow_entry e;
+
+	(void)state;
+	new_entry(&e, 17, 0);
+	assert_true(sl_verdict_request(&e, 17, true, 500));
+	assert_int_equal(e.bypass_why, SL_BYPASS_REQUEST);
+	assert_int_equal(e.bypass_until, 500);
+	assert_int_equal(e.tclass, SL_TCLASS_BYPASSED);
+	/* again: not newly bypassed, the end moves */
+	assert_false(sl_verdict_request(&e, 17, true, 0));
+	assert_int_equal(e.bypass_until, 0);
+	/* cleared */
+	assert_false(sl_verdict_request(&e, 17, false, 0));
+	assert_false(e.flags & SL_FLOW_F_BYPASS);
+	assert_int_equal(e.tclass, SL_TCLASS_UDP);
+	/* a clear request leaves a rule's bypass alone */
+	struct sl_tenant_policy tp;
+	policy_init(&tp);
+	new_entry(&e, 6, 0);
+	sl_verdict_new_flow(&tp, &e, 1, 0, 1);
+	sl_verdict_request(&e, 6, false, 0);
+	assert_true(e.flags & SL_FLOW_F_BYPASS);
+	assert_int_equal(e.bypass_why, SL_BYPASS_RULE);
+	/* a set request on a bypassed flow is not counted as new */
+	assert_false(sl_verdict_request(&e, 6, true, 0));
+	/* a closed TCP flow keeps its closed class when bypassed */
+	new_entry(&e, 6, 0);
+	e.tclass = SL_TCLASS_CLOSED;
+	sl_verdict_request(&e, 6, true, 0);
+	assert_int_equal(e.tclass, SL_TCLASS_CLOSED);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_member_pick_table),
+		cmocka_unit_test(test_member_pick_properties),
+		cmocka_unit_test(test_new_flow_table),
+		cmocka_unit_test(test_new_flow_sample),
+		cmocka_unit_test(test_packet_table),
+		cmocka_unit_test(test_depth_sequence),
+		cmocka_unit_test(test_requests),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
