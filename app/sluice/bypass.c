@@ -38,7 +38,7 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
-#include "sluice.h"
+#include "datapath.h"
 
 #define SL_CTL_MAX_CLIENTS 16
 #define SL_CTL_LINE_MAX 4096

@@ -15,7 +15,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
-#include "sluice.h"
+#include "datapath.h"
 
 int
 sl_control_init(struct sl_app *app)
@@ -241,7 +241,7 @@ sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
 		const struct sl_pool_rt *pr = &app->tenants[t].pools[p];
 		json_t *members = json_array();
 
-		for (uint16_t m = 0; m < pr->n_members; m++) {
+		for (uint16_t m = 0; m < pr->steer.n_members; m++) {
 			uint32_t gm = pr->first_member + m;
 			const struct sl_cfg_member *cm = &ct->pools[p].members[m];
 			json_t *mo = counters_obj(sum, sl_ix_member(l, gm, 0), SL_MC_MAX,

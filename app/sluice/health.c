@@ -28,7 +28,7 @@
 #include <rte_malloc.h>
 
 #include "sl_shmring.h"
-#include "sluice.h"
+#include "app.h"
 
 RTE_LOG_REGISTER(sl_health_logtype, user.sluice.health, INFO);
 #define HLOG(level, ...) rte_log(RTE_LOG_##level, sl_health_logtype, "sluice: " __VA_ARGS__)

@@ -22,7 +22,7 @@
 #include <rte_log.h>
 #include <rte_pause.h>
 
-#include "sluice.h"
+#include "datapath.h"
 
 RTE_LOG_REGISTER(sl_app_logtype, user.sluice.app, INFO);
 #define SL_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, sl_app_logtype, "sluice: " fmt, ##__VA_ARGS__)

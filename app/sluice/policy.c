@@ -11,7 +11,8 @@
 #include <rte_lcore.h>
 
 #include "sl_policy.h"
-#include "sluice.h"
+#include "app.h"
+#include "tables.h"
 
 static void
 to_policy_cidr(const struct sl_cfg_cidr *c, struct sl_policy_cidr *p)
@@ -23,10 +24,34 @@ to_policy_cidr(const struct sl_cfg_cidr *c, struct sl_policy_cidr *p)
 }
 
 static bool
-depth_set(const struct sl_cfg_depth *d)
+depth_set(const struct sl_depth *d)
 {
 	return d->bytes != 0 || d->packets != 0;
 }
+
+static struct sl_depth
+depth_of(const struct sl_cfg_depth *d)
+{
+	return (struct sl_depth){ .bytes = d->bytes, .packets = d->packets,
+				  .per_direction = d->per_direction };
+}
+
+/* lib/verdict's enums mirror the configuration's */
+_Static_assert((int)SL_ACTION_FORWARD == (int)SL_ACT_FORWARD &&
+		       (int)SL_ACTION_MIRROR == (int)SL_ACT_MIRROR &&
+		       (int)SL_ACTION_BYPASS == (int)SL_ACT_BYPASS &&
+		       (int)SL_ACTION_DROP == (int)SL_ACT_DROP &&
+		       (int)SL_ACTION_SLICE == (int)SL_ACT_SLICE &&
+		       (int)SL_ACTION_SAMPLE == (int)SL_ACT_SAMPLE &&
+		       (int)SL_ACTION_MAX == (int)SL_ACT_MAX,
+	       "enum sl_action follows enum sl_rule_action");
+_Static_assert((int)SL_ELEPHANT_DO_KEEP == (int)SL_ELEPHANT_KEEP &&
+		       (int)SL_ELEPHANT_DO_BYPASS == (int)SL_ELEPHANT_BYPASS &&
+		       (int)SL_ELEPHANT_DO_SLICE == (int)SL_ELEPHANT_SLICE,
+	       "enum sl_elephant_do follows enum sl_elephant_action");
+_Static_assert(SL_VERDICT_MAX_RULE_POOLS == SL_MAX_RULE_POOLS &&
+		       SL_VERDICT_MAX_POOLS == SL_MAX_POOLS_PER_TENANT,
+	       "lib/verdict's bounds are the configuration's");
 
 static int
 build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
@@ -34,18 +59,19 @@ build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
 	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
 	struct sl_tenant_rt *tr = &app->tenants[t];
 	struct sl_policy_match *m = NULL;
+	struct sl_tenant_policy *tp = &tr->pol;
 	char name[32], msg[512];
 	int rc = 0;
 
-	tr->n_rules = ct->n_rules;
 	tr->records = ct->records.kind != SL_RECORDS_NONE;
-	tr->elephant_bytes_per_sec = ct->elephant.bytes_per_sec;
-	tr->elephant_window_tsc = app->tsc_hz / 1000 * ct->elephant.window_ms;
-	tr->elephant_action = (uint8_t)ct->elephant.action;
-	tr->elephant_slice = (uint16_t)ct->elephant.slice;
-	tr->slow = tr->elephant_bytes_per_sec != 0;
+	tp->tsc_hz = app->tsc_hz;
+	tp->elephant_bytes_per_sec = ct->elephant.bytes_per_sec;
+	tp->elephant_window_tsc = app->tsc_hz / 1000 * ct->elephant.window_ms;
+	tp->elephant_action = (uint8_t)ct->elephant.action;
+	tp->elephant_slice = (uint16_t)ct->elephant.slice;
+	tp->slow = tp->elephant_bytes_per_sec != 0;
 	for (uint16_t p = 0; p < tr->n_pools; p++)
-		tr->slow |= depth_set(&tr->pools[p].depth);
+		tp->slow |= depth_set(&tp->pool_depth[p]);
 	if (ct->n_rules == 0)
 		return 0;
 
@@ -57,9 +83,11 @@ build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
 			 app->cfg->path);
 		goto out;
 	}
+	tp->rules = tr->rules;
+	tp->n_rules = ct->n_rules;
 	for (uint32_t i = 0; i < ct->n_rules; i++) {
 		const struct sl_cfg_rule *r = &ct->rules[i];
-		struct sl_rule_rt *rr = &tr->rules[i];
+		struct sl_rule_act *rr = &tr->rules[i];
 
 		rr->action = (uint8_t)r->action;
 		rr->n_pools = r->n_pools;
@@ -69,8 +97,8 @@ build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
 		rr->slice = (uint16_t)r->slice;
 		rr->sample = r->sample;
 		rr->has_depth = r->has_depth;
-		rr->depth = r->depth;
-		tr->slow |= r->has_depth && depth_set(&r->depth);
+		rr->depth = depth_of(&r->depth);
+		tp->slow |= r->has_depth && depth_set(&rr->depth);
 		to_policy_cidr(&r->src, &m[i].src);
 		to_policy_cidr(&r->dst, &m[i].dst);
 		m[i].sport_lo = r->sport_lo;
@@ -117,5 +145,7 @@ sl_policy_destroy(struct sl_app *app)
 		app->tenants[t].policy = NULL;
 		free(app->tenants[t].rules);
 		app->tenants[t].rules = NULL;
+		app->tenants[t].pol.rules = NULL;
+		app->tenants[t].pol.n_rules = 0;
 	}
 }

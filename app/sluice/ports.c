@@ -13,7 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "sl_shmring.h"
-#include "sluice.h"
+#include "datapath.h"
 
 /*
  * The repeated 0x6d5a key makes the Toeplitz hash symmetric: swapping source

@@ -20,7 +20,7 @@
 #include <rte_ring_elem.h>
 
 #include "sl_flowrec.h"
-#include "sluice.h"
+#include "datapath.h"
 
 #define SL_REC_BURST 64
 #define SL_REC_LINE_MAX 4096

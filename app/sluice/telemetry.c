@@ -19,7 +19,7 @@
 #include <jansson.h>
 #include <rte_telemetry.h>
 
-#include "sluice.h"
+#include "datapath.h"
 
 /* rte_telemetry callbacks carry no user pointer: the one app is kept here,
  * set once before the commands are registered and never changed. */

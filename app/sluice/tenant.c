@@ -13,7 +13,8 @@
 
 #include <rte_malloc.h>
 
-#include "sluice.h"
+#include "app.h"
+#include "tables.h"
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -218,18 +219,26 @@ sl_tenants_build(struct sl_app *app, struct sl_cfg_error *err)
 		}
 		rt->n_pools = ct->n_pools;
 		rt->default_pool = ct->default_pool;
+		rt->pol.n_pools = ct->n_pools;
+		rt->pol.default_pool = ct->default_pool;
 		rt->non_ip = ct->non_ip;
 		rt->malformed = ct->malformed;
 		for (uint16_t p = 0; p < ct->n_pools; p++) {
 			const struct sl_cfg_pool *cp = &ct->pools[p];
 
 			rt->pools[p].first_member = gm;
-			rt->pools[p].n_members = cp->n_members;
-			rt->pools[p].fields = (enum sl_flow_fields)cp->hash;
+			rt->pools[p].steer = (struct sl_pool_steer){
+				.n_members = cp->n_members,
+				.fields = (uint8_t)cp->hash,
+				.resteer = cp->on_member_down == SL_DOWN_RESTEER,
+			};
 			rt->pools[p].strip = cp->strip;
 			rt->pools[p].retag_vlan = cp->retag_vlan;
-			rt->pools[p].depth = cp->depth;
-			rt->pools[p].resteer = cp->on_member_down == SL_DOWN_RESTEER;
+			rt->pol.pool_depth[p] = (struct sl_depth){
+				.bytes = cp->depth.bytes,
+				.packets = cp->depth.packets,
+				.per_direction = cp->depth.per_direction,
+			};
 			for (uint16_t i = 0; i < cp->n_members; i++, gm++) {
 				struct sl_member_rt *m = &app->members[gm];
 

@@ -485,6 +485,10 @@ sl_parse(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t len,
 	return err;
 }
 
+/* The worker keeps this struct per packet (its metadata embeds it, written
+ * in place): a change of size is a change of the data path's layout. */
+_Static_assert(sizeof(struct sl_pkt_info) == 80, "struct sl_pkt_info is 80 bytes");
+
 int
 sl_parse_eth(const uint8_t *pkt, uint32_t len, struct sl_pkt_info *pi)
 {

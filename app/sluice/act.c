@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Policy on the data path: the worker classifies a new flow with its
+ * tenant's rules (rte_acl, lib/policy) and caches the verdict in the entry
+ * (lib/verdict); for each later packet that needs it, lib/verdict says
+ * forward, bypass or drop, and whether to cut or copy it. This file only
+ * applies those answers: frees, counts, trims and mirror copies.
+ */
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "datapath.h"
+#include "sl_policy.h"
+#include "sl_verdict.h"
+
+void
+sl_act_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		const struct sl_tenant_rt *tr)
+{
+	const struct sl_flow_key *k = &md->key;
+	int32_t r = -1;
+
+	if (tr->policy != NULL) {
+		/* either direction matches: the key's order is as good as any */
+		struct sl_policy_flow f = {
+			.family = k->family, .proto = k->proto,
+			.sport = k->port_lo, .dport = k->port_hi,
+			.vlan = k->vlan[0] ? k->vlan[0] : SL_UNTAGGED_VLAN, .input = md->input,
+		};
+
+		memcpy(f.src, k->addr_lo, sizeof(f.src));
+		memcpy(f.dst, k->addr_hi, sizeof(f.dst));
+		r = sl_policy_classify(tr->policy, &f);
+	}
+	if (sl_verdict_new_flow(&tr->pol, e, r, md->dir, md->hash) & SL_VERDICT_EV_SAMPLED_OUT)
+		w->c[sl_ix_tenant(&w->app->layout, md->tenant, SL_TC_SAMPLED_OUT)]++;
+}
+
+static inline void
+bypass_pkt(struct sl_worker *w, struct rte_mbuf *m, struct sl_flow_entry *e, uint16_t t,
+	   uint32_t len)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+
+	e->bypass_pkts++;
+	e->bypass_bytes += len;
+	w->c[SL_WC_BYPASSED]++;
+	w->c[SL_WC_BYPASSED_BYTES] += len;
+	w->c[sl_ix_tenant(l, t, SL_TC_BYPASSED)]++;
+	w->c[sl_ix_tenant(l, t, SL_TC_BYPASSED_BYTES)] += len;
+	rte_pktmbuf_free(m);
+}
+
+/* Extra copies of a mirrored packet, one per pool after the first, each to
+ * the member that pool's hash gives. */
+static void
+mirror_copies(struct sl_worker *w, const struct sl_flow_entry *e, const struct sl_meta *md,
+	      struct rte_mbuf *m, const struct sl_tenant_rt *tr)
+{
+	const struct sl_app *app = w->app;
+	const struct sl_stats_layout *l = &app->layout;
+	const struct sl_rule_act *ra = &tr->rules[e->rule - 1];
+	/* stripping rewrites the frame: then every pool gets its own */
+	bool copy = md->pi.n_encap && ra->strips;
+
+	for (uint8_t i = 1; i < ra->n_pools; i++) {
+		const struct sl_pool_rt *p = &tr->pools[ra->pools[i]];
+		struct rte_mbuf *c = m;
+
+		w->c[SL_WC_COPIES]++;
+		w->c[sl_ix_tenant(l, md->tenant, SL_TC_MIRROR_COPIES)]++;
+		if (copy) {
+			c = rte_pktmbuf_copy(m, app->pool, 0, UINT32_MAX);
+			if (c == NULL) {
+				sl_drop_pkt(w, NULL, SL_DROP_MIRROR_NOMBUF, md->tenant);
+				continue;
+			}
+			*sl_meta_of(c) = *md;
+		} else {
+			rte_mbuf_refcnt_update(m, 1);
+		}
+		struct sl_member_choice mc = sl_member_pick(&p->steer, sl_pool_down(app, p),
+							    SL_PICK_FLOW, SL_MEMBER_NONE, &md->key,
+							    md->hash, app->cfg->hash_seed);
+		sl_deliver(w, p->first_member + mc.member, c, md);
+	}
+}
+
+/*
+ * A packet of a flow that needs a verdict (sl_verdict_needed()). Returns
+ * true when the packet was consumed (bypassed or dropped); false when it
+ * goes to the flow's member, maybe cut, maybe with mirror copies already
+ * sent.
+ */
+bool
+sl_act_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+	      struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	uint16_t t = md->tenant;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	struct sl_pkt_verdict v = sl_verdict_packet(&tr->pol, e, md->dir, md->key.proto, len, now);
+
+	if (unlikely(v.events & SL_VERDICT_EV_ELEPHANT)) {
+		w->c[SL_WC_ELEPHANTS]++;
+		w->c[sl_ix_tenant(l, t, SL_TC_ELEPHANTS)]++;
+	}
+	if (unlikely(v.events & SL_VERDICT_EV_DEPTH))
+		w->c[sl_ix_tenant(l, t, SL_TC_DEPTH_BYPASSES)]++;
+	switch (v.what) {
+	case SL_DO_BYPASS:
+		bypass_pkt(w, m, e, t, len);
+		return true;
+	case SL_DO_DROP:
+		e->drop_pkts++;
+		e->drop_bytes += len;
+		sl_filter_pkt(w, m, SL_FILTER_POLICY_DROP, t);
+		return true;
+	default:
+		break;
+	}
+	if (v.slice != 0 && rte_pktmbuf_trim(m, (uint16_t)(len - v.slice)) == 0) {
+		w->c[SL_WC_SLICED]++;
+		w->c[sl_ix_tenant(l, t, SL_TC_SLICED)]++;
+	}
+	if (v.mirror)
+		mirror_copies(w, e, md, m, tr);
+	return false;
+}

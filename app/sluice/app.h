@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice's run-time state and its control plane: start-up (ports, tables,
+ * workers), the control loop (snapshots, stats, health, records, control
+ * sockets) and telemetry.
+ *
+ * Ownership: struct sl_app is built by start-up on the main lcore and is
+ * read-only once workers run, except (a) each struct sl_worker, written only
+ * by its own lcore apart from the control words (datapath.h), (b) the member
+ * states health.c publishes, and (c) the aggregate, which the control thread
+ * writes under app->agg_lock for telemetry.
+ */
+#ifndef SLUICE_APP_H
+#define SLUICE_APP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mempool.h>
+#include <rte_spinlock.h>
+
+#include "sl_config.h"
+#include "sl_parse.h"
+#include "sl_stats.h"
+#include "tables.h"
+
+#define SL_MAX_WORKERS 64
+/** How often the control loop takes a consistent snapshot. */
+#define SL_SNAPSHOT_MS 100
+/** Longest wait of a control-socket request or a flow record. */
+#define SL_CONTROL_SLICE_MS 10
+
+struct sl_worker;
+struct sl_records;
+struct sl_bypass_srv;
+struct json_t;
+
+/** An input or output port as set up. */
+struct sl_port_rt {
+	uint16_t port_id;
+	enum sl_dist_mode mode;   /**< resolved: rss or software (inputs) */
+	uint16_t nb_rxq, nb_txq;
+	bool configured;          /**< rte_eth_dev_configure() succeeded */
+	bool started;             /**< rte_eth_dev_start() succeeded */
+	bool tx_shared;           /**< outputs: one locked queue for all workers */
+	rte_spinlock_t *locks;    /**< outputs: one per TX queue when shared */
+	struct sl_shmring_prod *ring; /**< ring outputs: the region's producer */
+	bool up;                  /**< outputs: last health state (control thread) */
+	char why[64];             /**< outputs: why it is down, for logs and stats */
+	uint64_t changes;         /**< outputs: state changes since start */
+};
+
+/** Aggregate of the latest consistent snapshot, for telemetry and stats. */
+struct sl_aggregate {
+	uint64_t *sum;          /**< layout.total counters summed over workers */
+	uint64_t **per_worker;  /**< per-worker copies */
+	struct sl_ledger ledger;
+	uint64_t tsc;
+	bool valid;
+};
+
+struct sl_app {
+	struct sl_cfg *cfg;
+	struct sl_parse_cfg parse_cfg;
+	struct rte_mempool *pool;
+	uint16_t n_workers;
+	struct sl_worker *workers[SL_MAX_WORKERS];
+	struct sl_port_rt *in_ports;   /**< cfg->n_inputs */
+	struct sl_port_rt *out_ports;  /**< cfg->n_outputs */
+	uint32_t n_members;
+	struct sl_member_rt *members;
+	/** 1 while a member is down: written by the control thread (health.c),
+	 * read by the workers (a relaxed load per packet of a line that rarely
+	 * changes) */
+	uint8_t *member_down;
+	struct sl_tenant_rt *tenants;  /**< cfg->n_tenants */
+	struct sl_tenant_map *maps;    /**< cfg->n_inputs */
+	int32_t default_tenant;
+	struct sl_stats_layout layout;
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+
+	/* control */
+	volatile uint32_t snap_seq;    /**< odd: hold rings, even: publish */
+	volatile uint32_t stop_rx;
+	volatile uint32_t drain;
+	pthread_mutex_t agg_lock;
+	struct sl_aggregate agg;
+	uint64_t start_unix_us;        /**< wall clock at start_tsc */
+	struct sl_records *rec;        /**< records.c */
+	struct sl_bypass_srv *bypass;  /**< bypass.c */
+};
+
+/** Wall-clock nanoseconds (since the Unix epoch) of TSC @p tsc: flow record
+ * times, ring descriptor timestamps. */
+static inline uint64_t
+sl_unix_ns(const struct sl_app *app, uint64_t tsc)
+{
+	uint64_t d = tsc > app->start_tsc ? tsc - app->start_tsc : 0;
+
+	return app->start_unix_us * 1000 + d / app->tsc_hz * 1000000000ull +
+	       (d % app->tsc_hz) * 1000000000ull / app->tsc_hz;
+}
+
+/* ports.c */
+int sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err);
+void sl_ports_close(struct sl_app *app);
+int sl_eal_args_build(const struct sl_cfg *cfg, int extra_argc, char **extra_argv, int *argc,
+		      char ***argv);
+void sl_eal_args_free(int argc, char **argv);
+bool sl_eal_args_set_lcores(int argc, char **argv);
+
+/* worker_setup.c: each worker's tables, rings and counters */
+int sl_workers_create(struct sl_app *app, struct sl_cfg_error *err);
+void sl_workers_free(struct sl_app *app);
+/* worker.c: the worker lcore's loop (rte_eal_remote_launch) */
+int sl_worker_main(void *arg);
+
+/* health.c: member state (up/down) from link status and ring heartbeats */
+int sl_health_init(struct sl_app *app);
+void sl_health_poll(struct sl_app *app);
+void sl_health_free(struct sl_app *app);
+/* state of an output (and a ring's own counters), of a member, into JSON;
+ * under agg_lock */
+void sl_health_output_json(struct sl_app *app, uint16_t o, struct json_t *oo);
+void sl_health_member_json(struct sl_app *app, uint32_t gm, struct json_t *mo);
+
+/* control.c */
+int sl_control_init(struct sl_app *app);
+void sl_control_free(struct sl_app *app);
+void sl_control_snapshot(struct sl_app *app);
+int sl_control_write_stats(struct sl_app *app, FILE *f, bool final);
+struct json_t *sl_stats_json(struct sl_app *app, bool final);
+struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t);
+
+/* records.c: flow records from the workers' rings to each tenant's sink */
+int sl_records_init(struct sl_app *app, struct sl_cfg_error *err);
+unsigned int sl_records_drain(struct sl_app *app);
+void sl_records_reopen(struct sl_app *app);
+struct json_t *sl_records_json(struct sl_app *app, uint16_t tenant);
+void sl_records_free(struct sl_app *app);
+
+/* bypass.c: each tenant's control socket */
+int sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err);
+/* wait up to timeout_ms for requests and answer them (sleeps when no socket) */
+void sl_bypass_poll(struct sl_app *app, int timeout_ms);
+struct json_t *sl_bypass_json(struct sl_app *app, uint16_t tenant);
+void sl_bypass_free(struct sl_app *app);
+
+/* telemetry.c */
+int sl_telemetry_register(struct sl_app *app);
+
+#endif /* SLUICE_APP_H */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Classification of one packet: the parser writes its result in place into
+ * the packet's metadata (struct sl_meta::pi); the tenant, the canonical flow
+ * key and its hash are computed from it.
+ */
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "datapath.h"
+#include "sl_flow.h"
+#include "sl_parse.h"
+
+void
+sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
+	    struct sl_meta *md)
+{
+	struct sl_pkt_info *pi = &md->pi;
+
+	/* the metadata's layout: line 0 is what the flow stage reads */
+	RTE_BUILD_BUG_ON(sizeof(struct sl_meta) != SL_META_SIZE);
+	RTE_BUILD_BUG_ON(offsetof(struct sl_meta, pi) != RTE_CACHE_LINE_SIZE);
+	sl_parse(&app->parse_cfg, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+		 pi);
+	md->input = input;
+	md->tenant = sl_l2_fatal(pi->err) ? SL_NO_TENANT : sl_tenant_lookup(app, input, pi);
+	md->dir = (uint8_t)sl_flow_key_build(pi, md->tenant, &md->key);
+	md->hash = sl_flow_hash(&md->key, app->cfg->hash_seed);
+}

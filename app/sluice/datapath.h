@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data path: per-packet metadata, the worker lcore's state, and the
+ * stages a burst goes through, one file each:
+ *
+ *   rx.c         poll RX queues, count, hand packets to the owning worker
+ *   classify.c   parse (in place into the metadata), tenant, key, hash
+ *   flows.c      sort the burst, bulk flow lookup, new flows, member choice,
+ *                flow end (records)
+ *   act.c        apply a flow's policy verdict (lib/verdict): bypass, drop,
+ *                slice, mirror copies
+ *   fragments.c  non-first fragments: the member their first fragment found
+ *   strip.c      remove tunnel encapsulation for pools that strip
+ *   tx.c         deliver to a member: TX buffers, flush, ring outputs
+ *   worker.c     the loop: snapshots, mailbox, aging, drain at shutdown
+ *
+ * Every packet that enters a worker ends in exactly one counter: forwarded,
+ * filtered (by reason), dropped (by reason), bypassed, handed off to another
+ * worker, tx_buffered (a gauge) until its buffer is flushed, or frag_held (a
+ * gauge) while a fragment waits for its datagram's first fragment.
+ *
+ * struct sl_worker is owned and written by its lcore only, apart from the
+ * control words (struct sl_worker_ctl) and its rings.
+ */
+#ifndef SLUICE_DATAPATH_H
+#define SLUICE_DATAPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "app.h"
+#include "sl_flow.h"
+#include "sl_frag.h"
+#include "sl_parse.h"
+#include "sl_stats.h"
+#include "tables.h"
+
+#define SL_BURST 32
+#define SL_MAX_RXQ_PER_WORKER 64
+/** Slots of the flow table a worker examines for expiry per batch. Batches
+ * are paced so the whole table is swept every SL_AGE_SWEEP_DIV-th of the
+ * shortest idle timeout: a flow is removed at most 1/4 late, and aging
+ * costs nothing per packet. */
+#define SL_AGE_BUDGET 64
+#define SL_AGE_SWEEP_DIV 4
+/** How long a packet may wait in a TX buffer. */
+#define SL_TX_DRAIN_US 100
+
+/*
+ * Per-packet metadata. sl_parse() writes its part (pi) in place, the rest
+ * is computed from it: nothing is copied field by field. Kept on the stack
+ * of the worker that read the packet; copied whole into the mbuf's private
+ * area only when the packet is handed to another worker's ring.
+ * Line 0: what the flow stage reads for every packet; line 1-2: the parse.
+ */
+struct sl_meta {
+	struct sl_flow_key key;
+	uint32_t hash;       /**< sl_flow_hash(key) */
+	uint16_t tenant;     /**< tenant index or SL_NO_TENANT */
+	uint16_t input;      /**< input index */
+	uint8_t dir;         /**< 0/1, see sl_flow_key_build() */
+	uint8_t pad[7];
+	struct sl_pkt_info pi; /**< the parser's result (innermost flow, encapsulation) */
+};
+#define SL_META_SIZE 144
+
+/** A packet's metadata when it travels on a ring (mbuf private area). */
+static inline struct sl_meta *
+sl_meta_of(struct rte_mbuf *m)
+{
+	return rte_mbuf_to_priv(m);
+}
+
+struct sl_rxq {
+	uint16_t port;
+	uint16_t queue;
+	uint16_t input;      /* index into cfg->inputs */
+	bool software;       /* hand packets to the owning worker */
+};
+
+struct sl_txbuf {
+	uint16_t n;
+	uint16_t on_dirty;   /* already listed in sl_worker::dirty */
+	struct rte_mbuf *pkts[SL_BURST];
+};
+
+/* Control words between the control loop and a worker. */
+struct sl_worker_ctl {
+	volatile uint32_t ack;       /* last snapshot sequence handled */
+	volatile uint32_t rx_stopped; /* 1 once RX polling has stopped */
+	volatile uint32_t done;      /* 1 once drained and final stats published */
+} __rte_cache_aligned;
+
+/* Why a flow record was written. */
+enum sl_rec_reason { SL_REC_TIMEOUT = 0, SL_REC_TCP_CLOSED, SL_REC_SHUTDOWN };
+
+/* A finished flow, from a worker to the control lcore (records.c). */
+struct sl_rec_msg {
+	struct sl_flow_key key;
+	struct sl_flow_entry e;
+	uint64_t end_tsc;
+	uint8_t reason;      /* enum sl_rec_reason */
+	uint8_t pad[7];
+};
+
+/* A control-socket request to a worker's mailbox, answered on its reply
+ * ring with the same pointer (bypass.c). */
+struct sl_bypass_req {
+	struct sl_flow_key key;
+	uint32_t hash;       /* sl_flow_hash(key) */
+	uint8_t op;          /* SL_BYPASS_OP_* */
+	uint8_t found;       /* answer: the flow is in this worker's table */
+	uint16_t pad;
+	uint64_t until_tsc;  /* 0 = until the flow ends */
+};
+#define SL_BYPASS_OP_SET 1
+#define SL_BYPASS_OP_CLEAR 2
+
+struct sl_worker {
+	struct sl_app *app;
+	unsigned int lcore;
+	uint16_t idx;
+	uint16_t n_rxq;
+	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
+	struct rte_ring *ring;       /* software distribution: packets this worker owns */
+	struct sl_flow_table *ft;
+	struct sl_frag_table *frag;
+	uint64_t frag_age_next;
+	uint64_t frag_age_interval;
+	struct sl_stats_block *stats;
+	uint64_t *c;                 /* == stats->live */
+	struct sl_txbuf *tx;         /* one per global member */
+	uint32_t *dirty;             /* members with buffered packets */
+	uint8_t *scratch;            /* ring outputs: a multi-segment packet, linearized */
+	uint32_t scratch_len;        /* largest ring frame size */
+	uint32_t n_dirty;
+	uint64_t tx_deadline;
+	uint64_t age_next;           /* TSC of the next aging batch */
+	uint64_t age_interval;       /* TSC between aging batches */
+	uint32_t seen_seq;
+	bool holding;                /* ring consumption paused for a snapshot */
+	bool ending;                 /* shutdown: flows end with reason "shutdown" */
+	struct rte_ring *records;    /* struct sl_rec_msg to the control lcore */
+	struct rte_ring *mailbox;    /* struct sl_bypass_req * from the control lcore */
+	struct rte_ring *replies;    /* the same requests, answered */
+	struct sl_worker_ctl ctl;
+} __rte_cache_aligned;
+
+/** L2 failures leave no VLAN to find a tenant by: the frame is dropped. */
+static inline bool
+sl_l2_fatal(uint8_t err)
+{
+	return err == SL_PARSE_ERR_L2_TRUNCATED || err == SL_PARSE_ERR_VLAN_TRUNCATED;
+}
+
+/* ---- counting a packet's end (every stage) ---- */
+
+/** Free a packet and count it dropped for @p reason (enum sl_drop). */
+static inline void
+sl_drop_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint16_t tenant)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+
+	w->c[SL_WC_DROPPED]++;
+	w->c[sl_ix_drop(l, reason)]++;
+	if (tenant != SL_NO_TENANT)
+		w->c[sl_ix_tenant(l, tenant, SL_TC_DROPPED)]++;
+	rte_pktmbuf_free(m);
+}
+
+/** Free a packet and count it filtered for @p reason (enum sl_filter). */
+static inline void
+sl_filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint16_t tenant)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+
+	w->c[SL_WC_FILTERED]++;
+	w->c[sl_ix_filter(l, reason)]++;
+	w->c[sl_ix_tenant(l, tenant, SL_TC_FILTERED)]++;
+	rte_pktmbuf_free(m);
+}
+
+/** The down[] bytes of pool @p p, for lib/verdict's member choice. */
+static inline const uint8_t *
+sl_pool_down(const struct sl_app *app, const struct sl_pool_rt *p)
+{
+	return &app->member_down[p->first_member];
+}
+
+/* ---- the stages ---- */
+
+/* rx.c */
+uint16_t sl_rx_poll(struct sl_worker *w, uint64_t now);
+uint16_t sl_rx_poll_ring(struct sl_worker *w, uint64_t now);
+
+/* classify.c */
+void sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
+		 struct sl_meta *md);
+
+/* flows.c: md[i] describes pkts[i] (stack or mbuf private area) */
+void sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,
+		      uint16_t n, uint64_t now);
+/* a flow leaves the table (aging callback): its record, if wanted */
+void sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg);
+
+/* act.c */
+void sl_act_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		     const struct sl_tenant_rt *tr);
+bool sl_act_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		   struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now);
+
+/* fragments.c */
+void sl_frags_first(struct sl_worker *w, const struct sl_meta *md, uint32_t gm, uint64_t now);
+void sl_frags_other(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
+		    uint64_t now);
+unsigned int sl_frags_age(struct sl_worker *w, uint64_t now, unsigned int budget);
+
+/* strip.c */
+bool sl_strip_outer(struct rte_mbuf *m, const struct sl_meta *md, const struct sl_pool_rt *p);
+
+/* tx.c */
+void sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m,
+		   const struct sl_meta *md);
+void sl_deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md);
+void sl_drop_member_down(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m);
+void sl_tx_flush_all(struct sl_worker *w);
+
+#endif /* SLUICE_DATAPATH_H */

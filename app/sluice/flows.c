@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow stage, for the packets a worker owns, staged over the burst
+ * (Gatekeeper's process_pkts_front): sort out the packets that never reach
+ * the flow table, look the rest up in bulk and prefetch the hits, then, in
+ * arrival order, create missing flows, count, choose the member
+ * (lib/verdict) and apply the flow's verdict before delivery. Flows leave
+ * the table by aging (worker.c), with their record (sl_flow_ended()).
+ */
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "datapath.h"
+#include "sl_verdict.h"
+
+/* How far ahead of the packet being handled its flow entry is prefetched. */
+#define SL_PREFETCH_OFFSET 4
+/* A stage-3 list entry that is a packet index (a non-first fragment), not
+ * a lookup index. */
+#define STAGE3_FRAG 0x8000u
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+
+/* One burst between the stages. */
+struct burst {
+	const struct sl_flow_key *keys[SL_BURST];
+	uint32_t hashes[SL_BURST];
+	struct sl_flow_entry *ent[SL_BURST];
+	uint16_t idx[SL_BURST];  /* lookup j is packet idx[j] */
+	/* Stage 3 works in arrival order: entries are lookup indexes, or a
+	 * packet index | STAGE3_FRAG for a non-first fragment, so that a first
+	 * fragment and the fragments after it in one burst keep their order. */
+	uint16_t todo[SL_BURST];
+	uint16_t ntodo, nk;
+};
+
+/* A frame without IP goes to member 0 of its tenant's default pool (or by
+ * hash among those up), or is filtered (non_ip: drop). */
+static void
+non_ip(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
+       const struct sl_tenant_rt *tr)
+{
+	const struct sl_app *app = w->app;
+	const struct sl_stats_layout *l = &app->layout;
+	uint16_t t = md->tenant;
+
+	/* A frame whose IP header is broken is not "non-IP": it goes where
+	 * non-IP frames go, counted as malformed. */
+	if (md->pi.err == SL_PARSE_OK) {
+		w->c[SL_WC_NON_IP]++;
+		w->c[sl_ix_tenant(l, t, SL_TC_NON_IP)]++;
+		if (tr->non_ip == SL_NON_IP_DROP) {
+			sl_filter_pkt(w, m, SL_FILTER_NON_IP, t);
+			return;
+		}
+	}
+	const struct sl_pool_rt *p0 = &tr->pools[tr->default_pool];
+	struct sl_member_choice c = sl_member_pick(&p0->steer, sl_pool_down(app, p0),
+						   SL_PICK_NON_IP, SL_MEMBER_NONE, &md->key,
+						   md->hash, app->cfg->hash_seed);
+	sl_deliver(w, p0->first_member + c.member, m, md);
+}
+
+/* Stage 1: packets without a tenant, malformed ones the tenant drops and
+ * non-IP frames end here; the others are listed for lookup (or, fragments
+ * without ports, for stage 3 directly). */
+static void
+sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint16_t n,
+	   struct burst *b)
+{
+	const struct sl_app *app = w->app;
+
+	b->ntodo = b->nk = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sl_meta *md = mds[i];
+		uint16_t t = md->tenant;
+
+		if (unlikely(t == SL_NO_TENANT)) {
+			sl_drop_pkt(w, m,
+				    sl_l2_fatal(md->pi.err) ? sl_drop_of_parse_err(md->pi.err)
+							    : SL_DROP_NO_TENANT,
+				    t);
+			continue;
+		}
+		const struct sl_tenant_rt *tr = &app->tenants[t];
+		if (unlikely(md->pi.err != SL_PARSE_OK) && tr->malformed == SL_MALFORMED_DROP) {
+			sl_drop_pkt(w, m, sl_drop_of_parse_err(md->pi.err), t);
+			continue;
+		}
+		if (unlikely(md->pi.l3 == SL_L3_NONE)) {
+			non_ip(w, m, md, tr);
+			continue;
+		}
+		if (unlikely((md->pi.frag & (SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST)) ==
+			     SL_FRAG_IS_FRAGMENT)) {
+			b->todo[b->ntodo++] = i | STAGE3_FRAG;
+			continue;
+		}
+		b->keys[b->nk] = &md->key;
+		b->hashes[b->nk] = md->hash;
+		b->todo[b->ntodo++] = b->nk;
+		b->idx[b->nk++] = i;
+	}
+}
+
+/* The table had no room: forward by hash to the member the flow would have
+ * got, never drop (counted flow_table_full). */
+static void
+no_entry(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
+	 const struct sl_tenant_rt *tr, uint64_t now)
+{
+	const struct sl_app *app = w->app;
+	const struct sl_pool_rt *pool = &tr->pools[tr->default_pool];
+	struct sl_member_choice c = sl_member_pick(&pool->steer, sl_pool_down(app, pool),
+						   SL_PICK_FLOW, SL_MEMBER_NONE, &md->key,
+						   md->hash, app->cfg->hash_seed);
+	uint32_t gm = pool->first_member + c.member;
+
+	w->c[SL_WC_FLOW_TABLE_FULL]++;
+	if (unlikely(md->pi.frag & SL_FRAG_FIRST))
+		sl_frags_first(w, md, gm, now);
+	sl_deliver(w, gm, m, md);
+}
+
+/* A flow's first packet: its verdict and its member. */
+static void
+new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+	 const struct sl_tenant_rt *tr)
+{
+	const struct sl_app *app = w->app;
+	const struct sl_stats_layout *l = &app->layout;
+
+	sl_act_new_flow(w, e, md, tr);
+	const struct sl_pool_rt *pool = &tr->pools[e->pool];
+	struct sl_member_choice c = sl_member_pick(&pool->steer, sl_pool_down(app, pool),
+						   SL_PICK_FLOW, SL_MEMBER_NONE, &md->key,
+						   md->hash, app->cfg->hash_seed);
+	e->member = (uint16_t)c.member;
+	w->c[SL_WC_FLOWS_CREATED]++;
+	w->c[sl_ix_tenant(l, md->tenant, SL_TC_FLOWS)]++;
+	w->c[sl_ix_member(l, pool->first_member + e->member, SL_MC_FLOWS)]++;
+}
+
+/* Stage 3 for one packet with an entry (or none when the table is full). */
+static void
+flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
+	 struct sl_flow_entry *e, uint64_t now)
+{
+	const struct sl_app *app = w->app;
+	const struct sl_tenant_rt *tr = &app->tenants[md->tenant];
+
+	if (unlikely(e == NULL)) {
+		bool created;
+
+		e = sl_flow_add(w->ft, &md->key, md->hash, now, &created);
+		if (e == NULL) {
+			no_entry(w, m, md, tr, now);
+			return;
+		}
+		if (created)
+			new_flow(w, e, md, tr);
+	}
+	const struct sl_pool_rt *pool = &tr->pools[e->pool];
+	uint8_t flags = md->pi.tcp_flags;
+
+	e->pkts[md->dir]++;
+	e->bytes[md->dir] += rte_pktmbuf_pkt_len(m);
+	e->last_tsc = now;
+	e->tcp_flags[md->dir] |= flags;
+	if (unlikely(flags & (TCP_FIN | TCP_RST)) &&
+	    ((flags & TCP_RST) || (e->tcp_flags[0] & e->tcp_flags[1] & TCP_FIN)))
+		e->tclass = SL_TCLASS_CLOSED; /* ends after the grace time */
+	/* the member's state is read once per packet, here */
+	struct sl_member_choice c = sl_member_pick(&pool->steer, sl_pool_down(app, pool),
+						   SL_PICK_FLOW, e->member, &md->key, md->hash,
+						   app->cfg->hash_seed);
+	uint32_t gm = pool->first_member + c.member;
+
+	if (unlikely(c.moved)) {
+		/* on_member_down: resteer. The flow moves for good. */
+		w->c[sl_ix_member(&app->layout, pool->first_member + e->member,
+				  SL_MC_RESTEERED)]++;
+		e->member = (uint16_t)c.member;
+	}
+	/* remember the member for the rest of the datagram and send what
+	 * waited for it first (arrival order) */
+	if (unlikely(md->pi.frag & SL_FRAG_FIRST))
+		sl_frags_first(w, md, gm, now);
+	if (unlikely(sl_verdict_needed(&tr->pol, e)) && sl_act_packet(w, e, md, m, tr, now))
+		return;
+	if (unlikely(c.down))
+		sl_drop_member_down(w, gm, m);
+	else
+		sl_deliver_up(w, gm, m, md);
+}
+
+/*
+ * Handle classified packets this worker owns. md[i] describes pkts[i]: on the
+ * caller's stack for packets read here, in the mbuf private area for packets
+ * another worker handed over (only those pay for the extra cache lines).
+ */
+void
+sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint16_t n,
+		 uint64_t now)
+{
+	struct burst b;
+
+	sort_burst(w, pkts, mds, n, &b);
+	if (b.ntodo == 0)
+		return;
+
+	/* Stage 2: bulk lookup, prefetch the first hits. */
+	if (b.nk > 0)
+		sl_flow_lookup_bulk(w->ft, b.keys, b.hashes, b.nk, b.ent);
+	for (uint16_t j = 0; j < b.nk && j < SL_PREFETCH_OFFSET; j++)
+		if (b.ent[j] != NULL)
+			rte_prefetch0(b.ent[j]);
+
+	/* Stage 3: in arrival order. */
+	for (uint16_t q = 0; q < b.ntodo; q++) {
+		if (unlikely(b.todo[q] & STAGE3_FRAG)) {
+			uint16_t i = b.todo[q] & ~STAGE3_FRAG;
+
+			sl_frags_other(w, pkts[i], mds[i], now);
+			continue;
+		}
+		uint16_t j = b.todo[q];
+
+		if (j + SL_PREFETCH_OFFSET < b.nk && b.ent[j + SL_PREFETCH_OFFSET] != NULL)
+			rte_prefetch0(b.ent[j + SL_PREFETCH_OFFSET]);
+		flow_pkt(w, pkts[b.idx[j]], mds[b.idx[j]], b.ent[j], now);
+	}
+}
+
+/* A flow leaves the table: its record goes to the control lcore. */
+void
+sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg)
+{
+	struct sl_worker *w = arg;
+	const struct sl_stats_layout *l = &w->app->layout;
+	struct sl_rec_msg msg;
+
+	if (!w->app->tenants[k->tenant].records)
+		return;
+	msg.key = *k;
+	msg.e = *e;
+	msg.end_tsc = e->last_tsc;
+	msg.reason = w->ending ? SL_REC_SHUTDOWN :
+		     e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;
+	memset(msg.pad, 0, sizeof(msg.pad));
+	while (rte_ring_sp_enqueue_elem(w->records, &msg, sizeof(msg)) != 0) {
+		if (!w->ending) {
+			/* the control lcore is behind: never wait on the data path */
+			w->c[SL_WC_RECORDS_LOST]++;
+			w->c[sl_ix_tenant(l, k->tenant, SL_TC_RECORDS_LOST)]++;
+			return;
+		}
+		rte_pause(); /* shutdown: the control lcore is draining */
+	}
+	w->c[SL_WC_RECORDS]++;
+	w->c[sl_ix_tenant(l, k->tenant, SL_TC_RECORDS)]++;
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Each worker's state, built before the workers run: its flow and fragment
+ * tables, TX buffers, counters, and the rings between it and the others
+ * (hand-off, flow records, control-socket mailbox). Freed after they stop.
+ */
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "datapath.h"
+
+/* Records and control requests between a worker and the control lcore. */
+#define SL_RECORD_RING 16384
+#define SL_MAILBOX_RING 64
+
+int
+sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
+{
+	const struct sl_cfg *cfg = app->cfg;
+	uint64_t tmo[SL_TCLASS_MAX];
+	unsigned int lcore;
+	uint16_t i = 0;
+	char name[RTE_RING_NAMESIZE];
+
+	tmo[SL_TCLASS_TCP] = cfg->timeouts.tcp * app->tsc_hz;
+	tmo[SL_TCLASS_UDP] = cfg->timeouts.udp * app->tsc_hz;
+	tmo[SL_TCLASS_ICMP] = cfg->timeouts.icmp * app->tsc_hz;
+	tmo[SL_TCLASS_OTHER] = cfg->timeouts.other * app->tsc_hz;
+	tmo[SL_TCLASS_CLOSED] = cfg->timeouts.tcp_closed * app->tsc_hz;
+	tmo[SL_TCLASS_BYPASSED] = cfg->timeouts.bypassed * app->tsc_hz;
+	bool records = false, control = false;
+	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
+		records |= cfg->tenants[t].records.kind != SL_RECORDS_NONE;
+		control |= cfg->tenants[t].control.socket[0] != '\0';
+	}
+	uint64_t min_tmo = tmo[0];
+	for (int c = 1; c < SL_TCLASS_MAX; c++)
+		min_tmo = RTE_MIN(min_tmo, tmo[c]);
+	uint64_t batches = (cfg->flow_table_size + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET;
+	uint64_t age_interval = min_tmo / SL_AGE_SWEEP_DIV / batches;
+	const uint64_t ms = app->tsc_hz / 1000;
+	struct sl_frag_limits fl = {
+		.entries = cfg->fragments.table_size,
+		.max_held_pkts = cfg->fragments.max_held,
+		.max_held_bytes = cfg->fragments.max_held_bytes,
+		.tenant_max_held_pkts = cfg->fragments.tenant_max_held,
+		.hold_tsc = cfg->fragments.hold_ms * ms,
+		.entry_tsc = cfg->fragments.remember_ms * ms,
+		.n_tenants = cfg->n_tenants,
+		.max_held_per_datagram = (uint16_t)RTE_MIN(cfg->fragments.datagram_max_held, (uint32_t)UINT16_MAX),
+	};
+	/* sweep the fragment table twice per hold time: a fragment waits at
+	 * most 1.5 x hold_ms */
+	uint64_t frag_age_interval = fl.hold_tsc / 2 /
+				     ((fl.entries + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET);
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		struct sl_worker *w;
+
+		if (i >= SL_MAX_WORKERS) {
+			sl_config_error(cfg, err, cfg->lcores_loc, "eal.worker_lcores",
+					"at most %d workers", SL_MAX_WORKERS);
+			return -E2BIG;
+		}
+		w = rte_zmalloc_socket("sl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL)
+			goto nomem;
+		app->workers[i] = w;
+		w->app = app;
+		w->lcore = lcore;
+		w->idx = i;
+		w->tx = rte_zmalloc_socket("sl_txbuf", app->n_members * sizeof(*w->tx),
+					   RTE_CACHE_LINE_SIZE, socket);
+		w->dirty = rte_zmalloc_socket("sl_dirty", app->n_members * sizeof(*w->dirty), 0,
+					      socket);
+		w->stats = sl_stats_block_create(app->layout.total, socket);
+		if (w->tx == NULL || w->dirty == NULL || w->stats == NULL)
+			goto nomem;
+		/* a multi-segment packet for a ring output is read in here */
+		for (uint16_t o = 0; o < cfg->n_outputs; o++)
+			if (cfg->outputs[o].ring.path[0] != '\0')
+				w->scratch_len = RTE_MAX(w->scratch_len,
+							 cfg->outputs[o].ring.frame_size);
+		if (w->scratch_len > 0) {
+			w->scratch = rte_malloc_socket("sl_scratch", w->scratch_len, 0, socket);
+			if (w->scratch == NULL)
+				goto nomem;
+		}
+		w->c = w->stats->live;
+		w->age_interval = age_interval;
+		snprintf(name, sizeof(name), "sl_ft_%u", i);
+		w->ft = sl_flow_table_create(name, cfg->flow_table_size, socket, cfg->hash_seed, tmo);
+		if (w->ft == NULL) {
+			sl_config_error(cfg, err, (struct sl_cfg_loc){ 0, 0 }, "flow_table.size",
+					"cannot allocate a flow table of %u entries for worker %u: %s",
+					cfg->flow_table_size, i, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		snprintf(name, sizeof(name), "sl_frag_%u", i);
+		w->frag = sl_frag_create(name, &fl, socket);
+		if (w->frag == NULL) {
+			sl_config_error(cfg, err, cfg->fragments.loc, "fragments",
+					"cannot create the fragment table of worker %u: %s", i,
+					rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		w->frag_age_interval = frag_age_interval;
+		if (records) {
+			snprintf(name, sizeof(name), "sl_rec_%u", i);
+			w->records = rte_ring_create_elem(name, sizeof(struct sl_rec_msg),
+							  SL_RECORD_RING, socket,
+							  RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w->records == NULL)
+				goto nomem;
+		}
+		if (control) {
+			snprintf(name, sizeof(name), "sl_mbox_%u", i);
+			w->mailbox = rte_ring_create(name, SL_MAILBOX_RING, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			snprintf(name, sizeof(name), "sl_reply_%u", i);
+			w->replies = rte_ring_create(name, SL_MAILBOX_RING, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w->mailbox == NULL || w->replies == NULL)
+				goto nomem;
+		}
+		if (app->n_workers > 1) {
+			snprintf(name, sizeof(name), "sl_ring_%u", i);
+			w->ring = rte_ring_create(name, cfg->sw_ring_size, socket, RING_F_SC_DEQ);
+			if (w->ring == NULL)
+				goto nomem;
+		}
+		i++;
+	}
+	return 0;
+nomem:
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory creating worker %u", cfg->path, i);
+	return -ENOMEM;
+}
+
+static void
+free_held(void *pkt, void *arg __rte_unused)
+{
+	rte_pktmbuf_free(pkt);
+}
+
+void
+sl_workers_free(struct sl_app *app)
+{
+	for (uint16_t i = 0; i < SL_MAX_WORKERS; i++) {
+		struct sl_worker *w = app->workers[i];
+
+		if (w == NULL)
+			continue;
+		if (w->ring != NULL) {
+			struct rte_mbuf *m;
+			while (rte_ring_dequeue(w->ring, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->ring);
+		}
+		rte_ring_free(w->records);
+		rte_ring_free(w->mailbox);
+		rte_ring_free(w->replies);
+		sl_flow_table_free(w->ft);
+		sl_frag_free(w->frag, free_held, NULL);
+		sl_stats_block_free(w->stats);
+		rte_free(w->tx);
+		rte_free(w->dirty);
+		rte_free(w->scratch);
+		rte_free(w);
+		app->workers[i] = NULL;
+	}
+}
