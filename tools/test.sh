@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up (packages, hugepages, build) and run every test: the cmocka unit
-# tests through meson, the same under ASan+UBSan, the parser under libFuzzer
-# for SL_FUZZ_SECONDS (default 60), then the end-to-end tests (pytest,
-# Debian's python3).
+# tests through meson, the same under ASan+UBSan, a clang build (warnings as
+# errors) and its unit tests, the parser under libFuzzer for SL_FUZZ_SECONDS
+# (default 60), then the end-to-end tests (pytest, Debian's python3).
 # The last line is "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,21 @@ else
     echo "asan: build failed" | tee "$out/unit-asan.log"
     mkdir -p build-asan/meson-logs
     echo '{"name": "asan-build", "result": "FAIL"}' > build-asan/meson-logs/testlog.json
+fi
+
+# the same code built with clang, warnings as errors (no LTO: clang's needs
+# lld); its unit tests run too
+if [ ! -f build-clang/build.ninja ]; then
+    CC=clang meson setup build-clang -Dtests=enabled -Db_lto=false >/dev/null 2>&1
+fi
+rm -f build-clang/meson-logs/testlog.json
+if ninja -C build-clang > "$out/clang-build.log" 2>&1; then
+    echo 0 > "$out/clang.rc"
+    meson test -C build-clang --suite unit --print-errorlogs > "$out/unit-clang.log" 2>&1
+    grep -E "^ *[0-9]+/[0-9]+ " "$out/unit-clang.log" | sed 's/^/clang: /' || true
+else
+    echo 1 > "$out/clang.rc"
+    echo "clang: build failed"; grep -E "error|warning" "$out/clang-build.log" | head -20
 fi
 
 # the parser under libFuzzer (clang, ASan+UBSan) for a fixed time
@@ -55,7 +70,8 @@ def tap_counts(t):
     return ok, fail, skip
 
 
-for log in ("build/meson-logs/testlog.json", "build-asan/meson-logs/testlog.json"):
+for log in ("build/meson-logs/testlog.json", "build-asan/meson-logs/testlog.json",
+            "build-clang/meson-logs/testlog.json"):
     try:
         lines = open(log).read().splitlines()
     except OSError:
@@ -64,6 +80,11 @@ for log in ("build/meson-logs/testlog.json", "build-asan/meson-logs/testlog.json
     for line in lines:
         ok, fail, skip = tap_counts(json.loads(line))
         passed, failed, skipped = passed + ok, failed + fail, skipped + skip
+# the clang build itself
+if open(f"{out}/clang.rc").read().strip() == "0":
+    passed += 1
+else:
+    failed += 1
 if open(f"{out}/fuzz.rc").read().strip() == "0":
     passed += 1
 else:
