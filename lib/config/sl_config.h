@@ -188,7 +188,7 @@ enum sl_rule_action {
 };
 
 #define SL_MAX_RULE_POOLS 4       /**< pools one rule may name (mirror) */
-#define SL_MAX_RULES_PER_TENANT 65536
+#define SL_MAX_RULES_PER_TENANT 65535 /**< a flow entry keeps rule index + 1 in 16 bits */
 
 /** An address prefix; family 0 = any address. */
 struct sl_cfg_cidr {
@@ -325,8 +325,25 @@ struct sl_cfg_timeouts {
 	uint32_t bypassed;   /**< idle timeout of a bypassed flow */
 };
 
+/** Top-level keys whose location is kept (struct sl_cfg::section_loc). */
+enum sl_cfg_section {
+	SL_SECT_EAL = 0,
+	SL_SECT_INPUTS,
+	SL_SECT_OUTPUTS,
+	SL_SECT_TUNNELS,
+	SL_SECT_TENANTS,
+	SL_SECT_FLOW_TABLE,
+	SL_SECT_FRAGMENTS,
+	SL_SECT_STATS,
+	SL_SECT_TUNING,
+	SL_SECT_ADMIN,
+	SL_SECT_MAX
+};
+
 struct sl_cfg {
 	char path[SL_PATH_MAX];      /**< file it was read from */
+	/** Where each top-level key's value starts; 0:0 when absent. */
+	struct sl_cfg_loc section_loc[SL_SECT_MAX];
 
 	/* eal: */
 	uint16_t main_lcore;
@@ -346,6 +363,8 @@ struct sl_cfg {
 
 	struct sl_cfg_tunnels tunnels;
 	struct sl_cfg_fragments fragments;
+	/** The admin socket (reload, status): "" = none; mode default 0600. */
+	struct sl_cfg_control admin;
 
 	/* flow_table: */
 	uint32_t flow_table_size;    /**< entries per worker */
@@ -361,6 +380,11 @@ struct sl_cfg {
 	uint32_t sw_ring_size;       /**< software-distribution ring per worker */
 	uint16_t rx_desc, tx_desc;
 	uint32_t hash_seed;
+	/** Tenants and pool members a run can know, reloads included (counters
+	 * and TX buffers are sized by them); 0 = twice the configuration's,
+	 * and 16 tenants / 64 members more at least. */
+	uint32_t max_tenants;
+	uint32_t max_members;
 };
 
 /** A load/validation error. */
@@ -396,6 +420,30 @@ void sl_config_free(struct sl_cfg *cfg);
 void sl_config_error(const struct sl_cfg *cfg, struct sl_cfg_error *err,
 		     struct sl_cfg_loc loc, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/**
+ * Whether @p next may replace @p cur in a running sluice (a reload): what
+ * was set up once at start (eal, inputs, outputs, tunnels, fragments,
+ * flow_table, stats, tuning) must be equal. Tenants, their rules, pools,
+ * members, depth, elephants, records and control sockets, default_tenant
+ * and timeouts may change.
+ *
+ * @return 0, or -EINVAL with @p err naming the first key that changed (at
+ *         its place in @p next) and saying that it needs a restart.
+ */
+int sl_config_reload_check(const struct sl_cfg *cur, const struct sl_cfg *next,
+			   struct sl_cfg_error *err);
+
+/** Whether two tenants' rules match the same flows (every rule's match in
+ * the same order, max_rules, acl_memory): the classifier can be reused. */
+bool sl_config_tenant_rules_equal(const struct sl_cfg_tenant *a, const struct sl_cfg_tenant *b);
+
+/** Whether two tenants give every flow the same verdict: the rules with
+ * their actions, the pools with their members and settings, default_pool,
+ * elephant, non_ip and malformed. Names of rules and locations do not
+ * count. */
+bool sl_config_tenant_policy_equal(const struct sl_cfg_tenant *a,
+				   const struct sl_cfg_tenant *b);
 
 /** Lookup helpers: index of the named item, or -1. */
 int sl_config_find_output(const struct sl_cfg *cfg, const char *name);

@@ -590,6 +590,24 @@ static const struct sl_cfg_field control_fields[] = {
 	FIELD("mode", parse_control_mode, false),
 };
 
+/* admin: {socket, mode}: the admin socket (reload, status); root-only
+ * (0600) unless mode says otherwise. Parsed after the tenants. */
+int
+sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg *cfg = obj;
+	uint16_t saved = c->tenant;
+	int rc;
+
+	(void)f;
+	cfg->admin.mode = 0600;
+	/* parse_control_socket compares with the tenants before c->tenant */
+	c->tenant = cfg->n_tenants;
+	rc = sl_cfg_walk_map(c, n, control_fields, SL_CFG_DIM(control_fields), &cfg->admin);
+	c->tenant = saved;
+	return rc;
+}
+
 int
 sl_cfg_parse_control(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
 {

@@ -236,6 +236,8 @@ int sl_cfg_parse_elephant(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			  const struct sl_cfg_field *f);
 int sl_cfg_parse_records(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			 const struct sl_cfg_field *f);
+int sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f);
 int sl_cfg_parse_control(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			 const struct sl_cfg_field *f);
 

@@ -1115,6 +1115,8 @@ static const struct sl_cfg_field tuning_fields[] = {
 	UINT("rx_desc", struct sl_cfg, rx_desc, 64, 16384),
 	UINT("tx_desc", struct sl_cfg, tx_desc, 64, 16384),
 	UINT("hash_seed", struct sl_cfg, hash_seed, 0, UINT32_MAX),
+	UINT("max_tenants", struct sl_cfg, max_tenants, 0, SL_MAX_TENANTS),
+	UINT("max_members", struct sl_cfg, max_members, 0, 65534),
 };
 
 /* Order matters: see the comment at the top of the file. */
@@ -1125,6 +1127,7 @@ static const struct sl_cfg_field top_fields[] = {
 	SUBMAP("tunnels", parse_tunnels, false, offsetof(struct sl_cfg, tunnels), tunnel_fields),
 	FIELD("tenants", parse_tenants, true),
 	FIELD("default_tenant", parse_default_tenant, false),
+	FIELD("admin", sl_cfg_parse_admin, false),
 	SUBMAP("flow_table", sl_cfg_parse_map, false, 0, flow_table_fields),
 	SUBMAP("fragments", parse_fragments, false, offsetof(struct sl_cfg, fragments),
 	       fragment_fields),
@@ -1132,9 +1135,38 @@ static const struct sl_cfg_field top_fields[] = {
 	SUBMAP("tuning", sl_cfg_parse_map, false, 0, tuning_fields),
 };
 
+/* Where each top-level key's value starts, for messages about a section
+ * as a whole (a reload that changes one). */
+static void
+section_locs(struct sl_cfg_ctx *c, yaml_node_t *root)
+{
+	static const char *const names[SL_SECT_MAX] = {
+		[SL_SECT_EAL] = "eal",           [SL_SECT_INPUTS] = "inputs",
+		[SL_SECT_OUTPUTS] = "outputs",   [SL_SECT_TUNNELS] = "tunnels",
+		[SL_SECT_TENANTS] = "tenants",   [SL_SECT_FLOW_TABLE] = "flow_table",
+		[SL_SECT_FRAGMENTS] = "fragments", [SL_SECT_STATS] = "stats",
+		[SL_SECT_TUNING] = "tuning",     [SL_SECT_ADMIN] = "admin",
+	};
+
+	if (root->type != YAML_MAPPING_NODE)
+		return;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(&c->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&c->doc, p->value);
+
+		if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
+			continue;
+		for (int s = 0; s < SL_SECT_MAX; s++)
+			if (strcmp(sl_cfg_text(k), names[s]) == 0)
+				c->cfg->section_loc[s] = sl_cfg_node_loc(v);
+	}
+}
+
 int
 sl_cfg_walk_top(struct sl_cfg_ctx *c, yaml_node_t *root)
 {
+	section_locs(c, root);
 	return sl_cfg_walk_map(c, root, top_fields, SL_CFG_DIM(top_fields), c->cfg);
 }
 

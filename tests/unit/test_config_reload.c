@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for what a live reload asks of lib/config: which keys may not
+ * change in a running sluice (sl_config_reload_check names the first, at its
+ * place in the new file), whether a tenant's rules or policy changed, the
+ * admin socket key and the slot capacities.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sl_config.h"
+
+#define NOCPU SL_CFG_NO_LCORE_CPU_CHECK
+
+/* Lines 1-9 of the base file; the tenants start on line 10. */
+static const char base[] = "eal:\n"                                        /* 1 */
+			   "  worker_lcores: [1]\n"                        /* 2 */
+			   "inputs:\n"                                     /* 3 */
+			   "  - {name: in0, vdev: net_null0}\n"            /* 4 */
+			   "outputs:\n"                                    /* 5 */
+			   "  - {name: out0, vdev: net_null1}\n"           /* 6 */
+			   "  - {name: out1, vdev: net_null2}\n"           /* 7 */
+			   "flow_table: {size: 65536}\n"                   /* 8 */
+			   "tenants:\n"                                    /* 9 */
+			   "  - name: a\n"                                 /* 10 */
+			   "    id: 1\n"                                   /* 11 */
+			   "    match: {vlan: [100]}\n"                    /* 12 */
+			   "    pools: [{name: p, members: [out0]}]\n"     /* 13 */
+			   "    rules: [{match: {proto: udp}, action: drop}]\n" /* 14 */
+			   "  - name: b\n"                                 /* 15 */
+			   "    id: 2\n"                                   /* 16 */
+			   "    match: {vlan: [200]}\n"                    /* 17 */
+			   "    pools: [{name: p, members: [out1]}]\n";    /* 18 */
+
+static char *
+write_tmp(const char *yaml)
+{
+	char *path = strdup("/tmp/sl_test_reload_XXXXXX");
+	size_t len = strlen(yaml);
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static struct sl_cfg *
+load(const char *yaml)
+{
+	struct sl_cfg *cfg = NULL;
+	struct sl_cfg_error err;
+	char *path = write_tmp(yaml);
+	int rc = sl_config_load(path, NOCPU, &cfg, &err);
+
+	if (rc != 0)
+		print_error("unexpected error %d: %s\n", rc, err.msg);
+	assert_int_equal(rc, 0);
+	unlink(path);
+	free(path);
+	return cfg;
+}
+
+/* base with @p from replaced by @p to (once; it must occur) */
+static char *
+edit(const char *from, const char *to)
+{
+	const char *at = strstr(base, from);
+	char *out;
+
+	assert_non_null(at);
+	out = malloc(sizeof(base) + strlen(to));
+	assert_non_null(out);
+	memcpy(out, base, (size_t)(at - base));
+	strcpy(out + (at - base), to);
+	strcat(out, at + strlen(from));
+	return out;
+}
+
+struct change_row {
+	const char *name;
+	const char *from, *to;
+	const char *key;   /* expected key in the error, NULL: accepted */
+	int line;          /* expected line of the error */
+};
+
+static const struct change_row rows[] = {
+	{ "a tenant's rules", "action: drop", "action: bypass", NULL, 0 },
+	{ "a pool's members", "members: [out1]", "members: [out1, out0]", NULL, 0 },
+	{ "a tenant added",
+	  "    pools: [{name: p, members: [out1]}]\n",
+	  "    pools: [{name: p, members: [out1]}]\n  - {name: c, id: 3, match: {vlan: [300]}, "
+	  "pools: [{name: p, members: [out0]}]}\n", NULL, 0 },
+	{ "timeouts", "flow_table: {size: 65536}", "flow_table: {size: 65536, timeouts: {udp: 5}}",
+	  NULL, 0 },
+	{ "worker lcores", "worker_lcores: [1]", "worker_lcores: [1, 2]", "eal", 2 },
+	{ "an input's device", "vdev: net_null0}", "vdev: net_null9}", "inputs[0]", 4 },
+	{ "an output added", "  - {name: out1, vdev: net_null2}\n",
+	  "  - {name: out1, vdev: net_null2}\n  - {name: out2, vdev: net_null3}\n", "outputs", 6 },
+	{ "the flow table size", "size: 65536", "size: 131072", "flow_table.size", 8 },
+	{ "tuning", "flow_table: {size: 65536}\n", "flow_table: {size: 65536}\ntuning: {mbufs: 4095}\n",
+	  "tuning", 9 },
+	{ "fragments", "flow_table: {size: 65536}\n",
+	  "flow_table: {size: 65536}\nfragments: {hold_ms: 7}\n", "fragments", 9 },
+};
+
+static void
+test_reload_check_table(void **state)
+{
+	struct sl_cfg *cur = load(base);
+
+	(void)state;
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		char *text = edit(rows[r].from, rows[r].to);
+		struct sl_cfg *next = load(text);
+		struct sl_cfg_error err;
+		char want[128];
+
+		memset(&err, 0, sizeof(err));
+		int rc = sl_config_reload_check(cur, next, &err);
+		if (rows[r].key == NULL) {
+			if (rc != 0)
+				fail_msg("row '%s': refused: %s", rows[r].name, err.msg);
+		} else {
+			snprintf(want, sizeof(want), ":%d:", rows[r].line);
+			if (rc != -EINVAL || strstr(err.msg, rows[r].key) == NULL ||
+			    strstr(err.msg, "needs a restart") == NULL ||
+			    strstr(err.msg, want) == NULL || err.loc.line != rows[r].line)
+				fail_msg("row '%s': rc %d, '%s'", rows[r].name, rc, err.msg);
+		}
+		sl_config_free(next);
+		free(text);
+	}
+	/* the same file is accepted */
+	struct sl_cfg *same = load(base);
+	struct sl_cfg_error err;
+	assert_int_equal(sl_config_reload_check(cur, same, &err), 0);
+	sl_config_free(same);
+	sl_config_free(cur);
+}
+
+static void
+test_tenant_equality(void **state)
+{
+	struct sl_cfg *a = load(base);
+	char *t;
+	struct sl_cfg *b;
+
+	(void)state;
+	/* identical */
+	b = load(base);
+	assert_true(sl_config_tenant_rules_equal(&a->tenants[0], &b->tenants[0]));
+	assert_true(sl_config_tenant_policy_equal(&a->tenants[0], &b->tenants[0]));
+	assert_true(sl_config_tenant_policy_equal(&a->tenants[1], &b->tenants[1]));
+	sl_config_free(b);
+	/* another action: same matches (the classifier is reused), not the
+	 * same policy */
+	t = edit("action: drop", "action: bypass");
+	b = load(t);
+	assert_true(sl_config_tenant_rules_equal(&a->tenants[0], &b->tenants[0]));
+	assert_false(sl_config_tenant_policy_equal(&a->tenants[0], &b->tenants[0]));
+	assert_true(sl_config_tenant_policy_equal(&a->tenants[1], &b->tenants[1]));
+	sl_config_free(b);
+	free(t);
+	/* another match */
+	t = edit("proto: udp", "proto: tcp");
+	b = load(t);
+	assert_false(sl_config_tenant_rules_equal(&a->tenants[0], &b->tenants[0]));
+	assert_false(sl_config_tenant_policy_equal(&a->tenants[0], &b->tenants[0]));
+	sl_config_free(b);
+	free(t);
+	/* a rule's name is not its policy */
+	t = edit("rules: [{match:", "rules: [{name: renamed, match:");
+	b = load(t);
+	assert_true(sl_config_tenant_policy_equal(&a->tenants[0], &b->tenants[0]));
+	sl_config_free(b);
+	free(t);
+	/* a member more in b's pool */
+	t = edit("members: [out1]", "members: [out1, out0]");
+	b = load(t);
+	assert_false(sl_config_tenant_policy_equal(&a->tenants[1], &b->tenants[1]));
+	assert_true(sl_config_tenant_policy_equal(&a->tenants[0], &b->tenants[0]));
+	sl_config_free(b);
+	free(t);
+	sl_config_free(a);
+}
+
+static void
+test_admin_and_capacities(void **state)
+{
+	char *t;
+	struct sl_cfg *c;
+
+	(void)state;
+	c = load(base);
+	assert_string_equal(c->admin.socket, "");
+	assert_int_equal(c->max_tenants, 0);
+	assert_int_equal(c->max_members, 0);
+	sl_config_free(c);
+	t = edit("flow_table: {size: 65536}\n", "flow_table: {size: 65536}\nadmin: {socket: "
+		 "/tmp/x.sock}\ntuning: {max_tenants: 40, max_members: 500}\n");
+	c = load(t);
+	assert_string_equal(c->admin.socket, "/tmp/x.sock");
+	assert_int_equal(c->admin.mode, 0600); /* root only by default */
+	assert_int_equal(c->max_tenants, 40);
+	assert_int_equal(c->max_members, 500);
+	assert_int_equal(c->section_loc[SL_SECT_ADMIN].line, 9);
+	assert_int_equal(c->section_loc[SL_SECT_TENANTS].line, 12);
+	sl_config_free(c);
+	free(t);
+	/* the admin socket is nobody's tenant socket */
+	t = edit("    pools: [{name: p, members: [out1]}]\n",
+		 "    pools: [{name: p, members: [out1]}]\n    control: {socket: /tmp/y.sock}\n"
+		 "admin: {socket: /tmp/y.sock, mode: 0660}\n");
+	struct sl_cfg_error err;
+	char *path = write_tmp(t);
+	c = NULL;
+	assert_int_equal(sl_config_load(path, NOCPU, &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "admin.socket"));
+	assert_non_null(strstr(err.msg, "tenant 'b'"));
+	unlink(path);
+	free(path);
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reload_check_table),
+		cmocka_unit_test(test_tenant_equality),
+		cmocka_unit_test(test_admin_and_capacities),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
