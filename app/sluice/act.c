@@ -14,14 +14,14 @@
 #include "sl_policy.h"
 #include "sl_verdict.h"
 
-void
-sl_act_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
-		const struct sl_tenant_rt *tr)
+/* The first of the tenant's rules that matches the flow, or -1. */
+static int32_t
+classify(const struct sl_meta *md, const struct sl_tenant_rt *tr)
 {
 	const struct sl_flow_key *k = &md->key;
 	int32_t r = -1;
 
-	if (tr->policy != NULL) {
+	if (tr->acl != NULL) {
 		/* either direction matches: the key's order is as good as any */
 		struct sl_policy_flow f = {
 			.family = k->family, .proto = k->proto,
@@ -31,10 +31,48 @@ sl_act_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_me
 
 		memcpy(f.src, k->addr_lo, sizeof(f.src));
 		memcpy(f.dst, k->addr_hi, sizeof(f.dst));
-		r = sl_policy_classify(tr->policy, &f);
+		r = sl_policy_classify(tr->acl->p, &f);
 	}
-	if (sl_verdict_new_flow(&tr->pol, e, r, md->dir, md->hash) & SL_VERDICT_EV_SAMPLED_OUT)
+	return r;
+}
+
+void
+sl_act_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		const struct sl_tenant_rt *tr)
+{
+	if (sl_verdict_new_flow(&tr->pol, e, classify(md, tr), md->dir, md->hash) &
+	    SL_VERDICT_EV_SAMPLED_OUT)
 		w->c[sl_ix_tenant(&w->app->layout, md->tenant, SL_TC_SAMPLED_OUT)]++;
+}
+
+/*
+ * The tenant's policy changed in a reload since the flow's verdict: the
+ * current rules decide again. The flow keeps its member while that member
+ * is still in its (maybe new) pool; otherwise it moves by the pool's hash,
+ * as when a member goes down (counted flows_resteered on the old one).
+ */
+void
+sl_act_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		  const struct sl_tenant_rt *tr)
+{
+	const struct sl_app *app = w->app;
+	const struct sl_stats_layout *l = &app->layout;
+
+	if (sl_verdict_reclassify(&tr->pol, e, classify(md, tr), md->key.proto, md->hash) &
+	    SL_VERDICT_EV_SAMPLED_OUT)
+		w->c[sl_ix_tenant(l, md->tenant, SL_TC_SAMPLED_OUT)]++;
+	const struct sl_pool_rt *pool = &tr->pools[e->pool];
+
+	if (sl_pool_index_of(&pool->steer, e->slot) < 0) {
+		struct sl_member_choice c = sl_member_pick(&pool->steer, app->member_down,
+							   SL_PICK_FLOW, SL_SLOT_NONE, &md->key,
+							   md->hash, app->cfg->hash_seed);
+
+		w->c[sl_ix_member(l, e->slot, SL_MC_RESTEERED)]++;
+		w->c[sl_ix_member(l, c.slot, SL_MC_FLOWS)]++;
+		e->slot = c.slot;
+	}
+	e->gen = tr->gen;
 }
 
 static inline void
@@ -80,10 +118,10 @@ mirror_copies(struct sl_worker *w, const struct sl_flow_entry *e, const struct s
 		} else {
 			rte_mbuf_refcnt_update(m, 1);
 		}
-		struct sl_member_choice mc = sl_member_pick(&p->steer, sl_pool_down(app, p),
-							    SL_PICK_FLOW, SL_MEMBER_NONE, &md->key,
+		struct sl_member_choice mc = sl_member_pick(&p->steer, app->member_down,
+							    SL_PICK_FLOW, SL_SLOT_NONE, &md->key,
 							    md->hash, app->cfg->hash_seed);
-		sl_deliver(w, p->first_member + mc.member, c, md);
+		sl_deliver(w, mc.slot, c, md);
 	}
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
 
 #include "sl_config.h"
@@ -35,6 +36,8 @@
 struct sl_worker;
 struct sl_records;
 struct sl_bypass_srv;
+struct sl_reload;
+struct sl_admin;
 struct json_t;
 
 /** An input or output port as set up. */
@@ -45,6 +48,7 @@ struct sl_port_rt {
 	bool configured;          /**< rte_eth_dev_configure() succeeded */
 	bool started;             /**< rte_eth_dev_start() succeeded */
 	bool tx_shared;           /**< outputs: one locked queue for all workers */
+	bool whole;               /**< outputs: members use it as a whole port (else by queue) */
 	rte_spinlock_t *locks;    /**< outputs: one per TX queue when shared */
 	struct sl_shmring_prod *ring; /**< ring outputs: the region's producer */
 	bool up;                  /**< outputs: last health state (control thread) */
@@ -62,6 +66,9 @@ struct sl_aggregate {
 };
 
 struct sl_app {
+	/** The configuration sluice started with: what a reload may not change
+	 * (inputs, outputs, lcores, sizes) comes from it. The tables carry the
+	 * current one (tbl->cfg). */
 	struct sl_cfg *cfg;
 	struct sl_parse_cfg parse_cfg;
 	struct rte_mempool *pool;
@@ -69,15 +76,26 @@ struct sl_app {
 	struct sl_worker *workers[SL_MAX_WORKERS];
 	struct sl_port_rt *in_ports;   /**< cfg->n_inputs */
 	struct sl_port_rt *out_ports;  /**< cfg->n_outputs */
-	uint32_t n_members;
-	struct sl_member_rt *members;
+
+	/** The published tables: workers load the pointer once per loop
+	 * iteration (RCU, reload.c); the control thread swaps it. */
+	struct sl_tables *tbl;
+	struct rte_rcu_qsbr *qsbr;     /**< one reader per worker */
+
+	/* Slots (control thread): a tenant's by name, a member's by tenant,
+	 * pool, output and queue; made on first use, never reused. Capacities
+	 * are fixed at start (counters and TX buffers are sized by them). */
+	uint16_t tenant_cap, n_tenant_slots;
+	char (*tenant_names)[SL_NAME_MAX]; /**< tenant_cap */
+	uint16_t *tenant_gens;         /**< tenant_cap: last policy generation */
+	bool *tenant_records;          /**< tenant_cap: records wanted, as last configured
+					    (a removed tenant's last flows still get theirs) */
+	uint32_t member_cap, n_member_slots;
+	struct sl_member_rt *members;  /**< member_cap */
 	/** 1 while a member is down: written by the control thread (health.c),
 	 * read by the workers (a relaxed load per packet of a line that rarely
-	 * changes) */
+	 * changes); member_cap bytes */
 	uint8_t *member_down;
-	struct sl_tenant_rt *tenants;  /**< cfg->n_tenants */
-	struct sl_tenant_map *maps;    /**< cfg->n_inputs */
-	int32_t default_tenant;
 	struct sl_stats_layout layout;
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
@@ -91,6 +109,9 @@ struct sl_app {
 	uint64_t start_unix_us;        /**< wall clock at start_tsc */
 	struct sl_records *rec;        /**< records.c */
 	struct sl_bypass_srv *bypass;  /**< bypass.c */
+	struct sl_reload *reload;      /**< reload.c */
+	struct sl_admin *admin;        /**< admin.c */
+	unsigned int cfg_flags;        /**< sl_config_load() flags of every load */
 };
 
 /** Wall-clock nanoseconds (since the Unix epoch) of TSC @p tsc: flow record
@@ -104,8 +125,27 @@ sl_unix_ns(const struct sl_app *app, uint64_t tsc)
 	       (d % app->tsc_hz) * 1000000000ull / app->tsc_hz;
 }
 
+/* slots.c: tenant and member slots */
+int sl_slots_init(struct sl_app *app, const struct sl_cfg *cfg, struct sl_cfg_error *err);
+void sl_slots_free(struct sl_app *app);
+/** The slot of tenant @p name, made if new; SL_NO_TENANT when full. */
+uint16_t sl_slot_tenant(struct sl_app *app, const char *name);
+/** The slot of member @p m of pool @p pool of tenant slot @p t, made (and
+ * its TX resolved) if new; -errno with @p err filled when it cannot be. */
+int sl_slot_member(struct sl_app *app, const struct sl_cfg *cfg, uint16_t t, const char *pool,
+		   const struct sl_cfg_member *m, struct sl_cfg_error *err);
+
 /* ports.c */
 int sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err);
+/* once the workers exist: which worker polls which RX queue */
+int sl_ports_assign_rx(struct sl_app *app, struct sl_cfg_error *err);
+/** Where member slot @p mr's packets go on its output (port, queue, lock),
+ * as the output was set up; -EINVAL with @p err when the output cannot
+ * serve it that way (set up as a whole port and asked by queue, or a
+ * queue it does not have): that needs a restart. */
+int sl_ports_member_resolve(struct sl_app *app, const struct sl_cfg *cfg,
+			    const struct sl_cfg_member *m, struct sl_member_rt *mr,
+			    struct sl_cfg_error *err);
 void sl_ports_close(struct sl_app *app);
 int sl_eal_args_build(const struct sl_cfg *cfg, int extra_argc, char **extra_argv, int *argc,
 		      char ***argv);
@@ -122,6 +162,8 @@ int sl_worker_main(void *arg);
 int sl_health_init(struct sl_app *app);
 void sl_health_poll(struct sl_app *app);
 void sl_health_free(struct sl_app *app);
+/* member slots made since the last poll take their output's state */
+void sl_health_sync(struct sl_app *app);
 /* state of an output (and a ring's own counters), of a member, into JSON;
  * under agg_lock */
 void sl_health_output_json(struct sl_app *app, uint16_t o, struct json_t *oo);
@@ -135,8 +177,34 @@ int sl_control_write_stats(struct sl_app *app, FILE *f, bool final);
 struct json_t *sl_stats_json(struct sl_app *app, bool final);
 struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t);
 
+/* reload.c: a new configuration in a running sluice */
+int sl_reload_init(struct sl_app *app);
+/* re-read the configuration file and apply it; 0, or -errno with err filled
+ * (nothing changed) */
+int sl_reload(struct sl_app *app, struct sl_cfg_error *err);
+/* apply a loaded configuration (owned by the call, freed on failure) */
+int sl_reload_cfg(struct sl_app *app, struct sl_cfg *cfg, struct sl_cfg_error *err);
+/* free retired tables the workers have left (control loop, never waits) */
+void sl_reload_poll(struct sl_app *app);
+void sl_reload_free(struct sl_app *app);
+/* generation, reload counts, last error (under agg_lock or control thread) */
+struct json_t *sl_reload_json(struct sl_app *app);
+
+/* admin.c: the admin socket (reload, status) */
+int sl_admin_init(struct sl_app *app, struct sl_cfg_error *err);
+/* serve the admin socket; returns without waiting */
+void sl_admin_poll(struct sl_app *app);
+void sl_admin_free(struct sl_app *app);
+
 /* records.c: flow records from the workers' rings to each tenant's sink */
 int sl_records_init(struct sl_app *app, struct sl_cfg_error *err);
+/* a reload: open the sinks the new tables need (nothing changes on error),
+ * then commit them once published, or abort */
+int sl_records_prepare(struct sl_app *app, const struct sl_tables *tb, struct sl_cfg_error *err);
+void sl_records_commit(struct sl_app *app, const struct sl_tables *tb);
+void sl_records_abort(struct sl_app *app, const struct sl_tables *tb);
+/* close the sinks of removed tenants whose flows have all ended */
+void sl_records_poll(struct sl_app *app);
 unsigned int sl_records_drain(struct sl_app *app);
 void sl_records_reopen(struct sl_app *app);
 struct json_t *sl_records_json(struct sl_app *app, uint16_t tenant);
@@ -144,6 +212,10 @@ void sl_records_free(struct sl_app *app);
 
 /* bypass.c: each tenant's control socket */
 int sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err);
+/* a reload: listen on new sockets (nothing changes on error), then commit or abort */
+int sl_bypass_prepare(struct sl_app *app, const struct sl_tables *tb, struct sl_cfg_error *err);
+void sl_bypass_commit(struct sl_app *app, const struct sl_tables *tb);
+void sl_bypass_abort(struct sl_app *app, const struct sl_tables *tb);
 /* wait up to timeout_ms for requests and answer them (sleeps when no socket) */
 void sl_bypass_poll(struct sl_app *app, int timeout_ms);
 struct json_t *sl_bypass_json(struct sl_app *app, uint16_t tenant);

@@ -54,6 +54,11 @@ struct ctl_client {
 struct ctl_tenant {
 	int lfd;
 	char path[SL_PATH_MAX];
+	/* a reload's new socket, until commit */
+	int staged_lfd;
+	bool staged_set;
+	uint32_t staged_mode;
+	char staged_path[SL_PATH_MAX];
 	struct ctl_client cl[SL_CTL_MAX_CLIENTS];
 	uint64_t requests, errors, found;
 };
@@ -61,59 +66,154 @@ struct ctl_tenant {
 struct sl_bypass_srv {
 	uint16_t n;
 	unsigned int n_listening;
-	struct ctl_tenant *t; /* cfg->n_tenants, lfd -1 when none */
+	struct ctl_tenant *t; /* by tenant slot, lfd -1 when none */
 	struct pollfd *pfd;   /* room for every listening socket and its clients */
 };
+
+/* A listening socket bound at @p cc->socket, before it is reachable: a
+ * socket file left by a previous run that died is replaced. */
+static int
+listen_on(const struct sl_cfg_control *cc, int *out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cc->socket);
+	if (lstat(cc->socket, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(cc->socket);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(cc->socket, cc->mode) != 0 ||
+	    listen(fd, 8) != 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+static void
+close_tenant(struct ctl_tenant *t)
+{
+	for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
+		if (t->cl[c].fd >= 0) {
+			close(t->cl[c].fd);
+			t->cl[c].fd = -1;
+		}
+	if (t->lfd >= 0) {
+		close(t->lfd);
+		unlink(t->path);
+		t->lfd = -1;
+	}
+	t->path[0] = '\0';
+}
+
+int
+sl_bypass_prepare(struct sl_app *app, const struct sl_tables *tb, struct sl_cfg_error *err)
+{
+	struct sl_bypass_srv *s = app->bypass;
+
+	for (uint16_t i = 0; i < tb->cfg->n_tenants; i++) {
+		const struct sl_cfg_tenant *ct = &tb->cfg->tenants[i];
+		const struct sl_cfg_control *cc = &ct->control;
+		struct ctl_tenant *t = &s->t[tb->slot_of[i]];
+		int rc;
+
+		if (strcmp(cc->socket, t->path) == 0) {
+			t->staged_mode = cc->mode; /* the same socket: its mode may change */
+			continue;
+		}
+		t->staged_set = true;
+		if (cc->socket[0] == '\0')
+			continue;
+		rc = listen_on(cc, &t->staged_lfd);
+		if (rc != 0) {
+			sl_config_error(tb->cfg, err, ct->loc, "control.socket",
+					"tenant '%s': cannot listen on '%s': %s", ct->name,
+					cc->socket, strerror(-rc));
+			sl_bypass_abort(app, tb);
+			return rc;
+		}
+		snprintf(t->staged_path, sizeof(t->staged_path), "%s", cc->socket);
+	}
+	return 0;
+}
+
+void
+sl_bypass_abort(struct sl_app *app, const struct sl_tables *tb)
+{
+	struct sl_bypass_srv *s = app->bypass;
+
+	(void)tb;
+	for (uint16_t i = 0; s != NULL && i < s->n; i++) {
+		struct ctl_tenant *t = &s->t[i];
+
+		if (t->staged_lfd >= 0) {
+			close(t->staged_lfd);
+			unlink(t->staged_path);
+		}
+		t->staged_lfd = -1;
+		t->staged_set = false;
+		t->staged_path[0] = '\0';
+	}
+}
+
+void
+sl_bypass_commit(struct sl_app *app, const struct sl_tables *tb)
+{
+	struct sl_bypass_srv *s = app->bypass;
+
+	s->n_listening = 0;
+	for (uint16_t i = 0; i < s->n; i++) {
+		struct ctl_tenant *t = &s->t[i];
+
+		if (t->staged_set || (t->lfd >= 0 && sl_tenant_of(tb, i) == NULL)) {
+			/* a new socket, none, or a removed tenant: the old one
+			 * and its clients go */
+			close_tenant(t);
+			t->lfd = t->staged_lfd;
+			snprintf(t->path, sizeof(t->path), "%s", t->staged_path);
+		} else if (t->lfd >= 0 && t->staged_mode != 0) {
+			chmod(t->path, t->staged_mode);
+		}
+		t->staged_lfd = -1;
+		t->staged_set = false;
+		t->staged_mode = 0;
+		t->staged_path[0] = '\0';
+		s->n_listening += t->lfd >= 0;
+	}
+}
 
 int
 sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
 {
-	const struct sl_cfg *cfg = app->cfg;
 	struct sl_bypass_srv *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		goto nomem;
 	app->bypass = s;
-	s->n = cfg->n_tenants;
-	s->t = calloc(cfg->n_tenants, sizeof(*s->t));
-	if (s->t == NULL)
+	s->n = app->tenant_cap;
+	s->t = calloc(s->n, sizeof(*s->t));
+	/* room for every socket a reload may open */
+	s->pfd = calloc((size_t)s->n * (1 + SL_CTL_MAX_CLIENTS) + 1, sizeof(*s->pfd));
+	if (s->t == NULL || s->pfd == NULL)
 		goto nomem;
-	for (uint16_t i = 0; i < cfg->n_tenants; i++) {
-		const struct sl_cfg_control *cc = &cfg->tenants[i].control;
-		struct ctl_tenant *t = &s->t[i];
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-		t->lfd = -1;
+	for (uint16_t i = 0; i < s->n; i++) {
+		s->t[i].lfd = -1;
+		s->t[i].staged_lfd = -1;
 		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-			t->cl[c].fd = -1;
-		if (cc->socket[0] == '\0')
-			continue;
-		snprintf(t->path, sizeof(t->path), "%s", cc->socket);
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cc->socket);
-		t->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (t->lfd < 0)
-			goto sys;
-		/* a socket file left by a previous run that died */
-		struct stat st;
-		if (lstat(cc->socket, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(cc->socket);
-		if (bind(t->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-		    chmod(cc->socket, cc->mode) != 0 || listen(t->lfd, 8) != 0)
-			goto sys;
-		s->n_listening++;
-		continue;
-sys:
-		sl_config_error(cfg, err, cfg->tenants[i].loc, "control.socket",
-				"tenant '%s': cannot listen on '%s': %s", cfg->tenants[i].name,
-				cc->socket, strerror(errno));
-		return -errno;
+			s->t[i].cl[c].fd = -1;
 	}
-	s->pfd = calloc(s->n_listening * (1 + SL_CTL_MAX_CLIENTS) + 1, sizeof(*s->pfd));
-	if (s->pfd == NULL)
-		goto nomem;
+	int rc = sl_bypass_prepare(app, app->tbl, err);
+	if (rc != 0)
+		return rc;
+	sl_bypass_commit(app, app->tbl);
 	return 0;
 nomem:
-	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", cfg->path);
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", app->cfg->path);
 	return -ENOMEM;
 }
 
@@ -124,17 +224,9 @@ sl_bypass_free(struct sl_app *app)
 
 	if (s == NULL)
 		return;
-	for (uint16_t i = 0; s->t != NULL && i < s->n; i++) {
-		struct ctl_tenant *t = &s->t[i];
-
-		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-			if (t->cl[c].fd >= 0)
-				close(t->cl[c].fd);
-		if (t->lfd >= 0) {
-			close(t->lfd);
-			unlink(t->path);
-		}
-	}
+	sl_bypass_abort(app, NULL);
+	for (uint16_t i = 0; s->t != NULL && i < s->n; i++)
+		close_tenant(&s->t[i]);
 	free(s->t);
 	free(s->pfd);
 	free(s);
@@ -211,7 +303,7 @@ get_proto(json_t *req, uint8_t *proto)
 static const char *
 request_key(struct sl_app *app, uint16_t t, json_t *req, struct sl_flow_key *k)
 {
-	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
+	const struct sl_cfg_tenant *ct = app->tbl->tenants[t].cfg;
 	struct sl_pkt_info pi;
 	uint8_t f2;
 	const char *e;
@@ -317,7 +409,7 @@ handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line)
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (cmd != NULL && strcmp(cmd, "ping") == 0) {
-		rep = json_pack("{s:b,s:s}", "ok", 1, "tenant", app->cfg->tenants[t].name);
+		rep = json_pack("{s:b,s:s}", "ok", 1, "tenant", app->tenant_names[t]);
 		goto out;
 	}
 	memset(&rq, 0, sizeof(rq));

@@ -12,8 +12,8 @@
 #include "sl_parse.h"
 
 void
-sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
-	    struct sl_meta *md)
+sl_classify(const struct sl_app *app, const struct sl_tables *tb, const struct rte_mbuf *m,
+	    uint16_t input, struct sl_meta *md)
 {
 	struct sl_pkt_info *pi = &md->pi;
 
@@ -23,7 +23,7 @@ sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
 	sl_parse(&app->parse_cfg, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 		 pi);
 	md->input = input;
-	md->tenant = sl_l2_fatal(pi->err) ? SL_NO_TENANT : sl_tenant_lookup(app, input, pi);
+	md->tenant = sl_l2_fatal(pi->err) ? SL_NO_TENANT : sl_tenant_lookup(tb, input, pi);
 	md->dir = (uint8_t)sl_flow_key_build(pi, md->tenant, &md->key);
 	md->hash = sl_flow_hash(&md->key, app->cfg->hash_seed);
 }

@@ -227,22 +227,25 @@ outputs_json(struct sl_app *app)
 	return arr;
 }
 
+/* Tenant slot @p t of the current tables (the caller checked it is one). */
 json_t *
 sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
 {
 	const struct sl_stats_layout *l = &app->layout;
-	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
+	const struct sl_tenant_rt *tr = &app->tbl->tenants[t];
+	const struct sl_cfg_tenant *ct = tr->cfg;
 	json_t *o = counters_obj(sum, sl_ix_tenant(l, t, 0), SL_TC_MAX, sl_tenant_c_name, false);
 	json_t *pools = json_array();
 
 	json_object_set_new(o, "name", json_string(ct->name));
 	json_object_set_new(o, "id", json_integer(ct->id));
+	json_object_set_new(o, "policy_generation", json_integer(tr->gen));
 	for (uint16_t p = 0; p < ct->n_pools; p++) {
-		const struct sl_pool_rt *pr = &app->tenants[t].pools[p];
+		const struct sl_pool_rt *pr = &tr->pools[p];
 		json_t *members = json_array();
 
 		for (uint16_t m = 0; m < pr->steer.n_members; m++) {
-			uint32_t gm = pr->first_member + m;
+			uint32_t gm = pr->steer.slots[m];
 			const struct sl_cfg_member *cm = &ct->pools[p].members[m];
 			json_t *mo = counters_obj(sum, sl_ix_member(l, gm, 0), SL_MC_MAX,
 						  sl_member_c_name, false);
@@ -304,8 +307,8 @@ sl_stats_json(struct sl_app *app, bool final)
 	for (uint16_t w = 0; w < app->n_workers; w++)
 		json_array_append_new(workers, worker_json(app, w, a->per_worker[w]));
 	json_t *tenants = json_array();
-	for (uint16_t t = 0; t < app->cfg->n_tenants; t++)
-		json_array_append_new(tenants, sl_tenant_json(app, s, t));
+	for (uint16_t t = 0; t < app->tbl->cfg->n_tenants; t++)
+		json_array_append_new(tenants, sl_tenant_json(app, s, app->tbl->slot_of[t]));
 
 	json_t *flows = json_pack("{s:I,s:I,s:I,s:I}", "created",
 				  (json_int_t)s[SL_WC_FLOWS_CREATED], "expired",
@@ -316,6 +319,7 @@ sl_stats_json(struct sl_app *app, bool final)
 	json_t *stats = json_object();
 	json_object_set_new(stats, "uptime", json_real(uptime));
 	json_object_set_new(stats, "final", json_boolean(final));
+	json_object_set_new(stats, "config", sl_reload_json(app));
 	json_object_set_new(stats, "ledger", ledger_json(&a->ledger, app));
 	json_object_set_new(stats, "drops", drops_obj(l, s));
 	json_object_set_new(stats, "filtered",

@@ -93,10 +93,11 @@ struct sl_worker_ctl {
 	volatile uint32_t ack;       /* last snapshot sequence handled */
 	volatile uint32_t rx_stopped; /* 1 once RX polling has stopped */
 	volatile uint32_t done;      /* 1 once drained and final stats published */
+	volatile uint32_t purged_gen; /* generation whose removed tenants' flows have ended */
 } __rte_cache_aligned;
 
 /* Why a flow record was written. */
-enum sl_rec_reason { SL_REC_TIMEOUT = 0, SL_REC_TCP_CLOSED, SL_REC_SHUTDOWN };
+enum sl_rec_reason { SL_REC_TIMEOUT = 0, SL_REC_TCP_CLOSED, SL_REC_SHUTDOWN, SL_REC_RELOAD };
 
 /* A finished flow, from a worker to the control lcore (records.c). */
 struct sl_rec_msg {
@@ -122,6 +123,11 @@ struct sl_bypass_req {
 
 struct sl_worker {
 	struct sl_app *app;
+	/** The tables of this loop iteration (app->tbl, loaded once per
+	 * iteration; a quiescent state is reported after it). */
+	const struct sl_tables *tbl;
+	uint32_t tbl_gen;            /* generation of tbl seen last */
+	uint32_t purge_left;         /* slots to age fast: a tenant was removed */
 	unsigned int lcore;
 	uint16_t idx;
 	uint16_t n_rxq;
@@ -133,8 +139,8 @@ struct sl_worker {
 	uint64_t frag_age_interval;
 	struct sl_stats_block *stats;
 	uint64_t *c;                 /* == stats->live */
-	struct sl_txbuf *tx;         /* one per global member */
-	uint32_t *dirty;             /* members with buffered packets */
+	struct sl_txbuf *tx;         /* one per member slot */
+	uint32_t *dirty;             /* member slots with buffered packets */
 	uint8_t *scratch;            /* ring outputs: a multi-segment packet, linearized */
 	uint32_t scratch_len;        /* largest ring frame size */
 	uint32_t n_dirty;
@@ -184,13 +190,6 @@ sl_filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint
 	rte_pktmbuf_free(m);
 }
 
-/** The down[] bytes of pool @p p, for lib/verdict's member choice. */
-static inline const uint8_t *
-sl_pool_down(const struct sl_app *app, const struct sl_pool_rt *p)
-{
-	return &app->member_down[p->first_member];
-}
-
 /* ---- the stages ---- */
 
 /* rx.c */
@@ -198,18 +197,22 @@ uint16_t sl_rx_poll(struct sl_worker *w, uint64_t now);
 uint16_t sl_rx_poll_ring(struct sl_worker *w, uint64_t now);
 
 /* classify.c */
-void sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t input,
-		 struct sl_meta *md);
+void sl_classify(const struct sl_app *app, const struct sl_tables *tb, const struct rte_mbuf *m,
+		 uint16_t input, struct sl_meta *md);
 
 /* flows.c: md[i] describes pkts[i] (stack or mbuf private area) */
 void sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,
 		      uint16_t n, uint64_t now);
 /* a flow leaves the table (aging callback): its record, if wanted */
 void sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg);
+/* aging predicate: the flow's tenant is no longer configured */
+bool sl_flow_tenant_gone(const struct sl_flow_key *k, void *arg);
 
 /* act.c */
 void sl_act_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		     const struct sl_tenant_rt *tr);
+void sl_act_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		       const struct sl_tenant_rt *tr);
 bool sl_act_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		   struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now);
 

@@ -60,10 +60,10 @@ non_ip(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 		}
 	}
 	const struct sl_pool_rt *p0 = &tr->pools[tr->default_pool];
-	struct sl_member_choice c = sl_member_pick(&p0->steer, sl_pool_down(app, p0),
-						   SL_PICK_NON_IP, SL_MEMBER_NONE, &md->key,
+	struct sl_member_choice c = sl_member_pick(&p0->steer, app->member_down,
+						   SL_PICK_NON_IP, SL_SLOT_NONE, &md->key,
 						   md->hash, app->cfg->hash_seed);
-	sl_deliver(w, p0->first_member + c.member, m, md);
+	sl_deliver(w, c.slot, m, md);
 }
 
 /* Stage 1: packets without a tenant, malformed ones the tenant drops and
@@ -73,7 +73,7 @@ static void
 sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint16_t n,
 	   struct burst *b)
 {
-	const struct sl_app *app = w->app;
+	const struct sl_tables *tb = w->tbl;
 
 	b->ntodo = b->nk = 0;
 	for (uint16_t i = 0; i < n; i++) {
@@ -88,7 +88,13 @@ sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, ui
 				    t);
 			continue;
 		}
-		const struct sl_tenant_rt *tr = &app->tenants[t];
+		const struct sl_tenant_rt *tr = sl_tenant_of(tb, t);
+		if (unlikely(tr == NULL)) {
+			/* handed over by another worker just before a reload
+			 * removed its tenant */
+			sl_drop_pkt(w, m, SL_DROP_NO_TENANT, SL_NO_TENANT);
+			continue;
+		}
 		if (unlikely(md->pi.err != SL_PARSE_OK) && tr->malformed == SL_MALFORMED_DROP) {
 			sl_drop_pkt(w, m, sl_drop_of_parse_err(md->pi.err), t);
 			continue;
@@ -117,10 +123,10 @@ no_entry(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 {
 	const struct sl_app *app = w->app;
 	const struct sl_pool_rt *pool = &tr->pools[tr->default_pool];
-	struct sl_member_choice c = sl_member_pick(&pool->steer, sl_pool_down(app, pool),
-						   SL_PICK_FLOW, SL_MEMBER_NONE, &md->key,
+	struct sl_member_choice c = sl_member_pick(&pool->steer, app->member_down,
+						   SL_PICK_FLOW, SL_SLOT_NONE, &md->key,
 						   md->hash, app->cfg->hash_seed);
-	uint32_t gm = pool->first_member + c.member;
+	uint32_t gm = c.slot;
 
 	w->c[SL_WC_FLOW_TABLE_FULL]++;
 	if (unlikely(md->pi.frag & SL_FRAG_FIRST))
@@ -138,13 +144,14 @@ new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 
 	sl_act_new_flow(w, e, md, tr);
 	const struct sl_pool_rt *pool = &tr->pools[e->pool];
-	struct sl_member_choice c = sl_member_pick(&pool->steer, sl_pool_down(app, pool),
-						   SL_PICK_FLOW, SL_MEMBER_NONE, &md->key,
+	struct sl_member_choice c = sl_member_pick(&pool->steer, app->member_down,
+						   SL_PICK_FLOW, SL_SLOT_NONE, &md->key,
 						   md->hash, app->cfg->hash_seed);
-	e->member = (uint16_t)c.member;
+	e->slot = c.slot;
+	e->gen = tr->gen;
 	w->c[SL_WC_FLOWS_CREATED]++;
 	w->c[sl_ix_tenant(l, md->tenant, SL_TC_FLOWS)]++;
-	w->c[sl_ix_member(l, pool->first_member + e->member, SL_MC_FLOWS)]++;
+	w->c[sl_ix_member(l, e->slot, SL_MC_FLOWS)]++;
 }
 
 /* Stage 3 for one packet with an entry (or none when the table is full). */
@@ -153,7 +160,7 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	 struct sl_flow_entry *e, uint64_t now)
 {
 	const struct sl_app *app = w->app;
-	const struct sl_tenant_rt *tr = &app->tenants[md->tenant];
+	const struct sl_tenant_rt *tr = &w->tbl->tenants[md->tenant]; /* sort_burst checked it */
 
 	if (unlikely(e == NULL)) {
 		bool created;
@@ -166,6 +173,10 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 		if (created)
 			new_flow(w, e, md, tr);
 	}
+	/* the tenant's policy changed in a reload: the flow's verdict (and
+	 * maybe its member) follow at its next packet */
+	if (unlikely(e->gen != tr->gen))
+		sl_act_reclassify(w, e, md, tr);
 	const struct sl_pool_rt *pool = &tr->pools[e->pool];
 	uint8_t flags = md->pi.tcp_flags;
 
@@ -177,16 +188,15 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	    ((flags & TCP_RST) || (e->tcp_flags[0] & e->tcp_flags[1] & TCP_FIN)))
 		e->tclass = SL_TCLASS_CLOSED; /* ends after the grace time */
 	/* the member's state is read once per packet, here */
-	struct sl_member_choice c = sl_member_pick(&pool->steer, sl_pool_down(app, pool),
-						   SL_PICK_FLOW, e->member, &md->key, md->hash,
+	struct sl_member_choice c = sl_member_pick(&pool->steer, app->member_down, SL_PICK_FLOW,
+						   e->slot, &md->key, md->hash,
 						   app->cfg->hash_seed);
-	uint32_t gm = pool->first_member + c.member;
+	uint32_t gm = c.slot;
 
 	if (unlikely(c.moved)) {
 		/* on_member_down: resteer. The flow moves for good. */
-		w->c[sl_ix_member(&app->layout, pool->first_member + e->member,
-				  SL_MC_RESTEERED)]++;
-		e->member = (uint16_t)c.member;
+		w->c[sl_ix_member(&app->layout, e->slot, SL_MC_RESTEERED)]++;
+		e->slot = c.slot;
 	}
 	/* remember the member for the rest of the datagram and send what
 	 * waited for it first (arrival order) */
@@ -238,21 +248,33 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 	}
 }
 
-/* A flow leaves the table: its record goes to the control lcore. */
+bool
+sl_flow_tenant_gone(const struct sl_flow_key *k, void *arg)
+{
+	const struct sl_worker *w = arg;
+
+	return sl_tenant_of(w->tbl, k->tenant) == NULL;
+}
+
+/* A flow leaves the table: its record goes to the control lcore. A flow
+ * whose tenant a reload removed ends with reason "reload"; its record goes
+ * to where the tenant's records went (records.c keeps that sink open). */
 void
 sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg)
 {
 	struct sl_worker *w = arg;
 	const struct sl_stats_layout *l = &w->app->layout;
+	const struct sl_tenant_rt *tr = sl_tenant_of(w->tbl, k->tenant);
 	struct sl_rec_msg msg;
 
-	if (!w->app->tenants[k->tenant].records)
+	if (tr != NULL ? !tr->records : !w->app->tenant_records[k->tenant])
 		return;
 	msg.key = *k;
 	msg.e = *e;
 	msg.end_tsc = e->last_tsc;
-	msg.reason = w->ending ? SL_REC_SHUTDOWN :
-		     e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;
+	msg.reason = w->ending      ? SL_REC_SHUTDOWN
+		     : tr == NULL   ? SL_REC_RELOAD
+		     : e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;
 	memset(msg.pad, 0, sizeof(msg.pad));
 	while (rte_ring_sp_enqueue_elem(w->records, &msg, sizeof(msg)) != 0) {
 		if (!w->ending) {

@@ -48,13 +48,16 @@ static uint32_t
 unmatched_member(struct sl_worker *w, const struct sl_meta *md)
 {
 	const struct sl_app *app = w->app;
-	const struct sl_tenant_rt *tr = &app->tenants[md->tenant];
+	const struct sl_tenant_rt *tr = sl_tenant_of(w->tbl, md->tenant);
+
+	if (unlikely(tr == NULL))
+		return SL_SLOT_NONE; /* its tenant went in a reload */
 	const struct sl_pool_rt *pool = &tr->pools[tr->default_pool];
-	struct sl_member_choice c = sl_member_pick(&pool->steer, sl_pool_down(app, pool),
-						   SL_PICK_FRAGMENT, SL_MEMBER_NONE, &md->key,
+	struct sl_member_choice c = sl_member_pick(&pool->steer, app->member_down,
+						   SL_PICK_FRAGMENT, SL_SLOT_NONE, &md->key,
 						   md->hash, app->cfg->hash_seed);
 
-	return pool->first_member + c.member;
+	return c.slot;
 }
 
 static void

@@ -70,12 +70,21 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t siz
 	return true;
 }
 
+/* Every member slot on output @p o takes its state (slots made later by a
+ * reload take it from sl_health_sync()). */
 static void
 set_members(struct sl_app *app, uint16_t o, bool up)
 {
-	for (uint32_t m = 0; m < app->n_members; m++)
+	for (uint32_t m = 0; m < app->n_member_slots; m++)
 		if (app->members[m].output == o)
 			__atomic_store_n(&app->member_down[m], up ? 0 : 1, __ATOMIC_RELAXED);
+}
+
+void
+sl_health_sync(struct sl_app *app)
+{
+	for (uint16_t o = 0; o < app->cfg->n_outputs; o++)
+		set_members(app, o, app->out_ports[o].up);
 }
 
 /* Poll every output; log and publish the changes (control thread). */
@@ -110,10 +119,6 @@ poll_outputs(struct sl_app *app, bool first)
 int
 sl_health_init(struct sl_app *app)
 {
-	app->member_down = rte_zmalloc("sl_member_down", RTE_MAX(app->n_members, 1u),
-				       RTE_CACHE_LINE_SIZE);
-	if (app->member_down == NULL)
-		return -ENOMEM;
 	poll_outputs(app, true);
 	return 0;
 }
@@ -132,8 +137,7 @@ sl_health_poll(struct sl_app *app)
 void
 sl_health_free(struct sl_app *app)
 {
-	rte_free(app->member_down);
-	app->member_down = NULL;
+	(void)app; /* member_down belongs to the slots (slots.c) */
 }
 
 void

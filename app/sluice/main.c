@@ -150,8 +150,34 @@ open_stats(const char *path)
 	return fopen(path, "a");
 }
 
+/* SIGHUP: re-read the configuration (reload.c), reopen the flow-record
+ * files and the stats file (log rotation). */
+static FILE *
+on_sighup(struct sl_app *app, const struct sl_opts *o, FILE *stats)
+{
+	struct sl_cfg_error err;
+	const char *path = o->stats_path != NULL ? o->stats_path : app->cfg->stats_path;
+
+	SL_LOG(INFO, "SIGHUP: reloading %s, reopening flow record and stats files\n",
+	       app->cfg->path);
+	sl_reload(app, &err); /* logged and counted either way */
+	sl_records_reopen(app);
+	if (stats != stdout) {
+		FILE *f = open_stats(path);
+
+		if (f == NULL) {
+			SL_LOG(WARNING, "reopening stats file '%s' failed: %s; still writing the "
+			       "old one\n", path, strerror(errno));
+		} else {
+			fclose(stats);
+			stats = f;
+		}
+	}
+	return stats;
+}
+
 /* The control loop: snapshots, stats lines, stop conditions. */
-static void
+static FILE *
 control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 {
 	const uint64_t hz = app->tsc_hz;
@@ -165,12 +191,14 @@ control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 		/* between snapshots: control sockets and flow records */
 		for (int slice = 0; slice < SL_SNAPSHOT_MS / SL_CONTROL_SLICE_MS; slice++) {
 			sl_bypass_poll(app, SL_CONTROL_SLICE_MS);
+			sl_admin_poll(app);
 			sl_records_drain(app);
 			sl_health_poll(app);
+			sl_reload_poll(app);
+			sl_records_poll(app);
 			if (hup_signal) {
 				hup_signal = 0;
-				SL_LOG(INFO, "SIGHUP: reopening flow record files\n");
-				sl_records_reopen(app);
+				stats = on_sighup(app, o, stats);
 			}
 		}
 		uint64_t now = rte_rdtsc();
@@ -196,6 +224,7 @@ control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 	}
 	if (quit_signal)
 		SL_LOG(INFO, "signal %d, stopping\n", (int)quit_signal);
+	return stats;
 }
 
 /* Stop RX everywhere, then let each worker drain its ring and TX buffers. */
@@ -288,15 +317,37 @@ main(int argc, char **argv)
 		SL_LOG(WARNING, "EAL runs %u workers, the configuration lists %u\n",
 		       app.n_workers, app.cfg->n_workers);
 
-	/* Stage 3: tables, workers, ports. */
-	if (sl_tenants_build(&app, &err) != 0)
+	/* Stage 3: slots, ports, tables, workers. The tables own a copy of
+	 * the configuration; app.cfg stays what sluice started with. */
+	/* later loads (here and on reload) run after the EAL pinned this
+	 * thread to the main lcore: the lcores were checked at the first load
+	 * and a reload may not change them */
+	app.cfg_flags = flags | SL_CFG_NO_LCORE_CPU_CHECK;
+	if (sl_slots_init(&app, app.cfg, &err) != 0)
 		goto fail_msg;
-	if (sl_policy_build(&app, &err) != 0)
+	if (sl_ports_setup(&app, &err) != 0)
 		goto fail_msg;
+	/* outputs' first state, as soon as they exist (a ring's consumer
+	 * cannot have attached yet) */
+	sl_health_init(&app);
+	{
+		struct sl_cfg *cur = NULL;
+
+		if (sl_config_load(o.config, app.cfg_flags, &cur, &err) != 0)
+			goto fail_msg;
+		app.tbl = sl_tables_build(&app, cur, NULL, &err);
+		if (app.tbl == NULL) {
+			sl_config_free(cur);
+			goto fail_msg;
+		}
+		for (uint16_t t = 0; t < cur->n_tenants; t++)
+			app.tenant_records[app.tbl->slot_of[t]] =
+				cur->tenants[t].records.kind != SL_RECORDS_NONE;
+	}
 	const struct sl_stats_groups groups = {
 		.n_inputs = app.cfg->n_inputs,
-		.n_tenants = app.cfg->n_tenants,
-		.n_members = app.n_members,
+		.n_tenants = app.tenant_cap,
+		.n_members = app.member_cap,
 		.n_parse_errs = SL_PARSE_ERR_MAX,
 		.n_encap_types = SL_ENCAP_TYPE_MAX,
 		.n_encap_errs = SL_ENCAP_ERR_MAX,
@@ -306,9 +357,10 @@ main(int argc, char **argv)
 	sl_stats_layout_init(&app.layout, &groups);
 	if (sl_workers_create(&app, &err) != 0)
 		goto fail_msg;
-	if (sl_ports_setup(&app, &err) != 0)
+	if (sl_ports_assign_rx(&app, &err) != 0)
 		goto fail_msg;
-	if (sl_health_init(&app) != 0 || sl_control_init(&app) != 0) {
+	sl_health_sync(&app); /* the member slots the tables made */
+	if (sl_control_init(&app) != 0 || sl_reload_init(&app) != 0) {
 		snprintf(err.msg, sizeof(err.msg), "sluice: out of memory");
 		goto fail_msg;
 	}
@@ -321,7 +373,8 @@ main(int argc, char **argv)
 			 strerror(errno));
 		goto fail_msg;
 	}
-	if (sl_records_init(&app, &err) != 0 || sl_bypass_init(&app, &err) != 0)
+	if (sl_records_init(&app, &err) != 0 || sl_bypass_init(&app, &err) != 0 ||
+	    sl_admin_init(&app, &err) != 0)
 		goto fail_msg;
 	if (sl_telemetry_register(&app) != 0)
 		SL_LOG(WARNING, "registering telemetry commands failed\n");
@@ -336,8 +389,8 @@ main(int argc, char **argv)
 		rte_eal_remote_launch(sl_worker_main, app.workers[w], app.workers[w]->lcore);
 	SL_LOG(INFO, "running: %u workers, %u inputs, %u outputs, %u tenants, %u members\n",
 	       app.n_workers, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
-	       app.n_members);
-	control_loop(&app, &o, stats);
+	       app.n_member_slots);
+	stats = control_loop(&app, &o, stats);
 	shutdown_workers(&app);
 	sl_control_snapshot(&app); /* workers are done: reads their final counters */
 	if (sl_control_write_stats(&app, stats, true) != 0)
@@ -353,13 +406,15 @@ out_run:
 	if (stats != NULL && stats != stdout)
 		fclose(stats);
 	sl_ports_close(&app);
+	sl_admin_free(&app);
 	sl_bypass_free(&app);
 	sl_records_free(&app);
 	sl_control_free(&app);
 	sl_health_free(&app);
 	sl_workers_free(&app);
-	sl_policy_destroy(&app);
-	sl_tenants_free(&app);
+	sl_reload_free(&app);
+	sl_tables_free(app.tbl);
+	sl_slots_free(&app);
 out_eal:
 	rte_eal_cleanup();
 out_cfg:

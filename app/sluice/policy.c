@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Start-up stage: each tenant's rules into an rte_acl classifier (lib/policy)
- * and the per-rule actions the workers apply. Built on the main lcore before
- * any worker runs; workers only read it.
+ * A tenant's rules into an rte_acl classifier (lib/policy), the per-rule
+ * actions and the verdict settings the workers apply (lib/verdict), built
+ * on the control thread for one generation of the tables (tables.c). A
+ * tenant whose rules match the same flows as in the previous generation
+ * shares its classifier; one whose whole policy is unchanged keeps its
+ * policy generation, so its flows keep their verdicts.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include "sl_policy.h"
 #include "app.h"
@@ -53,16 +58,69 @@ _Static_assert(SL_VERDICT_MAX_RULE_POOLS == SL_MAX_RULE_POOLS &&
 		       SL_VERDICT_MAX_POOLS == SL_MAX_POOLS_PER_TENANT,
 	       "lib/verdict's bounds are the configuration's");
 
+/* The classifier of @p ct's rules (a new one: lib/policy). */
 static int
-build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
+build_acl(uint16_t slot, const struct sl_cfg *cfg,
+	  const struct sl_cfg_tenant *ct, uint32_t gen, struct sl_acl **out,
+	  struct sl_cfg_error *err)
 {
-	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
-	struct sl_tenant_rt *tr = &app->tenants[t];
-	struct sl_policy_match *m = NULL;
-	struct sl_tenant_policy *tp = &tr->pol;
+	struct sl_policy_match *m = calloc(ct->n_rules, sizeof(*m));
+	struct sl_acl *acl = calloc(1, sizeof(*acl));
 	char name[32], msg[512];
-	int rc = 0;
+	int rc;
 
+	if (m == NULL || acl == NULL) {
+		free(m);
+		free(acl);
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory building rules", cfg->path);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < ct->n_rules; i++) {
+		const struct sl_cfg_rule *r = &ct->rules[i];
+
+		to_policy_cidr(&r->src, &m[i].src);
+		to_policy_cidr(&r->dst, &m[i].dst);
+		m[i].sport_lo = r->sport_lo;
+		m[i].sport_hi = r->sport_hi;
+		m[i].dport_lo = r->dport_lo;
+		m[i].dport_hi = r->dport_hi;
+		m[i].proto = r->proto;
+		m[i].vlan_lo = r->vlan_lo;
+		m[i].vlan_hi = r->vlan_hi;
+		m[i].input_lo = r->input_lo;
+		m[i].input_hi = r->input_hi;
+	}
+	/* rte_acl names are global: slot and generation make them unique */
+	snprintf(name, sizeof(name), "slp%u_%u", slot, gen);
+	msg[0] = '\0';
+	rc = sl_policy_create(name, (int)rte_socket_id(), m, ct->n_rules, ct->max_rules,
+			      (size_t)ct->acl_memory, &acl->p, msg, sizeof(msg));
+	free(m);
+	if (rc != 0) {
+		free(acl);
+		sl_config_error(cfg, err, ct->rules_loc, "rules", "tenant '%s': %s", ct->name,
+				msg[0] ? msg : strerror(-rc));
+		return rc;
+	}
+	acl->refs = 1;
+	*out = acl;
+	return 0;
+}
+
+int
+sl_policy_tenant_build(struct sl_app *app, struct sl_tables *tb, uint16_t slot,
+		       const struct sl_tenant_rt *prev, struct sl_cfg_error *err)
+{
+	struct sl_tenant_rt *tr = &tb->tenants[slot];
+	const struct sl_cfg_tenant *ct = tr->cfg;
+	struct sl_tenant_policy *tp = &tr->pol;
+	int rc;
+
+	/* the policy generation moves when any verdict may differ */
+	if (prev != NULL && sl_config_tenant_policy_equal(prev->cfg, ct))
+		tr->gen = prev->gen;
+	else
+		tr->gen = ++app->tenant_gens[slot];
 	tr->records = ct->records.kind != SL_RECORDS_NONE;
 	tp->tsc_hz = app->tsc_hz;
 	tp->elephant_bytes_per_sec = ct->elephant.bytes_per_sec;
@@ -75,13 +133,11 @@ build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
 	if (ct->n_rules == 0)
 		return 0;
 
-	tr->rules = calloc(ct->n_rules, sizeof(*tr->rules));
-	m = calloc(ct->n_rules, sizeof(*m));
-	if (tr->rules == NULL || m == NULL) {
-		rc = -ENOMEM;
+	tr->rules = rte_zmalloc("sl_rules", ct->n_rules * sizeof(*tr->rules), 0);
+	if (tr->rules == NULL) {
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory building rules",
-			 app->cfg->path);
-		goto out;
+			 tb->cfg->path);
+		return -ENOMEM;
 	}
 	tp->rules = tr->rules;
 	tp->n_rules = ct->n_rules;
@@ -99,53 +155,27 @@ build_tenant(struct sl_app *app, uint16_t t, struct sl_cfg_error *err)
 		rr->has_depth = r->has_depth;
 		rr->depth = depth_of(&r->depth);
 		tp->slow |= r->has_depth && depth_set(&rr->depth);
-		to_policy_cidr(&r->src, &m[i].src);
-		to_policy_cidr(&r->dst, &m[i].dst);
-		m[i].sport_lo = r->sport_lo;
-		m[i].sport_hi = r->sport_hi;
-		m[i].dport_lo = r->dport_lo;
-		m[i].dport_hi = r->dport_hi;
-		m[i].proto = r->proto;
-		m[i].vlan_lo = r->vlan_lo;
-		m[i].vlan_hi = r->vlan_hi;
-		m[i].input_lo = r->input_lo;
-		m[i].input_hi = r->input_hi;
 	}
-	snprintf(name, sizeof(name), "slp%u", t);
-	msg[0] = '\0';
-	rc = sl_policy_create(name, (int)rte_socket_id(), m, ct->n_rules, ct->max_rules,
-			      (size_t)ct->acl_memory, &tr->policy, msg, sizeof(msg));
-	if (rc != 0)
-		sl_config_error(app->cfg, err, ct->rules_loc, "rules",
-				"tenant '%s': %s", ct->name, msg[0] ? msg : strerror(-rc));
-out:
-	free(m);
+	/* the classifier: shared while the rules match the same flows */
+	if (prev != NULL && prev->acl != NULL && sl_config_tenant_rules_equal(prev->cfg, ct)) {
+		tr->acl = prev->acl;
+		tr->acl->refs++;
+		return 0;
+	}
+	rc = build_acl(slot, tb->cfg, ct, tb->generation, &tr->acl, err);
 	return rc;
 }
 
-int
-sl_policy_build(struct sl_app *app, struct sl_cfg_error *err)
-{
-	for (uint16_t t = 0; t < app->cfg->n_tenants; t++) {
-		int rc = build_tenant(app, t, err);
-
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
 void
-sl_policy_destroy(struct sl_app *app)
+sl_policy_tenant_free(struct sl_tenant_rt *tr)
 {
-	if (app->tenants == NULL)
-		return;
-	for (uint16_t t = 0; t < app->cfg->n_tenants; t++) {
-		sl_policy_free(app->tenants[t].policy);
-		app->tenants[t].policy = NULL;
-		free(app->tenants[t].rules);
-		app->tenants[t].rules = NULL;
-		app->tenants[t].pol.rules = NULL;
-		app->tenants[t].pol.n_rules = 0;
+	if (tr->acl != NULL && --tr->acl->refs == 0) {
+		sl_policy_free(tr->acl->p);
+		free(tr->acl);
 	}
+	tr->acl = NULL;
+	rte_free(tr->rules);
+	tr->rules = NULL;
+	tr->pol.rules = NULL;
+	tr->pol.n_rules = 0;
 }

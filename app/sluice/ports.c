@@ -218,16 +218,30 @@ setup_input(struct sl_app *app, uint16_t i, struct sl_cfg_error *err)
 				cp->name, rte_strerror(-rc));
 		return rc;
 	}
-	/* Assign RX queues to workers: queue q to worker q mod workers. */
-	for (uint16_t q = 0; q < nq; q++) {
-		struct sl_worker *w = app->workers[q % app->n_workers];
+	return 0;
+}
 
-		if (w->n_rxq >= SL_MAX_RXQ_PER_WORKER) {
-			sl_config_error(cfg, err, cp->loc, "inputs", "too many RX queues per worker");
-			return -E2BIG;
+/* RX queues to workers: queue q of each input to worker q mod workers. */
+int
+sl_ports_assign_rx(struct sl_app *app, struct sl_cfg_error *err)
+{
+	const struct sl_cfg *cfg = app->cfg;
+
+	for (uint16_t i = 0; i < cfg->n_inputs; i++) {
+		const struct sl_port_rt *rt = &app->in_ports[i];
+
+		for (uint16_t q = 0; q < rt->nb_rxq; q++) {
+			struct sl_worker *w = app->workers[q % app->n_workers];
+
+			if (w->n_rxq >= SL_MAX_RXQ_PER_WORKER) {
+				sl_config_error(cfg, err, cfg->inputs[i].loc, "inputs",
+						"too many RX queues per worker");
+				return -E2BIG;
+			}
+			w->rxq[w->n_rxq++] = (struct sl_rxq){
+				.port = rt->port_id, .queue = q, .input = i,
+				.software = rt->mode == SL_DIST_SOFTWARE };
 		}
-		w->rxq[w->n_rxq++] = (struct sl_rxq){ .port = rt->port_id, .queue = q, .input = i,
-						      .software = rt->mode == SL_DIST_SOFTWARE };
 	}
 	return 0;
 }
@@ -261,17 +275,28 @@ setup_ring_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 	rt->tx_shared = true;
 	rt->nb_txq = 1;
 	rt->port_id = UINT16_MAX;
-	for (uint32_t m = 0; m < app->n_members; m++) {
-		struct sl_member_rt *mr = &app->members[m];
-
-		if (mr->output != o)
-			continue;
-		mr->ring = rt->ring;
-		mr->lock = &rt->locks[0];
-		mr->port = UINT16_MAX;
-		mr->queue = 0;
-	}
 	return 0;
+}
+
+/* How the configuration's members use output @p o: as a whole port (a TX
+ * queue per worker) or by queue. */
+static void
+output_use(const struct sl_cfg *cfg, uint16_t o, bool *whole, bool *by_queue)
+{
+	*whole = *by_queue = false;
+	for (uint16_t t = 0; t < cfg->n_tenants; t++)
+		for (uint16_t p = 0; p < cfg->tenants[t].n_pools; p++) {
+			const struct sl_cfg_pool *cp = &cfg->tenants[t].pools[p];
+
+			for (uint16_t m = 0; m < cp->n_members; m++) {
+				if (cp->members[m].output_idx != o)
+					continue;
+				if (cp->members[m].queue < 0)
+					*whole = true;
+				else
+					*by_queue = true;
+			}
+		}
 }
 
 static int
@@ -300,19 +325,17 @@ setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 				cp->name, rte_strerror(-rc));
 		return rc;
 	}
-	for (uint32_t m = 0; m < app->n_members; m++) {
-		if (app->members[m].output != o)
-			continue;
-		if (app->members[m].queue == SL_QUEUE_PER_WORKER)
-			whole = true;
-		else
-			by_queue = true;
-	}
+	output_use(cfg, o, &whole, &by_queue);
 	if (whole && by_queue) {
 		sl_config_error(cfg, err, cp->loc, "outputs",
 				"output '%s' is used both as a whole port and by queue", cp->name);
 		return -EINVAL;
 	}
+	/* an output no member uses yet is made ready as a whole port, unless
+	 * it names its queues (a reload may give it members later) */
+	if (!whole && !by_queue)
+		whole = cp->queues == 0;
+	rt->whole = whole;
 	if (whole) {
 		/* One TX queue per worker when the PMD has them; otherwise one
 		 * queue shared under a spinlock taken once per burst. */
@@ -359,17 +382,46 @@ setup_output(struct sl_app *app, uint16_t o, struct sl_cfg_error *err)
 				cp->name, rte_strerror(-rc));
 		return rc;
 	}
-	for (uint32_t m = 0; m < app->n_members; m++) {
-		struct sl_member_rt *mr = &app->members[m];
+	return 0;
+}
 
-		if (mr->output != o)
-			continue;
-		mr->port = rt->port_id;
-		if (whole && rt->tx_shared)
-			mr->queue = 0;
-		mr->lock = rt->tx_shared ? &rt->locks[mr->queue == SL_QUEUE_PER_WORKER ? 0 : mr->queue]
-					 : NULL;
+int
+sl_ports_member_resolve(struct sl_app *app, const struct sl_cfg *cfg,
+			const struct sl_cfg_member *m, struct sl_member_rt *mr,
+			struct sl_cfg_error *err)
+{
+	const struct sl_port_rt *rt = &app->out_ports[m->output_idx];
+	const struct sl_cfg_port *cp = &app->cfg->outputs[m->output_idx];
+
+	mr->output = m->output_idx;
+	if (rt->ring != NULL) {
+		mr->ring = rt->ring;
+		mr->lock = &rt->locks[0];
+		mr->port = UINT16_MAX;
+		mr->queue = 0;
+		return 0;
 	}
+	if ((m->queue < 0) != rt->whole) {
+		sl_config_error(cfg, err, m->loc, "members",
+				"output '%s' was set up %s at start; using it %s needs a restart",
+				cp->name, rt->whole ? "as a whole port" : "by queue",
+				m->queue < 0 ? "as a whole port" : "by queue");
+		return -EINVAL;
+	}
+	if (m->queue >= 0 && m->queue >= rt->nb_txq) {
+		sl_config_error(cfg, err, m->loc, "members.queue",
+				"output '%s' has %u TX queues; queue %d needs a restart with "
+				"more queues", cp->name, rt->nb_txq, m->queue);
+		return -EINVAL;
+	}
+	mr->port = rt->port_id;
+	mr->ring = NULL;
+	if (m->queue < 0)
+		mr->queue = rt->tx_shared ? 0 : SL_QUEUE_PER_WORKER;
+	else
+		mr->queue = (uint16_t)m->queue;
+	mr->lock = rt->tx_shared ? &rt->locks[mr->queue == SL_QUEUE_PER_WORKER ? 0 : mr->queue]
+				 : NULL;
 	return 0;
 }
 

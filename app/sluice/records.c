@@ -27,61 +27,142 @@
 
 struct rec_tenant {
 	struct sl_sink *sink;
+	struct sl_cfg_records dest;   /* where sink writes */
+	struct sl_sink *staged;       /* a reload's new sink, until commit */
+	struct sl_cfg_records staged_dest;
+	bool staged_set;              /* the reload changes this tenant's sink */
+	uint32_t retire_gen;          /* removed: closed once flows of generations
+					 before it have ended (0: not retiring) */
 	uint64_t written, sink_errors, format_errors;
 };
 
 struct sl_records {
-	uint16_t n;
+	uint16_t n;                   /* tenant slots */
 	struct rec_tenant *t;
 };
 
-static const char *const reason_names[] = { "timeout", "tcp-closed", "shutdown" };
+static const char *const reason_names[] = { "timeout", "tcp-closed", "shutdown", "reload" };
+
+static bool
+dest_eq(const struct sl_cfg_records *a, const struct sl_cfg_records *b)
+{
+	return a->kind == b->kind && strcmp(a->path, b->path) == 0 && a->facility == b->facility;
+}
+
+/* A sink for @p cr (NULL for none). */
+static int
+open_sink(const struct sl_cfg *cfg, const struct sl_cfg_tenant *ct, struct sl_sink **out,
+	  struct sl_cfg_error *err)
+{
+	const struct sl_cfg_records *cr = &ct->records;
+	enum sl_sink_kind kind;
+	char msg[512];
+	int rc;
+
+	*out = NULL;
+	switch (cr->kind) {
+	case SL_RECORDS_FILE:
+		kind = SL_SINK_FILE;
+		break;
+	case SL_RECORDS_UNIX:
+		kind = SL_SINK_UNIX_DGRAM;
+		break;
+	case SL_RECORDS_SYSLOG:
+		kind = SL_SINK_SYSLOG;
+		break;
+	default:
+		return 0;
+	}
+	msg[0] = '\0';
+	rc = sl_sink_open(kind, cr->kind == SL_RECORDS_SYSLOG ? NULL : cr->path, cr->facility,
+			  out, msg, sizeof(msg));
+	if (rc != 0)
+		sl_config_error(cfg, err, ct->loc, "flow_records", "tenant '%s': %s", ct->name,
+				msg[0] ? msg : strerror(-rc));
+	return rc;
+}
+
+int
+sl_records_prepare(struct sl_app *app, const struct sl_tables *tb, struct sl_cfg_error *err)
+{
+	struct sl_records *r = app->rec;
+
+	for (uint16_t i = 0; i < tb->cfg->n_tenants; i++) {
+		const struct sl_cfg_tenant *ct = &tb->cfg->tenants[i];
+		struct rec_tenant *rt = &r->t[tb->slot_of[i]];
+		int rc;
+
+		if (rt->sink != NULL && dest_eq(&rt->dest, &ct->records))
+			continue;
+		if (rt->sink == NULL && ct->records.kind == SL_RECORDS_NONE)
+			continue;
+		if ((rc = open_sink(tb->cfg, ct, &rt->staged, err)) != 0) {
+			sl_records_abort(app, tb);
+			return rc;
+		}
+		rt->staged_dest = ct->records;
+		rt->staged_set = true;
+	}
+	return 0;
+}
+
+void
+sl_records_abort(struct sl_app *app, const struct sl_tables *tb)
+{
+	struct sl_records *r = app->rec;
+
+	(void)tb;
+	for (uint16_t s = 0; r != NULL && s < r->n; s++) {
+		sl_sink_close(r->t[s].staged);
+		r->t[s].staged = NULL;
+		r->t[s].staged_set = false;
+	}
+}
+
+void
+sl_records_commit(struct sl_app *app, const struct sl_tables *tb)
+{
+	struct sl_records *r = app->rec;
+
+	for (uint16_t s = 0; s < r->n; s++) {
+		struct rec_tenant *rt = &r->t[s];
+
+		if (rt->staged_set) {
+			/* what the old sink still had to write went out at the
+			 * last drain; from now on the new one takes them */
+			sl_sink_close(rt->sink);
+			rt->sink = rt->staged;
+			rt->dest = rt->staged_dest;
+			rt->staged = NULL;
+			rt->staged_set = false;
+			rt->retire_gen = 0;
+		} else if (rt->sink != NULL && sl_tenant_of(tb, s) == NULL && rt->retire_gen == 0) {
+			/* removed: its flows end with reason "reload" and
+			 * their records still go here */
+			rt->retire_gen = tb->generation;
+		}
+	}
+}
 
 int
 sl_records_init(struct sl_app *app, struct sl_cfg_error *err)
 {
-	const struct sl_cfg *cfg = app->cfg;
 	struct sl_records *r = calloc(1, sizeof(*r));
 	struct timeval tv;
+	int rc;
 
 	gettimeofday(&tv, NULL);
 	app->start_unix_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-	if (r == NULL || (r->t = calloc(cfg->n_tenants, sizeof(*r->t))) == NULL) {
+	if (r == NULL || (r->t = calloc(app->tenant_cap, sizeof(*r->t))) == NULL) {
 		free(r);
-		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", cfg->path);
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", app->cfg->path);
 		return -ENOMEM;
 	}
-	r->n = cfg->n_tenants;
+	r->n = app->tenant_cap;
 	app->rec = r;
-	for (uint16_t i = 0; i < cfg->n_tenants; i++) {
-		const struct sl_cfg_records *cr = &cfg->tenants[i].records;
-		enum sl_sink_kind kind;
-		char msg[512];
-		int rc;
-
-		switch (cr->kind) {
-		case SL_RECORDS_FILE:
-			kind = SL_SINK_FILE;
-			break;
-		case SL_RECORDS_UNIX:
-			kind = SL_SINK_UNIX_DGRAM;
-			break;
-		case SL_RECORDS_SYSLOG:
-			kind = SL_SINK_SYSLOG;
-			break;
-		default:
-			continue;
-		}
-		msg[0] = '\0';
-		rc = sl_sink_open(kind, cr->kind == SL_RECORDS_SYSLOG ? NULL : cr->path,
-				  cr->facility, &r->t[i].sink, msg, sizeof(msg));
-		if (rc != 0) {
-			sl_config_error(cfg, err, cfg->tenants[i].loc, "flow_records",
-					"tenant '%s': %s", cfg->tenants[i].name,
-					msg[0] ? msg : strerror(-rc));
-			return rc;
-		}
-	}
+	if ((rc = sl_records_prepare(app, app->tbl, err)) != 0)
+		return rc;
+	sl_records_commit(app, app->tbl);
 	return 0;
 }
 
@@ -92,8 +173,10 @@ sl_records_free(struct sl_app *app)
 
 	if (r == NULL)
 		return;
-	for (uint16_t i = 0; i < r->n; i++)
+	for (uint16_t i = 0; i < r->n; i++) {
 		sl_sink_close(r->t[i].sink);
+		sl_sink_close(r->t[i].staged);
+	}
 	free(r->t);
 	free(r);
 	app->rec = NULL;
@@ -107,7 +190,31 @@ sl_records_reopen(struct sl_app *app)
 	for (uint16_t i = 0; r != NULL && i < r->n; i++)
 		if (r->t[i].sink != NULL && sl_sink_reopen(r->t[i].sink) != 0)
 			RTE_LOG(WARNING, USER1, "tenant %s: reopening flow records failed\n",
-				app->cfg->tenants[i].name);
+				app->tenant_names[i]);
+}
+
+/* Close the sinks of removed tenants once every worker has ended their
+ * flows (and their records were drained). */
+void
+sl_records_poll(struct sl_app *app)
+{
+	struct sl_records *r = app->rec;
+
+	for (uint16_t s = 0; r != NULL && s < r->n; s++) {
+		struct rec_tenant *rt = &r->t[s];
+		bool done = rt->retire_gen != 0;
+
+		for (uint16_t w = 0; done && w < app->n_workers; w++)
+			done = __atomic_load_n(&app->workers[w]->ctl.purged_gen, __ATOMIC_ACQUIRE) >=
+			       rt->retire_gen;
+		if (!done)
+			continue;
+		sl_records_drain(app);
+		sl_sink_close(rt->sink);
+		rt->sink = NULL;
+		memset(&rt->dest, 0, sizeof(rt->dest));
+		rt->retire_gen = 0;
+	}
 }
 
 static void
@@ -115,7 +222,12 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 {
 	const struct sl_flow_key *k = &m->key;
 	const struct sl_flow_entry *e = &m->e;
-	const struct sl_cfg_tenant *ct = &app->cfg->tenants[k->tenant];
+	const struct sl_member_rt *mr = e->slot < app->n_member_slots ? &app->members[e->slot]
+								       : NULL;
+	/* the verdict's rule and pool are named by the configuration it was
+	 * made with: the current one, unless the tenant's policy changed since */
+	const struct sl_tenant_rt *tr = sl_tenant_of(app->tbl, k->tenant);
+	const struct sl_cfg_tenant *ct = tr != NULL && tr->gen == e->gen ? tr->cfg : NULL;
 	struct rec_tenant *rt = &app->rec->t[k->tenant];
 	bool rev = (e->flags & SL_FLOW_F_INIT_REV) != 0;
 	uint64_t pkts = e->pkts[0] + e->pkts[1], bytes = e->bytes[0] + e->bytes[1];
@@ -126,8 +238,8 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 	memset(&r, 0, sizeof(r));
 	r.start_us = sl_unix_ns(app, e->first_tsc) / 1000;
 	r.end_us = sl_unix_ns(app, m->end_tsc) / 1000;
-	r.tenant_id = ct->id;
-	r.tenant = ct->name;
+	r.tenant_id = mr != NULL ? mr->tenant_id : 0;
+	r.tenant = app->tenant_names[k->tenant];
 	r.n_vlan = k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0;
 	r.vlan[0] = k->vlan[0];
 	r.vlan[1] = k->vlan[1];
@@ -150,11 +262,12 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 	r.fwd_pkts = pkts - e->bypass_pkts - e->drop_pkts;
 	r.fwd_bytes = bytes - e->bypass_bytes - e->drop_bytes;
 	bool forwards = e->action != SL_ACT_BYPASS && e->action != SL_ACT_DROP;
-	r.pool = forwards ? ct->pools[e->pool].name : NULL;
-	r.member = forwards ? e->member : -1;
+	r.pool = forwards && mr != NULL ? mr->pool : NULL;
+	r.member = forwards && mr != NULL ? mr->index : -1;
 	r.action = (e->action == SL_ACT_SAMPLE && e->bypass_why == SL_BYPASS_RULE) ?
 			   "sample-out" : sl_rule_action_name((enum sl_rule_action)e->action);
-	r.rule = e->rule ? ct->rules[e->rule - 1].name : NULL;
+	r.rule = e->rule && ct != NULL && e->rule <= ct->n_rules ? ct->rules[e->rule - 1].name
+							       : NULL;
 	r.reason = m->reason < RTE_DIM(reason_names) ? reason_names[m->reason] : "?";
 	r.elephant = (e->flags & SL_FLOW_F_ELEPHANT) != 0;
 	r.bypassed = e->bypass_pkts > 0 || (e->flags & SL_FLOW_F_BYPASS);
@@ -207,8 +320,7 @@ sl_records_json(struct sl_app *app, uint16_t t)
 	if (r == NULL || t >= r->n || r->t[t].sink == NULL)
 		return NULL;
 	return json_pack("{s:s,s:I,s:I,s:I}", "destination",
-			 app->cfg->tenants[t].records.kind == SL_RECORDS_SYSLOG ?
-				 "syslog" : app->cfg->tenants[t].records.path,
+			 r->t[t].dest.kind == SL_RECORDS_SYSLOG ? "syslog" : r->t[t].dest.path,
 			 "written", (json_int_t)r->t[t].written,
 			 "sink_errors", (json_int_t)r->t[t].sink_errors,
 			 "format_errors", (json_int_t)r->t[t].format_errors);

@@ -31,7 +31,7 @@ count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		sl_classify(w->app, m, input, md);
+		sl_classify(w->app, w->tbl, m, input, md);
 		bytes += rte_pktmbuf_pkt_len(m);
 		if (md->pi.err != SL_PARSE_OK)
 			w->c[sl_ix_anomaly(l, md->pi.err)]++;

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Run-time tenant tables: per-input VLAN maps, QinQ pairs, pools and members.
+ * Building one generation of tenant tables from a configuration: per-input
+ * VLAN maps, QinQ pairs and tunnel ids (values are tenant slots), each
+ * tenant's pools (member slots) and policy (policy.c), and where each member
+ * slot sits. Runs on the control thread, at start and on reload, off the
+ * data path; the result is published by reload.c.
  *
  * The config loader has already rejected overlaps, so building the maps here
  * cannot meet a conflict. QinQ pairs are few per input and looked up per
@@ -11,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "app.h"
+#include "datapath.h"
 #include "tables.h"
 
 static int
@@ -36,14 +42,15 @@ tenant_on_input(const struct sl_cfg_tenant *t, uint16_t input)
 }
 
 static int
-build_map(struct sl_app *app, uint16_t input)
+build_map(struct sl_tables *tb, uint16_t input)
 {
-	const struct sl_cfg *cfg = app->cfg;
-	struct sl_tenant_map *m = &app->maps[input];
+	const struct sl_cfg *cfg = tb->cfg;
+	struct sl_tenant_map *m = &tb->maps[input];
 	uint32_t n = 0;
 
 	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
 		const struct sl_cfg_tenant *ct = &cfg->tenants[t];
+		uint16_t slot = tb->slot_of[t];
 
 		/* a tunnel tenant's vlan list filters its tunnel match; it does
 		 * not claim those VLANs */
@@ -51,9 +58,9 @@ build_map(struct sl_app *app, uint16_t input)
 			continue;
 		for (uint16_t r = 0; r < ct->n_vlans; r++)
 			for (uint32_t v = ct->vlans[r].lo; v <= ct->vlans[r].hi; v++)
-				m->vlan[v] = t + 1;
+				m->vlan[v] = slot + 1;
 		if (ct->untagged)
-			m->vlan[SL_UNTAGGED_VLAN] = t + 1;
+			m->vlan[SL_UNTAGGED_VLAN] = slot + 1;
 		n += ct->n_qinq;
 	}
 	m->n_qinq = n;
@@ -75,7 +82,7 @@ build_map(struct sl_app *app, uint16_t input)
 			continue;
 		for (uint16_t q = 0; q < ct->n_qinq; q++)
 			kv[n++] = ((uint64_t)((uint32_t)ct->qinq[q].outer << 16 | ct->qinq[q].inner)
-				   << 16) | t;
+				   << 16) | tb->slot_of[t];
 	}
 	qsort(kv, n, sizeof(*kv), cmp_u64);
 	for (uint32_t i = 0; i < n; i++) {
@@ -123,10 +130,10 @@ tenant_ids(const struct sl_cfg_tenant *ct, enum sl_id_kind k, uint16_t *n,
  * overlaps between tenants sharing an input, so a binary search on lo finds
  * the one candidate. */
 static int
-build_ids(struct sl_app *app, uint16_t input, enum sl_id_kind k)
+build_ids(struct sl_tables *tb, uint16_t input, enum sl_id_kind k)
 {
-	const struct sl_cfg *cfg = app->cfg;
-	struct sl_id_map *im = &app->maps[input].ids[k];
+	const struct sl_cfg *cfg = tb->cfg;
+	struct sl_id_map *im = &tb->maps[input].ids[k];
 	const struct sl_cfg_id_range *r;
 	uint32_t n = 0;
 	uint16_t nr;
@@ -153,7 +160,8 @@ build_ids(struct sl_app *app, uint16_t input, enum sl_id_kind k)
 			continue;
 		tenant_ids(&cfg->tenants[t], k, &nr, &r);
 		for (uint16_t i = 0; i < nr; i++)
-			e[n++] = (struct id_ent){ .lo = r[i].lo, .hi = r[i].hi, .tenant = t };
+			e[n++] = (struct id_ent){ .lo = r[i].lo, .hi = r[i].hi,
+						  .tenant = tb->slot_of[t] };
 	}
 	qsort(e, n, sizeof(*e), cmp_id);
 	for (uint32_t i = 0; i < n; i++) {
@@ -164,6 +172,218 @@ build_ids(struct sl_app *app, uint16_t input, enum sl_id_kind k)
 	im->n = n;
 	free(e);
 	return 0;
+}
+
+/* A tenant's pools: member slots (made if new), how flows spread. */
+static int
+build_pools(struct sl_app *app, struct sl_tables *tb, uint16_t slot, struct sl_cfg_error *err)
+{
+	const struct sl_cfg_tenant *ct = tb->tenants[slot].cfg;
+	struct sl_tenant_rt *rt = &tb->tenants[slot];
+
+	for (uint16_t p = 0; p < ct->n_pools; p++) {
+		const struct sl_cfg_pool *cp = &ct->pools[p];
+		uint16_t *slots = rte_zmalloc("sl_pool_slots", cp->n_members * sizeof(uint16_t), 0);
+
+		if (slots == NULL)
+			return -ENOMEM;
+		rt->pools[p].steer = (struct sl_pool_steer){
+			.n_members = cp->n_members,
+			.fields = (uint8_t)cp->hash,
+			.resteer = cp->on_member_down == SL_DOWN_RESTEER,
+			.slots = slots,
+		};
+		rt->pools[p].strip = cp->strip;
+		rt->pools[p].retag_vlan = cp->retag_vlan;
+		rt->pol.pool_depth[p] = (struct sl_depth){
+			.bytes = cp->depth.bytes,
+			.packets = cp->depth.packets,
+			.per_direction = cp->depth.per_direction,
+		};
+		for (uint16_t i = 0; i < cp->n_members; i++) {
+			int s = sl_slot_member(app, tb->cfg, slot, cp->name, &cp->members[i], err);
+
+			if (s < 0)
+				return s;
+			slots[i] = (uint16_t)s;
+			app->members[s].tenant_id = ct->id;
+			app->members[s].index = i;
+			tb->pos[s] = (struct sl_slot_pos){ .present = true, .pool = (uint8_t)p,
+							   .index = i };
+		}
+	}
+	return 0;
+}
+
+static uint64_t
+min_timeout(const uint64_t tmo[SL_TCLASS_MAX])
+{
+	uint64_t m = tmo[0];
+
+	for (int c = 1; c < SL_TCLASS_MAX; c++)
+		m = RTE_MIN(m, tmo[c]);
+	return m;
+}
+
+static void
+timeouts(struct sl_app *app, struct sl_tables *tb)
+{
+	const struct sl_cfg *cfg = tb->cfg;
+	uint64_t *tmo = tb->timeout_tsc;
+
+	tmo[SL_TCLASS_TCP] = cfg->timeouts.tcp * app->tsc_hz;
+	tmo[SL_TCLASS_UDP] = cfg->timeouts.udp * app->tsc_hz;
+	tmo[SL_TCLASS_ICMP] = cfg->timeouts.icmp * app->tsc_hz;
+	tmo[SL_TCLASS_OTHER] = cfg->timeouts.other * app->tsc_hz;
+	tmo[SL_TCLASS_CLOSED] = cfg->timeouts.tcp_closed * app->tsc_hz;
+	tmo[SL_TCLASS_BYPASSED] = cfg->timeouts.bypassed * app->tsc_hz;
+	/* a sweep of the table per SL_AGE_SWEEP_DIV-th of the shortest timeout:
+	 * a flow is removed at most 1/4 late */
+	uint64_t batches = (cfg->flow_table_size + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET;
+	tb->age_interval = min_timeout(tmo) / SL_AGE_SWEEP_DIV / batches;
+}
+
+struct sl_tables *
+sl_tables_build(struct sl_app *app, struct sl_cfg *cfg, const struct sl_tables *old,
+		struct sl_cfg_error *err)
+{
+	struct sl_tables *tb = rte_zmalloc("sl_tables", sizeof(*tb), 0);
+	/* slots made by a build that fails are given back: no table names them */
+	uint16_t tenant_slots = app->n_tenant_slots;
+	uint32_t member_slots = app->n_member_slots;
+	int rc = -ENOMEM;
+
+	if (tb == NULL)
+		goto nomem;
+	tb->cfg = cfg;
+	tb->generation = old != NULL ? old->generation + 1 : 1;
+	/* tenant slots first: a reload past the capacity changes nothing */
+	tb->slot_of = rte_zmalloc("sl_slot_of", (cfg->n_tenants + 1) * sizeof(uint16_t), 0);
+	if (tb->slot_of == NULL)
+		goto nomem;
+	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
+		tb->slot_of[t] = sl_slot_tenant(app, cfg->tenants[t].name);
+		if (tb->slot_of[t] == SL_NO_TENANT) {
+			sl_config_error(cfg, err, cfg->tenants[t].loc, "tenants",
+					"tenant '%s': more than %u tenants since start "
+					"(tuning.max_tenants); this needs a restart",
+					cfg->tenants[t].name, app->tenant_cap);
+			rc = -ENOSPC;
+			goto fail;
+		}
+	}
+	tb->n_tenant_slots = app->tenant_cap;
+	tb->n_member_slots = app->member_cap;
+	tb->tenants = rte_zmalloc("sl_tenants", tb->n_tenant_slots * sizeof(*tb->tenants),
+				  RTE_CACHE_LINE_SIZE);
+	tb->n_inputs = cfg->n_inputs;
+	tb->maps = rte_zmalloc("sl_maps", cfg->n_inputs * sizeof(*tb->maps), 0);
+	tb->pos = rte_zmalloc("sl_pos", tb->n_member_slots * sizeof(*tb->pos), 0);
+	if (tb->tenants == NULL || tb->maps == NULL || tb->pos == NULL)
+		goto nomem;
+	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
+		const struct sl_cfg_tenant *ct = &cfg->tenants[t];
+		uint16_t slot = tb->slot_of[t];
+		struct sl_tenant_rt *rt = &tb->tenants[slot];
+		const struct sl_tenant_rt *prev = old != NULL ? sl_tenant_of(old, slot) : NULL;
+
+		rt->present = true;
+		rt->cfg = ct;
+		if (sl_config_tenant_is_tunnel(ct) && ct->n_vlans > 0) {
+			rt->vlan_filter = rte_zmalloc("sl_vlan_filter",
+						      (SL_UNTAGGED_VLAN / 64) * sizeof(uint64_t), 0);
+			if (rt->vlan_filter == NULL)
+				goto nomem;
+			for (uint16_t r = 0; r < ct->n_vlans; r++)
+				for (uint32_t v = ct->vlans[r].lo; v <= ct->vlans[r].hi; v++)
+					rt->vlan_filter[v / 64] |= 1ull << (v % 64);
+		}
+		rt->n_pools = ct->n_pools;
+		rt->default_pool = ct->default_pool;
+		rt->non_ip = ct->non_ip;
+		rt->malformed = ct->malformed;
+		rt->pol.n_pools = ct->n_pools;
+		rt->pol.default_pool = ct->default_pool;
+		if ((rc = build_pools(app, tb, slot, err)) != 0)
+			goto fail;
+		if ((rc = sl_policy_tenant_build(app, tb, slot, prev, err)) != 0)
+			goto fail;
+	}
+	if (old != NULL)
+		for (uint16_t s = 0; s < old->n_tenant_slots; s++)
+			if (old->tenants[s].present && !tb->tenants[s].present)
+				tb->removed = true;
+	for (uint16_t i = 0; i < cfg->n_inputs; i++) {
+		if (build_map(tb, i) != 0)
+			goto nomem;
+		for (int k = 0; k < SL_ID_KINDS; k++)
+			if (build_ids(tb, i, (enum sl_id_kind)k) != 0)
+				goto nomem;
+	}
+	tb->default_tenant = cfg->default_tenant >= 0 ? tb->slot_of[cfg->default_tenant] : -1;
+	timeouts(app, tb);
+	return tb;
+nomem:
+	rc = -ENOMEM;
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory building tenant tables",
+		 cfg->path);
+fail:
+	if (tb != NULL) {
+		tb->cfg = NULL; /* the caller keeps it on failure */
+		sl_tables_free(tb);
+	}
+	app->n_tenant_slots = tenant_slots;
+	app->n_member_slots = member_slots;
+	rte_errno = -rc;
+	return NULL;
+}
+
+void
+sl_tables_free(struct sl_tables *tb)
+{
+	if (tb == NULL)
+		return;
+	if (tb->maps != NULL)
+		for (uint16_t i = 0; i < tb->n_inputs; i++) {
+			rte_free(tb->maps[i].qinq_key);
+			rte_free(tb->maps[i].qinq_tenant);
+			for (int k = 0; k < SL_ID_KINDS; k++) {
+				rte_free(tb->maps[i].ids[k].lo);
+				rte_free(tb->maps[i].ids[k].hi);
+				rte_free(tb->maps[i].ids[k].tenant);
+			}
+		}
+	if (tb->tenants != NULL)
+		for (uint16_t s = 0; s < tb->n_tenant_slots; s++) {
+			struct sl_tenant_rt *rt = &tb->tenants[s];
+
+			rte_free(rt->vlan_filter);
+			for (uint16_t p = 0; p < SL_MAX_POOLS_PER_TENANT; p++)
+				rte_free((void *)(uintptr_t)rt->pools[p].steer.slots);
+			sl_policy_tenant_free(rt);
+		}
+	rte_free(tb->maps);
+	rte_free(tb->tenants);
+	rte_free(tb->pos);
+	rte_free(tb->slot_of);
+	sl_config_free(tb->cfg);
+	rte_free(tb);
+}
+
+static int
+qinq_find(const struct sl_tenant_map *m, uint32_t key)
+{
+	uint32_t lo = 0, hi = m->n_qinq;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (m->qinq_key[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < m->n_qinq && m->qinq_key[lo] == key) ? (int)m->qinq_tenant[lo] : -1;
 }
 
 static int
@@ -185,128 +405,6 @@ id_find(const struct sl_id_map *im, uint32_t id)
 	return im->tenant[lo - 1];
 }
 
-int
-sl_tenants_build(struct sl_app *app, struct sl_cfg_error *err)
-{
-	const struct sl_cfg *cfg = app->cfg;
-	uint32_t n_members = 0;
-
-	app->tenants = rte_zmalloc("sl_tenants", cfg->n_tenants * sizeof(*app->tenants), 0);
-	app->maps = rte_zmalloc("sl_maps", cfg->n_inputs * sizeof(*app->maps), 0);
-	if (app->tenants == NULL || app->maps == NULL)
-		goto nomem;
-	for (uint16_t t = 0; t < cfg->n_tenants; t++)
-		for (uint16_t p = 0; p < cfg->tenants[t].n_pools; p++)
-			n_members += cfg->tenants[t].pools[p].n_members;
-	app->n_members = n_members;
-	app->members = rte_zmalloc("sl_members", n_members * sizeof(*app->members), 0);
-	if (app->members == NULL)
-		goto nomem;
-
-	uint32_t gm = 0;
-	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
-		const struct sl_cfg_tenant *ct = &cfg->tenants[t];
-		struct sl_tenant_rt *rt = &app->tenants[t];
-
-		if (sl_config_tenant_is_tunnel(ct) && ct->n_vlans > 0) {
-			rt->vlan_filter = rte_zmalloc("sl_vlan_filter",
-						      (SL_UNTAGGED_VLAN / 64) * sizeof(uint64_t), 0);
-			if (rt->vlan_filter == NULL)
-				goto nomem;
-			for (uint16_t r = 0; r < ct->n_vlans; r++)
-				for (uint32_t v = ct->vlans[r].lo; v <= ct->vlans[r].hi; v++)
-					rt->vlan_filter[v / 64] |= 1ull << (v % 64);
-		}
-		rt->n_pools = ct->n_pools;
-		rt->default_pool = ct->default_pool;
-		rt->pol.n_pools = ct->n_pools;
-		rt->pol.default_pool = ct->default_pool;
-		rt->non_ip = ct->non_ip;
-		rt->malformed = ct->malformed;
-		for (uint16_t p = 0; p < ct->n_pools; p++) {
-			const struct sl_cfg_pool *cp = &ct->pools[p];
-
-			rt->pools[p].first_member = gm;
-			rt->pools[p].steer = (struct sl_pool_steer){
-				.n_members = cp->n_members,
-				.fields = (uint8_t)cp->hash,
-				.resteer = cp->on_member_down == SL_DOWN_RESTEER,
-			};
-			rt->pools[p].strip = cp->strip;
-			rt->pools[p].retag_vlan = cp->retag_vlan;
-			rt->pol.pool_depth[p] = (struct sl_depth){
-				.bytes = cp->depth.bytes,
-				.packets = cp->depth.packets,
-				.per_direction = cp->depth.per_direction,
-			};
-			for (uint16_t i = 0; i < cp->n_members; i++, gm++) {
-				struct sl_member_rt *m = &app->members[gm];
-
-				m->output = cp->members[i].output_idx;
-				m->tenant = t;
-				m->tenant_id = ct->id;
-				m->pool = (uint8_t)p;
-				/* port, queue and lock are resolved by sl_ports_setup() */
-				m->queue = cp->members[i].queue < 0 ? SL_QUEUE_PER_WORKER
-								    : (uint16_t)cp->members[i].queue;
-			}
-		}
-	}
-	for (uint16_t i = 0; i < cfg->n_inputs; i++) {
-		if (build_map(app, i) != 0)
-			goto nomem;
-		for (int k = 0; k < SL_ID_KINDS; k++)
-			if (build_ids(app, i, (enum sl_id_kind)k) != 0)
-				goto nomem;
-	}
-	app->default_tenant = cfg->default_tenant;
-	return 0;
-nomem:
-	snprintf(err->msg, sizeof(err->msg), "%s: out of memory building tenant tables",
-		 cfg->path);
-	return -ENOMEM;
-}
-
-void
-sl_tenants_free(struct sl_app *app)
-{
-	if (app->maps != NULL)
-		for (uint16_t i = 0; i < app->cfg->n_inputs; i++) {
-			rte_free(app->maps[i].qinq_key);
-			rte_free(app->maps[i].qinq_tenant);
-			for (int k = 0; k < SL_ID_KINDS; k++) {
-				rte_free(app->maps[i].ids[k].lo);
-				rte_free(app->maps[i].ids[k].hi);
-				rte_free(app->maps[i].ids[k].tenant);
-			}
-		}
-	if (app->tenants != NULL)
-		for (uint16_t t = 0; t < app->cfg->n_tenants; t++)
-			rte_free(app->tenants[t].vlan_filter);
-	rte_free(app->maps);
-	rte_free(app->members);
-	rte_free(app->tenants);
-	app->maps = NULL;
-	app->members = NULL;
-	app->tenants = NULL;
-}
-
-static int
-qinq_find(const struct sl_tenant_map *m, uint32_t key)
-{
-	uint32_t lo = 0, hi = m->n_qinq;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (m->qinq_key[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo < m->n_qinq && m->qinq_key[lo] == key) ? (int)m->qinq_tenant[lo] : -1;
-}
-
 /*
  * Matching order for the packet's input: the outermost tunnel id (VNI, GRE
  * key, ERSPAN session) against tunnel tenants, whose optional vlan list must
@@ -315,9 +413,9 @@ qinq_find(const struct sl_tenant_map *m, uint32_t key)
  * else SL_NO_TENANT.
  */
 uint16_t
-sl_tenant_lookup(const struct sl_app *app, uint16_t input, const struct sl_pkt_info *pi)
+sl_tenant_lookup(const struct sl_tables *tb, uint16_t input, const struct sl_pkt_info *pi)
 {
-	const struct sl_tenant_map *m = &app->maps[input];
+	const struct sl_tenant_map *m = &tb->maps[input];
 	uint16_t t;
 
 	if (pi->tunnel_id_type != SL_TUNID_NONE) {
@@ -327,7 +425,7 @@ sl_tenant_lookup(const struct sl_app *app, uint16_t input, const struct sl_pkt_i
 		int id_t = m->ids[k].n ? id_find(&m->ids[k], pi->tunnel_id) : -1;
 
 		if (id_t >= 0) {
-			const uint64_t *f = app->tenants[id_t].vlan_filter;
+			const uint64_t *f = tb->tenants[id_t].vlan_filter;
 			uint16_t v = pi->vlan[0] & 0xfff;
 
 			if (f == NULL || (pi->n_vlans > 0 && (f[v / 64] >> (v % 64)) & 1))
@@ -343,5 +441,5 @@ sl_tenant_lookup(const struct sl_app *app, uint16_t input, const struct sl_pkt_i
 	t = m->vlan[pi->n_vlans > 0 ? (pi->vlan[0] & 0xfff) : SL_UNTAGGED_VLAN];
 	if (t != 0)
 		return t - 1;
-	return app->default_tenant >= 0 ? (uint16_t)app->default_tenant : SL_NO_TENANT;
+	return tb->default_tenant >= 0 ? (uint16_t)tb->default_tenant : SL_NO_TENANT;
 }

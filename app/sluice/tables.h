@@ -2,9 +2,18 @@
 /*
  * Tenant and pool tables: what the data path reads about tenants (how a
  * packet finds its tenant, its policy), pools (how flows spread) and members
- * (where a packet goes). Built from the configuration on the main lcore
- * before the workers run (tenant.c, policy.c); read-only afterwards, except
- * the member states health.c writes (struct sl_app::member_down).
+ * (where a packet goes).
+ *
+ * Tenants and pool members are known by slots that never change for the
+ * life of the process: a tenant's slot is fixed by its name, a member's by
+ * (tenant, pool name, output, queue). Flow keys, flow entries, counters, TX
+ * buffers and member health are indexed by slot, so they survive a reload.
+ *
+ * What a configuration makes of the slots is a struct sl_tables, built from
+ * it on the control thread (tables.c) and published with one pointer swap
+ * (app->tbl, reload.c); a worker loads the pointer once per loop iteration
+ * and reports a quiescent state after it (rte_rcu_qsbr), so old tables are
+ * freed only when no worker can still see them. A worker never waits.
  */
 #ifndef SLUICE_TABLES_H
 #define SLUICE_TABLES_H
@@ -15,10 +24,11 @@
 #include <rte_spinlock.h>
 
 #include "sl_config.h"
+#include "sl_flow.h"
 #include "sl_parse.h"
 #include "sl_verdict.h"
 
-/** Tenant index of a packet that has none. */
+/** Tenant slot of a packet that has none. */
 #define SL_NO_TENANT UINT16_MAX
 /** A member that is a whole output: each worker has its own TX queue. */
 #define SL_QUEUE_PER_WORKER UINT16_MAX
@@ -26,37 +36,54 @@
 struct sl_shmring_prod;
 struct sl_policy;
 struct sl_app;
+struct sl_cfg_error;
 
-/** A pool member: where its packets are sent. */
+/**
+ * A member slot: where its packets go, resolved once when the slot is made
+ * and never changed (control thread writes it before any table names it).
+ */
 struct sl_member_rt {
 	uint16_t port;       /**< DPDK port id (not for a ring) */
 	uint16_t queue;      /**< TX queue, or SL_QUEUE_PER_WORKER */
 	rte_spinlock_t *lock; /**< non-NULL when several workers share the queue */
 	struct sl_shmring_prod *ring; /**< ring output: its producer (under lock) */
-	uint16_t output;     /**< index into cfg->outputs */
-	uint16_t tenant;
+	uint16_t output;     /**< index into cfg->outputs (outputs never change) */
+	uint16_t tenant;     /**< tenant slot */
 	uint16_t tenant_id;  /**< the operator's tenant id (ring descriptors) */
-	uint8_t pool;
+	int32_t cfg_queue;   /**< the member's queue in the configuration, -1: whole */
+	char pool[SL_NAME_MAX]; /**< its pool's name (part of its identity) */
+	uint16_t index;      /**< its index in the pool, as last configured */
 };
 
-/** A pool: its members are app->members[first_member .. + steer.n_members). */
+/** An rte_acl rule set, shared by consecutive tables while a tenant's rules
+ * do not change (refs counted by the control thread only). */
+struct sl_acl {
+	struct sl_policy *p;
+	uint32_t refs;
+};
+
+/** A pool in one generation of the tables. */
 struct sl_pool_rt {
-	uint32_t first_member; /**< global member index of member 0 */
-	struct sl_pool_steer steer; /**< how flows spread (lib/verdict) */
+	struct sl_pool_steer steer; /**< members (slots) and how flows spread */
 	enum sl_strip_mode strip;
 	uint16_t retag_vlan;
 };
 
+/** A tenant in one generation of the tables (indexed by tenant slot). */
 struct sl_tenant_rt {
-	uint64_t *vlan_filter;   /**< tunnel tenants with a vlan list: bitmap of
-				      outer VLAN ids that may match; NULL = any */
+	bool present;                 /**< configured in this generation */
+	bool records;                 /**< flow records wanted */
+	uint16_t gen;                 /**< policy generation: +1 when its rules,
+					   pools or settings change (flows re-classify) */
+	const struct sl_cfg_tenant *cfg; /**< in the tables' configuration */
+	uint64_t *vlan_filter;        /**< tunnel tenants with a vlan list: bitmap of
+					   outer VLAN ids that may match; NULL = any */
 	uint16_t n_pools;
 	uint16_t default_pool;
 	enum sl_non_ip_action non_ip;
 	enum sl_malformed_action malformed;
-	bool records;                 /**< flow records wanted */
-	struct sl_policy *policy;     /**< rte_acl rules; NULL: every flow to default_pool */
-	struct sl_rule_act *rules;    /**< owned; cfg rules, same order (pol.rules) */
+	struct sl_acl *acl;           /**< rte_acl rules; NULL: every flow to default_pool */
+	struct sl_rule_act *rules;    /**< cfg rules, same order (pol.rules) */
 	struct sl_tenant_policy pol;  /**< what lib/verdict decides with */
 	struct sl_pool_rt pools[SL_MAX_POOLS_PER_TENANT];
 };
@@ -65,31 +92,71 @@ struct sl_tenant_rt {
 struct sl_id_map {
 	uint32_t n;
 	uint32_t *lo, *hi;
-	uint16_t *tenant;
+	uint16_t *tenant;    /**< tenant slot */
 };
 
 enum sl_id_kind { SL_ID_VNI = 0, SL_ID_GRE_KEY, SL_ID_ERSPAN, SL_ID_KINDS };
 
-/** Tenant lookup for one input port: VLAN id -> tenant index + 1 (0 = none),
+/** Tenant lookup for one input port: VLAN id -> tenant slot + 1 (0 = none),
  * slot SL_UNTAGGED_VLAN for untagged frames, QinQ pairs and tunnel ids. */
 struct sl_tenant_map {
 	struct sl_id_map ids[SL_ID_KINDS];
 	uint16_t vlan[SL_UNTAGGED_VLAN + 1];
 	uint32_t n_qinq;
 	uint32_t *qinq_key;    /**< sorted (outer << 16 | inner) */
-	uint16_t *qinq_tenant; /**< tenant index for qinq_key[i] */
+	uint16_t *qinq_tenant; /**< tenant slot for qinq_key[i] */
 };
 
-struct sl_cfg_error;
+/** Where a member slot sits in one generation. */
+struct sl_slot_pos {
+	bool present;
+	uint8_t pool;
+	uint16_t index;
+};
 
-/* tenant.c */
-int sl_tenants_build(struct sl_app *app, struct sl_cfg_error *err);
-void sl_tenants_free(struct sl_app *app);
-/** The packet's tenant on input @p input, or SL_NO_TENANT (per packet). */
-uint16_t sl_tenant_lookup(const struct sl_app *app, uint16_t input, const struct sl_pkt_info *pi);
+/** One generation of tenant and pool tables. */
+struct sl_tables {
+	struct sl_cfg *cfg;            /**< owned: what these were built from */
+	uint32_t generation;           /**< 1 at start, +1 per reload */
+	uint16_t n_tenant_slots;       /**< entries of tenants[] */
+	struct sl_tenant_rt *tenants;  /**< by tenant slot */
+	uint16_t *slot_of;             /**< cfg->n_tenants: configuration order -> slot */
+	uint16_t n_inputs;             /**< entries of maps[] */
+	struct sl_tenant_map *maps;    /**< by input */
+	int32_t default_tenant;        /**< tenant slot, or -1: drop */
+	uint32_t n_member_slots;       /**< entries of pos[] */
+	struct sl_slot_pos *pos;       /**< by member slot */
+	bool removed;                  /**< a tenant of the previous generation is gone */
+	uint64_t timeout_tsc[SL_TCLASS_MAX]; /**< idle timeouts */
+	uint64_t age_interval;         /**< TSC between aging batches (a sweep per
+					    SL_AGE_SWEEP_DIV-th of the shortest timeout) */
+};
 
-/* policy.c */
-int sl_policy_build(struct sl_app *app, struct sl_cfg_error *err);
-void sl_policy_destroy(struct sl_app *app);
+/** The tenant slot's entry, or NULL when @p t is not a tenant of @p tb. */
+static inline const struct sl_tenant_rt *
+sl_tenant_of(const struct sl_tables *tb, uint16_t t)
+{
+	return t < tb->n_tenant_slots && tb->tenants[t].present ? &tb->tenants[t] : NULL;
+}
+
+/* tables.c */
+/**
+ * Build the tables of @p cfg, reusing @p old's slots (and rule sets of
+ * tenants whose rules did not change). Takes ownership of @p cfg on
+ * success. Slots are made for new tenants and members (their TX resolved
+ * through ports.c); failures name the configuration line.
+ */
+struct sl_tables *sl_tables_build(struct sl_app *app, struct sl_cfg *cfg,
+				  const struct sl_tables *old, struct sl_cfg_error *err);
+/** Free tables no worker can see any more (and their configuration). */
+void sl_tables_free(struct sl_tables *tb);
+/** The packet's tenant slot on input @p input, or SL_NO_TENANT (per packet). */
+uint16_t sl_tenant_lookup(const struct sl_tables *tb, uint16_t input,
+			  const struct sl_pkt_info *pi);
+
+/* policy.c: a tenant's rules and verdict settings */
+int sl_policy_tenant_build(struct sl_app *app, struct sl_tables *tb, uint16_t slot,
+			   const struct sl_tenant_rt *prev, struct sl_cfg_error *err);
+void sl_policy_tenant_free(struct sl_tenant_rt *tr);
 
 #endif /* SLUICE_TABLES_H */

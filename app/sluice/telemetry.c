@@ -149,10 +149,15 @@ handle_tenants(const char *cmd __rte_unused, const char *params __rte_unused,
 	char key[16];
 
 	rte_tel_data_start_dict(d);
-	for (uint16_t t = 0; t < tel_app->cfg->n_tenants; t++) {
-		snprintf(key, sizeof(key), "%u", tel_app->cfg->tenants[t].id);
-		rte_tel_data_add_dict_string(d, key, tel_app->cfg->tenants[t].name);
+	/* the tables are swapped and freed by a reload under agg_lock */
+	pthread_mutex_lock(&tel_app->agg_lock);
+	const struct sl_cfg *cfg = tel_app->tbl->cfg;
+
+	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
+		snprintf(key, sizeof(key), "%u", cfg->tenants[t].id);
+		rte_tel_data_add_dict_string(d, key, cfg->tenants[t].name);
 	}
+	pthread_mutex_unlock(&tel_app->agg_lock);
 	return 0;
 }
 
@@ -170,15 +175,16 @@ handle_tenant(const char *cmd __rte_unused, const char *params, struct rte_tel_d
 	id = strtoul(params, &end, 10);
 	if (*end != '\0' || id > UINT16_MAX)
 		return -EINVAL;
-	for (uint16_t t = 0; t < tel_app->cfg->n_tenants; t++)
-		if (tel_app->cfg->tenants[t].id == id)
-			idx = t;
+	pthread_mutex_lock(&tel_app->agg_lock);
+	for (uint16_t t = 0; t < tel_app->tbl->cfg->n_tenants; t++)
+		if (tel_app->tbl->cfg->tenants[t].id == id)
+			idx = tel_app->tbl->slot_of[t];
+	json_t *tj = idx >= 0 && tel_app->agg.valid
+			     ? sl_tenant_json(tel_app, tel_app->agg.sum, (uint16_t)idx)
+			     : NULL;
+	pthread_mutex_unlock(&tel_app->agg_lock);
 	if (idx < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&tel_app->agg_lock);
-	json_t *tj = tel_app->agg.valid ? sl_tenant_json(tel_app, tel_app->agg.sum, (uint16_t)idx)
-					: NULL;
-	pthread_mutex_unlock(&tel_app->agg_lock);
 	if (tj == NULL)
 		return -EAGAIN;
 	rte_tel_data_start_dict(d);

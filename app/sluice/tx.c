@@ -174,9 +174,13 @@ sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct
 	/* untunnelled packets (the common case) never look at the pool */
 	if (unlikely(md->pi.n_encap > 0)) {
 		const struct sl_member_rt *mr = &w->app->members[gm];
-		const struct sl_pool_rt *p = &w->app->tenants[mr->tenant].pools[mr->pool];
+		const struct sl_tenant_rt *tr = sl_tenant_of(w->tbl, mr->tenant);
+		const struct sl_slot_pos *pos = &w->tbl->pos[gm];
+		/* a member a reload removed keeps no pool: delivered as is */
+		const struct sl_pool_rt *p = tr != NULL && pos->present ? &tr->pools[pos->pool]
+									: NULL;
 
-		if (p->strip != SL_STRIP_NONE) {
+		if (p != NULL && p->strip != SL_STRIP_NONE) {
 			if (!sl_strip_outer(m, md, p)) {
 				sl_drop_pkt(w, m, SL_DROP_STRIP_FAILED, mr->tenant);
 				return;
@@ -187,10 +191,15 @@ sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct
 	tx_enqueue(w, gm, m);
 }
 
-/* Buffer a packet for a member; one that is down gets nothing. */
+/* Buffer a packet for a member; one that is down gets nothing, nor a packet
+ * without a member (SL_SLOT_NONE: its tenant was removed by a reload). */
 void
 sl_deliver(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
 {
+	if (unlikely(gm >= w->app->member_cap)) {
+		sl_drop_pkt(w, m, SL_DROP_NO_TENANT, SL_NO_TENANT);
+		return;
+	}
 	if (unlikely(__atomic_load_n(&w->app->member_down[gm], __ATOMIC_RELAXED) != 0))
 		sl_drop_member_down(w, gm, m);
 	else

@@ -6,6 +6,7 @@
  * fragments per loop, and at shutdown drain everything and end every flow.
  */
 #include <rte_cycles.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "datapath.h"
@@ -68,6 +69,39 @@ answer_mailbox(struct sl_worker *w)
 	}
 }
 
+/* A new generation of the tables: its timeouts; a fast sweep of the whole
+ * flow table when a tenant was removed (its flows end, reason "reload"). */
+static void
+new_tables(struct sl_worker *w)
+{
+	const struct sl_tables *tb = w->tbl;
+
+	w->tbl_gen = tb->generation;
+	sl_flow_set_timeouts(w->ft, tb->timeout_tsc);
+	w->age_interval = tb->age_interval;
+	if (tb->removed)
+		w->purge_left = sl_flow_capacity(w->ft);
+}
+
+/* Age a batch of flows: paced so the table is swept 4 times per shortest
+ * timeout, faster while a removed tenant's flows are being ended. */
+static void
+age_flows(struct sl_worker *w, uint64_t now)
+{
+	unsigned int budget = SL_AGE_BUDGET;
+
+	if (unlikely(w->purge_left > 0)) {
+		budget = SL_AGE_BUDGET * 16;
+		w->purge_left = w->purge_left > budget ? w->purge_left - budget : 0;
+		if (w->purge_left == 0)
+			__atomic_store_n(&w->ctl.purged_gen, w->tbl_gen, __ATOMIC_RELEASE);
+	} else {
+		w->age_next = now + w->age_interval;
+	}
+	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, now, budget, false, sl_flow_tenant_gone,
+						 sl_flow_ended, w);
+}
+
 /* Shutdown: every RX stage has stopped. Empty the ring, send held fragments
  * unmatched, flush, end every flow with its record, publish. */
 static void
@@ -80,7 +114,7 @@ drain(struct sl_worker *w)
 		;
 	sl_tx_flush_all(w);
 	w->ending = true;
-	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, rte_rdtsc(), UINT32_MAX, true,
+	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, rte_rdtsc(), UINT32_MAX, true, NULL,
 						 sl_flow_ended, w);
 	publish(w, rte_rdtsc());
 	__atomic_store_n(&w->ctl.done, 1, __ATOMIC_RELEASE);
@@ -95,10 +129,15 @@ sl_worker_main(void *arg)
 
 	w->tx_deadline = rte_rdtsc() + drain_tsc;
 	w->age_next = rte_rdtsc();
+	rte_rcu_qsbr_thread_online(app->qsbr, w->idx);
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 		uint32_t busy;
 
+		/* the tables of this iteration: the only load of app->tbl */
+		w->tbl = __atomic_load_n(&app->tbl, __ATOMIC_ACQUIRE);
+		if (unlikely(w->tbl->generation != w->tbl_gen))
+			new_tables(w);
 		answer_control(w, now);
 		if (w->mailbox != NULL)
 			answer_mailbox(w);
@@ -111,11 +150,8 @@ sl_worker_main(void *arg)
 			sl_tx_flush_all(w);
 			w->tx_deadline = now + drain_tsc;
 		}
-		if (now >= w->age_next) {
-			w->c[SL_WC_FLOWS_EXPIRED] +=
-				sl_flow_age(w->ft, now, SL_AGE_BUDGET, false, sl_flow_ended, w);
-			w->age_next = now + w->age_interval;
-		}
+		if (now >= w->age_next)
+			age_flows(w, now);
 		if (now >= w->frag_age_next) {
 			sl_frags_age(w, now, SL_AGE_BUDGET);
 			w->frag_age_next = now + w->frag_age_interval;
@@ -129,6 +165,9 @@ sl_worker_main(void *arg)
 			drain(w);
 			break;
 		}
+		/* nothing of this iteration's tables is held past here */
+		rte_rcu_qsbr_quiescent(app->qsbr, w->idx);
 	}
+	rte_rcu_qsbr_thread_offline(app->qsbr, w->idx);
 	return 0;
 }

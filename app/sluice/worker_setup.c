@@ -23,27 +23,10 @@ int
 sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 {
 	const struct sl_cfg *cfg = app->cfg;
-	uint64_t tmo[SL_TCLASS_MAX];
+	const struct sl_tables *tb = app->tbl;
 	unsigned int lcore;
 	uint16_t i = 0;
 	char name[RTE_RING_NAMESIZE];
-
-	tmo[SL_TCLASS_TCP] = cfg->timeouts.tcp * app->tsc_hz;
-	tmo[SL_TCLASS_UDP] = cfg->timeouts.udp * app->tsc_hz;
-	tmo[SL_TCLASS_ICMP] = cfg->timeouts.icmp * app->tsc_hz;
-	tmo[SL_TCLASS_OTHER] = cfg->timeouts.other * app->tsc_hz;
-	tmo[SL_TCLASS_CLOSED] = cfg->timeouts.tcp_closed * app->tsc_hz;
-	tmo[SL_TCLASS_BYPASSED] = cfg->timeouts.bypassed * app->tsc_hz;
-	bool records = false, control = false;
-	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
-		records |= cfg->tenants[t].records.kind != SL_RECORDS_NONE;
-		control |= cfg->tenants[t].control.socket[0] != '\0';
-	}
-	uint64_t min_tmo = tmo[0];
-	for (int c = 1; c < SL_TCLASS_MAX; c++)
-		min_tmo = RTE_MIN(min_tmo, tmo[c]);
-	uint64_t batches = (cfg->flow_table_size + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET;
-	uint64_t age_interval = min_tmo / SL_AGE_SWEEP_DIV / batches;
 	const uint64_t ms = app->tsc_hz / 1000;
 	struct sl_frag_limits fl = {
 		.entries = cfg->fragments.table_size,
@@ -52,7 +35,7 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		.tenant_max_held_pkts = cfg->fragments.tenant_max_held,
 		.hold_tsc = cfg->fragments.hold_ms * ms,
 		.entry_tsc = cfg->fragments.remember_ms * ms,
-		.n_tenants = cfg->n_tenants,
+		.n_tenants = app->tenant_cap,
 		.max_held_per_datagram = (uint16_t)RTE_MIN(cfg->fragments.datagram_max_held, (uint32_t)UINT16_MAX),
 	};
 	/* sweep the fragment table twice per hold time: a fragment waits at
@@ -75,9 +58,9 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		w->app = app;
 		w->lcore = lcore;
 		w->idx = i;
-		w->tx = rte_zmalloc_socket("sl_txbuf", app->n_members * sizeof(*w->tx),
+		w->tx = rte_zmalloc_socket("sl_txbuf", app->member_cap * sizeof(*w->tx),
 					   RTE_CACHE_LINE_SIZE, socket);
-		w->dirty = rte_zmalloc_socket("sl_dirty", app->n_members * sizeof(*w->dirty), 0,
+		w->dirty = rte_zmalloc_socket("sl_dirty", app->member_cap * sizeof(*w->dirty), 0,
 					      socket);
 		w->stats = sl_stats_block_create(app->layout.total, socket);
 		if (w->tx == NULL || w->dirty == NULL || w->stats == NULL)
@@ -93,9 +76,11 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 				goto nomem;
 		}
 		w->c = w->stats->live;
-		w->age_interval = age_interval;
+		/* the first loop iteration applies the tables' timeouts */
+		w->age_interval = tb->age_interval;
 		snprintf(name, sizeof(name), "sl_ft_%u", i);
-		w->ft = sl_flow_table_create(name, cfg->flow_table_size, socket, cfg->hash_seed, tmo);
+		w->ft = sl_flow_table_create(name, cfg->flow_table_size, socket, cfg->hash_seed,
+					     tb->timeout_tsc);
 		if (w->ft == NULL) {
 			sl_config_error(cfg, err, (struct sl_cfg_loc){ 0, 0 }, "flow_table.size",
 					"cannot allocate a flow table of %u entries for worker %u: %s",
@@ -111,24 +96,18 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 			return -ENOMEM;
 		}
 		w->frag_age_interval = frag_age_interval;
-		if (records) {
-			snprintf(name, sizeof(name), "sl_rec_%u", i);
-			w->records = rte_ring_create_elem(name, sizeof(struct sl_rec_msg),
-							  SL_RECORD_RING, socket,
-							  RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (w->records == NULL)
-				goto nomem;
-		}
-		if (control) {
-			snprintf(name, sizeof(name), "sl_mbox_%u", i);
-			w->mailbox = rte_ring_create(name, SL_MAILBOX_RING, socket,
-						     RING_F_SP_ENQ | RING_F_SC_DEQ);
-			snprintf(name, sizeof(name), "sl_reply_%u", i);
-			w->replies = rte_ring_create(name, SL_MAILBOX_RING, socket,
-						     RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (w->mailbox == NULL || w->replies == NULL)
-				goto nomem;
-		}
+		/* records and control sockets may come with any reload */
+		snprintf(name, sizeof(name), "sl_rec_%u", i);
+		w->records = rte_ring_create_elem(name, sizeof(struct sl_rec_msg), SL_RECORD_RING,
+						  socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "sl_mbox_%u", i);
+		w->mailbox = rte_ring_create(name, SL_MAILBOX_RING, socket,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "sl_reply_%u", i);
+		w->replies = rte_ring_create(name, SL_MAILBOX_RING, socket,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->records == NULL || w->mailbox == NULL || w->replies == NULL)
+			goto nomem;
 		if (app->n_workers > 1) {
 			snprintf(name, sizeof(name), "sl_ring_%u", i);
 			w->ring = rte_ring_create(name, cfg->sw_ring_size, socket, RING_F_SC_DEQ);

@@ -235,9 +235,15 @@ sl_flow_add(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash,
 	return e;
 }
 
+void
+sl_flow_set_timeouts(struct sl_flow_table *t, const uint64_t timeout_tsc[SL_TCLASS_MAX])
+{
+	memcpy(t->timeout_tsc, timeout_tsc, sizeof(t->timeout_tsc));
+}
+
 unsigned int
 sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool force,
-	    sl_flow_expire_cb cb, void *arg)
+	    sl_flow_gone_cb gone, sl_flow_expire_cb cb, void *arg)
 {
 	unsigned int removed = 0;
 
@@ -250,10 +256,14 @@ sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool for
 		t->cursor = (pos + 1 == t->capacity) ? 0 : pos + 1;
 		if (!(e->flags & SL_FLOW_F_USED))
 			continue;
-		if (!force && now - e->last_tsc <=
-				      t->timeout_tsc[e->tclass < SL_TCLASS_MAX ? e->tclass : SL_TCLASS_OTHER])
-			continue;
 		void *key;
+		if (!force && now - e->last_tsc <=
+				      t->timeout_tsc[e->tclass < SL_TCLASS_MAX ? e->tclass : SL_TCLASS_OTHER]) {
+			if (gone == NULL ||
+			    rte_hash_get_key_with_position(t->h, (int32_t)pos, &key) != 0 ||
+			    !gone(key, arg))
+				continue;
+		}
 		if (rte_hash_get_key_with_position(t->h, (int32_t)pos, &key) != 0) {
 			/* entry without a key: cannot happen unless memory is corrupt */
 			rte_log(RTE_LOG_ERR, sl_flow_logtype, "flow slot %u used without key\n", pos);

@@ -86,13 +86,14 @@ struct sl_flow_entry {
 	uint64_t last_tsc;
 	uint64_t pkts[2];   /**< [0]: lower->higher endpoint, [1]: reverse */
 	uint64_t bytes[2];
-	uint16_t member;    /**< member index within the pool */
+	uint16_t slot;      /**< the member's slot (stable across reloads) */
 	uint8_t pool;       /**< pool index within the tenant */
 	uint8_t flags;      /**< SL_FLOW_F_* */
 	uint8_t tclass;     /**< enum sl_flow_tclass */
 	uint8_t tcp_flags[2]; /**< TCP flags seen per direction */
 	uint8_t action;     /**< enum sl_rule_action of the verdict */
-	uint32_t rule;      /**< rule index + 1, 0 = no rule matched */
+	uint16_t rule;      /**< rule index + 1, 0 = no rule matched */
+	uint16_t gen;       /**< the tenant's policy generation of the verdict */
 	uint16_t slice;     /**< bytes kept when SL_FLOW_F_SLICE */
 	uint8_t bypass_why; /**< enum sl_bypass_why */
 	uint8_t reserved0;
@@ -141,52 +142,6 @@ sl_hash_scale(uint32_t hash, uint32_t n)
 	return (uint32_t)(((uint64_t)hash * n) >> 32);
 }
 
-/**
- * Rendezvous (highest random weight) score of member @p i for flow hash
- * @p h: the splitmix64 finalizer of both. Hand-written: DPDK has no HRW
- * helper, and this is a few multiplies.
- */
-static inline uint64_t
-sl_hrw_score(uint32_t h, uint32_t i)
-{
-	uint64_t x = ((uint64_t)h << 32 | i) + 0x9e3779b97f4a7c15ull;
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/**
- * Member for flow hash @p h among @p n members, of which those with
- * down[i] != 0 are down: the hash's own member sl_hash_scale(h, n) while it
- * is up; otherwise the up member with the highest sl_hrw_score(). So no
- * flow of a member that is up ever moves, and a down member's flows spread
- * evenly over the others. When every member is down, the hash's own member.
- * down[] is read with relaxed atomic loads (another thread may write it).
- */
-static inline uint32_t
-sl_member_steer(uint32_t h, const uint8_t *down, uint32_t n)
-{
-	uint32_t own = sl_hash_scale(h, n), pick = own;
-	uint64_t best = 0;
-	bool found = false;
-
-	if (__atomic_load_n(&down[own], __ATOMIC_RELAXED) == 0)
-		return own;
-	for (uint32_t i = 0; i < n; i++) {
-		if (__atomic_load_n(&down[i], __ATOMIC_RELAXED) != 0)
-			continue;
-		uint64_t x = sl_hrw_score(h, i);
-
-		if (!found || x > best) {
-			best = x;
-			pick = i;
-			found = true;
-		}
-	}
-	return pick;
-}
-
 /** Timeout class of a protocol number. */
 enum sl_flow_tclass sl_flow_tclass_of(uint8_t proto);
 
@@ -233,15 +188,22 @@ struct sl_flow_entry *sl_flow_add(struct sl_flow_table *t, const struct sl_flow_
 typedef void (*sl_flow_expire_cb)(const struct sl_flow_key *k, const struct sl_flow_entry *e,
 				  void *arg);
 
+/** Whether an entry must end now whatever its age (e.g. its tenant is gone). */
+typedef bool (*sl_flow_gone_cb)(const struct sl_flow_key *k, void *arg);
+
 /**
  * Examine up to @p budget slots from the table's cursor and remove entries
  * idle longer than their class timeout. Call once per loop iteration.
  *
  * @param force  remove every used entry met, regardless of age (shutdown)
+ * @param gone   optional: an entry for which it returns true is removed too
  * @return entries removed.
  */
 unsigned int sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool force,
-			 sl_flow_expire_cb cb, void *arg);
+			 sl_flow_gone_cb gone, sl_flow_expire_cb cb, void *arg);
+
+/** Replace the idle timeouts (TSC ticks per class); owning lcore only. */
+void sl_flow_set_timeouts(struct sl_flow_table *t, const uint64_t timeout_tsc[SL_TCLASS_MAX]);
 
 /** Live entries. */
 uint32_t sl_flow_count(const struct sl_flow_table *t);

@@ -21,45 +21,80 @@ pool_hash(const struct sl_pool_steer *p, const struct sl_flow_key *k, uint32_t h
 }
 
 static inline bool
-is_down(const uint8_t *down, uint32_t i)
+is_down(const uint8_t *down, uint16_t slot)
 {
-	return __atomic_load_n(&down[i], __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&down[slot], __ATOMIC_RELAXED) != 0;
+}
+
+/* sl_member_steer() (lib/flow) over a pool's slots: the hash's own member
+ * while it is up, else rendezvous hashing among those up; when every
+ * member is down, the hash's own. Returns an index into p->slots. */
+static uint32_t
+steer(const struct sl_pool_steer *p, const uint8_t *down, uint32_t h)
+{
+	uint32_t own = sl_hash_scale(h, p->n_members), pick = own;
+	uint64_t best = 0;
+	bool found = false;
+
+	if (!is_down(down, p->slots[own]))
+		return own;
+	for (uint32_t i = 0; i < p->n_members; i++) {
+		if (is_down(down, p->slots[i]))
+			continue;
+		uint64_t x = sl_hrw_score(h, i);
+
+		if (!found || x > best) {
+			best = x;
+			pick = i;
+			found = true;
+		}
+	}
+	return pick;
+}
+
+int
+sl_pool_index_of(const struct sl_pool_steer *p, uint16_t slot)
+{
+	for (uint32_t i = 0; i < p->n_members; i++)
+		if (p->slots[i] == slot)
+			return (int)i;
+	return -1;
 }
 
 struct sl_member_choice
 sl_member_pick_slow(const struct sl_pool_steer *p, const uint8_t *down, enum sl_pick_kind kind,
-		    uint32_t cur, const struct sl_flow_key *k, uint32_t hash, uint32_t seed)
+		    uint16_t cur, const struct sl_flow_key *k, uint32_t hash, uint32_t seed)
 {
-	struct sl_member_choice c = { .member = 0 };
+	struct sl_member_choice c = { .slot = p->slots[0] };
 	uint32_t h;
 
 	switch (kind) {
 	case SL_PICK_NON_IP:
-		if (!is_down(down, 0))
+		if (!is_down(down, c.slot))
 			return c;
-		c.member = sl_member_steer(hash, down, p->n_members);
+		c.slot = p->slots[steer(p, down, hash)];
 		break;
 	case SL_PICK_FRAGMENT:
 		h = sl_flow_hash_fields(k, SL_FIELDS_3TUPLE, seed);
-		c.member = sl_member_steer(h, down, p->n_members);
+		c.slot = p->slots[steer(p, down, h)];
 		break;
 	case SL_PICK_FLOW:
 	default:
-		c.member = sl_member_steer(pool_hash(p, k, hash, seed), down, p->n_members);
-		if (cur >= p->n_members)
+		c.slot = p->slots[steer(p, down, pool_hash(p, k, hash, seed))];
+		if (cur == SL_SLOT_NONE)
 			break; /* no current member: the pool's choice */
 		if (!is_down(down, cur))
-			return (struct sl_member_choice){ .member = cur };
+			return (struct sl_member_choice){ .slot = cur };
 		/* Its member is down. Resteer: the flow moves for good (it
 		 * stays on its new member when the old one is back). */
-		if (p->resteer && c.member != cur && !is_down(down, c.member)) {
+		if (p->resteer && c.slot != cur && !is_down(down, c.slot)) {
 			c.moved = true;
 			return c;
 		}
-		c.member = cur;
+		c.slot = cur;
 		break;
 	}
-	c.down = is_down(down, c.member);
+	c.down = is_down(down, c.slot);
 	return c;
 }
 
@@ -82,21 +117,20 @@ clear_bypass(struct sl_flow_entry *e, uint8_t proto)
 		e->tclass = (uint8_t)sl_flow_tclass_of(proto);
 }
 
-unsigned int
-sl_verdict_new_flow(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t rule,
-		    uint8_t dir, uint32_t hash)
+/* The rule's verdict into the entry: pool, action, rule, slice, bypass. */
+static unsigned int
+apply_rule(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t rule,
+	   uint32_t hash)
 {
 	const struct sl_rule_act *ra;
 
-	if (dir)
-		e->flags |= SL_FLOW_F_INIT_REV;
-	e->win_tsc = e->first_tsc;
 	e->pool = (uint8_t)tp->default_pool;
 	e->action = SL_ACTION_FORWARD;
+	e->rule = 0;
 	if (rule < 0 || (uint32_t)rule >= tp->n_rules)
 		return 0;
 	ra = &tp->rules[rule];
-	e->rule = (uint32_t)rule + 1;
+	e->rule = (uint16_t)(rule + 1);
 	e->action = ra->action;
 	if (ra->n_pools)
 		e->pool = ra->pools[0];
@@ -120,6 +154,31 @@ sl_verdict_new_flow(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, 
 		break;
 	}
 	return 0;
+}
+
+unsigned int
+sl_verdict_new_flow(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t rule,
+		    uint8_t dir, uint32_t hash)
+{
+	if (dir)
+		e->flags |= SL_FLOW_F_INIT_REV;
+	e->win_tsc = e->first_tsc;
+	return apply_rule(tp, e, rule, hash);
+}
+
+unsigned int
+sl_verdict_reclassify(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t rule,
+		      uint8_t proto, uint32_t hash)
+{
+	if ((e->flags & SL_FLOW_F_BYPASS) && e->bypass_why == SL_BYPASS_RULE)
+		clear_bypass(e, proto);
+	e->flags &= (uint8_t)~SL_FLOW_F_SLICE;
+	e->slice = 0;
+	if ((e->flags & SL_FLOW_F_ELEPHANT) && tp->elephant_action == SL_ELEPHANT_DO_SLICE) {
+		e->flags |= SL_FLOW_F_SLICE;
+		e->slice = tp->elephant_slice;
+	}
+	return apply_rule(tp, e, rule, hash);
 }
 
 static const struct sl_depth *

@@ -34,16 +34,38 @@ extern "C" {
 /** Most pools of one tenant. */
 #define SL_VERDICT_MAX_POOLS 16
 
-/** No current member: sl_member_pick() chooses one by hash. */
-#define SL_MEMBER_NONE UINT32_MAX
-
 /* ---- member choice ------------------------------------------------------ */
 
-/** How a pool spreads flows over its members. */
+/**
+ * Rendezvous (highest random weight) score of member @p i for flow hash
+ * @p h: the splitmix64 finalizer of both. Hand-written: DPDK has no HRW
+ * helper, and this is a few multiplies.
+ */
+static inline uint64_t
+sl_hrw_score(uint32_t h, uint32_t i)
+{
+	uint64_t x = ((uint64_t)h << 32 | i) + 0x9e3779b97f4a7c15ull;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+
+/** No current member: sl_member_pick() chooses one by hash. */
+#define SL_SLOT_NONE UINT16_MAX
+
+/**
+ * How a pool spreads flows over its members. Members are named by their
+ * slot: a number that stays the same for a (tenant, pool, output, queue) for
+ * the life of the process, across configuration reloads, so a flow that
+ * remembers its member's slot keeps it while that member stays in its pool.
+ */
 struct sl_pool_steer {
-	uint32_t n_members;      /**< >= 1 */
+	uint16_t n_members;      /**< >= 1 */
 	uint8_t fields;          /**< enum sl_flow_fields the member hash covers */
 	bool resteer;            /**< on_member_down: resteer (else drop) */
+	const uint16_t *slots;   /**< n_members member slots, in pool order */
 };
 
 /** What sl_member_pick() is choosing for. */
@@ -51,7 +73,8 @@ enum sl_pick_kind {
 	/** A flow: its current member (cur) while that member is up. When it
 	 * is down and the pool resteers, the member the pool's hash gives among
 	 * those up. Without a current member (a new flow, a flow the table had
-	 * no room for, a mirror copy): the pool's hash over its fields. */
+	 * no room for, a mirror copy, a flow whose member left its pool): the
+	 * pool's hash over its fields. */
 	SL_PICK_FLOW = 0,
 	/** A non-first fragment whose datagram's first fragment was not seen:
 	 * by tenant, VLANs, addresses and protocol (what every fragment carries),
@@ -64,7 +87,7 @@ enum sl_pick_kind {
 
 /** Where a packet goes within its pool. */
 struct sl_member_choice {
-	uint32_t member;  /**< index within the pool */
+	uint16_t slot;    /**< the member's slot */
 	bool down;        /**< that member is down: the packet is dropped (member_down) */
 	bool moved;       /**< SL_PICK_FLOW: the flow leaves its current member (down) for
 			       this one; the caller stores it in the entry and counts it */
@@ -75,35 +98,41 @@ struct sl_member_choice {
  * member is up.
  */
 struct sl_member_choice sl_member_pick_slow(const struct sl_pool_steer *p, const uint8_t *down,
-					    enum sl_pick_kind kind, uint32_t cur,
+					    enum sl_pick_kind kind, uint16_t cur,
 					    const struct sl_flow_key *k, uint32_t hash,
 					    uint32_t seed);
 
 /**
  * The member of a pool a packet goes to, for every case (see enum
- * sl_pick_kind). Member choice within a pool is sl_member_steer() (lib/flow):
- * the hash's own member while it is up, else rendezvous hashing among those
- * up, so no flow of a member that is up ever moves.
+ * sl_pick_kind). Within a pool the hash's own member (sl_hash_scale()) is
+ * taken while it is up, else the member up with the highest rendezvous
+ * score (sl_hrw_score()), so no flow of a member that is up ever moves and a
+ * down member's flows spread evenly over the others.
  *
  * @param p     the pool
- * @param down  p->n_members bytes, non-zero for a member that is down
+ * @param down  indexed by member slot: non-zero for a member that is down
+ *              (written by another thread, read with relaxed loads)
  * @param kind  what is being chosen for
- * @param cur   SL_PICK_FLOW: the flow's current member, or SL_MEMBER_NONE
+ * @param cur   SL_PICK_FLOW: the flow's current member slot, which must be
+ *              one of the pool's, or SL_SLOT_NONE
  * @param k     the packet's flow key
  * @param hash  sl_flow_hash(k, seed)
  * @param seed  the hash seed (tuning.hash_seed)
  */
 static inline struct sl_member_choice
 sl_member_pick(const struct sl_pool_steer *p, const uint8_t *down, enum sl_pick_kind kind,
-	       uint32_t cur, const struct sl_flow_key *k, uint32_t hash, uint32_t seed)
+	       uint16_t cur, const struct sl_flow_key *k, uint32_t hash, uint32_t seed)
 {
 	/* the common case: a known flow whose member is up */
-	if (__builtin_expect(kind == SL_PICK_FLOW && cur < p->n_members &&
+	if (__builtin_expect(kind == SL_PICK_FLOW && cur != SL_SLOT_NONE &&
 				     __atomic_load_n(&down[cur], __ATOMIC_RELAXED) == 0,
 			     1))
-		return (struct sl_member_choice){ .member = cur };
+		return (struct sl_member_choice){ .slot = cur };
 	return sl_member_pick_slow(p, down, kind, cur, k, hash, seed);
 }
+
+/** Index of member slot @p slot in pool @p p, or -1 when it is not one of its members. */
+int sl_pool_index_of(const struct sl_pool_steer *p, uint16_t slot);
 
 /* ---- policy ------------------------------------------------------------- */
 
@@ -180,6 +209,21 @@ struct sl_tenant_policy {
  */
 unsigned int sl_verdict_new_flow(const struct sl_tenant_policy *tp, struct sl_flow_entry *e,
 				 int32_t rule, uint8_t dir, uint32_t hash);
+
+/**
+ * Re-classify a known flow whose tenant's policy changed (a reload): the
+ * verdict of rule @p rule replaces the old one at the flow's next packet.
+ * What the old rule decided goes (its pool, action, slice, a bypass or a
+ * sampling decision of its own); what the flow itself earned stays: its
+ * counters, its direction, a depth, elephant or requested bypass. The caller
+ * then checks that the flow's member is still in its (maybe new) pool.
+ *
+ * @param proto  the flow's IP protocol (a rule bypass that ends restores
+ *               its idle-timeout class)
+ * @return SL_VERDICT_EV_SAMPLED_OUT or 0.
+ */
+unsigned int sl_verdict_reclassify(const struct sl_tenant_policy *tp, struct sl_flow_entry *e,
+				   int32_t rule, uint8_t proto, uint32_t hash);
 
 /**
  * Whether a packet of flow @p e needs sl_verdict_packet(): a plain forward

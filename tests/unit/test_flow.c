@@ -214,14 +214,14 @@ test_table_insert_lookup(void **state)
 		assert_true(created);
 		assert_int_equal(x->first_tsc, 5);
 		assert_int_equal(x->tclass, SL_TCLASS_TCP);
-		x->member = (uint16_t)i;
+		x->slot = (uint16_t)i;
 	}
 	assert_int_equal(sl_flow_count(t), 32);
 	sl_flow_lookup_bulk(t, kp, h, 64, e);
 	for (uint32_t i = 0; i < 64; i++) {
 		if (i < 32) {
 			assert_non_null(e[i]);
-			assert_int_equal(e[i]->member, i);
+			assert_int_equal(e[i]->slot, i);
 		} else {
 			assert_null(e[i]);
 		}
@@ -230,7 +230,7 @@ test_table_insert_lookup(void **state)
 	struct sl_flow_entry *again = sl_flow_add(t, &keys[3], h[3], 99, &created);
 	assert_false(created);
 	assert_ptr_equal(again, e[3]);
-	assert_int_equal(again->member, 3);
+	assert_int_equal(again->slot, 3);
 	assert_int_equal(again->first_tsc, 5);
 	assert_int_equal(sl_flow_count(t), 32);
 	sl_flow_table_free(t);
@@ -268,12 +268,12 @@ test_table_expiry(void **state)
 	}
 	/* nothing is idle long enough yet */
 	x.n = 0;
-	assert_int_equal(sl_flow_age(t, 40, 1024, false, on_expire, &x), 0);
+	assert_int_equal(sl_flow_age(t, 40, 1024, false, NULL, on_expire, &x), 0);
 	assert_int_equal(x.n, 0);
 	uint32_t before = sl_flow_count(t);
 	/* at 75 only UDP flows (timeout 50) go */
 	x.n = 0;
-	unsigned int r = sl_flow_age(t, 75, 1024, false, on_expire, &x);
+	unsigned int r = sl_flow_age(t, 75, 1024, false, NULL, on_expire, &x);
 	assert_int_equal(r, x.n);
 	for (unsigned int i = 0; i < x.n; i++)
 		assert_int_equal(x.seen[i] % 2, 1);
@@ -291,7 +291,49 @@ test_table_expiry(void **state)
 	assert_non_null(e);
 	/* force removes everything regardless of age */
 	x.n = 0;
-	sl_flow_age(t, 0, 1024, true, on_expire, &x);
+	sl_flow_age(t, 0, 1024, true, NULL, on_expire, &x);
+	assert_int_equal(sl_flow_count(t), 0);
+	sl_flow_table_free(t);
+}
+
+/* An entry the caller says is gone ends at once, whatever its age; the
+ * timeouts can be replaced. */
+static bool
+odd_gone(const struct sl_flow_key *k, void *arg)
+{
+	uint32_t id;
+
+	(void)arg;
+	memcpy(&id, k->addr_lo, sizeof(id));
+	return id % 2 == 1;
+}
+
+static void
+test_table_gone_and_timeouts(void **state)
+{
+	struct sl_flow_table *t = sl_flow_table_create("t_gone", 1024, 0, 3, tmo);
+	struct sl_flow_key k;
+	static struct expired x;
+	bool created;
+
+	(void)state;
+	assert_non_null(t);
+	for (uint32_t i = 0; i < 100; i++) {
+		make_key(&k, i, 6);
+		assert_non_null(sl_flow_add(t, &k, sl_flow_hash(&k, 3), 0, &created));
+	}
+	x.n = 0;
+	assert_int_equal(sl_flow_age(t, 1, 1024, false, odd_gone, on_expire, &x), 50);
+	for (unsigned int i = 0; i < x.n; i++)
+		assert_int_equal(x.seen[i] % 2, 1);
+	assert_int_equal(sl_flow_count(t), 50);
+	/* tcp times out at 100; shortened to 10, the rest go at 20 */
+	uint64_t short_tmo[SL_TCLASS_MAX];
+	memcpy(short_tmo, tmo, sizeof(short_tmo));
+	short_tmo[SL_TCLASS_TCP] = 10;
+	assert_int_equal(sl_flow_age(t, 20, 1024, false, NULL, NULL, NULL), 0);
+	sl_flow_set_timeouts(t, short_tmo);
+	assert_int_equal(sl_flow_age(t, 20, 1024, false, NULL, NULL, NULL), 50);
 	assert_int_equal(sl_flow_count(t), 0);
 	sl_flow_table_free(t);
 }
@@ -318,11 +360,11 @@ test_table_full(void **state)
 	assert_int_equal(added + refused, 1000);
 	assert_int_equal(sl_flow_count(t), added);
 	/* budget bounds the work: one slot examined per call */
-	unsigned int one = sl_flow_age(t, 1000, 1, false, NULL, NULL);
+	unsigned int one = sl_flow_age(t, 1000, 1, false, NULL, NULL, NULL);
 	assert_true(one <= 1);
 	assert_int_equal(sl_flow_count(t), added - one);
 	/* once entries expire, there is room again */
-	assert_int_equal(sl_flow_age(t, 1000, 64, false, NULL, NULL) + one, added);
+	assert_int_equal(sl_flow_age(t, 1000, 64, false, NULL, NULL, NULL) + one, added);
 	make_key(&k, 5000, 6);
 	assert_non_null(sl_flow_add(t, &k, sl_flow_hash(&k, 5), 1000, &created));
 	sl_flow_table_free(t);
@@ -337,68 +379,6 @@ test_table_bad_args(void **state)
 	sl_flow_table_free(NULL);
 }
 
-/* Property: with members down, flows of members that are up never move;
- * a down member's flows go to members that are up, spread evenly; with
- * every member down, each flow keeps its own member. */
-static void
-test_member_steer(void **state)
-{
-	enum { N = 7, FLOWS = 70000 };
-	uint8_t down[N] = { 0 };
-	uint32_t share[N] = { 0 };
-	uint64_t x = 88172645463325252ull;
-
-	(void)state;
-	for (uint32_t f = 0; f < FLOWS; f++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
-		uint32_t h = (uint32_t)x;
-
-		assert_int_equal(sl_member_steer(h, down, N), sl_hash_scale(h, N));
-	}
-	down[2] = 1;
-	down[5] = 1;
-	for (uint32_t f = 0; f < FLOWS; f++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		uint32_t h = (uint32_t)x, own = sl_hash_scale(h, N);
-		uint32_t m = sl_member_steer(h, down, N);
-
-		assert_true(m < N);
-		assert_int_equal(down[m], 0);
-		if (!down[own])
-			assert_int_equal(m, own);
-		else
-			share[m]++;
-		/* member 2 back: its own flows return to it, flows of members up
-		 * stay, and a flow of member 5 (still down) stays or moves to 2
-		 * (rendezvous: it may score highest there) */
-		down[2] = 0;
-		uint32_t m2 = sl_member_steer(h, down, N);
-		if (own == 2)
-			assert_int_equal(m2, 2);
-		else if (own == 5)
-			assert_true(m2 == m || m2 == 2);
-		else
-			assert_int_equal(m2, m);
-		down[2] = 1;
-	}
-	/* about 2/7 of the flows moved, over 5 survivors: each gets 4000 on
-	 * average; allow a wide margin (the hash is fixed, so this is exact
-	 * for this seed, not a statistical flake) */
-	for (uint32_t i = 0; i < N; i++) {
-		if (down[i]) {
-			assert_int_equal(share[i], 0);
-			continue;
-		}
-		assert_in_range(share[i], 3000, 5000);
-	}
-	memset(down, 1, sizeof(down));
-	for (uint32_t h = 0; h < 1000; h++)
-		assert_int_equal(sl_member_steer(h * 4294967u, down, N),
-				 sl_hash_scale(h * 4294967u, N));
-	/* one member: always it */
-	assert_int_equal(sl_member_steer(12345, down, 1), 0);
-}
-
 int
 main(void)
 {
@@ -409,10 +389,10 @@ main(void)
 		cmocka_unit_test(test_key_fields),
 		cmocka_unit_test(test_key_non_ip_and_portless),
 		cmocka_unit_test(test_hash_scale),
-		cmocka_unit_test(test_member_steer),
 		cmocka_unit_test(test_tclass),
 		cmocka_unit_test(test_table_insert_lookup),
 		cmocka_unit_test(test_table_expiry),
+		cmocka_unit_test(test_table_gone_and_timeouts),
 		cmocka_unit_test(test_table_full),
 		cmocka_unit_test(test_table_bad_args),
 	};
