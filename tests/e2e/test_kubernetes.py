@@ -49,8 +49,8 @@ PROBE = os.path.join(CONTAINER, "sluice-probe")
 RELOAD = os.path.join(CONTAINER, "sluice-reload")
 RINGCAT = os.path.join(BUILD, "tools", "sl-ringcat", "sl-ringcat")
 KUBECTL = shutil.which("kubectl")
-NO_KUBECTL = "kubectl is not installed (Debian bookworm has no kubectl package this " \
-             "machine can take): kubectl's own checks are skipped"
+NO_KUBECTL = "kubectl is not installed (tools/setup.sh does not install it): kubectl's " \
+             "own checks (kustomize build, typed decoding) are skipped"
 WAIT = 60  # bound of every wait on sluice or the analyzer, seconds
 
 SRIOV_PREFIX = re.compile(r"^[a-z0-9.-]+\.[a-z]+/[A-Za-z0-9_.-]+$")
