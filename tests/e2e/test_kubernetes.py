@@ -594,6 +594,23 @@ def entrypoint(tmp, *args, config=None, **env):
                           timeout=60)
 
 
+def test_entrypoint_maps_lcores_onto_the_containers_cpus(tmp):
+    """lcore 0 (main) on the first CPU the container may use, one worker
+    lcore on each further CPU, whatever CPUs the CPU manager picked."""
+    for cpus, want in (("0-1", "0@0,1@1"), ("4-5,8", "0@4,1@5,2@8"),
+                       ("3,7-9,12", "0@3,1@7,2@8,3@9,4@12")):
+        r = entrypoint(tmp, "lcores", SL_CPUS=cpus)
+        assert (r.returncode, r.stdout) == (0, want + "\n"), r.stderr
+    mine = sorted(os.sched_getaffinity(0))
+    r = entrypoint(tmp, "lcores", SL_CPUS="")
+    assert r.stdout == ",".join(f"{i}@{c}" for i, c in enumerate(mine)) + "\n" or \
+        len(mine) < 2
+    r = entrypoint(tmp, "lcores", SL_CPUS="5")
+    assert r.returncode == 1 and "need at least 2 CPUs" in r.stderr
+    r = entrypoint(tmp, "lcores", SL_LCORES="0@2,1@3")
+    assert r.stdout == "0@2,1@3\n"
+
+
 def test_entrypoint_renders_sriov_placeholders_and_checks(tmp):
     """A ${PCIDEVICE_...} placeholder becomes the address the device plugin
     put in the environment (here a PCI device of this machine, as --check
