@@ -416,8 +416,10 @@ syntax_error(struct sl_cfg_ctx *c, const yaml_parser_t *p, FILE *f)
 }
 
 /* Load the one document of the file and walk it. */
+/* Parse @p f as one YAML document into c->doc and walk its root. */
 static int
-load(struct sl_cfg_ctx *c, yaml_parser_t *p, FILE *f)
+load(struct sl_cfg_ctx *c, yaml_parser_t *p, FILE *f,
+     int (*walk)(struct sl_cfg_ctx *c, yaml_node_t *root, void *arg), void *arg)
 {
 	yaml_document_t extra;
 	yaml_node_t *root, *root2;
@@ -435,6 +437,48 @@ load(struct sl_cfg_ctx *c, yaml_parser_t *p, FILE *f)
 	yaml_document_delete(&extra);
 	if (rc)
 		return rc;
+	return walk(c, root, arg);
+}
+
+int
+sl_cfg_load_file(struct sl_cfg_ctx *c, const char *path,
+		 int (*walk)(struct sl_cfg_ctx *c, yaml_node_t *root, void *arg), void *arg)
+{
+	yaml_parser_t parser;
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "rb");
+	rc = !f ? -errno : fstat(fileno(f), &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	if (rc) {
+		snprintf(c->err->msg, sizeof(c->err->msg), "%s: cannot open: %s", path,
+			 strerror(-rc));
+		if (f)
+			fclose(f);
+		return rc;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(c->err->msg, sizeof(c->err->msg), "%s: out of memory", path);
+		fclose(f);
+		return -ENOMEM;
+	}
+	c->path = path;
+	yaml_parser_set_input_file(&parser, f);
+	rc = load(c, &parser, f, walk, arg);
+	/* yaml_parser_load() frees the document itself when it fails */
+	if (c->doc.nodes.start)
+		yaml_document_delete(&c->doc);
+	memset(&c->doc, 0, sizeof(c->doc));
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return rc;
+}
+
+static int
+walk_top(struct sl_cfg_ctx *c, yaml_node_t *root, void *arg)
+{
+	(void)arg;
 	return sl_cfg_walk_top(c, root);
 }
 
@@ -443,47 +487,26 @@ sl_config_load(const char *path, unsigned int flags, struct sl_cfg **out, struct
 {
 	struct sl_cfg_error scratch;
 	struct sl_cfg_ctx *c;
-	yaml_parser_t parser;
-	struct stat st;
-	FILE *f;
 	int rc;
 
 	if (!err)
 		err = &scratch;
 	memset(err, 0, sizeof(*err));
 	*out = NULL;
-	f = fopen(path, "rb");
-	rc = !f ? -errno : fstat(fileno(f), &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
-	if (rc) {
-		snprintf(err->msg, sizeof(err->msg), "%s: cannot open: %s", path, strerror(-rc));
-		if (f)
-			fclose(f);
-		return rc;
-	}
 	c = calloc(1, sizeof(*c));
 	if (c)
 		c->cfg = calloc(1, sizeof(*c->cfg));
-	if (!c || !c->cfg || !yaml_parser_initialize(&parser)) {
+	if (!c || !c->cfg) {
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
 		if (c)
 			free(c->cfg);
 		free(c);
-		fclose(f);
 		return -ENOMEM;
 	}
-	c->path = path;
 	c->flags = flags;
 	c->err = err;
 	sl_cfg_set_defaults(c->cfg, path);
-	yaml_parser_set_input_file(&parser, f);
-
-	rc = load(c, &parser, f);
-
-	/* yaml_parser_load() frees the document itself when it fails */
-	if (c->doc.nodes.start)
-		yaml_document_delete(&c->doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
+	rc = sl_cfg_load_file(c, path, walk_top, NULL);
 	if (rc)
 		sl_config_free(c->cfg);
 	else
@@ -518,6 +541,85 @@ sl_config_free(struct sl_cfg *cfg)
 	free(cfg->inputs);
 	free(cfg->outputs);
 	free(cfg);
+}
+
+/* *dst = a copy of n elements of src (NULL stays NULL); false if out of memory */
+static bool
+dup_array(void *dst, const void *src, size_t n, size_t size)
+{
+	void **d = dst;
+
+	*d = NULL;
+	if (src == NULL || n == 0)
+		return true;
+	*d = malloc(n * size);
+	if (*d == NULL)
+		return false;
+	memcpy(*d, src, n * size);
+	return true;
+}
+
+struct sl_cfg *
+sl_config_dup(const struct sl_cfg *cfg)
+{
+	struct sl_cfg *c = malloc(sizeof(*c));
+	bool ok;
+
+	if (c == NULL)
+		return NULL;
+	*c = *cfg;
+	/* nothing is shared: clear the pointers, then copy what they point to */
+	c->n_eal_args = 0;
+	c->inputs = NULL;
+	c->outputs = NULL;
+	c->tenants = NULL;
+	ok = dup_array(&c->inputs, cfg->inputs, cfg->n_inputs, sizeof(*cfg->inputs)) &&
+	     dup_array(&c->outputs, cfg->outputs, cfg->n_outputs, sizeof(*cfg->outputs));
+	for (uint16_t i = 0; ok && i < cfg->n_eal_args; i++) {
+		c->eal_args[i] = strdup(cfg->eal_args[i]);
+		ok = c->eal_args[i] != NULL;
+		c->n_eal_args += ok;
+	}
+	c->n_tenants = 0;
+	if (ok)
+		ok = dup_array(&c->tenants, cfg->tenants, cfg->n_tenants, sizeof(*cfg->tenants));
+	for (uint16_t i = 0; ok && i < cfg->n_tenants; i++) {
+		const struct sl_cfg_tenant *s = &cfg->tenants[i];
+		struct sl_cfg_tenant *t = &c->tenants[i];
+
+		t->n_pools = 0;
+		t->pools = NULL;
+		t->vlans = NULL;
+		t->qinq = NULL;
+		t->vni = NULL;
+		t->gre_key = NULL;
+		t->erspan_id = NULL;
+		t->inputs = NULL;
+		t->rules = NULL;
+		c->n_tenants = i + 1; /* what sl_config_free() walks */
+		ok = dup_array(&t->vlans, s->vlans, s->n_vlans, sizeof(*s->vlans)) &&
+		     dup_array(&t->qinq, s->qinq, s->n_qinq, sizeof(*s->qinq)) &&
+		     dup_array(&t->vni, s->vni, s->n_vni, sizeof(*s->vni)) &&
+		     dup_array(&t->gre_key, s->gre_key, s->n_gre_key, sizeof(*s->gre_key)) &&
+		     dup_array(&t->erspan_id, s->erspan_id, s->n_erspan_id,
+			       sizeof(*s->erspan_id)) &&
+		     dup_array(&t->inputs, s->inputs, s->n_inputs, sizeof(*s->inputs)) &&
+		     dup_array(&t->rules, s->rules, s->n_rules, sizeof(*s->rules)) &&
+		     dup_array(&t->pools, s->pools, s->n_pools, sizeof(*s->pools));
+		if (!ok)
+			break;
+		for (uint16_t k = 0; k < s->n_pools; k++)
+			t->pools[k].members = NULL;
+		t->n_pools = s->n_pools;
+		for (uint16_t k = 0; ok && k < s->n_pools; k++)
+			ok = dup_array(&t->pools[k].members, s->pools[k].members,
+				       s->pools[k].n_members, sizeof(*s->pools[k].members));
+	}
+	if (!ok) {
+		sl_config_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 void

@@ -283,6 +283,11 @@ struct sl_cfg_tenant {
 	uint32_t max_rules;          /**< limit on n_rules, default 4096 */
 	uint64_t acl_memory;         /**< limit on the rule classifier's memory, bytes */
 	struct sl_cfg_loc rules_loc; /**< of the rules: list; 0:0 if absent */
+	/** A file holding the rules instead ("" = none; relative paths are
+	 * resolved against the configuration's directory): it may set
+	 * 'rules' only, and is re-read alone by the tenant's reload-rules. */
+	char rules_file[SL_PATH_MAX];
+	struct sl_cfg_loc rules_file_loc; /**< of the rules_file key's value */
 	struct sl_cfg_elephant elephant;
 	struct sl_cfg_records records;
 	struct sl_cfg_control control;
@@ -420,6 +425,24 @@ void sl_config_free(struct sl_cfg *cfg);
 void sl_config_error(const struct sl_cfg *cfg, struct sl_cfg_error *err,
 		     struct sl_cfg_loc loc, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/**
+ * Re-read tenant @p t's rules_file into @p cfg, replacing its rules: within
+ * the tenant's max_rules, against its own pools; the file may hold 'rules'
+ * only. Other tenants and keys are untouched.
+ *
+ * @return 0; -ENOENT when the tenant has no rules_file; -EINVAL (errors
+ *         name the rules file, line and column) or -ENOMEM, with the
+ *         tenant's rules then empty (reload the whole configuration or
+ *         discard @p cfg).
+ */
+int sl_config_reload_rules(struct sl_cfg *cfg, uint16_t t, struct sl_cfg_error *err);
+
+/**
+ * A deep copy of @p cfg (NULL when out of memory); free with
+ * sl_config_free().
+ */
+struct sl_cfg *sl_config_dup(const struct sl_cfg *cfg);
 
 /**
  * Whether @p next may replace @p cur in a running sluice (a reload): what

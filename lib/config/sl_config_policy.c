@@ -541,6 +541,102 @@ sl_cfg_parse_records(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const stru
 	return 0;
 }
 
+/* ---- rules_file ---- */
+
+/* A tenant's rules file holds its rules and nothing else: no key of the
+ * main configuration (pools, outputs, another tenant) can be set there. */
+static int
+walk_rules_file(struct sl_cfg_ctx *c, yaml_node_t *root, void *arg)
+{
+	static const struct sl_cfg_field fields[] = {
+		FIELD("rules", sl_cfg_parse_rules, true),
+	};
+
+	if (root->type == YAML_MAPPING_NODE)
+		for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+		     p < root->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(&c->doc, p->key);
+
+			if (k == NULL || k->type != YAML_SCALAR_NODE ||
+			    strcmp(sl_cfg_text(k), "rules") == 0)
+				continue;
+			sl_cfg_key_push(c, sl_cfg_text(k), 0);
+			return sl_cfg_fail(c, sl_cfg_node_loc(k),
+					   "a tenant's rules file holds only 'rules', not "
+					   "'%s' (that belongs to the main configuration)",
+					   sl_cfg_text(k));
+		}
+	return sl_cfg_walk_map(c, root, fields, SL_CFG_DIM(fields), arg);
+}
+
+/* (Re-)read tenant @p ti's rules file into it, within its max_rules and
+ * against its own pools; errors name the rules file. */
+static int
+load_rules_file(struct sl_cfg *cfg, uint16_t ti, unsigned int flags, struct sl_cfg_error *err)
+{
+	struct sl_cfg_tenant *t = &cfg->tenants[ti];
+	struct sl_cfg_ctx *sub = calloc(1, sizeof(*sub));
+	int rc;
+
+	if (sub == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", t->rules_file);
+		return -ENOMEM;
+	}
+	sub->flags = flags;
+	sub->cfg = cfg;
+	sub->err = err;
+	sub->tenant = ti;
+	free(t->rules);
+	t->rules = NULL;
+	t->n_rules = 0;
+	rc = sl_cfg_load_file(sub, t->rules_file, walk_rules_file, t);
+	free(sub);
+	return rc;
+}
+
+int
+sl_cfg_parse_rules_file(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	char path[SL_PATH_MAX];
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_str(c, n, path, sizeof(path))))
+		return rc;
+	if (t->rules_loc.line != 0)
+		return sl_cfg_fail(c, sl_cfg_node_loc(n),
+				   "give 'rules' or 'rules_file', not both (rules at %d:%d)",
+				   t->rules_loc.line, t->rules_loc.col);
+	if (path[0] == '/') {
+		snprintf(t->rules_file, sizeof(t->rules_file), "%s", path);
+	} else {
+		/* relative to the main configuration's directory */
+		const char *slash = strrchr(c->path, '/');
+		int dir = slash != NULL ? (int)(slash - c->path) : 0;
+
+		if (snprintf(t->rules_file, sizeof(t->rules_file), "%.*s%s%s", dir, c->path,
+			     dir ? "/" : "", path) >= (int)sizeof(t->rules_file))
+			return sl_cfg_fail(c, sl_cfg_node_loc(n), "path too long");
+	}
+	t->rules_file_loc = sl_cfg_node_loc(n);
+	return load_rules_file(c->cfg, c->tenant, c->flags, c->err);
+}
+
+int
+sl_config_reload_rules(struct sl_cfg *cfg, uint16_t t, struct sl_cfg_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	if (t >= cfg->n_tenants || cfg->tenants[t].rules_file[0] == '\0') {
+		snprintf(err->msg, sizeof(err->msg), "%s: tenant '%s' has no rules_file: its rules "
+			 "are in the main configuration", cfg->path,
+			 t < cfg->n_tenants ? cfg->tenants[t].name : "?");
+		return -ENOENT;
+	}
+	return load_rules_file(cfg, t, SL_CFG_NO_LCORE_CPU_CHECK, err);
+}
+
 /* ---- control ---- */
 
 static int

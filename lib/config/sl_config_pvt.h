@@ -236,6 +236,12 @@ int sl_cfg_parse_elephant(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			  const struct sl_cfg_field *f);
 int sl_cfg_parse_records(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			 const struct sl_cfg_field *f);
+/** Open @p path, parse it as one YAML document and walk its root with
+ * @p walk (c->path is @p path meanwhile; syntax errors are reported). */
+int sl_cfg_load_file(struct sl_cfg_ctx *c, const char *path,
+		     int (*walk)(struct sl_cfg_ctx *c, yaml_node_t *root, void *arg), void *arg);
+int sl_cfg_parse_rules_file(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			    const struct sl_cfg_field *f);
 int sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		       const struct sl_cfg_field *f);
 int sl_cfg_parse_control(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,

@@ -931,6 +931,7 @@ static const struct sl_cfg_field tenant_fields[] = {
 	UINT("max_rules", struct sl_cfg_tenant, max_rules, 0, SL_MAX_RULES_PER_TENANT),
 	UINT("acl_memory", struct sl_cfg_tenant, acl_memory, 65536, 4294967296LL),
 	FIELD("rules", sl_cfg_parse_rules, false),
+	FIELD("rules_file", sl_cfg_parse_rules_file, false),
 	FIELD("elephant", sl_cfg_parse_elephant, false),
 	FIELD("flow_records", sl_cfg_parse_records, false),
 	FIELD("control", sl_cfg_parse_control, false),

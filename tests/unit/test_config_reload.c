@@ -234,6 +234,105 @@ test_admin_and_capacities(void **state)
 	free(t);
 }
 
+/* write @p text at @p path */
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A tenant's rules in their own file: loaded with the main file, re-read
+ * alone by sl_config_reload_rules(), and kept to rules of that tenant. */
+static void
+test_rules_file(void **state)
+{
+	char dir[] = "/tmp/sl_test_rulesXXXXXX";
+	char main_path[128], rules_path[128];
+	struct sl_cfg *cfg = NULL;
+	struct sl_cfg_error err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(main_path, sizeof(main_path), "%s/sluice.yaml", dir);
+	snprintf(rules_path, sizeof(rules_path), "%s/b.rules.yaml", dir);
+	char *text = edit("    pools: [{name: p, members: [out1]}]\n",
+			  "    pools: [{name: p, members: [out1]}, {name: q, members: [out0]}]\n"
+			  "    rules_file: b.rules.yaml\n");
+	put(main_path, text);
+	put(rules_path, "rules:\n"
+			"  - {name: web, match: {dport: 80}, action: forward, pools: q}\n"
+			"  - {match: {proto: udp}, action: drop}\n");
+	assert_int_equal(sl_config_load(main_path, NOCPU, &cfg, &err), 0);
+	struct sl_cfg_tenant *b = &cfg->tenants[1];
+	assert_string_equal(b->rules_file, rules_path); /* relative to the main file */
+	assert_int_equal(b->n_rules, 2);
+	assert_string_equal(b->rules[0].name, "web");
+	assert_int_equal(b->rules[0].pools[0], 1);
+	assert_int_equal(b->rules[1].action, SL_ACT_DROP);
+
+	/* a copy is equal and independent */
+	struct sl_cfg *copy = sl_config_dup(cfg);
+	assert_non_null(copy);
+	assert_int_equal(sl_config_reload_check(cfg, copy, &err), 0);
+	for (uint16_t t = 0; t < cfg->n_tenants; t++)
+		assert_true(sl_config_tenant_policy_equal(&cfg->tenants[t], &copy->tenants[t]));
+	assert_ptr_not_equal(copy->tenants, cfg->tenants);
+	assert_ptr_not_equal(copy->tenants[1].rules, cfg->tenants[1].rules);
+
+	/* the file changes: only tenant b's rules change in the copy */
+	put(rules_path, "rules:\n  - {match: {proto: tcp}, action: bypass}\n");
+	assert_int_equal(sl_config_reload_rules(copy, 1, &err), 0);
+	assert_int_equal(copy->tenants[1].n_rules, 1);
+	assert_int_equal(copy->tenants[1].rules[0].action, SL_ACT_BYPASS);
+	assert_false(sl_config_tenant_policy_equal(&cfg->tenants[1], &copy->tenants[1]));
+	assert_true(sl_config_tenant_policy_equal(&cfg->tenants[0], &copy->tenants[0]));
+	assert_int_equal(cfg->tenants[1].n_rules, 2); /* the original is untouched */
+
+	/* refusals name the rules file, its line and column */
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "rules:\n  - {match: {proto: tcp}, action: forward, pools: p}\npools: []\n",
+		  ":3:1: pools: a tenant's rules file holds only 'rules'" },
+		{ "rules:\n  - {match: {proto: tcp}, action: forward, pools: other}\n",
+		  ":2:51: rules[0].pools: unknown pool 'other'" },
+		{ "rules:\n  - {match: {proto: tcp}, action: forward, output: out0}\n",
+		  ":2:44: rules[0].output: unknown key 'output'" },
+		{ "rules: [\n", ":2:1: syntax" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[256];
+
+		put(rules_path, bad[i].text);
+		assert_int_not_equal(sl_config_reload_rules(copy, 1, &err), 0);
+		snprintf(want, sizeof(want), "%s%s", rules_path, bad[i].want);
+		if (strncmp(err.msg, want, strlen(want)) != 0)
+			fail_msg("rules file %zu: got '%s', want '%s...'", i, err.msg, want);
+	}
+	/* a tenant without a rules file */
+	assert_int_equal(sl_config_reload_rules(copy, 0, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "has no rules_file"));
+	sl_config_free(copy);
+	sl_config_free(cfg);
+
+	/* rules and rules_file together */
+	free(text);
+	text = edit("    pools: [{name: p, members: [out0]}]\n",
+		    "    pools: [{name: p, members: [out0]}]\n    rules_file: b.rules.yaml\n");
+	put(main_path, text);
+	cfg = NULL;
+	assert_int_equal(sl_config_load(main_path, NOCPU, &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "give 'rules' or 'rules_file', not both"));
+	free(text);
+	unlink(rules_path);
+	unlink(main_path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -241,6 +340,7 @@ main(void)
 		cmocka_unit_test(test_reload_check_table),
 		cmocka_unit_test(test_tenant_equality),
 		cmocka_unit_test(test_admin_and_capacities),
+		cmocka_unit_test(test_rules_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
