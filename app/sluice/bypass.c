@@ -61,6 +61,7 @@ struct ctl_tenant {
 	char staged_path[SL_PATH_MAX];
 	struct ctl_client cl[SL_CTL_MAX_CLIENTS];
 	uint64_t requests, errors, found;
+	uint64_t rule_reloads, rule_reloads_failed;
 };
 
 struct sl_bypass_srv {
@@ -393,6 +394,48 @@ ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
 	return found;
 }
 
+/*
+ * reload-rules: re-read this tenant's rules_file alone and swap its rules,
+ * everything else as running (a copy of the running configuration with
+ * this tenant's rules replaced goes through the same reload as the
+ * admin's: validated in full, built off the data path, published at once).
+ */
+static json_t *
+reload_rules(struct sl_app *app, uint16_t t, struct ctl_tenant *ct)
+{
+	const struct sl_tables *tb = app->tbl;
+	struct sl_cfg_error err;
+	struct sl_cfg *cfg;
+	uint16_t ci = UINT16_MAX;
+
+	for (uint16_t i = 0; i < tb->cfg->n_tenants; i++)
+		if (tb->slot_of[i] == t)
+			ci = i;
+	cfg = ci != UINT16_MAX ? sl_config_dup(tb->cfg) : NULL;
+	if (cfg == NULL) {
+		ct->errors++;
+		return json_pack("{s:b,s:s}", "ok", 0, "error", "out of memory");
+	}
+	RTE_LOG(NOTICE, USER1, "sluice: tenant '%s' asks to reload its rules\n",
+		app->tenant_names[t]);
+	if (sl_config_reload_rules(cfg, ci, &err) != 0) {
+		sl_config_free(cfg);
+		ct->errors++;
+		ct->rule_reloads_failed++;
+		RTE_LOG(ERR, USER1, "sluice: tenant '%s': rules refused: %s\n",
+			app->tenant_names[t], err.msg);
+		return json_pack("{s:b,s:s}", "ok", 0, "error", err.msg);
+	}
+	if (sl_reload_cfg(app, cfg, &err) != 0) {
+		ct->errors++;
+		ct->rule_reloads_failed++;
+		return json_pack("{s:b,s:s}", "ok", 0, "error", err.msg);
+	}
+	ct->rule_reloads++;
+	return json_pack("{s:b,s:i,s:i}", "ok", 1, "rules",
+			 app->tbl->tenants[t].cfg->n_rules, "generation", app->tbl->generation);
+}
+
 static json_t *
 handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line)
 {
@@ -412,9 +455,13 @@ handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line)
 		rep = json_pack("{s:b,s:s}", "ok", 1, "tenant", app->tenant_names[t]);
 		goto out;
 	}
+	if (cmd != NULL && strcmp(cmd, "reload-rules") == 0) {
+		rep = reload_rules(app, t, ct);
+		goto out;
+	}
 	memset(&rq, 0, sizeof(rq));
 	if (cmd == NULL || (strcmp(cmd, "bypass") != 0 && strcmp(cmd, "unbypass") != 0)) {
-		e = "cmd must be bypass, unbypass or ping";
+		e = "cmd must be bypass, unbypass, reload-rules or ping";
 		goto fail;
 	}
 	rq.op = strcmp(cmd, "bypass") == 0 ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
@@ -552,7 +599,9 @@ sl_bypass_json(struct sl_app *app, uint16_t t)
 
 	if (s == NULL || t >= s->n || s->t[t].lfd < 0)
 		return NULL;
-	return json_pack("{s:s,s:I,s:I,s:I}", "socket", s->t[t].path, "requests",
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "socket", s->t[t].path, "requests",
 			 (json_int_t)s->t[t].requests, "errors", (json_int_t)s->t[t].errors,
-			 "found", (json_int_t)s->t[t].found);
+			 "found", (json_int_t)s->t[t].found, "rule_reloads",
+			 (json_int_t)s->t[t].rule_reloads, "rule_reloads_failed",
+			 (json_int_t)s->t[t].rule_reloads_failed);
 }

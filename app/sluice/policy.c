@@ -98,8 +98,13 @@ build_acl(uint16_t slot, const struct sl_cfg *cfg,
 	free(m);
 	if (rc != 0) {
 		free(acl);
-		sl_config_error(cfg, err, ct->rules_loc, "rules", "tenant '%s': %s", ct->name,
-				msg[0] ? msg : strerror(-rc));
+		if (ct->rules_file[0] != '\0') /* the rules and their lines are there */
+			snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: rules: tenant '%s': %s",
+				 ct->rules_file, ct->rules_loc.line, ct->rules_loc.col, ct->name,
+				 msg[0] ? msg : strerror(-rc));
+		else
+			sl_config_error(cfg, err, ct->rules_loc, "rules", "tenant '%s': %s",
+					ct->name, msg[0] ? msg : strerror(-rc));
 		return rc;
 	}
 	acl->refs = 1;
