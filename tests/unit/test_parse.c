@@ -2,7 +2,7 @@
 /*
  * Unit tests for lib/parse (sl_parse, sl_parse_eth, the name functions).
  *
- * Frames are assembled by hand with the fb_* builders, which also record
+ * Frames are assembled with the fb_* builders of sl_frames.h, which also record
  * where each header starts and ends. Every valid frame is checked field by
  * field against an expected struct written out in the test, then parsed
  * again at every truncated length 0..len-1 from an exactly-sized heap
@@ -10,9 +10,9 @@
  * derived from the recorded layout (expect_cut), not from the parser.
  *
  * Tunnelled frames: once a tunnel builder runs (f->tun), the builders also
- * record checkpoints (struct ckpt): the bytes each encapsulation step needs
+ * record checkpoints (struct fb_ckpt): the bytes each encapsulation step needs
  * and what a cut before them gives (the last complete IP layer with an
- * encap_err). Each IP header gets a struct ipdesc with the flow it must
+ * encap_err). Each IP header gets a struct fb_ipdesc with the flow it must
  * give when complete. expect_tun() walks the checkpoints for a cut length.
  */
 #include <stdarg.h>
@@ -26,680 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sl_frames.h"
 #include "sl_parse.h"
 
-#define FRAME_MAX 2048
-#define FRAME_MAX_EXT 16
-#define FRAME_MAX_IP 8
-#define FRAME_MAX_CK 32
-
-/* One IP header of a frame and the flow it gives when complete. */
-struct ipdesc {
-	uint32_t off, hlen, len_field;
-	uint32_t l4_off, l4_need, l4_full; /* as in struct frame */
-	struct sl_pkt_info flow; /* flow and layer fields (not vlan[]) */
-};
-
-/* One step of the encapsulation walk (see the file comment). */
-struct ckpt {
-	uint32_t need;      /* frame bytes the step needs */
-	uint8_t err;        /* encap_err when fewer are there */
-	uint8_t stop;       /* once passed, the walk stops ... */
-	uint8_t stop_err;   /* ... with this encap_err (0: none) */
-	uint16_t mask_reach; /* encap_mask bits once the step is reached */
-	uint16_t mask_pass; /* encap_mask bits once passed */
-	uint8_t tid_type;   /* tunnel id known once passed */
-	uint32_t tid;
-	int ip;             /* index in ipl[] for an inner IP header, or -1 */
-};
-
-/* A frame under construction plus the layout the truncation checks need. */
-struct frame {
-	uint8_t b[FRAME_MAX];
-	uint32_t len;
-	uint32_t n_tags;
-	uint16_t tpid[4];      /* ethertype field that announced tag i */
-	uint32_t tag_end[4];   /* where outer tag i ends */
-	uint16_t tag_vid[4];   /* its VLAN id */
-	uint8_t tag_vntag[4];  /* 1: a VNTag, no VLAN id */
-	uint16_t l2_type;      /* outer ethertype after the tags */
-	uint8_t l3;            /* SL_L3_* of the IP header built, 0 if none */
-	uint32_t l3_off;
-	uint32_t l3_hlen;      /* IPv4 IHL*4, IPv6 40 */
-	uint32_t len_field;    /* offset of total_len / payload_len */
-	uint32_t n_ext;
-	uint32_t ext_end[FRAME_MAX_EXT];
-	uint32_t frag_end;     /* end of the header carrying frag info, 0 none */
-	uint32_t l4_off;       /* L4 start when the parser must look at L4 */
-	uint32_t l4_need;      /* bytes needed for the ports (0: no ports) */
-	uint32_t l4_full;      /* bytes of the complete L4 header */
-	/* Tunnels. */
-	int tun;               /* a tunnel builder ran: later headers inner */
-	uint32_t n_ipl;        /* IP headers built, outer first */
-	struct ipdesc ipl[FRAME_MAX_IP];
-	int cur;               /* ipl[] entry L4 builders describe, -1 none */
-	uint32_t n_ck;
-	struct ckpt ck[FRAME_MAX_CK];
-	uint16_t pend_reach;   /* encap_mask bits for the next checkpoint */
-	uint8_t pend_depth;    /* layers entered so far */
-	uint16_t pend_inner_off; /* payload start of the last layer entered */
-	uint16_t pend_vlan[SL_MAX_VLANS]; /* tags of the last inner Ethernet */
-	uint8_t pend_nv;
-	uint32_t pppoe_at[4];  /* PPPoE headers, length set by fb_done() */
-	uint32_t n_pppoe;
-};
-
-static const uint8_t V4A[4] = { 192, 0, 2, 1 };
-static const uint8_t V4B[4] = { 198, 51, 100, 2 };
-static const uint8_t V6A[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				 0, 0, 0, 0, 0, 0, 0, 0x01 };
-static const uint8_t V6B[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				 0, 0, 0, 0, 0, 0, 0, 0x02 };
-
-/* ---- frame builders ----------------------------------------------------- */
-
-static void
-fb_u8(struct frame *f, uint8_t v)
-{
-	assert_true(f->len < FRAME_MAX);
-	f->b[f->len++] = v;
-}
-
-static void
-fb_u16(struct frame *f, uint16_t v)
-{
-	fb_u8(f, (uint8_t)(v >> 8));
-	fb_u8(f, (uint8_t)v);
-}
-
-static void
-fb_u32(struct frame *f, uint32_t v)
-{
-	fb_u16(f, (uint16_t)(v >> 16));
-	fb_u16(f, (uint16_t)v);
-}
-
-static void
-fb_put(struct frame *f, const uint8_t *p, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		fb_u8(f, p[i]);
-}
-
-static void
-fb_fill(struct frame *f, uint32_t n, uint8_t v)
-{
-	for (uint32_t i = 0; i < n; i++)
-		fb_u8(f, v);
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-fb_eth(struct frame *f, uint16_t type)
-{
-	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x01,
-					  0x02, 0, 0, 0, 0, 0x02 };
-
-	memset(f, 0, sizeof(*f));
-	f->cur = -1;
-	fb_put(f, macs, sizeof(macs));
-	fb_u16(f, type);
-	f->l2_type = type;
-}
-
-static struct ckpt *
-ck_add(struct frame *f, uint32_t need, uint8_t err)
-{
-	struct ckpt *c;
-
-	assert_true(f->n_ck < FRAME_MAX_CK);
-	c = &f->ck[f->n_ck++];
-	memset(c, 0, sizeof(*c));
-	c->need = need;
-	c->err = err;
-	c->ip = -1;
-	c->mask_reach = f->pend_reach;
-	f->pend_reach = 0;
-	return c;
-}
-
-/* A tag after the ethertype already written (which must be a TPID). */
-static void
-fb_vlan(struct frame *f, uint16_t tci, uint16_t next)
-{
-	if (f->tun) {
-		ck_add(f, f->len + 4, SL_ENCAP_ERR_INNER_L2_TRUNCATED);
-		assert_true(f->pend_nv < SL_MAX_VLANS);
-		f->pend_vlan[f->pend_nv++] = tci & 0x0fff;
-	} else {
-		f->tpid[f->n_tags] =
-			(uint16_t)(f->b[f->len - 2] << 8 | f->b[f->len - 1]);
-		f->tag_end[f->n_tags] = f->len + 4;
-		f->tag_vid[f->n_tags++] = tci & 0x0fff;
-		f->l2_type = next;
-	}
-	fb_u16(f, tci);
-	fb_u16(f, next);
-}
-
-/* A VNTag (6 bytes with its 0x8926 type) after the type already written. */
-static void
-fb_vntag(struct frame *f, uint16_t next)
-{
-	if (f->tun) {
-		f->pend_reach |= SL_ENCAP_BIT(SL_ENCAP_VNTAG);
-		ck_add(f, f->len + 6, SL_ENCAP_ERR_INNER_L2_TRUNCATED);
-	} else {
-		f->tpid[f->n_tags] = 0x8926;
-		f->tag_end[f->n_tags] = f->len + 6;
-		f->tag_vntag[f->n_tags++] = 1;
-		f->l2_type = next;
-	}
-	fb_u32(f, 0x80011234); /* d, p, dvif, l, r, ver, svif */
-	fb_u16(f, next);
-}
-
-/* Bookkeeping for an IP header about to be written at f->len. */
-static struct ipdesc *
-fb_ip_desc(struct frame *f, uint8_t l3, uint32_t hlen, uint8_t proto,
-	   const uint8_t *src, const uint8_t *dst)
-{
-	struct ipdesc *d;
-	struct ckpt *c;
-
-	assert_true(f->n_ipl < FRAME_MAX_IP);
-	f->cur = (int)f->n_ipl;
-	d = &f->ipl[f->n_ipl++];
-	memset(d, 0, sizeof(*d));
-	d->off = f->len;
-	d->hlen = hlen;
-	d->len_field = f->len + (l3 == SL_L3_IPV4 ? 2 : 4);
-	d->flow.l3 = l3;
-	d->flow.l3_off = (uint16_t)f->len;
-	d->flow.ethertype = l3 == SL_L3_IPV4 ? 0x0800 : 0x86dd;
-	d->flow.proto = proto;
-	memcpy(d->flow.src, src, l3 == SL_L3_IPV4 ? 4 : 16);
-	memcpy(d->flow.dst, dst, l3 == SL_L3_IPV4 ? 4 : 16);
-	if (f->tun) {
-		d->flow.n_encap = f->pend_depth;
-		d->flow.inner_off = f->pend_inner_off;
-		memcpy(d->flow.inner_vlan, f->pend_vlan, sizeof(f->pend_vlan));
-		d->flow.inner_n_vlans = f->pend_nv;
-		c = ck_add(f, f->len + hlen, SL_ENCAP_ERR_INNER_L3_TRUNCATED);
-		c->ip = f->cur;
-	}
-	return d;
-}
-
-static void
-fb_ipv4(struct frame *f, uint8_t proto, unsigned int ihl, uint16_t fw,
-	uint16_t id, const uint8_t *src, const uint8_t *dst)
-{
-	int outer = !f->tun;
-
-	fb_ip_desc(f, SL_L3_IPV4, ihl * 4, proto, src, dst);
-	if (outer) {
-		f->l3 = SL_L3_IPV4;
-		f->l3_off = f->len;
-		f->l3_hlen = ihl * 4;
-		f->len_field = f->len + 2;
-	}
-	fb_u8(f, (uint8_t)(0x40 | ihl));
-	fb_u8(f, 0);
-	fb_u16(f, 0); /* total length, set by fb_done() */
-	fb_u16(f, id);
-	fb_u16(f, fw);
-	fb_u8(f, 64);
-	fb_u8(f, proto);
-	fb_u16(f, 0);
-	fb_put(f, src, 4);
-	fb_put(f, dst, 4);
-	fb_fill(f, ihl * 4 - 20, 0x01); /* NOP options */
-	if (fw & 0x3fff) {
-		struct sl_pkt_info *x = &f->ipl[f->cur].flow;
-
-		x->frag = (uint8_t)(SL_FRAG_IS_FRAGMENT |
-				    ((fw & 0x2000) ? SL_FRAG_MORE : 0) |
-				    ((fw & 0x1fff) ? 0 : SL_FRAG_FIRST));
-		x->frag_off = (uint16_t)((fw & 0x1fff) * 8);
-		x->frag_id = id;
-		if (outer)
-			f->frag_end = f->len;
-	}
-}
-
-static void
-fb_ipv6(struct frame *f, uint8_t nh, const uint8_t *src, const uint8_t *dst)
-{
-	fb_ip_desc(f, SL_L3_IPV6, 40, nh, src, dst);
-	if (!f->tun) {
-		f->l3 = SL_L3_IPV6;
-		f->l3_off = f->len;
-		f->l3_hlen = 40;
-		f->len_field = f->len + 4;
-	}
-	fb_u32(f, 0x60abcdefu); /* version 6, traffic class, flow label */
-	fb_u16(f, 0);           /* payload length, set by fb_done() */
-	fb_u8(f, nh);
-	fb_u8(f, 64);
-	fb_put(f, src, 16);
-	fb_put(f, dst, 16);
-}
-
-/* Extension header of hlen bytes: AH counts 4-byte units minus 2, the
- * others 8-byte units minus 1. */
-static void
-fb_ext(struct frame *f, uint8_t type, uint8_t next, uint32_t hlen)
-{
-	uint32_t code;
-
-	if (type == 51) {
-		assert_true(hlen >= 8 && hlen % 4 == 0);
-		code = hlen / 4 - 2;
-	} else {
-		assert_true(hlen >= 8 && hlen % 8 == 0);
-		code = hlen / 8 - 1;
-	}
-	assert_true(code <= 255 && f->n_ext < FRAME_MAX_EXT && !f->tun);
-	fb_u8(f, next);
-	fb_u8(f, (uint8_t)code);
-	fb_fill(f, hlen - 2, 0);
-	f->ext_end[f->n_ext++] = f->len;
-	f->ipl[f->cur].flow.proto = next;
-	f->ipl[f->cur].flow.n_ext++;
-}
-
-static void
-fb_frag6(struct frame *f, uint8_t next, uint16_t off, int more, uint32_t id)
-{
-	assert_true(off % 8 == 0 && f->n_ext < FRAME_MAX_EXT && !f->tun);
-	fb_u8(f, next);
-	fb_u8(f, 0);
-	fb_u16(f, (uint16_t)(off | (more ? 1 : 0)));
-	fb_u32(f, id);
-	f->ext_end[f->n_ext++] = f->len;
-	f->ipl[f->cur].flow.proto = next;
-	f->ipl[f->cur].flow.n_ext++;
-	if (off != 0 || more) {
-		f->frag_end = f->len;
-		f->ipl[f->cur].flow.frag = (uint8_t)(SL_FRAG_IS_FRAGMENT |
-			(more ? SL_FRAG_MORE : 0) | (off ? 0 : SL_FRAG_FIRST));
-		f->ipl[f->cur].flow.frag_off = off;
-		f->ipl[f->cur].flow.frag_id = id;
-	}
-}
-
-static void
-fb_l4_mark(struct frame *f, uint32_t need, uint32_t full)
-{
-	struct ipdesc *d;
-
-	if (f->cur < 0)
-		return;
-	d = &f->ipl[f->cur];
-	d->l4_off = f->len;
-	d->l4_need = need;
-	d->l4_full = full;
-	if (f->cur == 0 && !f->tun) {
-		f->l4_off = f->len;
-		f->l4_need = need;
-		f->l4_full = full;
-	}
-}
-
-/* Ports (and TCP flags) the current IP layer will show. */
-static void
-fb_l4_ports(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags)
-{
-	struct sl_pkt_info *x;
-
-	if (f->cur < 0)
-		return;
-	x = &f->ipl[f->cur].flow;
-	x->sport = sport;
-	x->dport = dport;
-	x->tcp_flags = flags;
-	x->has_ports = 1;
-}
-
-static int icmp_peer(int v6, uint8_t type, uint8_t code);
-
-static void
-fb_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags,
-       unsigned int doff)
-{
-	fb_l4_mark(f, 20, doff * 4);
-	fb_l4_ports(f, sport, dport, flags);
-	fb_u16(f, sport);
-	fb_u16(f, dport);
-	fb_u32(f, 0x01020304);
-	fb_u32(f, 0x05060708);
-	fb_u8(f, (uint8_t)(doff << 4));
-	fb_u8(f, flags);
-	fb_u16(f, 65535);
-	fb_u32(f, 0);
-	fb_fill(f, doff * 4 - 20, 0x01);
-}
-
-/* UDP and UDP-Lite share the 8-byte layout. */
-static void
-fb_udp(struct frame *f, uint16_t sport, uint16_t dport)
-{
-	fb_l4_mark(f, 8, 8);
-	fb_l4_ports(f, sport, dport, 0);
-	fb_u16(f, sport);
-	fb_u16(f, dport);
-	fb_u32(f, 0);
-}
-
-static void
-fb_sctp(struct frame *f, uint16_t sport, uint16_t dport)
-{
-	fb_l4_mark(f, 12, 12);
-	fb_l4_ports(f, sport, dport, 0);
-	fb_u16(f, sport);
-	fb_u16(f, dport);
-	fb_u32(f, 0xcafef00d);
-	fb_u32(f, 0);
-}
-
-static void
-fb_icmp(struct frame *f, uint8_t type, uint8_t code)
-{
-	fb_l4_mark(f, 4, 4);
-	if (f->cur >= 0)
-		fb_l4_ports(f, type,
-			    (uint16_t)icmp_peer(f->ipl[f->cur].flow.l3 ==
-							SL_L3_IPV6,
-						type, code),
-			    0);
-	fb_u8(f, type);
-	fb_u8(f, code);
-	fb_u16(f, 0);
-	fb_u32(f, 0x00010002); /* id, seq */
-}
-
-/* L4 without ports (GRE, ESP, ...). */
-static void
-fb_other(struct frame *f, uint32_t n)
-{
-	fb_l4_mark(f, 0, 0);
-	fb_fill(f, n, 0xab);
-}
-
-static void
-fb_data(struct frame *f, uint32_t n)
-{
-	fb_fill(f, n, 0x5a);
-}
-
-/* Set the IP (and PPPoE) length fields to cover everything built so far;
- * record the L4 extent each IP layer will show. */
-static void
-fb_done(struct frame *f)
-{
-	for (uint32_t i = 0; i < f->n_ipl; i++) {
-		struct ipdesc *d = &f->ipl[i];
-
-		if (d->flow.l3 == SL_L3_IPV4)
-			wr16(f->b + d->len_field, (uint16_t)(f->len - d->off));
-		else
-			wr16(f->b + d->len_field,
-			     (uint16_t)(f->len - d->off - 40));
-		if (d->l4_off && d->l4_off < f->len) {
-			d->flow.l4_off = (uint16_t)d->l4_off;
-			d->flow.l4_len = (uint16_t)(f->len - d->l4_off);
-		}
-	}
-	for (uint32_t i = 0; i < f->n_pppoe; i++)
-		wr16(f->b + f->pppoe_at[i] + 4,
-		     (uint16_t)(f->len - f->pppoe_at[i] - 6));
-}
-
-/* ---- tunnel builders ---------------------------------------------------- */
-
 #define BIT(t) SL_ENCAP_BIT(SL_ENCAP_##t)
-
-/* One more encapsulation layer; its payload starts at payload_off. */
-static void
-fb_layer(struct frame *f, uint32_t payload_off)
-{
-	f->pend_depth++;
-	f->pend_inner_off = (uint16_t)payload_off;
-}
-
-/* VXLAN header after a UDP header (flags 0x08 = I). */
-static struct ckpt *
-fb_vxlan(struct frame *f, uint8_t flags, uint32_t vni)
-{
-	struct ckpt *c;
-
-	f->tun = 1;
-	f->pend_reach |= BIT(VXLAN);
-	c = ck_add(f, f->len + 8, SL_ENCAP_ERR_VXLAN_TRUNCATED);
-	if (flags & 0x08) {
-		c->tid_type = SL_TUNID_VXLAN_VNI;
-		c->tid = vni;
-	} else {
-		c->stop = 1;
-		c->stop_err = SL_ENCAP_ERR_VXLAN_BAD_FLAGS;
-	}
-	fb_u8(f, flags);
-	fb_fill(f, 3, 0);
-	fb_u32(f, vni << 8);
-	fb_layer(f, f->len);
-	return c;
-}
-
-/* GENEVE header after a UDP header, opt_words 4-byte words of options. */
-static struct ckpt *
-fb_geneve(struct frame *f, uint8_t ver, uint8_t opt_words, uint16_t ptype,
-	  uint32_t vni)
-{
-	struct ckpt *c;
-
-	f->tun = 1;
-	f->pend_reach |= BIT(GENEVE);
-	if (ver != 0) {
-		c = ck_add(f, f->len + 8, SL_ENCAP_ERR_GENEVE_TRUNCATED);
-		c->stop = 1;
-		c->stop_err = SL_ENCAP_ERR_GENEVE_BAD_VERSION;
-	} else {
-		c = ck_add(f, f->len + 8 + 4u * opt_words,
-			   SL_ENCAP_ERR_GENEVE_TRUNCATED);
-		c->tid_type = SL_TUNID_GENEVE_VNI;
-		c->tid = vni;
-		if (ptype != 0x6558 && ptype != 0x0800 && ptype != 0x86dd)
-			c->stop = 1; /* not walked, no error */
-	}
-	fb_u8(f, (uint8_t)(ver << 6 | opt_words));
-	fb_u8(f, 0);
-	fb_u16(f, ptype);
-	fb_u32(f, vni << 8);
-	for (unsigned int i = 0; i < opt_words; i++) {
-		if (i == 0) { /* class, type, length of the whole option */
-			fb_u16(f, 0x0102);
-			fb_u8(f, 0x80);
-			fb_u8(f, (uint8_t)(opt_words - 1));
-		} else {
-			fb_u32(f, 0xc0ffee00u | i);
-		}
-	}
-	fb_layer(f, f->len);
-	return c;
-}
-
-#define GRE_C 0x80
-#define GRE_R 0x40
-#define GRE_K 0x20
-#define GRE_S 0x10
-
-/* GRE header as the L4 of the current IP layer. Version 0, C/K/S from
- * flags. */
-static struct ckpt *
-fb_gre(struct frame *f, uint8_t flags, uint16_t ptype, uint32_t key)
-{
-	uint32_t hl = 4 + ((flags & GRE_C) ? 4 : 0) + ((flags & GRE_K) ? 4 : 0) +
-		      ((flags & GRE_S) ? 4 : 0);
-	struct ckpt *c;
-
-	fb_l4_mark(f, 0, 0);
-	f->tun = 1;
-	f->pend_reach |= BIT(GRE);
-	c = ck_add(f, f->len + hl, SL_ENCAP_ERR_GRE_TRUNCATED);
-	if (flags & GRE_K) {
-		c->tid_type = SL_TUNID_GRE_KEY;
-		c->tid = key;
-	}
-	if (ptype == 0x88be && !(flags & GRE_S))
-		c->mask_pass = BIT(ERSPAN1);
-	fb_u8(f, flags);
-	fb_u8(f, 0);
-	fb_u16(f, ptype);
-	if (flags & GRE_C)
-		fb_u32(f, 0xbeef0000u); /* checksum, reserved1 */
-	if (flags & GRE_K)
-		fb_u32(f, key);
-	if (flags & GRE_S)
-		fb_u32(f, 7);
-	fb_layer(f, f->len);
-	return c;
-}
-
-/* ERSPAN type II header (after GRE 0x88be with S). */
-static struct ckpt *
-fb_erspan2(struct frame *f, uint8_t ver, uint16_t sid)
-{
-	struct ckpt *c;
-
-	f->pend_reach |= BIT(ERSPAN2);
-	c = ck_add(f, f->len + 8, SL_ENCAP_ERR_ERSPAN_TRUNCATED);
-	if (ver == 1) {
-		c->tid_type = SL_TUNID_ERSPAN_ID;
-		c->tid = sid & 0x3ff;
-	} else {
-		c->stop = 1;
-		c->stop_err = SL_ENCAP_ERR_ERSPAN_BAD_VERSION;
-	}
-	fb_u16(f, (uint16_t)(ver << 12 | 0x123)); /* version, VLAN */
-	fb_u16(f, (uint16_t)(0xa400 | (sid & 0x3ff))); /* COS, En, T, id */
-	fb_u32(f, 0x000fffff); /* reserved, index */
-	f->pend_inner_off = (uint16_t)f->len;
-	return c;
-}
-
-/* ERSPAN type III header (after GRE 0x22eb), with the 8-byte platform
- * subheader when o is set. */
-static struct ckpt *
-fb_erspan3(struct frame *f, uint8_t ver, uint16_t sid, int o)
-{
-	struct ckpt *c;
-
-	f->pend_reach |= BIT(ERSPAN3);
-	c = ck_add(f, f->len + 12, SL_ENCAP_ERR_ERSPAN_TRUNCATED);
-	if (ver != 2) {
-		c->stop = 1;
-		c->stop_err = SL_ENCAP_ERR_ERSPAN_BAD_VERSION;
-	} else if (o) {
-		c = ck_add(f, f->len + 20, SL_ENCAP_ERR_ERSPAN_TRUNCATED);
-	}
-	if (ver == 2) {
-		c->tid_type = SL_TUNID_ERSPAN_ID;
-		c->tid = sid & 0x3ff;
-	}
-	fb_u16(f, (uint16_t)(ver << 12 | 0x456)); /* version, VLAN */
-	fb_u16(f, (uint16_t)(0xe000 | (sid & 0x3ff))); /* COS, BSO, T, id */
-	fb_u32(f, 0x12345678); /* timestamp */
-	fb_u16(f, 0xabcd);     /* SGT */
-	fb_u8(f, 0x83);        /* P, FT 0 (Ethernet), HW id high bits */
-	fb_u8(f, (uint8_t)(0xf0 | (o ? 1 : 0))); /* HW id, D, Gra, O */
-	if (o)
-		fb_fill(f, 8, 0x11);
-	f->pend_inner_off = (uint16_t)f->len;
-	return c;
-}
-
-/* Inner Ethernet header. */
-static struct ckpt *
-fb_ieth(struct frame *f, uint16_t type)
-{
-	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x03,
-					  0x02, 0, 0, 0, 0, 0x04 };
-	struct ckpt *c = ck_add(f, f->len + 14,
-				SL_ENCAP_ERR_INNER_L2_TRUNCATED);
-
-	assert_true(f->tun);
-	f->pend_nv = 0;
-	memset(f->pend_vlan, 0, sizeof(f->pend_vlan));
-	fb_put(f, macs, sizeof(macs));
-	fb_u16(f, type);
-	if (type == 0x0806)
-		c->stop = 1; /* ARP: not walked, no error */
-	return c;
-}
-
-#define MPLS_IP 0 /* IPv4/IPv6 follows */
-#define MPLS_PW 1 /* control word and Ethernet follow */
-
-/* A label stack of n labels (bottom of stack on the last). */
-static struct ckpt *
-fb_mpls(struct frame *f, unsigned int n, int payload)
-{
-	uint32_t end = f->len + 4 * n;
-	struct ckpt *c;
-
-	f->tun = 1;
-	f->pend_reach |= BIT(MPLS);
-	c = ck_add(f, end + (payload == MPLS_PW ? 4 : 1),
-		   SL_ENCAP_ERR_MPLS_TRUNCATED);
-	for (unsigned int i = 0; i < n; i++)
-		fb_u32(f, (100 + i) << 12 | (i + 1 == n ? 0x100u : 0) | 64);
-	if (payload == MPLS_PW) {
-		fb_u32(f, 0x00000123); /* control word, sequence 0x123 */
-		fb_layer(f, f->len);
-	} else {
-		fb_layer(f, end);
-	}
-	return c;
-}
-
-/* PPPoE session header and PPP protocol. */
-static struct ckpt *
-fb_pppoe(struct frame *f, uint16_t ppp_proto)
-{
-	struct ckpt *c;
-
-	f->tun = 1;
-	f->pend_reach |= BIT(PPPOE);
-	c = ck_add(f, f->len + 8, SL_ENCAP_ERR_PPPOE_TRUNCATED);
-	if (ppp_proto != 0x0021 && ppp_proto != 0x0057)
-		c->stop = 1;
-	assert_true(f->n_pppoe < 4);
-	f->pppoe_at[f->n_pppoe++] = f->len;
-	fb_u8(f, 0x11);
-	fb_u8(f, 0);
-	fb_u16(f, 0x1234); /* session id */
-	fb_u16(f, 0);      /* length, set by fb_done() */
-	fb_u16(f, ppp_proto);
-	fb_layer(f, f->len);
-	return c;
-}
-
-/* IP-in-IP: the next IP header is the payload of the current one. */
-static void
-fb_ipip(struct frame *f)
-{
-	fb_l4_mark(f, 0, 0);
-	f->tun = 1;
-	f->pend_reach |= BIT(IPIP);
-	fb_layer(f, f->len);
-}
 
 /* ---- expected results --------------------------------------------------- */
 
@@ -721,8 +51,8 @@ xe_ipv4(struct sl_pkt_info *x, uint16_t l3_off, uint8_t proto)
 {
 	x->l3 = SL_L3_IPV4;
 	x->l3_off = l3_off;
-	memcpy(x->src, V4A, 4);
-	memcpy(x->dst, V4B, 4);
+	memcpy(x->src, FB_V4A, 4);
+	memcpy(x->dst, FB_V4B, 4);
 	x->proto = proto;
 }
 
@@ -731,8 +61,8 @@ xe_ipv6(struct sl_pkt_info *x, uint16_t l3_off, uint8_t proto, uint8_t n_ext)
 {
 	x->l3 = SL_L3_IPV6;
 	x->l3_off = l3_off;
-	memcpy(x->src, V6A, 16);
-	memcpy(x->dst, V6B, 16);
+	memcpy(x->src, FB_V6A, 16);
+	memcpy(x->dst, FB_V6B, 16);
 	x->proto = proto;
 	x->n_ext = n_ext;
 }
@@ -886,7 +216,7 @@ expect_l4(uint32_t l4_off, uint32_t l4_need, uint32_t l4_full,
  * Outer layers only: expect_tun() adds the encapsulations.
  */
 static void
-expect_cut(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
+expect_cut(const struct fb_frame *f, const struct sl_pkt_info *ref, uint32_t n,
 	   struct sl_pkt_info *e)
 {
 	uint32_t i, nv = 0;
@@ -943,7 +273,7 @@ expect_cut(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
 
 /* The full result of the outer layers alone, from the recorded layout. */
 static void
-outer_ref(const struct frame *f, struct sl_pkt_info *x)
+outer_ref(const struct fb_frame *f, struct sl_pkt_info *x)
 {
 	memset(x, 0, sizeof(*x));
 	for (uint32_t i = 0; i < f->n_tags; i++) {
@@ -981,7 +311,7 @@ outer_ref(const struct frame *f, struct sl_pkt_info *x)
  * becomes that layer (its L4 cut as for an outer packet).
  */
 static void
-expect_tun(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
+expect_tun(const struct fb_frame *f, const struct sl_pkt_info *ref, uint32_t n,
 	   struct sl_pkt_info *e)
 {
 	struct sl_pkt_info settled, ref0;
@@ -1000,8 +330,8 @@ expect_tun(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
 	settled = *e;
 	mask = e->encap_mask;
 	for (uint32_t i = 0; i < f->n_ck; i++) {
-		const struct ckpt *c = &f->ck[i];
-		const struct ipdesc *d;
+		const struct fb_ckpt *c = &f->ck[i];
+		const struct fb_ipdesc *d;
 
 		mask |= c->mask_reach;
 		if (n < c->need) {
@@ -1045,7 +375,7 @@ expect_tun(const struct frame *f, const struct sl_pkt_info *ref, uint32_t n,
 }
 
 static void
-check_all_lengths_cfg(const struct sl_parse_cfg *cfg, const struct frame *f,
+check_all_lengths_cfg(const struct sl_parse_cfg *cfg, const struct fb_frame *f,
 		      const struct sl_pkt_info *ref, const char *what)
 {
 	struct sl_pkt_info pi, e;
@@ -1058,7 +388,7 @@ check_all_lengths_cfg(const struct sl_parse_cfg *cfg, const struct frame *f,
 }
 
 static void
-check_all_lengths(const struct frame *f, const struct sl_pkt_info *ref,
+check_all_lengths(const struct fb_frame *f, const struct sl_pkt_info *ref,
 		  const char *what)
 {
 	check_all_lengths_cfg(NULL, f, ref, what);
@@ -1067,11 +397,11 @@ check_all_lengths(const struct frame *f, const struct sl_pkt_info *ref,
 /* ---- valid frames ------------------------------------------------------- */
 
 static void
-case_ipv4_tcp(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_tcp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 6, 5, 0x4000 /* DF only: not a fragment */, 0x1111, V4A,
-		V4B);
+	fb_ipv4(f, 6, 5, 0x4000 /* DF only: not a fragment */, 0x1111, FB_V4A,
+		FB_V4B);
 	fb_tcp(f, 1234, 80, 0x02, 5);
 	fb_data(f, 10);
 	fb_done(f);
@@ -1084,10 +414,10 @@ case_ipv4_tcp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv4_opts_tcp_opts(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_opts_tcp_opts(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 6, 15, 0, 1, V4A, V4B);
+	fb_ipv4(f, 6, 15, 0, 1, FB_V4A, FB_V4B);
 	fb_tcp(f, 40000, 443, 0x18, 15);
 	fb_data(f, 5);
 	fb_done(f);
@@ -1100,11 +430,11 @@ case_ipv4_opts_tcp_opts(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_vlan_ipv4_udp(struct frame *f, struct sl_pkt_info *x)
+case_vlan_ipv4_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x8100);
 	fb_vlan(f, 0xa064, 0x0800); /* PCP 5, VID 100 */
-	fb_ipv4(f, 17, 5, 0, 2, V4A, V4B);
+	fb_ipv4(f, 17, 5, 0, 2, FB_V4A, FB_V4B);
 	fb_udp(f, 5353, 53);
 	fb_data(f, 20);
 	fb_done(f);
@@ -1117,12 +447,12 @@ case_vlan_ipv4_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_qinq_ipv4_sctp(struct frame *f, struct sl_pkt_info *x)
+case_qinq_ipv4_sctp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x88a8);
 	fb_vlan(f, 0x00c8, 0x8100);  /* S-tag VID 200 */
 	fb_vlan(f, 0xfffe, 0x0800);  /* C-tag PCP 7, DEI, VID 4094 */
-	fb_ipv4(f, 132, 5, 0, 3, V4A, V4B);
+	fb_ipv4(f, 132, 5, 0, 3, FB_V4A, FB_V4B);
 	fb_sctp(f, 2905, 3868);
 	fb_data(f, 16);
 	fb_done(f);
@@ -1136,12 +466,12 @@ case_qinq_ipv4_sctp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_qinq9100_ipv6_tcp(struct frame *f, struct sl_pkt_info *x)
+case_qinq9100_ipv6_tcp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x9100);
 	fb_vlan(f, 0x0001, 0x8100);
 	fb_vlan(f, 0x2002, 0x86dd);
-	fb_ipv6(f, 6, V6A, V6B);
+	fb_ipv6(f, 6, FB_V6A, FB_V6B);
 	fb_tcp(f, 22, 50000, 0x10, 8);
 	fb_data(f, 3);
 	fb_done(f);
@@ -1156,11 +486,11 @@ case_qinq9100_ipv6_tcp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_tag9100_ipv4_icmp_echo(struct frame *f, struct sl_pkt_info *x)
+case_tag9100_ipv4_icmp_echo(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x9100);
 	fb_vlan(f, 7, 0x0800);
-	fb_ipv4(f, 1, 5, 0, 4, V4A, V4B);
+	fb_ipv4(f, 1, 5, 0, 4, FB_V4A, FB_V4B);
 	fb_icmp(f, 8, 0);
 	fb_data(f, 4);
 	fb_done(f);
@@ -1173,11 +503,11 @@ case_tag9100_ipv4_icmp_echo(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_tag88a8_ipv6_udp(struct frame *f, struct sl_pkt_info *x)
+case_tag88a8_ipv6_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x88a8);
 	fb_vlan(f, 0x0fff, 0x86dd);
-	fb_ipv6(f, 17, V6A, V6B);
+	fb_ipv6(f, 17, FB_V6A, FB_V6B);
 	fb_udp(f, 123, 123);
 	fb_data(f, 48);
 	fb_done(f);
@@ -1190,10 +520,10 @@ case_tag88a8_ipv6_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv4_icmp_echo_reply(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_icmp_echo_reply(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 1, 5, 0, 5, V4A, V4B);
+	fb_ipv4(f, 1, 5, 0, 5, FB_V4A, FB_V4B);
 	fb_icmp(f, 0, 0);
 	fb_done(f);
 
@@ -1204,10 +534,10 @@ case_ipv4_icmp_echo_reply(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv4_icmp_unreach(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_icmp_unreach(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 1, 5, 0, 6, V4A, V4B);
+	fb_ipv4(f, 1, 5, 0, 6, FB_V4A, FB_V4B);
 	fb_icmp(f, 3, 3); /* port unreachable: one-way, dport = code */
 	fb_data(f, 28);
 	fb_done(f);
@@ -1219,10 +549,10 @@ case_ipv4_icmp_unreach(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_udp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 17, V6A, V6B);
+	fb_ipv6(f, 17, FB_V6A, FB_V6B);
 	fb_udp(f, 1000, 2000);
 	fb_data(f, 7);
 	fb_done(f);
@@ -1234,10 +564,10 @@ case_ipv6_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_hbh_udp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_hbh_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 0, V6A, V6B);
+	fb_ipv6(f, 0, FB_V6A, FB_V6B);
 	fb_ext(f, 0, 17, 8);
 	fb_udp(f, 546, 547);
 	fb_data(f, 9);
@@ -1250,10 +580,10 @@ case_ipv6_hbh_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_rt_tcp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_rt_tcp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 43, V6A, V6B);
+	fb_ipv6(f, 43, FB_V6A, FB_V6B);
 	fb_ext(f, 43, 6, 24);
 	fb_tcp(f, 5, 6, 0x01, 5);
 	fb_done(f);
@@ -1266,10 +596,10 @@ case_ipv6_rt_tcp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_dst_sctp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_dst_sctp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 60, V6A, V6B);
+	fb_ipv6(f, 60, FB_V6A, FB_V6B);
 	fb_ext(f, 60, 132, 16);
 	fb_sctp(f, 9899, 9900);
 	fb_done(f);
@@ -1281,10 +611,10 @@ case_ipv6_dst_sctp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_ah_tcp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_ah_tcp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 51, V6A, V6B);
+	fb_ipv6(f, 51, FB_V6A, FB_V6B);
 	fb_ext(f, 51, 6, 24); /* length field 4: (4 + 2) * 4 */
 	fb_tcp(f, 179, 33000, 0x11, 5);
 	fb_done(f);
@@ -1297,10 +627,10 @@ case_ipv6_ah_tcp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_mobility_nonext(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_mobility_nonext(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 135, V6A, V6B);
+	fb_ipv6(f, 135, FB_V6A, FB_V6B);
 	fb_ext(f, 135, 59, 16);
 	fb_data(f, 8); /* ignored after No Next Header */
 	fb_done(f);
@@ -1310,10 +640,10 @@ case_ipv6_mobility_nonext(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_hip_tcp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_hip_tcp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 139, V6A, V6B);
+	fb_ipv6(f, 139, FB_V6A, FB_V6B);
 	fb_ext(f, 139, 6, 40);
 	fb_tcp(f, 1, 2, 0x04, 6);
 	fb_done(f);
@@ -1326,10 +656,10 @@ case_ipv6_hip_tcp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_shim6_udp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_shim6_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 140, V6A, V6B);
+	fb_ipv6(f, 140, FB_V6A, FB_V6B);
 	fb_ext(f, 140, 17, 8);
 	fb_udp(f, 3, 4);
 	fb_done(f);
@@ -1341,10 +671,10 @@ case_ipv6_shim6_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_chain_tcp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_chain_tcp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 0, V6A, V6B);
+	fb_ipv6(f, 0, FB_V6A, FB_V6B);
 	fb_ext(f, 0, 60, 8);                  /* 54..62 */
 	fb_ext(f, 60, 43, 16);                /* ..78 */
 	fb_ext(f, 43, 44, 24);                /* ..102 */
@@ -1363,10 +693,10 @@ case_ipv6_chain_tcp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_max_ext_udp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_max_ext_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 60, V6A, V6B);
+	fb_ipv6(f, 60, FB_V6A, FB_V6B);
 	for (int i = 0; i < SL_MAX_IPV6_EXT - 1; i++)
 		fb_ext(f, 60, 60, 8);
 	fb_ext(f, 60, 17, 8);
@@ -1380,10 +710,10 @@ case_ipv6_max_ext_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_esp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_esp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 50, V6A, V6B);
+	fb_ipv6(f, 50, FB_V6A, FB_V6B);
 	fb_other(f, 32);
 	fb_done(f);
 
@@ -1393,10 +723,10 @@ case_ipv6_esp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_icmpv6_echo(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_icmpv6_echo(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 58, V6A, V6B);
+	fb_ipv6(f, 58, FB_V6A, FB_V6B);
 	fb_icmp(f, 128, 0);
 	fb_done(f);
 
@@ -1407,10 +737,10 @@ case_ipv6_icmpv6_echo(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_icmpv6_ns(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_icmpv6_ns(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 58, V6A, V6B);
+	fb_ipv6(f, 58, FB_V6A, FB_V6B);
 	fb_icmp(f, 135, 0);
 	fb_data(f, 16);
 	fb_done(f);
@@ -1422,10 +752,10 @@ case_ipv6_icmpv6_ns(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_frag_first_udp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_frag_first_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 44, V6A, V6B);
+	fb_ipv6(f, 44, FB_V6A, FB_V6B);
 	fb_frag6(f, 17, 0, 1, 0xdeadbeef);
 	fb_udp(f, 4000, 4001);
 	fb_data(f, 100);
@@ -1440,10 +770,10 @@ case_ipv6_frag_first_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_frag_middle(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_frag_middle(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 44, V6A, V6B);
+	fb_ipv6(f, 44, FB_V6A, FB_V6B);
 	fb_frag6(f, 17, 1232, 1, 0xdeadbeef);
 	fb_data(f, 64);
 	fb_done(f);
@@ -1454,10 +784,10 @@ case_ipv6_frag_middle(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_frag_last(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_frag_last(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 60, V6A, V6B);
+	fb_ipv6(f, 60, FB_V6A, FB_V6B);
 	fb_ext(f, 60, 44, 8); /* unfragmentable part before the frag hdr */
 	fb_frag6(f, 6, 2464, 0, 7);
 	fb_data(f, 40);
@@ -1469,10 +799,10 @@ case_ipv6_frag_last(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_atomic_frag_tcp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_atomic_frag_tcp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 44, V6A, V6B);
+	fb_ipv6(f, 44, FB_V6A, FB_V6B);
 	fb_frag6(f, 6, 0, 0, 0x55);
 	fb_tcp(f, 80, 1024, 0x11, 5);
 	fb_done(f);
@@ -1485,10 +815,10 @@ case_ipv6_atomic_frag_tcp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv4_frag_first_udp(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_frag_first_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 17, 5, 0x2000, 0x1234, V4A, V4B);
+	fb_ipv4(f, 17, 5, 0x2000, 0x1234, FB_V4A, FB_V4B);
 	fb_udp(f, 500, 4500);
 	fb_data(f, 50);
 	fb_done(f);
@@ -1502,10 +832,10 @@ case_ipv4_frag_first_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv4_frag_middle(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_frag_middle(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 17, 5, 0x2000 | 185, 0x1234, V4A, V4B);
+	fb_ipv4(f, 17, 5, 0x2000 | 185, 0x1234, FB_V4A, FB_V4B);
 	fb_data(f, 80);
 	fb_done(f);
 
@@ -1515,11 +845,11 @@ case_ipv4_frag_middle(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv4_frag_last(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_frag_last(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x8100);
 	fb_vlan(f, 42, 0x0800);
-	fb_ipv4(f, 6, 6, 370, 0xffff, V4A, V4B);
+	fb_ipv4(f, 6, 6, 370, 0xffff, FB_V4A, FB_V4B);
 	fb_data(f, 30);
 	fb_done(f);
 
@@ -1529,26 +859,14 @@ case_ipv4_frag_last(struct frame *f, struct sl_pkt_info *x)
 	xe_frag(x, SL_FRAG_IS_FRAGMENT, 2960, 0xffff);
 }
 
-/* fb_other() bytes after protocol 47: a GRE header of version 3. */
 static void
-ck_junk_gre(struct frame *f)
-{
-	struct ckpt *c;
-
-	f->pend_reach |= BIT(GRE);
-	c = ck_add(f, f->l4_off + 4, SL_ENCAP_ERR_GRE_TRUNCATED);
-	c->stop = 1;
-	c->stop_err = SL_ENCAP_ERR_GRE_BAD_VERSION;
-}
-
-static void
-case_ipv4_gre(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_gre(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 47, 5, 0, 9, V4A, V4B);
+	fb_ipv4(f, 47, 5, 0, 9, FB_V4A, FB_V4B);
 	fb_other(f, 8);
 	fb_done(f);
-	ck_junk_gre(f);
+	fb_ck_junk_gre(f);
 
 	xe_init(x, 0x0800);
 	xe_ipv4(x, 14, 47);
@@ -1558,10 +876,10 @@ case_ipv4_gre(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv4_udplite(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_udplite(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 136, 5, 0, 10, V4A, V4B);
+	fb_ipv4(f, 136, 5, 0, 10, FB_V4A, FB_V4B);
 	fb_udp(f, 1111, 2222);
 	fb_data(f, 2);
 	fb_done(f);
@@ -1574,10 +892,10 @@ case_ipv4_udplite(struct frame *f, struct sl_pkt_info *x)
 
 /* Minimum-size frame: 14 bytes of Ethernet padding after the datagram. */
 static void
-case_ipv4_udp_padded(struct frame *f, struct sl_pkt_info *x)
+case_ipv4_udp_padded(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0800);
-	fb_ipv4(f, 17, 5, 0, 11, V4A, V4B);
+	fb_ipv4(f, 17, 5, 0, 11, FB_V4A, FB_V4B);
 	fb_udp(f, 67, 68);
 	fb_data(f, 6);
 	fb_done(f);
@@ -1590,10 +908,10 @@ case_ipv4_udp_padded(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_ipv6_udp_trailer(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_udp_trailer(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 17, V6A, V6B);
+	fb_ipv6(f, 17, FB_V6A, FB_V6B);
 	fb_udp(f, 9, 10);
 	fb_data(f, 4);
 	fb_done(f);
@@ -1607,12 +925,12 @@ case_ipv6_udp_trailer(struct frame *f, struct sl_pkt_info *x)
 
 /* Payload length 0 with hop-by-hop first: jumbogram, use captured bytes. */
 static void
-case_ipv6_jumbo_udp(struct frame *f, struct sl_pkt_info *x)
+case_ipv6_jumbo_udp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	uint32_t hbh;
 
 	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 0, V6A, V6B);
+	fb_ipv6(f, 0, FB_V6A, FB_V6B);
 	hbh = f->len;
 	fb_ext(f, 0, 17, 8);
 	f->b[hbh + 2] = 0xc2; /* Jumbo Payload option, 4 bytes */
@@ -1621,7 +939,7 @@ case_ipv6_jumbo_udp(struct frame *f, struct sl_pkt_info *x)
 	fb_udp(f, 5000, 5001);
 	fb_data(f, 20);
 	fb_done(f);
-	wr16(f->b + f->len_field, 0);
+	fb_wr16(f->b + f->len_field, 0);
 
 	xe_init(x, 0x86dd);
 	xe_ipv6(x, 14, 17, 1);
@@ -1630,7 +948,7 @@ case_ipv6_jumbo_udp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_arp(struct frame *f, struct sl_pkt_info *x)
+case_arp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0806);
 	fb_data(f, 28);
@@ -1638,7 +956,7 @@ case_arp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_vlan_arp(struct frame *f, struct sl_pkt_info *x)
+case_vlan_arp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x8100);
 	fb_vlan(f, 10, 0x0806);
@@ -1648,7 +966,7 @@ case_vlan_arp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_lldp(struct frame *f, struct sl_pkt_info *x)
+case_lldp(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x88cc);
 	fb_data(f, 32);
@@ -1656,17 +974,17 @@ case_lldp(struct frame *f, struct sl_pkt_info *x)
 }
 
 static void
-case_mpls(struct frame *f, struct sl_pkt_info *x)
+case_mpls(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x8847);
-	fb_mpls(f, 1, MPLS_IP); /* 00 06 41 40: label 100, bottom of stack */
+	fb_mpls(f, 1, FB_MPLS_IP); /* 00 06 41 40: label 100, bottom of stack */
 	fb_data(f, 40);         /* first nibble 5: neither IPv4 nor IPv6 */
 	xe_init(x, 0x8847);
 	x->encap_mask = BIT(MPLS);
 }
 
 static void
-case_8023_llc(struct frame *f, struct sl_pkt_info *x)
+case_8023_llc(struct fb_frame *f, struct sl_pkt_info *x)
 {
 	fb_eth(f, 0x0026); /* 802.3 length field */
 	fb_data(f, 38);
@@ -1716,7 +1034,7 @@ case_8023_llc(struct frame *f, struct sl_pkt_info *x)
 
 struct valid_case {
 	const char *name;
-	void (*build)(struct frame *f, struct sl_pkt_info *x);
+	void (*build)(struct fb_frame *f, struct sl_pkt_info *x);
 };
 
 #define CASE_DEF(n) static struct valid_case vc_##n = { #n, case_##n };
@@ -1734,7 +1052,7 @@ test_valid_case(void **state)
 {
 	const struct valid_case *vc = *state;
 	struct sl_pkt_info x, pi;
-	struct frame f;
+	struct fb_frame f;
 
 	vc->build(&f, &x);
 	assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
@@ -1746,7 +1064,7 @@ test_valid_case(void **state)
 
 /* Every prefix of a frame that is bad in full must fail too. */
 static void
-check_prefixes_fail(const struct frame *f)
+check_prefixes_fail(const struct fb_frame *f)
 {
 	struct sl_pkt_info pi;
 
@@ -1759,7 +1077,7 @@ test_vlan_too_deep(void **state)
 {
 	static const uint16_t tpids[3] = { 0x8100, 0x88a8, 0x9100 };
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (int t = 0; t < 3; t++) {
@@ -1767,7 +1085,7 @@ test_vlan_too_deep(void **state)
 		fb_vlan(&f, 100, 0x8100);
 		fb_vlan(&f, 200, tpids[t]);
 		fb_vlan(&f, 300, 0x0800);
-		fb_ipv4(&f, 17, 5, 0, 0, V4A, V4B);
+		fb_ipv4(&f, 17, 5, 0, 0, FB_V4A, FB_V4B);
 		fb_udp(&f, 1, 2);
 		fb_done(&f);
 
@@ -1785,11 +1103,11 @@ test_vlan_too_deep(void **state)
 }
 
 static void
-build_v4_udp(struct frame *f)
+build_v4_udp(struct fb_frame *f)
 {
 	fb_eth(f, 0x8100);
 	fb_vlan(f, 300, 0x0800);
-	fb_ipv4(f, 17, 5, 0, 0, V4A, V4B);
+	fb_ipv4(f, 17, 5, 0, 0, FB_V4A, FB_V4B);
 	fb_udp(f, 1, 2);
 	fb_data(f, 4);
 	fb_done(f);
@@ -1797,7 +1115,7 @@ build_v4_udp(struct frame *f)
 
 /* IPv4 header errors: VLANs and ethertype survive, no L3 fields. */
 static void
-check_v4_error(const struct frame *f, int err, const char *what)
+check_v4_error(const struct fb_frame *f, int err, const char *what)
 {
 	struct sl_pkt_info pi, x;
 
@@ -1812,7 +1130,7 @@ check_v4_error(const struct frame *f, int err, const char *what)
 static void
 test_ipv4_malformed(void **state)
 {
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (unsigned int v = 0; v < 16; v++) {
@@ -1833,17 +1151,17 @@ test_ipv4_malformed(void **state)
 	check_v4_error(&f, SL_PARSE_ERR_IPV4_TRUNCATED, "ihl_beyond");
 	/* total_len below the header length. */
 	build_v4_udp(&f);
-	wr16(f.b + 20, 19);
+	fb_wr16(f.b + 20, 19);
 	check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN, "tot_lt_20");
 	build_v4_udp(&f);
-	wr16(f.b + 20, 0);
+	fb_wr16(f.b + 20, 0);
 	check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN, "tot_0");
 	fb_eth(&f, 0x8100);
 	fb_vlan(&f, 300, 0x0800);
-	fb_ipv4(&f, 17, 6, 0, 0, V4A, V4B);
+	fb_ipv4(&f, 17, 6, 0, 0, FB_V4A, FB_V4B);
 	fb_udp(&f, 1, 2);
 	fb_done(&f);
-	wr16(f.b + 20, 20); /* IHL 6 = 24 bytes > 20 */
+	fb_wr16(f.b + 20, 20); /* IHL 6 = 24 bytes > 20 */
 	check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN, "tot_lt_ihl");
 }
 
@@ -1853,14 +1171,14 @@ static void
 test_ipv4_total_len_cuts_l4(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 6, 5, 0, 0, V4A, V4B);
+	fb_ipv4(&f, 6, 5, 0, 0, FB_V4A, FB_V4B);
 	fb_tcp(&f, 1, 2, 0x02, 5);
 	fb_fill(&f, 10, 0);
-	wr16(f.b + f.len_field, 24);
+	fb_wr16(f.b + f.len_field, 24);
 
 	xe_init(&x, 0x0800);
 	xe_ipv4(&x, 14, 6);
@@ -1875,14 +1193,14 @@ static void
 test_ipv4_snaplen(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 17, 5, 0, 0, V4A, V4B);
+	fb_ipv4(&f, 17, 5, 0, 0, FB_V4A, FB_V4B);
 	fb_udp(&f, 53, 1024);
 	fb_data(&f, 30);
-	wr16(f.b + f.len_field, 1500);
+	fb_wr16(f.b + f.len_field, 1500);
 
 	xe_init(&x, 0x0800);
 	xe_ipv4(&x, 14, 17);
@@ -1896,14 +1214,14 @@ static void
 test_ipv6_bad_version(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (unsigned int v = 0; v < 16; v++) {
 		if (v == 6)
 			continue;
 		fb_eth(&f, 0x86dd);
-		fb_ipv6(&f, 17, V6A, V6B);
+		fb_ipv6(&f, 17, FB_V6A, FB_V6B);
 		fb_udp(&f, 1, 2);
 		fb_done(&f);
 		f.b[14] = (uint8_t)(v << 4);
@@ -1920,11 +1238,11 @@ static void
 test_ipv6_ext_too_many(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 60, V6A, V6B);
+	fb_ipv6(&f, 60, FB_V6A, FB_V6B);
 	for (int i = 0; i < SL_MAX_IPV6_EXT; i++)
 		fb_ext(&f, 60, 60, 8);
 	fb_ext(&f, 60, 17, 8);
@@ -1944,27 +1262,27 @@ static void
 test_ipv6_ext_cut(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	/* Hop-by-hop of 16 bytes, payload_len 8: bytes there, length bad. */
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 0, V6A, V6B);
+	fb_ipv6(&f, 0, FB_V6A, FB_V6B);
 	fb_ext(&f, 0, 59, 16);
-	wr16(f.b + f.len_field, 8);
+	fb_wr16(f.b + f.len_field, 8);
 	xe_init(&x, 0x86dd);
 	xe_ipv6(&x, 14, 0, 0);
 	x.err = SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN;
 	parse_copy(f.b, f.len, &pi);
 	check_pi(&pi, &x, "ext_beyond_plen", f.len);
 	/* payload_len 1: not even the length byte is inside. */
-	wr16(f.b + f.len_field, 1);
+	fb_wr16(f.b + f.len_field, 1);
 	parse_copy(f.b, f.len, &pi);
 	check_pi(&pi, &x, "ext_plen_1", f.len);
 
 	/* AH claiming (255 + 2) * 4 bytes in a short frame. */
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 51, V6A, V6B);
+	fb_ipv6(&f, 51, FB_V6A, FB_V6B);
 	fb_ext(&f, 51, 6, 24);
 	fb_tcp(&f, 1, 2, 0, 5);
 	fb_done(&f);
@@ -1974,14 +1292,14 @@ test_ipv6_ext_cut(void **state)
 	x.err = SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN; /* whole datagram there */
 	parse_copy(f.b, f.len, &pi);
 	check_pi(&pi, &x, "ah_too_long", f.len);
-	wr16(f.b + f.len_field, 2000); /* snaplen: AH may fit the datagram */
+	fb_wr16(f.b + f.len_field, 2000); /* snaplen: AH may fit the datagram */
 	x.err = SL_PARSE_ERR_IPV6_EXT_TRUNCATED;
 	parse_copy(f.b, f.len, &pi);
 	check_pi(&pi, &x, "ah_snaplen", f.len);
 
 	/* Fragment header cut after 4 of its 8 bytes, after one dst-opts. */
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 60, V6A, V6B);
+	fb_ipv6(&f, 60, FB_V6A, FB_V6B);
 	fb_ext(&f, 60, 44, 8);
 	fb_frag6(&f, 17, 8, 0, 1);
 	fb_done(&f);
@@ -1997,11 +1315,11 @@ static void
 test_ipv6_payload_len_zero(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 6, V6A, V6B);
+	fb_ipv6(&f, 6, FB_V6A, FB_V6B);
 	fb_tcp(&f, 1, 2, 0x02, 5);
 	/* payload_len stays 0 */
 	xe_init(&x, 0x86dd);
@@ -2011,7 +1329,7 @@ test_ipv6_payload_len_zero(void **state)
 	check_pi(&pi, &x, "v6_plen0_tcp", f.len);
 
 	/* payload_len 1000 over a short capture: snaplen, fine. */
-	wr16(f.b + f.len_field, 1000);
+	fb_wr16(f.b + f.len_field, 1000);
 	xe_l4(&x, 54, 20);
 	xe_ports(&x, 1, 2);
 	x.tcp_flags = 0x02;
@@ -2024,13 +1342,13 @@ static void
 test_ipv6_frag_nonfirst_stops(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	/* The header after a non-first fragment header is not walked, even if
 	 * it looks like another extension header. */
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 44, V6A, V6B);
+	fb_ipv6(&f, 44, FB_V6A, FB_V6B);
 	fb_frag6(&f, 60, 16, 1, 99);
 	fb_u8(&f, 6);
 	fb_u8(&f, 255); /* would be 2048 bytes */
@@ -2047,12 +1365,12 @@ static void
 test_tcp_bad_doff(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (unsigned int doff = 0; doff < 5; doff++) {
 		fb_eth(&f, 0x0800);
-		fb_ipv4(&f, 6, 5, 0, 0, V4A, V4B);
+		fb_ipv4(&f, 6, 5, 0, 0, FB_V4A, FB_V4B);
 		fb_tcp(&f, 1, 2, 0x02, 5);
 		fb_data(&f, 8);
 		fb_done(&f);
@@ -2073,11 +1391,11 @@ static void
 test_tcp_options_truncated(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 6, 5, 0, 0, V4A, V4B);
+	fb_ipv4(&f, 6, 5, 0, 0, FB_V4A, FB_V4B);
 	fb_tcp(&f, 1, 2, 0x02, 5);
 	fb_done(&f);
 	f.b[46] = 0xf0; /* 60-byte header, 20 present */
@@ -2094,38 +1412,15 @@ test_tcp_options_truncated(void **state)
 
 /* ---- ICMP port equivalents ---------------------------------------------- */
 
-/* Community ID v1 pairs (pycommunityid icmp.py / icmp6.py). */
-static int
-icmp_peer(int v6, uint8_t type, uint8_t code)
-{
-	static const uint8_t p4[][2] = {
-		{ 8, 0 }, { 13, 14 }, { 15, 16 }, { 10, 9 }, { 17, 18 },
-	};
-	static const uint8_t p6[][2] = {
-		{ 128, 129 }, { 130, 131 }, { 133, 134 },
-		{ 135, 136 }, { 139, 140 }, { 144, 145 },
-	};
-	const uint8_t(*p)[2] = v6 ? p6 : p4;
-	size_t n = v6 ? sizeof(p6) / sizeof(p6[0]) : sizeof(p4) / sizeof(p4[0]);
-
-	for (size_t i = 0; i < n; i++) {
-		if (p[i][0] == type)
-			return p[i][1];
-		if (p[i][1] == type)
-			return p[i][0];
-	}
-	return code;
-}
-
 static void
-build_icmp(struct frame *f, int v6, uint8_t type, uint8_t code, int reverse)
+build_icmp(struct fb_frame *f, int v6, uint8_t type, uint8_t code, int reverse)
 {
 	fb_eth(f, v6 ? 0x86dd : 0x0800);
 	if (v6)
-		fb_ipv6(f, 58, reverse ? V6B : V6A, reverse ? V6A : V6B);
+		fb_ipv6(f, 58, reverse ? FB_V6B : FB_V6A, reverse ? FB_V6A : FB_V6B);
 	else
-		fb_ipv4(f, 1, 5, 0, 0, reverse ? V4B : V4A,
-			reverse ? V4A : V4B);
+		fb_ipv4(f, 1, 5, 0, 0, reverse ? FB_V4B : FB_V4A,
+			reverse ? FB_V4A : FB_V4B);
 	fb_icmp(f, type, code);
 	fb_done(f);
 }
@@ -2134,7 +1429,7 @@ static void
 test_icmp_counterparts(void **state)
 {
 	struct sl_pkt_info pi;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (int v6 = 0; v6 < 2; v6++) {
@@ -2146,15 +1441,15 @@ test_icmp_counterparts(void **state)
 			assert_int_equal(pi.has_ports, 1);
 			assert_int_equal(pi.sport, t);
 			assert_int_equal(pi.dport,
-					 icmp_peer(v6, (uint8_t)t, 0x2a));
+					 fb_icmp_peer(v6, (uint8_t)t, 0x2a));
 		}
 	}
 	/* Spot checks against the table itself. */
-	assert_int_equal(icmp_peer(0, 10, 7), 9);
-	assert_int_equal(icmp_peer(0, 9, 7), 10);
-	assert_int_equal(icmp_peer(0, 3, 7), 7);
-	assert_int_equal(icmp_peer(1, 145, 7), 144);
-	assert_int_equal(icmp_peer(1, 1, 4), 4);
+	assert_int_equal(fb_icmp_peer(0, 10, 7), 9);
+	assert_int_equal(fb_icmp_peer(0, 9, 7), 10);
+	assert_int_equal(fb_icmp_peer(0, 3, 7), 7);
+	assert_int_equal(fb_icmp_peer(1, 145, 7), 144);
+	assert_int_equal(fb_icmp_peer(1, 1, 4), 4);
 }
 
 /* A request and its reply give swapped sport/dport. */
@@ -2163,7 +1458,7 @@ test_icmp_request_reply_swap(void **state)
 {
 	static const uint8_t req[2][2] = { { 8, 0 }, { 128, 129 } };
 	struct sl_pkt_info a, b;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (int v6 = 0; v6 < 2; v6++) {
@@ -2203,7 +1498,7 @@ static void
 test_result_overwritten(void **state)
 {
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	case_arp(&f, &x);
@@ -2225,7 +1520,7 @@ test_jumbo_large(void **state)
 {
 	const uint32_t len = 70000;
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 	uint8_t *buf;
 
 	(void)state;
@@ -2264,7 +1559,7 @@ rnd_bytes(uint64_t *s, uint8_t *p, uint32_t n)
  * IHL or IPv6 with 0-8 extension headers of every kind, any L4.
  */
 static void
-gen_valid(uint64_t *s, struct frame *f, struct sl_pkt_info *x)
+gen_valid(uint64_t *s, struct fb_frame *f, struct sl_pkt_info *x)
 {
 	static const uint16_t tpids[] = { 0x8100, 0x88a8, 0x9100 };
 	static const uint8_t exts[] = { 0, 43, 44, 51, 60, 135, 139, 140 };
@@ -2340,12 +1635,12 @@ gen_valid(uint64_t *s, struct frame *f, struct sl_pkt_info *x)
 	case 1:
 	case 58:
 		fb_icmp(f, type, code);
-		xe_ports(x, type, (uint16_t)icmp_peer(proto == 58, type, code));
+		xe_ports(x, type, (uint16_t)fb_icmp_peer(proto == 58, type, code));
 		break;
 	default:
 		fb_other(f, 4 + (uint32_t)(rnd(s) % 16));
 		if (proto == 47) {
-			ck_junk_gre(f);
+			fb_ck_junk_gre(f);
 			x->encap_mask = BIT(GRE);
 			x->encap_err = SL_ENCAP_ERR_GRE_BAD_VERSION;
 		}
@@ -2365,7 +1660,7 @@ test_random_valid_roundtrip(void **state)
 {
 	uint64_t s = 0x5eed5eed12345678ull;
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (int it = 0; it < 20000; it++) {
@@ -2485,7 +1780,7 @@ test_random_robustness(void **state)
 {
 	uint64_t s = 0x0123456789abcdefull;
 	struct sl_pkt_info pi, x;
-	struct frame f;
+	struct fb_frame f;
 	uint32_t len, keep, i;
 	uint8_t *buf;
 	int rc;
@@ -2532,19 +1827,6 @@ test_random_robustness(void **state)
 
 /* ---- tunnels: valid frames ---------------------------------------------- */
 
-static const uint8_t I4A[4] = { 10, 0, 0, 1 };
-static const uint8_t I4B[4] = { 10, 0, 0, 2 };
-static const uint8_t J4A[4] = { 172, 16, 0, 1 };
-static const uint8_t J4B[4] = { 172, 16, 0, 2 };
-static const uint8_t K4A[4] = { 100, 64, 0, 1 };
-static const uint8_t K4B[4] = { 100, 64, 0, 2 };
-static const uint8_t L4A[4] = { 203, 0, 113, 1 };
-static const uint8_t L4B[4] = { 203, 0, 113, 2 };
-static const uint8_t I6A[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
-				 0, 0, 0, 0, 0, 0, 0, 0x01 };
-static const uint8_t I6B[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
-				 0, 0, 0, 0, 0, 0, 0, 0x02 };
-
 /* IP layer fields of an expected result (ethertype follows l3). */
 static void
 xe_ip(struct sl_pkt_info *x, uint8_t l3, uint16_t l3_off, uint8_t proto,
@@ -2577,24 +1859,24 @@ xe_tid(struct sl_pkt_info *x, uint8_t type, uint32_t id)
 }
 
 static void
-tc_vxlan_ipv4_tcp(struct frame *f, struct sl_pkt_info *x,
+tc_vxlan_ipv4_tcp(struct fb_frame *f, struct sl_pkt_info *x,
 		  struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8100);                        /* 0..14 */
 	fb_vlan(f, 100, 0x0800);                  /* ..18 */
-	fb_ipv4(f, 17, 5, 0x4000, 1, V4A, V4B);   /* ..38 */
+	fb_ipv4(f, 17, 5, 0x4000, 1, FB_V4A, FB_V4B);   /* ..38 */
 	fb_udp(f, 49152, 4789);                   /* ..46 */
 	fb_vxlan(f, 0x08, 0x123456);              /* ..54 */
 	fb_ieth(f, 0x0800);                       /* ..68 */
-	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..88 */
+	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..88 */
 	fb_tcp(f, 40000, 443, 0x18, 5);           /* ..108 */
 	fb_data(f, 12);                           /* ..120 */
 	fb_done(f);
 
 	xe_init(x, 0);
 	xe_vlan(x, 100);
-	xe_ip(x, SL_L3_IPV4, 68, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 68, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 88, 32);
 	xe_ports(x, 40000, 443);
 	x->tcp_flags = 0x18;
@@ -2603,21 +1885,21 @@ tc_vxlan_ipv4_tcp(struct frame *f, struct sl_pkt_info *x,
 }
 
 static void
-tc_geneve_teb(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_geneve_teb(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 17, V6A, V6B);                 /* ..54 */
+	fb_ipv6(f, 17, FB_V6A, FB_V6B);                 /* ..54 */
 	fb_udp(f, 5000, 6081);                    /* ..62 */
 	fb_geneve(f, 0, 0, 0x6558, 0xabcdef);     /* ..70 */
 	fb_ieth(f, 0x0800);                       /* ..84 */
-	fb_ipv4(f, 17, 5, 0, 3, I4A, I4B);        /* ..104 */
+	fb_ipv4(f, 17, 5, 0, 3, FB_I4A, FB_I4B);        /* ..104 */
 	fb_udp(f, 53, 5353);                      /* ..112 */
 	fb_data(f, 8);                            /* ..120 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 84, 17, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 84, 17, FB_I4A, FB_I4B);
 	xe_l4(x, 104, 16);
 	xe_ports(x, 53, 5353);
 	xe_encap(x, 1, BIT(GENEVE), 70);
@@ -2625,21 +1907,21 @@ tc_geneve_teb(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_geneve_opts_ipv4(struct frame *f, struct sl_pkt_info *x,
+tc_geneve_opts_ipv4(struct fb_frame *f, struct sl_pkt_info *x,
 		    struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 4, V4A, V4B);        /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 4, FB_V4A, FB_V4B);        /* ..34 */
 	fb_udp(f, 1234, 6081);                    /* ..42 */
 	fb_geneve(f, 0, 3, 0x0800, 1);            /* ..50 + 12 = 62 */
-	fb_ipv4(f, 6, 5, 0, 5, I4A, I4B);         /* ..82 */
+	fb_ipv4(f, 6, 5, 0, 5, FB_I4A, FB_I4B);         /* ..82 */
 	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..102 */
 	fb_data(f, 5);                            /* ..107 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 62, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 62, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 82, 25);
 	xe_ports(x, 1, 2);
 	x->tcp_flags = 0x02;
@@ -2648,20 +1930,20 @@ tc_geneve_opts_ipv4(struct frame *f, struct sl_pkt_info *x,
 }
 
 static void
-tc_geneve_opts_ipv6(struct frame *f, struct sl_pkt_info *x,
+tc_geneve_opts_ipv6(struct fb_frame *f, struct sl_pkt_info *x,
 		    struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 6, V4A, V4B);        /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 6, FB_V4A, FB_V4B);        /* ..34 */
 	fb_udp(f, 7, 6081);                       /* ..42 */
 	fb_geneve(f, 0, 1, 0x86dd, 0xfffffe);     /* ..50 + 4 = 54 */
-	fb_ipv6(f, 6, I6A, I6B);                  /* ..94 */
+	fb_ipv6(f, 6, FB_I6A, FB_I6B);                  /* ..94 */
 	fb_tcp(f, 80, 1025, 0x12, 5);             /* ..114 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 54, 6, I6A, I6B);
+	xe_ip(x, SL_L3_IPV6, 54, 6, FB_I6A, FB_I6B);
 	xe_l4(x, 94, 20);
 	xe_ports(x, 80, 1025);
 	x->tcp_flags = 0x12;
@@ -2670,19 +1952,19 @@ tc_geneve_opts_ipv6(struct frame *f, struct sl_pkt_info *x,
 }
 
 static void
-tc_gre_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_gre_ipv4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 7, V4A, V4B);        /* ..34 */
+	fb_ipv4(f, 47, 5, 0, 7, FB_V4A, FB_V4B);        /* ..34 */
 	fb_gre(f, 0, 0x0800, 0);                  /* ..38 */
-	fb_ipv4(f, 6, 5, 0, 8, I4A, I4B);         /* ..58 */
+	fb_ipv4(f, 6, 5, 0, 8, FB_I4A, FB_I4B);         /* ..58 */
 	fb_tcp(f, 5555, 22, 0x10, 5);             /* ..78 */
 	fb_data(f, 4);                            /* ..82 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 38, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 38, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 58, 24);
 	xe_ports(x, 5555, 22);
 	x->tcp_flags = 0x10;
@@ -2690,22 +1972,22 @@ tc_gre_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_gre_teb_vlan(struct frame *f, struct sl_pkt_info *x,
+tc_gre_teb_vlan(struct fb_frame *f, struct sl_pkt_info *x,
 		struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 47, V6A, V6B);                 /* ..54 */
-	fb_gre(f, GRE_K, 0x6558, 0xdeadbeef);     /* ..62 */
+	fb_ipv6(f, 47, FB_V6A, FB_V6B);                 /* ..54 */
+	fb_gre(f, FB_GRE_K, 0x6558, 0xdeadbeef);     /* ..62 */
 	fb_ieth(f, 0x8100);                       /* ..76 */
 	fb_vlan(f, 0x2005, 0x86dd);               /* ..80 */
-	fb_ipv6(f, 17, I6A, I6B);                 /* ..120 */
+	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..120 */
 	fb_udp(f, 1000, 2000);                    /* ..128 */
 	fb_data(f, 10);                           /* ..138 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 80, 17, I6A, I6B);
+	xe_ip(x, SL_L3_IPV6, 80, 17, FB_I6A, FB_I6B);
 	xe_l4(x, 120, 18);
 	xe_ports(x, 1000, 2000);
 	xe_encap(x, 1, BIT(GRE), 62);
@@ -2715,19 +1997,19 @@ tc_gre_teb_vlan(struct frame *f, struct sl_pkt_info *x,
 }
 
 static void
-tc_erspan1(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_erspan1(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 9, V4A, V4B);        /* ..34 */
+	fb_ipv4(f, 47, 5, 0, 9, FB_V4A, FB_V4B);        /* ..34 */
 	fb_gre(f, 0, 0x88be, 0);                  /* ..38 */
 	fb_ieth(f, 0x0800);                       /* ..52 */
-	fb_ipv4(f, 6, 5, 0, 10, I4A, I4B);        /* ..72 */
+	fb_ipv4(f, 6, 5, 0, 10, FB_I4A, FB_I4B);        /* ..72 */
 	fb_tcp(f, 3, 4, 0x01, 5);                 /* ..92 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 52, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 52, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 72, 20);
 	xe_ports(x, 3, 4);
 	x->tcp_flags = 0x01;
@@ -2735,21 +2017,21 @@ tc_erspan1(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_erspan2(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_erspan2(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 11, V4A, V4B);       /* ..34 */
-	fb_gre(f, GRE_S, 0x88be, 0);              /* ..42 */
+	fb_ipv4(f, 47, 5, 0, 11, FB_V4A, FB_V4B);       /* ..34 */
+	fb_gre(f, FB_GRE_S, 0x88be, 0);              /* ..42 */
 	fb_erspan2(f, 1, 0x2a5);                  /* ..50 */
 	fb_ieth(f, 0x0800);                       /* ..64 */
-	fb_ipv4(f, 17, 5, 0, 12, I4A, I4B);       /* ..84 */
+	fb_ipv4(f, 17, 5, 0, 12, FB_I4A, FB_I4B);       /* ..84 */
 	fb_udp(f, 67, 68);                        /* ..92 */
 	fb_data(f, 20);                           /* ..112 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 64, 17, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 64, 17, FB_I4A, FB_I4B);
 	xe_l4(x, 84, 28);
 	xe_ports(x, 67, 68);
 	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN2), 50);
@@ -2757,20 +2039,20 @@ tc_erspan2(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_erspan3(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_erspan3(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 13, V4A, V4B);       /* ..34 */
-	fb_gre(f, GRE_S, 0x22eb, 0);              /* ..42 */
+	fb_ipv4(f, 47, 5, 0, 13, FB_V4A, FB_V4B);       /* ..34 */
+	fb_gre(f, FB_GRE_S, 0x22eb, 0);              /* ..42 */
 	fb_erspan3(f, 2, 0x155, 0);               /* ..54 */
 	fb_ieth(f, 0x86dd);                       /* ..68 */
-	fb_ipv6(f, 6, I6A, I6B);                  /* ..108 */
+	fb_ipv6(f, 6, FB_I6A, FB_I6B);                  /* ..108 */
 	fb_tcp(f, 443, 50000, 0x11, 5);           /* ..128 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 68, 6, I6A, I6B);
+	xe_ip(x, SL_L3_IPV6, 68, 6, FB_I6A, FB_I6B);
 	xe_l4(x, 108, 20);
 	xe_ports(x, 443, 50000);
 	x->tcp_flags = 0x11;
@@ -2779,21 +2061,21 @@ tc_erspan3(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_erspan3_subhdr(struct frame *f, struct sl_pkt_info *x,
+tc_erspan3_subhdr(struct fb_frame *f, struct sl_pkt_info *x,
 		  struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 14, V4A, V4B);       /* ..34 */
-	fb_gre(f, GRE_S, 0x22eb, 0);              /* ..42 */
+	fb_ipv4(f, 47, 5, 0, 14, FB_V4A, FB_V4B);       /* ..34 */
+	fb_gre(f, FB_GRE_S, 0x22eb, 0);              /* ..42 */
 	fb_erspan3(f, 2, 0x3ff, 1);               /* ..54 + 8 = 62 */
 	fb_ieth(f, 0x0800);                       /* ..76 */
-	fb_ipv4(f, 6, 5, 0, 15, I4A, I4B);        /* ..96 */
+	fb_ipv4(f, 6, 5, 0, 15, FB_I4A, FB_I4B);        /* ..96 */
 	fb_tcp(f, 9, 10, 0x04, 5);                /* ..116 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 76, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 76, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 96, 20);
 	xe_ports(x, 9, 10);
 	x->tcp_flags = 0x04;
@@ -2802,17 +2084,17 @@ tc_erspan3_subhdr(struct frame *f, struct sl_pkt_info *x,
 }
 
 static void
-tc_mpls1_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_mpls1_ipv4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8847);                        /* 0..14 */
-	fb_mpls(f, 1, MPLS_IP);                   /* ..18 */
-	fb_ipv4(f, 6, 5, 0, 16, I4A, I4B);        /* ..38 */
+	fb_mpls(f, 1, FB_MPLS_IP);                   /* ..18 */
+	fb_ipv4(f, 6, 5, 0, 16, FB_I4A, FB_I4B);        /* ..38 */
 	fb_tcp(f, 1111, 80, 0x02, 5);             /* ..58 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 18, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 18, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 38, 20);
 	xe_ports(x, 1111, 80);
 	x->tcp_flags = 0x02;
@@ -2820,56 +2102,56 @@ tc_mpls1_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_mpls3_ipv6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_mpls3_ipv6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8100);                        /* 0..14 */
 	fb_vlan(f, 7, 0x8847);                    /* ..18 */
-	fb_mpls(f, 3, MPLS_IP);                   /* ..30 */
-	fb_ipv6(f, 17, I6A, I6B);                 /* ..70 */
+	fb_mpls(f, 3, FB_MPLS_IP);                   /* ..30 */
+	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..70 */
 	fb_udp(f, 4, 5);                          /* ..78 */
 	fb_data(f, 3);                            /* ..81 */
 	fb_done(f);
 
 	xe_init(x, 0);
 	xe_vlan(x, 7);
-	xe_ip(x, SL_L3_IPV6, 30, 17, I6A, I6B);
+	xe_ip(x, SL_L3_IPV6, 30, 17, FB_I6A, FB_I6B);
 	xe_l4(x, 70, 11);
 	xe_ports(x, 4, 5);
 	xe_encap(x, 1, BIT(MPLS), 30);
 }
 
 static void
-tc_mpls_mc_ipv4(struct frame *f, struct sl_pkt_info *x,
+tc_mpls_mc_ipv4(struct fb_frame *f, struct sl_pkt_info *x,
 		struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8848);                        /* 0..14 */
-	fb_mpls(f, 1, MPLS_IP);                   /* ..18 */
-	fb_ipv4(f, 17, 5, 0, 17, I4A, I4B);       /* ..38 */
+	fb_mpls(f, 1, FB_MPLS_IP);                   /* ..18 */
+	fb_ipv4(f, 17, 5, 0, 17, FB_I4A, FB_I4B);       /* ..38 */
 	fb_udp(f, 5, 6);                          /* ..46 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 18, 17, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 18, 17, FB_I4A, FB_I4B);
 	xe_l4(x, 38, 8);
 	xe_ports(x, 5, 6);
 	xe_encap(x, 1, BIT(MPLS), 18);
 }
 
 static void
-tc_mpls_pw(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_mpls_pw(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	cfg->mpls_pw = 1;
 	fb_eth(f, 0x8847);                        /* 0..14 */
-	fb_mpls(f, 2, MPLS_PW);                   /* ..22, CW ..26 */
+	fb_mpls(f, 2, FB_MPLS_PW);                   /* ..22, CW ..26 */
 	fb_ieth(f, 0x0800);                       /* ..40 */
-	fb_ipv4(f, 6, 5, 0, 18, I4A, I4B);        /* ..60 */
+	fb_ipv4(f, 6, 5, 0, 18, FB_I4A, FB_I4B);        /* ..60 */
 	fb_tcp(f, 7, 8, 0x02, 5);                 /* ..80 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 40, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 40, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 60, 20);
 	xe_ports(x, 7, 8);
 	x->tcp_flags = 0x02;
@@ -2877,36 +2159,36 @@ tc_mpls_pw(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_gre_mpls(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_gre_mpls(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 19, V4A, V4B);       /* ..34 */
+	fb_ipv4(f, 47, 5, 0, 19, FB_V4A, FB_V4B);       /* ..34 */
 	fb_gre(f, 0, 0x8847, 0);                  /* ..38 */
-	fb_mpls(f, 1, MPLS_IP);                   /* ..42 */
-	fb_ipv4(f, 17, 5, 0, 20, I4A, I4B);       /* ..62 */
+	fb_mpls(f, 1, FB_MPLS_IP);                   /* ..42 */
+	fb_ipv4(f, 17, 5, 0, 20, FB_I4A, FB_I4B);       /* ..62 */
 	fb_udp(f, 10, 20);                        /* ..70 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 42, 17, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 42, 17, FB_I4A, FB_I4B);
 	xe_l4(x, 62, 8);
 	xe_ports(x, 10, 20);
 	xe_encap(x, 2, BIT(GRE) | BIT(MPLS), 42);
 }
 
 static void
-tc_pppoe_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_pppoe_ipv4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8864);                        /* 0..14 */
 	fb_pppoe(f, 0x0021);                      /* ..22 */
-	fb_ipv4(f, 6, 5, 0, 21, I4A, I4B);        /* ..42 */
+	fb_ipv4(f, 6, 5, 0, 21, FB_I4A, FB_I4B);        /* ..42 */
 	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..62 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 22, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 22, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 42, 20);
 	xe_ports(x, 1, 2);
 	x->tcp_flags = 0x02;
@@ -2914,19 +2196,19 @@ tc_pppoe_ipv4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_pppoe_ipv6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_pppoe_ipv6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8100);                        /* 0..14 */
 	fb_vlan(f, 10, 0x8864);                   /* ..18 */
 	fb_pppoe(f, 0x0057);                      /* ..26 */
-	fb_ipv6(f, 17, I6A, I6B);                 /* ..66 */
+	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..66 */
 	fb_udp(f, 546, 547);                      /* ..74 */
 	fb_done(f);
 
 	xe_init(x, 0);
 	xe_vlan(x, 10);
-	xe_ip(x, SL_L3_IPV6, 26, 17, I6A, I6B);
+	xe_ip(x, SL_L3_IPV6, 26, 17, FB_I6A, FB_I6B);
 	xe_l4(x, 66, 8);
 	xe_ports(x, 546, 547);
 	xe_encap(x, 1, BIT(PPPOE), 26);
@@ -2934,7 +2216,7 @@ tc_pppoe_ipv6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 
 /* PPP LCP: the PPPoE layer is identified, its payload is not IP. */
 static void
-tc_pppoe_lcp(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_pppoe_lcp(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8864);
@@ -2947,18 +2229,18 @@ tc_pppoe_lcp(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_4in4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_4in4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 4, 5, 0, 22, V4A, V4B);        /* ..34 */
+	fb_ipv4(f, 4, 5, 0, 22, FB_V4A, FB_V4B);        /* ..34 */
 	fb_ipip(f);
-	fb_ipv4(f, 6, 5, 0, 23, I4A, I4B);        /* ..54 */
+	fb_ipv4(f, 6, 5, 0, 23, FB_I4A, FB_I4B);        /* ..54 */
 	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..74 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 34, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 34, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 54, 20);
 	xe_ports(x, 1, 2);
 	x->tcp_flags = 0x02;
@@ -2966,36 +2248,36 @@ tc_4in4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_6in4(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_6in4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 41, 5, 0, 24, V4A, V4B);       /* ..34 */
+	fb_ipv4(f, 41, 5, 0, 24, FB_V4A, FB_V4B);       /* ..34 */
 	fb_ipip(f);
-	fb_ipv6(f, 17, I6A, I6B);                 /* ..74 */
+	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..74 */
 	fb_udp(f, 1, 2);                          /* ..82 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 34, 17, I6A, I6B);
+	xe_ip(x, SL_L3_IPV6, 34, 17, FB_I6A, FB_I6B);
 	xe_l4(x, 74, 8);
 	xe_ports(x, 1, 2);
 	xe_encap(x, 1, BIT(IPIP), 34);
 }
 
 static void
-tc_4in6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_4in6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 4, V6A, V6B);                  /* ..54 */
+	fb_ipv6(f, 4, FB_V6A, FB_V6B);                  /* ..54 */
 	fb_ipip(f);
-	fb_ipv4(f, 6, 5, 0, 25, I4A, I4B);        /* ..74 */
+	fb_ipv4(f, 6, 5, 0, 25, FB_I4A, FB_I4B);        /* ..74 */
 	fb_tcp(f, 3, 4, 0x02, 5);                 /* ..94 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 54, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 54, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 74, 20);
 	xe_ports(x, 3, 4);
 	x->tcp_flags = 0x02;
@@ -3003,41 +2285,41 @@ tc_4in6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_6in6(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_6in6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 41, V6A, V6B);                 /* ..54 */
+	fb_ipv6(f, 41, FB_V6A, FB_V6B);                 /* ..54 */
 	fb_ipip(f);
-	fb_ipv6(f, 58, I6A, I6B);                 /* ..94 */
+	fb_ipv6(f, 58, FB_I6A, FB_I6B);                 /* ..94 */
 	fb_icmp(f, 128, 0);                       /* ..102 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 54, 58, I6A, I6B);
+	xe_ip(x, SL_L3_IPV6, 54, 58, FB_I6A, FB_I6B);
 	xe_l4(x, 94, 8);
 	xe_ports(x, 128, 129);
 	xe_encap(x, 1, BIT(IPIP), 54);
 }
 
 static void
-tc_vxlan_inner_qinq(struct frame *f, struct sl_pkt_info *x,
+tc_vxlan_inner_qinq(struct fb_frame *f, struct sl_pkt_info *x,
 		    struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 26, V4A, V4B);       /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 26, FB_V4A, FB_V4B);       /* ..34 */
 	fb_udp(f, 1, 4789);                       /* ..42 */
 	fb_vxlan(f, 0x08, 7);                     /* ..50 */
 	fb_ieth(f, 0x88a8);                       /* ..64 */
 	fb_vlan(f, 200, 0x8100);                  /* ..68 */
 	fb_vlan(f, 0x6000 | 300, 0x0800);         /* ..72 */
-	fb_ipv4(f, 17, 5, 0, 27, I4A, I4B);       /* ..92 */
+	fb_ipv4(f, 17, 5, 0, 27, FB_I4A, FB_I4B);       /* ..92 */
 	fb_udp(f, 10, 11);                        /* ..100 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 72, 17, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 72, 17, FB_I4A, FB_I4B);
 	xe_l4(x, 92, 8);
 	xe_ports(x, 10, 11);
 	xe_encap(x, 1, BIT(VXLAN), 50);
@@ -3049,13 +2331,13 @@ tc_vxlan_inner_qinq(struct frame *f, struct sl_pkt_info *x,
 
 /* VNTag on the outer Ethernet: an L2 tag, not a layer. */
 static void
-tc_vntag(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_vntag(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x8926);                        /* 0..14 */
 	fb_vntag(f, 0x8100);                      /* ..20 */
 	fb_vlan(f, 33, 0x0800);                   /* ..24 */
-	fb_ipv4(f, 6, 5, 0, 28, V4A, V4B);        /* ..44 */
+	fb_ipv4(f, 6, 5, 0, 28, FB_V4A, FB_V4B);        /* ..44 */
 	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..64 */
 	fb_done(f);
 
@@ -3069,22 +2351,22 @@ tc_vntag(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 }
 
 static void
-tc_vxlan_inner_vntag(struct frame *f, struct sl_pkt_info *x,
+tc_vxlan_inner_vntag(struct fb_frame *f, struct sl_pkt_info *x,
 		     struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 29, V4A, V4B);       /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 29, FB_V4A, FB_V4B);       /* ..34 */
 	fb_udp(f, 2, 4789);                       /* ..42 */
 	fb_vxlan(f, 0x08, 9);                     /* ..50 */
 	fb_ieth(f, 0x8926);                       /* ..64 */
 	fb_vntag(f, 0x0800);                      /* ..70 */
-	fb_ipv4(f, 6, 5, 0, 30, I4A, I4B);        /* ..90 */
+	fb_ipv4(f, 6, 5, 0, 30, FB_I4A, FB_I4B);        /* ..90 */
 	fb_tcp(f, 5, 6, 0x02, 5);                 /* ..110 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 70, 6, I4A, I4B);
+	xe_ip(x, SL_L3_IPV4, 70, 6, FB_I4A, FB_I4B);
 	xe_l4(x, 90, 20);
 	xe_ports(x, 5, 6);
 	x->tcp_flags = 0x02;
@@ -3094,11 +2376,11 @@ tc_vxlan_inner_vntag(struct frame *f, struct sl_pkt_info *x,
 
 /* ARP inside VXLAN: no inner IP, the outer flow stays, no error. */
 static void
-tc_vxlan_arp(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_vxlan_arp(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 31, V4A, V4B);       /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 31, FB_V4A, FB_V4B);       /* ..34 */
 	fb_udp(f, 3, 4789);                       /* ..42 */
 	fb_vxlan(f, 0x08, 5);                     /* ..50 */
 	fb_ieth(f, 0x0806);                       /* ..64 */
@@ -3116,26 +2398,26 @@ tc_vxlan_arp(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 /* VXLAN in VXLAN: the first inner Ethernet is tagged, the second is not;
  * inner_vlan[] holds the innermost one's (none). */
 static void
-tc_vxlan_vlan_vxlan(struct frame *f, struct sl_pkt_info *x,
+tc_vxlan_vlan_vxlan(struct fb_frame *f, struct sl_pkt_info *x,
 		    struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 40, V4A, V4B);       /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 40, FB_V4A, FB_V4B);       /* ..34 */
 	fb_udp(f, 1, 4789);                       /* ..42 */
 	fb_vxlan(f, 0x08, 10);                    /* ..50 */
 	fb_ieth(f, 0x8100);                       /* ..64 */
 	fb_vlan(f, 5, 0x0800);                    /* ..68 */
-	fb_ipv4(f, 17, 5, 0, 41, I4A, I4B);       /* ..88 */
+	fb_ipv4(f, 17, 5, 0, 41, FB_I4A, FB_I4B);       /* ..88 */
 	fb_udp(f, 2000, 4789);                    /* ..96 */
 	fb_vxlan(f, 0x08, 20);                    /* ..104 */
 	fb_ieth(f, 0x0800);                       /* ..118 */
-	fb_ipv4(f, 6, 5, 0, 42, J4A, J4B);        /* ..138 */
+	fb_ipv4(f, 6, 5, 0, 42, FB_J4A, FB_J4B);        /* ..138 */
 	fb_tcp(f, 11, 12, 0x02, 5);               /* ..158 */
 	fb_done(f);
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 118, 6, J4A, J4B);
+	xe_ip(x, SL_L3_IPV4, 118, 6, FB_J4A, FB_J4B);
 	xe_l4(x, 138, 20);
 	xe_ports(x, 11, 12);
 	x->tcp_flags = 0x02;
@@ -3148,25 +2430,25 @@ tc_vxlan_vlan_vxlan(struct frame *f, struct sl_pkt_info *x,
  * plus D carrying E (IP-in-IP) when extra is set.
  */
 static void
-build_nested(struct frame *f, int extra)
+build_nested(struct fb_frame *f, int extra)
 {
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 32, V4A, V4B);       /* A ..34 */
+	fb_ipv4(f, 47, 5, 0, 32, FB_V4A, FB_V4B);       /* A ..34 */
 	fb_gre(f, 0, 0x0800, 0);                  /* ..38 */
-	fb_ipv4(f, 17, 5, 0, 33, I4A, I4B);       /* B ..58 */
+	fb_ipv4(f, 17, 5, 0, 33, FB_I4A, FB_I4B);       /* B ..58 */
 	fb_udp(f, 1111, 4789);                    /* ..66 */
 	fb_vxlan(f, 0x08, 1);                     /* ..74 */
 	fb_ieth(f, 0x0800);                       /* ..88 */
-	fb_ipv4(f, 17, 5, 0, 34, J4A, J4B);       /* C ..108 */
+	fb_ipv4(f, 17, 5, 0, 34, FB_J4A, FB_J4B);       /* C ..108 */
 	fb_udp(f, 2222, 4789);                    /* ..116 */
 	fb_vxlan(f, 0x08, 2);                     /* ..124 */
 	fb_ieth(f, 0x0800);                       /* ..138 */
 	if (extra) {
-		fb_ipv4(f, 4, 5, 0, 35, K4A, K4B); /* D ..158 */
+		fb_ipv4(f, 4, 5, 0, 35, FB_K4A, FB_K4B); /* D ..158 */
 		fb_ipip(f);
-		fb_ipv4(f, 6, 5, 0, 36, L4A, L4B); /* E ..178 */
+		fb_ipv4(f, 6, 5, 0, 36, FB_L4A, FB_L4B); /* E ..178 */
 	} else {
-		fb_ipv4(f, 6, 5, 0, 35, K4A, K4B); /* D ..158 */
+		fb_ipv4(f, 6, 5, 0, 35, FB_K4A, FB_K4B); /* D ..158 */
 	}
 	fb_tcp(f, 3333, 80, 0x18, 5);             /* ..178 / ..198 */
 	fb_data(f, 2);
@@ -3174,13 +2456,13 @@ build_nested(struct frame *f, int extra)
 }
 
 static void
-tc_nested3(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
+tc_nested3(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 {
 	(void)cfg;
 	build_nested(f, 0);                       /* 180 bytes */
 
 	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 138, 6, K4A, K4B);
+	xe_ip(x, SL_L3_IPV4, 138, 6, FB_K4A, FB_K4B);
 	xe_l4(x, 158, 22);
 	xe_ports(x, 3333, 80);
 	x->tcp_flags = 0x18;
@@ -3220,7 +2502,7 @@ tc_nested3(struct frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
 
 struct tun_case {
 	const char *name;
-	void (*build)(struct frame *f, struct sl_pkt_info *x,
+	void (*build)(struct fb_frame *f, struct sl_pkt_info *x,
 		      struct sl_parse_cfg *cfg);
 };
 
@@ -3235,7 +2517,7 @@ static struct tun_case *const all_tun_cases[] = { TUN_CASES(TCASE_PTR) };
 
 /* Full frame as written out; the layout model agrees; every prefix. */
 static void
-check_tun(const struct sl_parse_cfg *cfg, const struct frame *f,
+check_tun(const struct sl_parse_cfg *cfg, const struct fb_frame *f,
 	  const struct sl_pkt_info *x, const char *what)
 {
 	struct sl_pkt_info pi, m;
@@ -3253,7 +2535,7 @@ test_tun_case(void **state)
 	const struct tun_case *tc = *state;
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
+	struct fb_frame f;
 
 	sl_parse_cfg_default(&cfg);
 	tc->build(&f, &x, &cfg);
@@ -3267,7 +2549,7 @@ test_tun_depth0(void **state)
 {
 	struct sl_pkt_info x, ref0, pi, e;
 	struct sl_parse_cfg cfg;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	for (size_t i = 0; i < N_TUN_CASES; i++) {
@@ -3289,33 +2571,33 @@ test_gre_cks(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
+	struct fb_frame f;
 	char name[32];
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
 	for (unsigned int m = 0; m < 8; m++) {
-		uint8_t flags = (uint8_t)(((m & 1) ? GRE_C : 0) |
-					  ((m & 2) ? GRE_K : 0) |
-					  ((m & 4) ? GRE_S : 0));
+		uint8_t flags = (uint8_t)(((m & 1) ? FB_GRE_C : 0) |
+					  ((m & 2) ? FB_GRE_K : 0) |
+					  ((m & 4) ? FB_GRE_S : 0));
 		uint16_t hl = (uint16_t)(4 + 4 * ((m & 1) + ((m >> 1) & 1) +
 						  ((m >> 2) & 1)));
 
 		fb_eth(&f, 0x0800);                  /* 0..14 */
-		fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);  /* ..34 */
+		fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);  /* ..34 */
 		fb_gre(&f, flags, 0x86dd, 0x01020304u + m); /* ..34+hl */
-		fb_ipv6(&f, 6, I6A, I6B);
+		fb_ipv6(&f, 6, FB_I6A, FB_I6B);
 		fb_tcp(&f, 100, 200, 0x02, 5);
 		fb_data(&f, 6);
 		fb_done(&f);
 
 		xe_init(&x, 0);
-		xe_ip(&x, SL_L3_IPV6, (uint16_t)(34 + hl), 6, I6A, I6B);
+		xe_ip(&x, SL_L3_IPV6, (uint16_t)(34 + hl), 6, FB_I6A, FB_I6B);
 		xe_l4(&x, (uint16_t)(74 + hl), 26);
 		xe_ports(&x, 100, 200);
 		x.tcp_flags = 0x02;
 		xe_encap(&x, 1, BIT(GRE), (uint16_t)(34 + hl));
-		if (flags & GRE_K)
+		if (flags & FB_GRE_K)
 			xe_tid(&x, SL_TUNID_GRE_KEY, 0x01020304u + m);
 		snprintf(name, sizeof(name), "gre_flags_%02x", flags);
 		check_tun(&cfg, &f, &x, name);
@@ -3326,35 +2608,22 @@ test_gre_cks(void **state)
 
 /* The outer IPv4 flow of a frame built as eth/IPv4(proto)/L4... */
 static void
-xe_outer4(struct sl_pkt_info *x, const struct frame *f, uint8_t proto)
+xe_outer4(struct sl_pkt_info *x, const struct fb_frame *f, uint8_t proto)
 {
 	xe_init(x, 0x0800);
 	xe_ipv4(x, 14, proto);
 	xe_l4(x, 34, (uint16_t)(f->len - 34));
 }
 
-/* Turn checkpoint c into "needs need bytes, then stops with err". */
 static void
-ck_stop(struct ckpt *c, uint32_t need, uint8_t err)
-{
-	c->need = need;
-	c->stop = 1;
-	c->stop_err = err;
-	c->tid_type = 0;
-	c->tid = 0;
-	c->mask_pass = 0;
-	c->ip = -1;
-}
-
-static void
-build_vxlan(struct frame *f, uint8_t flags, uint16_t sport)
+build_vxlan(struct fb_frame *f, uint8_t flags, uint16_t sport)
 {
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 1, V4A, V4B);        /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 1, FB_V4A, FB_V4B);        /* ..34 */
 	fb_udp(f, sport, 4789);                   /* ..42 */
 	fb_vxlan(f, flags, 0x00c0de);             /* ..50 */
 	fb_ieth(f, 0x0800);                       /* ..64 */
-	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..84 */
+	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..84 */
 	fb_tcp(f, 1000, 80, 0x10, 5);             /* ..104 */
 	fb_data(f, 10);                           /* ..114 */
 	fb_done(f);
@@ -3366,7 +2635,7 @@ test_vxlan_bad_flags(void **state)
 	static const uint8_t bad[] = { 0x00, 0x80, 0xf7, 0x04, 0x01 };
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
@@ -3387,13 +2656,13 @@ test_vxlan_bad_flags(void **state)
 }
 
 static void
-build_geneve_ipv4(struct frame *f, uint8_t ver, struct ckpt **c)
+build_geneve_ipv4(struct fb_frame *f, uint8_t ver, struct fb_ckpt **c)
 {
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 1, V4A, V4B);        /* ..34 */
+	fb_ipv4(f, 17, 5, 0, 1, FB_V4A, FB_V4B);        /* ..34 */
 	fb_udp(f, 999, 6081);                     /* ..42 */
 	*c = fb_geneve(f, ver, 2, 0x0800, 77);    /* ..58 */
-	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..78 */
+	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..78 */
 	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..98 */
 	fb_done(f);
 }
@@ -3403,8 +2672,8 @@ test_geneve_malformed(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
-	struct ckpt *c;
+	struct fb_frame f;
+	struct fb_ckpt *c;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
@@ -3419,7 +2688,7 @@ test_geneve_malformed(void **state)
 	/* Options longer than the datagram: 63 words = 252 bytes. */
 	build_geneve_ipv4(&f, 0, &c);
 	f.b[42] = 63;
-	ck_stop(c, 50, SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN);
+	fb_ck_stop(c, 50, SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN);
 	xe_outer4(&x, &f, 17);
 	xe_ports(&x, 999, 6081);
 	x.encap_mask = BIT(GENEVE);
@@ -3427,7 +2696,7 @@ test_geneve_malformed(void **state)
 	check_tun(&cfg, &f, &x, "geneve_opt_len");
 	/* The same options within a datagram longer than the capture
 	 * (snaplen): only cut. */
-	wr16(f.b + 16, 1400);
+	fb_wr16(f.b + 16, 1400);
 	x.encap_err = SL_ENCAP_ERR_GENEVE_TRUNCATED;
 	parse_copy(f.b, f.len, &x);
 	assert_int_equal(x.encap_err, SL_ENCAP_ERR_GENEVE_TRUNCATED);
@@ -3442,7 +2711,7 @@ test_geneve_malformed(void **state)
 	assert_int_equal(x.l3_off, 14);
 	/* Unknown protocol type: identified, not walked, no error. */
 	build_geneve_ipv4(&f, 0, &c);
-	wr16(f.b + 44, 0x8847);
+	fb_wr16(f.b + 44, 0x8847);
 	c->stop = 1;
 	xe_outer4(&x, &f, 17);
 	xe_ports(&x, 999, 6081);
@@ -3452,12 +2721,12 @@ test_geneve_malformed(void **state)
 }
 
 static void
-build_gre_k(struct frame *f, struct ckpt **c)
+build_gre_k(struct fb_frame *f, struct fb_ckpt **c)
 {
 	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 1, V4A, V4B);        /* ..34 */
-	*c = fb_gre(f, GRE_K, 0x0800, 0xfeedface); /* ..42 */
-	fb_ipv4(f, 6, 5, 0, 2, I4A, I4B);         /* ..62 */
+	fb_ipv4(f, 47, 5, 0, 1, FB_V4A, FB_V4B);        /* ..34 */
+	*c = fb_gre(f, FB_GRE_K, 0x0800, 0xfeedface); /* ..42 */
+	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..62 */
 	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..82 */
 	fb_done(f);
 }
@@ -3467,8 +2736,8 @@ test_gre_malformed(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
-	struct ckpt *c;
+	struct fb_frame f;
+	struct fb_ckpt *c;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
@@ -3476,7 +2745,7 @@ test_gre_malformed(void **state)
 		build_gre_k(&f, &c);
 		f.b[35] = ver;
 		/* Version 1 (PPTP): identified, not walked, no error. */
-		ck_stop(c, 38, ver == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION);
+		fb_ck_stop(c, 38, ver == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION);
 		xe_outer4(&x, &f, 47);
 		x.encap_mask = BIT(GRE);
 		x.encap_err = ver == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION;
@@ -3484,15 +2753,15 @@ test_gre_malformed(void **state)
 	}
 	/* Routing present (RFC 1701): not walked. */
 	build_gre_k(&f, &c);
-	f.b[34] |= GRE_R;
-	ck_stop(c, 38, SL_ENCAP_ERR_GRE_ROUTING);
+	f.b[34] |= FB_GRE_R;
+	fb_ck_stop(c, 38, SL_ENCAP_ERR_GRE_ROUTING);
 	xe_outer4(&x, &f, 47);
 	x.encap_mask = BIT(GRE);
 	x.encap_err = SL_ENCAP_ERR_GRE_ROUTING;
 	check_tun(&cfg, &f, &x, "gre_routing");
 	/* Unknown protocol type: the key is still recorded. */
 	build_gre_k(&f, &c);
-	wr16(f.b + 36, 0x880b); /* PPP */
+	fb_wr16(f.b + 36, 0x880b); /* PPP */
 	c->stop = 1;
 	xe_outer4(&x, &f, 47);
 	x.encap_mask = BIT(GRE);
@@ -3506,21 +2775,21 @@ test_erspan_malformed(void **state)
 	static const uint8_t v2[] = { 0, 2, 15 }, v3[] = { 0, 1, 3 };
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
 	for (int t = 0; t < 2; t++) {
 		for (int i = 0; i < 3; i++) {
 			fb_eth(&f, 0x0800);
-			fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);
-			fb_gre(&f, GRE_S, t ? 0x22eb : 0x88be, 0);
+			fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);
+			fb_gre(&f, FB_GRE_S, t ? 0x22eb : 0x88be, 0);
 			if (t)
 				fb_erspan3(&f, v3[i], 5, 0);
 			else
 				fb_erspan2(&f, v2[i], 5);
 			fb_ieth(&f, 0x0800);
-			fb_ipv4(&f, 6, 5, 0, 2, I4A, I4B);
+			fb_ipv4(&f, 6, 5, 0, 2, FB_I4A, FB_I4B);
 			fb_tcp(&f, 1, 2, 0x02, 5);
 			fb_done(&f);
 
@@ -3534,8 +2803,8 @@ test_erspan_malformed(void **state)
 	}
 	/* Type III frame type other than Ethernet: recorded, not walked. */
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);
-	fb_gre(&f, GRE_S, 0x22eb, 0);             /* 34..42 */
+	fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);
+	fb_gre(&f, FB_GRE_S, 0x22eb, 0);             /* 34..42 */
 	fb_erspan3(&f, 2, 5, 0)->stop = 1;        /* ..54 */
 	fb_data(&f, 40);
 	fb_done(&f);
@@ -3551,19 +2820,19 @@ test_mpls_labels(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
-	struct ckpt *c;
+	struct fb_frame f;
+	struct fb_ckpt *c;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
 	/* SL_MAX_MPLS_LABELS labels are fine. */
 	fb_eth(&f, 0x8847);                       /* 0..14 */
-	fb_mpls(&f, SL_MAX_MPLS_LABELS, MPLS_IP); /* ..46 */
-	fb_ipv4(&f, 17, 5, 0, 1, I4A, I4B);       /* ..66 */
+	fb_mpls(&f, SL_MAX_MPLS_LABELS, FB_MPLS_IP); /* ..46 */
+	fb_ipv4(&f, 17, 5, 0, 1, FB_I4A, FB_I4B);       /* ..66 */
 	fb_udp(&f, 1, 2);                         /* ..74 */
 	fb_done(&f);
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 46, 17, I4A, I4B);
+	xe_ip(&x, SL_L3_IPV4, 46, 17, FB_I4A, FB_I4B);
 	xe_l4(&x, 66, 8);
 	xe_ports(&x, 1, 2);
 	xe_encap(&x, 1, BIT(MPLS), 46);
@@ -3574,9 +2843,9 @@ test_mpls_labels(void **state)
 		fb_eth(&f, 0x8847);
 		f.tun = 1;
 		f.pend_reach = BIT(MPLS);
-		c = ck_add(&f, 14 + 4 * SL_MAX_MPLS_LABELS,
+		c = fb_ck_add(&f, 14 + 4 * SL_MAX_MPLS_LABELS,
 			   SL_ENCAP_ERR_MPLS_TRUNCATED);
-		ck_stop(c, c->need, SL_ENCAP_ERR_MPLS_TOO_DEEP);
+		fb_ck_stop(c, c->need, SL_ENCAP_ERR_MPLS_TOO_DEEP);
 		for (int i = 0; i < SL_MAX_MPLS_LABELS + more; i++)
 			fb_u32(&f, (uint32_t)(200 + i) << 12 |
 					   (i == SL_MAX_MPLS_LABELS + more - 1 ?
@@ -3609,19 +2878,19 @@ test_pppoe_malformed(void **state)
 	static const uint8_t bad[] = { 0x12, 0x21, 0x00, 0x22, 0xff };
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x, pi;
-	struct frame f;
-	struct ckpt *c;
+	struct fb_frame f;
+	struct fb_ckpt *c;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
 	for (size_t i = 0; i < sizeof(bad); i++) {
 		fb_eth(&f, 0x8864);
 		c = fb_pppoe(&f, 0x0021);                 /* 14..22 */
-		fb_ipv4(&f, 6, 5, 0, 1, I4A, I4B);
+		fb_ipv4(&f, 6, 5, 0, 1, FB_I4A, FB_I4B);
 		fb_tcp(&f, 1, 2, 0x02, 5);
 		fb_done(&f);
 		f.b[14] = bad[i];
-		ck_stop(c, 20, SL_ENCAP_ERR_PPPOE_BAD_VERSION);
+		fb_ck_stop(c, 20, SL_ENCAP_ERR_PPPOE_BAD_VERSION);
 		xe_init(&x, 0x8864);
 		x.encap_mask = BIT(PPPOE);
 		x.encap_err = SL_ENCAP_ERR_PPPOE_BAD_VERSION;
@@ -3629,20 +2898,20 @@ test_pppoe_malformed(void **state)
 	}
 	/* The PPPoE length bounds the payload. */
 	tc_pppoe_ipv4(&f, &x, &cfg);
-	wr16(f.b + 18, 1); /* not even the PPP protocol */
+	fb_wr16(f.b + 18, 1); /* not even the PPP protocol */
 	parse_copy(f.b, f.len, &pi);
 	xe_init(&x, 0x8864);
 	x.encap_mask = BIT(PPPOE);
 	x.encap_err = SL_ENCAP_ERR_PPPOE_TRUNCATED;
 	check_pi(&pi, &x, "pppoe_len_1", f.len);
-	wr16(f.b + 18, 2 + 19); /* IPv4 header cut at 19 bytes */
+	fb_wr16(f.b + 18, 2 + 19); /* IPv4 header cut at 19 bytes */
 	parse_copy(f.b, f.len, &pi);
 	x.encap_err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
 	check_pi(&pi, &x, "pppoe_len_21", f.len);
-	wr16(f.b + 18, 2 + 30); /* TCP cut at 10 bytes: inner L4 error */
+	fb_wr16(f.b + 18, 2 + 30); /* TCP cut at 10 bytes: inner L4 error */
 	parse_copy(f.b, f.len, &pi);
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 22, 6, I4A, I4B);
+	xe_ip(&x, SL_L3_IPV4, 22, 6, FB_I4A, FB_I4B);
 	xe_l4(&x, 42, 10);
 	xe_encap(&x, 1, BIT(PPPOE), 22);
 	x.err = SL_PARSE_ERR_L4_TRUNCATED;
@@ -3654,21 +2923,21 @@ test_inner_l2_l3_malformed(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x;
-	struct frame f;
-	struct ckpt *c;
+	struct fb_frame f;
+	struct fb_ckpt *c;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
 	/* Three inner tags. */
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 17, 5, 0, 1, V4A, V4B);       /* 14..34 */
+	fb_ipv4(&f, 17, 5, 0, 1, FB_V4A, FB_V4B);       /* 14..34 */
 	fb_udp(&f, 7, 4789);                      /* ..42 */
 	fb_vxlan(&f, 0x08, 3);                    /* ..50 */
 	fb_ieth(&f, 0x8100);                      /* ..64 */
 	fb_vlan(&f, 1, 0x88a8);                   /* ..68 */
 	fb_vlan(&f, 2, 0x8100);                   /* ..72 */
-	c = ck_add(&f, f.len, 0);
-	ck_stop(c, f.len, SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP);
+	c = fb_ck_add(&f, f.len, 0);
+	fb_ck_stop(c, f.len, SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP);
 	fb_u16(&f, 3);
 	fb_u16(&f, 0x0800);
 	fb_data(&f, 40);
@@ -3682,10 +2951,10 @@ test_inner_l2_l3_malformed(void **state)
 
 	/* GRE says IPv4, an IPv6 header follows. */
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);       /* 14..34 */
+	fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);       /* 14..34 */
 	fb_gre(&f, 0, 0x0800, 0);                 /* ..38 */
-	fb_ipv6(&f, 6, I6A, I6B);                 /* ..78 */
-	ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
+	fb_ipv6(&f, 6, FB_I6A, FB_I6B);                 /* ..78 */
+	fb_ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
 	f.ck[f.n_ck - 1].err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
 	fb_tcp(&f, 1, 2, 0x02, 5);
 	fb_done(&f);
@@ -3697,17 +2966,17 @@ test_inner_l2_l3_malformed(void **state)
 	/* Inner IPv4 with IHL 4, or total length below its header. */
 	for (int k = 0; k < 2; k++) {
 		fb_eth(&f, 0x0800);
-		fb_ipv4(&f, 47, 5, 0, 1, V4A, V4B);
+		fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);
 		fb_gre(&f, 0, 0x0800, 0);
-		fb_ipv4(&f, 6, 5, 0, 2, I4A, I4B); /* 38..58 */
-		ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
+		fb_ipv4(&f, 6, 5, 0, 2, FB_I4A, FB_I4B); /* 38..58 */
+		fb_ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
 		f.ck[f.n_ck - 1].err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
 		fb_tcp(&f, 1, 2, 0x02, 5);
 		fb_done(&f);
 		if (k == 0)
 			f.b[38] = 0x44;
 		else
-			wr16(f.b + 40, 19);
+			fb_wr16(f.b + 40, 19);
 		xe_outer4(&x, &f, 47);
 		x.encap_mask = BIT(GRE);
 		x.encap_err = SL_ENCAP_ERR_INNER_L3_BAD;
@@ -3719,7 +2988,7 @@ test_inner_l2_l3_malformed(void **state)
 	tc_gre_ipv4(&f, &x, &cfg);
 	f.b[70] = 0x40;
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 38, 6, I4A, I4B);
+	xe_ip(&x, SL_L3_IPV4, 38, 6, FB_I4A, FB_I4B);
 	xe_l4(&x, 58, 24);
 	xe_encap(&x, 1, BIT(GRE), 38);
 	x.err = SL_PARSE_ERR_TCP_BAD_DATA_OFFSET;
@@ -3738,7 +3007,7 @@ test_nesting_depth(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x, pi;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
@@ -3753,7 +3022,7 @@ test_nesting_depth(void **state)
 	/* max_depth 2: the flow of C, the VXLAN after it refused. */
 	cfg.max_depth = 2;
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 88, 17, J4A, J4B);
+	xe_ip(&x, SL_L3_IPV4, 88, 17, FB_J4A, FB_J4B);
 	xe_l4(&x, 108, 72);
 	xe_ports(&x, 2222, 4789);
 	xe_encap(&x, 2, BIT(GRE) | BIT(VXLAN), 74);
@@ -3765,7 +3034,7 @@ test_nesting_depth(void **state)
 	/* max_depth 1: the flow of B; the first VXLAN header not read. */
 	cfg.max_depth = 1;
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 38, 17, I4A, I4B);
+	xe_ip(&x, SL_L3_IPV4, 38, 17, FB_I4A, FB_I4B);
 	xe_l4(&x, 58, 122);
 	xe_ports(&x, 1111, 4789);
 	xe_encap(&x, 1, BIT(GRE) | BIT(VXLAN), 38);
@@ -3783,7 +3052,7 @@ test_nesting_depth(void **state)
 	build_nested(&f, 1);
 	cfg.max_depth = 3;
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 138, 4, K4A, K4B);
+	xe_ip(&x, SL_L3_IPV4, 138, 4, FB_K4A, FB_K4B);
 	xe_l4(&x, 158, 42);
 	xe_encap(&x, 3, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 124);
 	xe_tid(&x, SL_TUNID_VXLAN_VNI, 1);
@@ -3796,7 +3065,7 @@ test_nesting_depth(void **state)
 	/* ... and max_depth 4 reaches E. */
 	cfg.max_depth = 4;
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 158, 6, L4A, L4B);
+	xe_ip(&x, SL_L3_IPV4, 158, 6, FB_L4A, FB_L4B);
 	xe_l4(&x, 178, 22);
 	xe_ports(&x, 3333, 80);
 	x.tcp_flags = 0x18;
@@ -3815,13 +3084,13 @@ test_encap_fragments(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info x, pi;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	sl_parse_cfg_default(&cfg);
 	/* Non-first fragment of a GRE datagram: no tunnel header in it. */
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0x2000 | 10, 0x4242, V4A, V4B);
+	fb_ipv4(&f, 47, 5, 0x2000 | 10, 0x4242, FB_V4A, FB_V4B);
 	fb_u8(&f, 0);
 	fb_u8(&f, 0);
 	fb_u16(&f, 0x0800); /* looks like a GRE header, is not one */
@@ -3835,13 +3104,13 @@ test_encap_fragments(void **state)
 
 	/* First fragment holding the whole GRE header and inner packet. */
 	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0x2000, 0x4243, V4A, V4B); /* 14..34 */
-	fb_gre(&f, GRE_K | GRE_S, 0x0800, 99);        /* ..46 */
-	fb_ipv4(&f, 17, 5, 0, 1, I4A, I4B);           /* ..66 */
+	fb_ipv4(&f, 47, 5, 0x2000, 0x4243, FB_V4A, FB_V4B); /* 14..34 */
+	fb_gre(&f, FB_GRE_K | FB_GRE_S, 0x0800, 99);        /* ..46 */
+	fb_ipv4(&f, 17, 5, 0, 1, FB_I4A, FB_I4B);           /* ..66 */
 	fb_udp(&f, 1, 2);                             /* ..74 */
 	fb_done(&f);
 	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 46, 17, I4A, I4B);
+	xe_ip(&x, SL_L3_IPV4, 46, 17, FB_I4A, FB_I4B);
 	xe_l4(&x, 66, 8);
 	xe_ports(&x, 1, 2);
 	xe_encap(&x, 1, BIT(GRE), 46);
@@ -3851,7 +3120,7 @@ test_encap_fragments(void **state)
 
 	/* First fragment ending inside the GRE header: the carrier's flow,
 	 * no error; the same cut in a whole datagram is gre_truncated. */
-	wr16(f.b + 16, 20 + 6);
+	fb_wr16(f.b + 16, 20 + 6);
 	xe_init(&x, 0x0800);
 	xe_ipv4(&x, 14, 47);
 	xe_l4(&x, 34, 6);
@@ -3860,7 +3129,7 @@ test_encap_fragments(void **state)
 	x.encap_mask = BIT(GRE);
 	parse_copy(f.b, f.len, &pi);
 	check_pi(&pi, &x, "frag_first_gre_cut", f.len);
-	wr16(f.b + 20, 0);
+	fb_wr16(f.b + 20, 0);
 	xe_frag(&x, 0, 0, 0);
 	x.encap_err = SL_ENCAP_ERR_GRE_TRUNCATED;
 	parse_copy(f.b, f.len, &pi);
@@ -3868,8 +3137,8 @@ test_encap_fragments(void **state)
 
 	/* First fragment ending inside the VXLAN header. */
 	build_vxlan(&f, 0x08, 4000);
-	wr16(f.b + 20, 0x2000);
-	wr16(f.b + 16, 20 + 8 + 4);
+	fb_wr16(f.b + 20, 0x2000);
+	fb_wr16(f.b + 16, 20 + 8 + 4);
 	xe_init(&x, 0x0800);
 	xe_ipv4(&x, 14, 17);
 	xe_l4(&x, 34, 12);
@@ -3881,11 +3150,11 @@ test_encap_fragments(void **state)
 
 	/* First fragment ending inside GENEVE options: cut, not malformed. */
 	{
-		struct ckpt *c;
+		struct fb_ckpt *c;
 
 		build_geneve_ipv4(&f, 0, &c);
-		wr16(f.b + 20, 0x2000);
-		wr16(f.b + 16, 20 + 8 + 8 + 4);
+		fb_wr16(f.b + 20, 0x2000);
+		fb_wr16(f.b + 16, 20 + 8 + 8 + 4);
 		xe_init(&x, 0x0800);
 		xe_ipv4(&x, 14, 17);
 		xe_l4(&x, 34, 20);
@@ -3896,7 +3165,7 @@ test_encap_fragments(void **state)
 		x.encap_mask = BIT(GENEVE);
 		parse_copy(f.b, f.len, &pi);
 		check_pi(&pi, &x, "frag_first_geneve_cut", f.len);
-		wr16(f.b + 20, 0);
+		fb_wr16(f.b + 20, 0);
 		xe_frag(&x, 0, 0, 0);
 		x.encap_err = SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN;
 		parse_copy(f.b, f.len, &pi);
@@ -3905,7 +3174,7 @@ test_encap_fragments(void **state)
 
 	/* IPv6 non-first fragment carrying IPv4-in-IPv6: not walked. */
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 44, V6A, V6B);
+	fb_ipv6(&f, 44, FB_V6A, FB_V6B);
 	fb_frag6(&f, 4, 1280, 0, 7);
 	fb_data(&f, 40);
 	fb_done(&f);
@@ -3922,7 +3191,7 @@ static void
 test_vxlan_outer_sport(void **state)
 {
 	struct sl_pkt_info ref, pi;
-	struct frame f;
+	struct fb_frame f;
 	uint64_t s = 0xa5a5a5a5deadbeefull;
 
 	(void)state;
@@ -3931,13 +3200,13 @@ test_vxlan_outer_sport(void **state)
 	assert_int_equal(ref.n_encap, 1);
 	assert_int_equal(ref.sport, 1000);
 	assert_int_equal(ref.dport, 80);
-	assert_memory_equal(ref.src, I4A, 4);
+	assert_memory_equal(ref.src, FB_I4A, 4);
 	for (int i = 0; i < 2000; i++) {
 		uint16_t sport = i < 3 ? (uint16_t)(i == 2 ? 65535 : i) :
 					 (uint16_t)rnd(&s);
 
 		build_vxlan(&f, 0x08, sport);
-		wr16(f.b + 18, (uint16_t)rnd(&s)); /* outer IP id */
+		fb_wr16(f.b + 18, (uint16_t)rnd(&s)); /* outer IP id */
 		parse_copy(f.b, f.len, &pi);
 		check_pi(&pi, &ref, "outer_sport", sport);
 	}
@@ -3948,7 +3217,7 @@ test_cfg(void **state)
 {
 	struct sl_parse_cfg cfg;
 	struct sl_pkt_info pi;
-	struct frame f;
+	struct fb_frame f;
 
 	(void)state;
 	memset(&cfg, 0xff, sizeof(cfg));
@@ -3966,7 +3235,7 @@ test_cfg(void **state)
 
 	/* VXLAN on another port (Linux 8472), last entry of the list. */
 	build_vxlan(&f, 0x08, 1);
-	wr16(f.b + 36, 8472);
+	fb_wr16(f.b + 36, 8472);
 	assert_int_equal(parse_copy_cfg(&cfg, f.b, f.len, &pi), SL_PARSE_OK);
 	assert_int_equal(pi.n_encap, 0);
 	assert_int_equal(pi.encap_mask, 0);
@@ -4010,10 +3279,10 @@ test_cfg(void **state)
 	/* GENEVE on a second port. */
 	sl_parse_cfg_default(&cfg);
 	{
-		struct ckpt *c;
+		struct fb_ckpt *c;
 
 		build_geneve_ipv4(&f, 0, &c);
-		wr16(f.b + 36, 6082);
+		fb_wr16(f.b + 36, 6082);
 		parse_copy_cfg(&cfg, f.b, f.len, &pi);
 		assert_int_equal(pi.n_encap, 0);
 		cfg.geneve_ports[1] = 6082;
@@ -4087,7 +3356,7 @@ test_encap_robustness(void **state)
 	uint64_t s = 0xfeedfacecafebeefull;
 	struct sl_pkt_info pi, pk, x;
 	struct sl_parse_cfg cfg, cfk;
-	struct frame f;
+	struct fb_frame f;
 	uint32_t len, i;
 	uint8_t *buf;
 	int rc;
