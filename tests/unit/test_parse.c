@@ -2,18 +2,29 @@
 /*
  * Unit tests for lib/parse (sl_parse, sl_parse_eth, the name functions).
  *
- * Frames are assembled with the fb_* builders of sl_frames.h, which also record
- * where each header starts and ends. Every valid frame is checked field by
- * field against an expected struct written out in the test, then parsed
- * again at every truncated length 0..len-1 from an exactly-sized heap
- * buffer (so ASan flags any over-read); the expected result for a cut is
- * derived from the recorded layout (expect_cut), not from the parser.
+ * Most cases are rows of tables: a name, a frame recipe (the builder steps
+ * of sl_frames.h, which also record where each header starts and ends) and
+ * the expected struct sl_pkt_info, written out field by field. One driver,
+ * run_row(), runs each row as its own cmocka test (one TAP line per row):
+ *
+ *   - ROW_CUTS (the default): the whole frame gives the expected result,
+ *     the layout model below agrees with it, and the frame is parsed again
+ *     at every truncated length 0..len-1 from an exactly-sized heap buffer
+ *     (so ASan flags any over-read), each cut checked against what the
+ *     recorded layout says it must give (expect_cut/expect_tun), not
+ *     against the parser;
+ *   - ROW_FULL: the frame (or its first .len bytes) gives the expected
+ *     result; with .prefixes_fail every shorter prefix must fail too.
  *
  * Tunnelled frames: once a tunnel builder runs (f->tun), the builders also
- * record checkpoints (struct fb_ckpt): the bytes each encapsulation step needs
- * and what a cut before them gives (the last complete IP layer with an
- * encap_err). Each IP header gets a struct fb_ipdesc with the flow it must
- * give when complete. expect_tun() walks the checkpoints for a cut length.
+ * record checkpoints (struct fb_ckpt): the bytes each encapsulation step
+ * needs and what a cut before them gives (the last complete IP layer with
+ * an encap_err). Each IP header gets a struct fb_ipdesc with the flow it
+ * must give when complete. expect_tun() walks the checkpoints for a cut.
+ *
+ * Cases that are not one frame and one result stay functions after the
+ * tables: properties over random frames, the name tables, the settings
+ * API, and comparisons between two parses.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,9 +41,45 @@
 #include "sl_parse.h"
 
 #define BIT(t) SL_ENCAP_BIT(SL_ENCAP_##t)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- expected results --------------------------------------------------- */
 
+/*
+ * Expected results are designated initialisers of struct sl_pkt_info, one
+ * macro per group of fields (never positional: the field order is the
+ * parser's business). Fields not named are zero. Addresses are named as in
+ * sl_frames.h (V4A, I6B, ...).
+ */
+#define XE_NARGS_(a, b, n, ...) n
+#define XE_NARGS(...) XE_NARGS_(__VA_ARGS__, 2, 1, 0)
+/* The outer Ethernet's VLAN ids, outermost first. */
+#define XE_VLANS(...) .vlan = { __VA_ARGS__ }, .n_vlans = XE_NARGS(__VA_ARGS__)
+/* The innermost inner Ethernet's VLAN ids. */
+#define XE_INNER_VLANS(...)                                                   \
+	.inner_vlan = { __VA_ARGS__ }, .inner_n_vlans = XE_NARGS(__VA_ARGS__)
+/* The outer IP layer V4A -> V4B / V6A -> V6B (ethertype apart). */
+#define XE_IPV4(off, pr)                                                      \
+	.l3 = SL_L3_IPV4, .l3_off = (off), .proto = (pr), .src = FB_ADDR_V4A, \
+	.dst = FB_ADDR_V4B
+#define XE_IPV6(off, pr, next)                                                \
+	.l3 = SL_L3_IPV6, .l3_off = (off), .proto = (pr), .n_ext = (next),    \
+	.src = FB_ADDR_V6A, .dst = FB_ADDR_V6B
+/* Any IP layer, with the ethertype it implies. */
+#define XE_IP4(off, pr, s, d)                                                 \
+	.ethertype = 0x0800, .l3 = SL_L3_IPV4, .l3_off = (off), .proto = (pr), \
+	.src = FB_ADDR_##s, .dst = FB_ADDR_##d
+#define XE_IP6(off, pr, s, d)                                                 \
+	.ethertype = 0x86dd, .l3 = SL_L3_IPV6, .l3_off = (off), .proto = (pr), \
+	.src = FB_ADDR_##s, .dst = FB_ADDR_##d
+#define XE_L4(off, len) .l4_off = (off), .l4_len = (len)
+#define XE_PORTS(s, d) .has_ports = 1, .sport = (s), .dport = (d)
+#define XE_FRAG(fl, off, id) .frag = (fl), .frag_off = (off), .frag_id = (id)
+#define XE_ENCAP(n, mask, ioff)                                               \
+	.n_encap = (n), .encap_mask = (mask), .inner_off = (ioff)
+#define XE_TID(type, id) .tunnel_id_type = (type), .tunnel_id = (id)
+
+/* Expected results built at run time (gen_valid(), a few functions). */
 static void
 xe_init(struct sl_pkt_info *x, uint16_t ethertype)
 {
@@ -47,34 +94,6 @@ xe_vlan(struct sl_pkt_info *x, uint16_t vid)
 }
 
 static void
-xe_ipv4(struct sl_pkt_info *x, uint16_t l3_off, uint8_t proto)
-{
-	x->l3 = SL_L3_IPV4;
-	x->l3_off = l3_off;
-	memcpy(x->src, FB_V4A, 4);
-	memcpy(x->dst, FB_V4B, 4);
-	x->proto = proto;
-}
-
-static void
-xe_ipv6(struct sl_pkt_info *x, uint16_t l3_off, uint8_t proto, uint8_t n_ext)
-{
-	x->l3 = SL_L3_IPV6;
-	x->l3_off = l3_off;
-	memcpy(x->src, FB_V6A, 16);
-	memcpy(x->dst, FB_V6B, 16);
-	x->proto = proto;
-	x->n_ext = n_ext;
-}
-
-static void
-xe_l4(struct sl_pkt_info *x, uint16_t off, uint16_t len)
-{
-	x->l4_off = off;
-	x->l4_len = len;
-}
-
-static void
 xe_ports(struct sl_pkt_info *x, uint16_t sport, uint16_t dport)
 {
 	x->sport = sport;
@@ -82,63 +101,77 @@ xe_ports(struct sl_pkt_info *x, uint16_t sport, uint16_t dport)
 	x->has_ports = 1;
 }
 
-static void
-xe_frag(struct sl_pkt_info *x, uint8_t flags, uint16_t off, uint32_t id)
-{
-	x->frag = flags;
-	x->frag_off = off;
-	x->frag_id = id;
-}
+/* Fragment flag sets. */
+#define FRAG_FIRST_MORE (SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST | SL_FRAG_MORE)
+#define FRAG_MORE (SL_FRAG_IS_FRAGMENT | SL_FRAG_MORE)
+#define FRAG_LAST SL_FRAG_IS_FRAGMENT
 
-/* Compare every field; on mismatch name the field and the buffer length. */
+/*
+ * The fields check_pi() compares, X(name for the mask, field). A row can
+ * limit its check to some of them (struct prow::fields).
+ */
+#define PI_FIELDS(X)                                                          \
+	X(ERR, err)                                                           \
+	X(N_VLANS, n_vlans)                                                   \
+	X(VLAN0, vlan[0])                                                     \
+	X(VLAN1, vlan[1])                                                     \
+	X(ETHERTYPE, ethertype)                                               \
+	X(L3, l3)                                                             \
+	X(L3_OFF, l3_off)                                                     \
+	X(PROTO, proto)                                                       \
+	X(N_EXT, n_ext)                                                       \
+	X(L4_OFF, l4_off)                                                     \
+	X(L4_LEN, l4_len)                                                     \
+	X(HAS_PORTS, has_ports)                                               \
+	X(SPORT, sport)                                                       \
+	X(DPORT, dport)                                                       \
+	X(TCP_FLAGS, tcp_flags)                                               \
+	X(FRAG, frag)                                                         \
+	X(FRAG_OFF, frag_off)                                                 \
+	X(FRAG_ID, frag_id)                                                   \
+	X(N_ENCAP, n_encap)                                                   \
+	X(ENCAP_MASK, encap_mask)                                             \
+	X(ENCAP_ERR, encap_err)                                               \
+	X(TUNNEL_ID, tunnel_id)                                               \
+	X(TUNNEL_ID_TYPE, tunnel_id_type)                                     \
+	X(INNER_OFF, inner_off)                                               \
+	X(INNER_N_VLANS, inner_n_vlans)                                       \
+	X(INNER_VLAN0, inner_vlan[0])                                         \
+	X(INNER_VLAN1, inner_vlan[1])
+
+enum pi_field {
+#define PI_ENUM(e, fld) PF_##e,
+	PI_FIELDS(PI_ENUM)
+#undef PI_ENUM
+	PF_SRC,
+	PF_DST,
+};
+#define PF(e) (UINT64_C(1) << PF_##e)
+#define PF_ALL (~UINT64_C(0))
+
+/* Compare the fields in mask; on mismatch name the field and the length. */
 static void
-check_pi(const struct sl_pkt_info *got, const struct sl_pkt_info *want,
-	 const char *what, uint32_t len)
+check_pi_fields(const struct sl_pkt_info *got, const struct sl_pkt_info *want,
+		const char *what, uint32_t len, uint64_t mask)
 {
 	int bad = 0;
 
-#define CMP(fld)                                                              \
+#define PI_CMP(e, fld)                                                        \
 	do {                                                                  \
-		if (got->fld != want->fld) {                                  \
+		if ((mask & PF(e)) && got->fld != want->fld) {                \
 			print_error("%s len=%u: " #fld " got %lu want %lu\n", \
 				    what, len, (unsigned long)got->fld,       \
 				    (unsigned long)want->fld);                \
 			bad++;                                                \
 		}                                                             \
-	} while (0)
-	CMP(err);
-	CMP(n_vlans);
-	CMP(vlan[0]);
-	CMP(vlan[1]);
-	CMP(ethertype);
-	CMP(l3);
-	CMP(l3_off);
-	CMP(proto);
-	CMP(n_ext);
-	CMP(l4_off);
-	CMP(l4_len);
-	CMP(has_ports);
-	CMP(sport);
-	CMP(dport);
-	CMP(tcp_flags);
-	CMP(frag);
-	CMP(frag_off);
-	CMP(frag_id);
-	CMP(n_encap);
-	CMP(encap_mask);
-	CMP(encap_err);
-	CMP(tunnel_id);
-	CMP(tunnel_id_type);
-	CMP(inner_off);
-	CMP(inner_n_vlans);
-	CMP(inner_vlan[0]);
-	CMP(inner_vlan[1]);
-#undef CMP
-	if (memcmp(got->src, want->src, 16) != 0) {
+	} while (0);
+	PI_FIELDS(PI_CMP)
+#undef PI_CMP
+	if ((mask & PF(SRC)) && memcmp(got->src, want->src, 16) != 0) {
 		print_error("%s len=%u: src differs\n", what, len);
 		bad++;
 	}
-	if (memcmp(got->dst, want->dst, 16) != 0) {
+	if ((mask & PF(DST)) && memcmp(got->dst, want->dst, 16) != 0) {
 		print_error("%s len=%u: dst differs\n", what, len);
 		bad++;
 	}
@@ -147,6 +180,14 @@ check_pi(const struct sl_pkt_info *got, const struct sl_pkt_info *want,
 			    len, sl_parse_err_name(got->err),
 			    sl_encap_err_name(got->encap_err));
 	assert_int_equal(bad, 0);
+}
+
+/* Compare every field. */
+static void
+check_pi(const struct sl_pkt_info *got, const struct sl_pkt_info *want,
+	 const char *what, uint32_t len)
+{
+	check_pi_fields(got, want, what, len, PF_ALL);
 }
 
 /* Parse n bytes of p from an exactly-sized heap copy (ASan catches reads
@@ -180,6 +221,8 @@ min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
 }
+
+/* ---- the layout model: what a cut must give ---------------------------- */
 
 /*
  * L4 part of a cut: the L4 header of an IP layer (from ref, complete) at
@@ -387,1028 +430,1939 @@ check_all_lengths_cfg(const struct sl_parse_cfg *cfg, const struct fb_frame *f,
 	}
 }
 
-static void
-check_all_lengths(const struct fb_frame *f, const struct sl_pkt_info *ref,
-		  const char *what)
-{
-	check_all_lengths_cfg(NULL, f, ref, what);
-}
-
-/* ---- valid frames ------------------------------------------------------- */
-
-static void
-case_ipv4_tcp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 6, 5, 0x4000 /* DF only: not a fragment */, 0x1111, FB_V4A,
-		FB_V4B);
-	fb_tcp(f, 1234, 80, 0x02, 5);
-	fb_data(f, 10);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 6);
-	xe_l4(x, 34, 30);
-	xe_ports(x, 1234, 80);
-	x->tcp_flags = 0x02;
-}
-
-static void
-case_ipv4_opts_tcp_opts(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 6, 15, 0, 1, FB_V4A, FB_V4B);
-	fb_tcp(f, 40000, 443, 0x18, 15);
-	fb_data(f, 5);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 6);
-	xe_l4(x, 74, 65);
-	xe_ports(x, 40000, 443);
-	x->tcp_flags = 0x18;
-}
-
-static void
-case_vlan_ipv4_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x8100);
-	fb_vlan(f, 0xa064, 0x0800); /* PCP 5, VID 100 */
-	fb_ipv4(f, 17, 5, 0, 2, FB_V4A, FB_V4B);
-	fb_udp(f, 5353, 53);
-	fb_data(f, 20);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_vlan(x, 100);
-	xe_ipv4(x, 18, 17);
-	xe_l4(x, 38, 28);
-	xe_ports(x, 5353, 53);
-}
-
-static void
-case_qinq_ipv4_sctp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x88a8);
-	fb_vlan(f, 0x00c8, 0x8100);  /* S-tag VID 200 */
-	fb_vlan(f, 0xfffe, 0x0800);  /* C-tag PCP 7, DEI, VID 4094 */
-	fb_ipv4(f, 132, 5, 0, 3, FB_V4A, FB_V4B);
-	fb_sctp(f, 2905, 3868);
-	fb_data(f, 16);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_vlan(x, 200);
-	xe_vlan(x, 4094);
-	xe_ipv4(x, 22, 132);
-	xe_l4(x, 42, 28);
-	xe_ports(x, 2905, 3868);
-}
-
-static void
-case_qinq9100_ipv6_tcp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x9100);
-	fb_vlan(f, 0x0001, 0x8100);
-	fb_vlan(f, 0x2002, 0x86dd);
-	fb_ipv6(f, 6, FB_V6A, FB_V6B);
-	fb_tcp(f, 22, 50000, 0x10, 8);
-	fb_data(f, 3);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_vlan(x, 1);
-	xe_vlan(x, 2);
-	xe_ipv6(x, 22, 6, 0);
-	xe_l4(x, 62, 35);
-	xe_ports(x, 22, 50000);
-	x->tcp_flags = 0x10;
-}
-
-static void
-case_tag9100_ipv4_icmp_echo(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x9100);
-	fb_vlan(f, 7, 0x0800);
-	fb_ipv4(f, 1, 5, 0, 4, FB_V4A, FB_V4B);
-	fb_icmp(f, 8, 0);
-	fb_data(f, 4);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_vlan(x, 7);
-	xe_ipv4(x, 18, 1);
-	xe_l4(x, 38, 12);
-	xe_ports(x, 8, 0);
-}
-
-static void
-case_tag88a8_ipv6_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x88a8);
-	fb_vlan(f, 0x0fff, 0x86dd);
-	fb_ipv6(f, 17, FB_V6A, FB_V6B);
-	fb_udp(f, 123, 123);
-	fb_data(f, 48);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_vlan(x, 4095);
-	xe_ipv6(x, 18, 17, 0);
-	xe_l4(x, 58, 56);
-	xe_ports(x, 123, 123);
-}
-
-static void
-case_ipv4_icmp_echo_reply(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 1, 5, 0, 5, FB_V4A, FB_V4B);
-	fb_icmp(f, 0, 0);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 1);
-	xe_l4(x, 34, 8);
-	xe_ports(x, 0, 8);
-}
-
-static void
-case_ipv4_icmp_unreach(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 1, 5, 0, 6, FB_V4A, FB_V4B);
-	fb_icmp(f, 3, 3); /* port unreachable: one-way, dport = code */
-	fb_data(f, 28);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 1);
-	xe_l4(x, 34, 36);
-	xe_ports(x, 3, 3);
-}
-
-static void
-case_ipv6_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 17, FB_V6A, FB_V6B);
-	fb_udp(f, 1000, 2000);
-	fb_data(f, 7);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, 0);
-	xe_l4(x, 54, 15);
-	xe_ports(x, 1000, 2000);
-}
-
-static void
-case_ipv6_hbh_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 0, FB_V6A, FB_V6B);
-	fb_ext(f, 0, 17, 8);
-	fb_udp(f, 546, 547);
-	fb_data(f, 9);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, 1);
-	xe_l4(x, 62, 17);
-	xe_ports(x, 546, 547);
-}
-
-static void
-case_ipv6_rt_tcp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 43, FB_V6A, FB_V6B);
-	fb_ext(f, 43, 6, 24);
-	fb_tcp(f, 5, 6, 0x01, 5);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 6, 1);
-	xe_l4(x, 78, 20);
-	xe_ports(x, 5, 6);
-	x->tcp_flags = 0x01;
-}
-
-static void
-case_ipv6_dst_sctp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 60, FB_V6A, FB_V6B);
-	fb_ext(f, 60, 132, 16);
-	fb_sctp(f, 9899, 9900);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 132, 1);
-	xe_l4(x, 70, 12);
-	xe_ports(x, 9899, 9900);
-}
-
-static void
-case_ipv6_ah_tcp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 51, FB_V6A, FB_V6B);
-	fb_ext(f, 51, 6, 24); /* length field 4: (4 + 2) * 4 */
-	fb_tcp(f, 179, 33000, 0x11, 5);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 6, 1);
-	xe_l4(x, 78, 20);
-	xe_ports(x, 179, 33000);
-	x->tcp_flags = 0x11;
-}
-
-static void
-case_ipv6_mobility_nonext(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 135, FB_V6A, FB_V6B);
-	fb_ext(f, 135, 59, 16);
-	fb_data(f, 8); /* ignored after No Next Header */
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 59, 1);
-}
-
-static void
-case_ipv6_hip_tcp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 139, FB_V6A, FB_V6B);
-	fb_ext(f, 139, 6, 40);
-	fb_tcp(f, 1, 2, 0x04, 6);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 6, 1);
-	xe_l4(x, 94, 24);
-	xe_ports(x, 1, 2);
-	x->tcp_flags = 0x04;
-}
-
-static void
-case_ipv6_shim6_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 140, FB_V6A, FB_V6B);
-	fb_ext(f, 140, 17, 8);
-	fb_udp(f, 3, 4);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, 1);
-	xe_l4(x, 62, 8);
-	xe_ports(x, 3, 4);
-}
-
-static void
-case_ipv6_chain_tcp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 0, FB_V6A, FB_V6B);
-	fb_ext(f, 0, 60, 8);                  /* 54..62 */
-	fb_ext(f, 60, 43, 16);                /* ..78 */
-	fb_ext(f, 43, 44, 24);                /* ..102 */
-	fb_frag6(f, 51, 0, 0, 0xabcdef01);    /* atomic, ..110 */
-	fb_ext(f, 51, 60, 16);                /* ..126 */
-	fb_ext(f, 60, 6, 8);                  /* ..134 */
-	fb_tcp(f, 8080, 61000, 0x12, 5);
-	fb_data(f, 1);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 6, 6);
-	xe_l4(x, 134, 21);
-	xe_ports(x, 8080, 61000);
-	x->tcp_flags = 0x12;
-}
-
-static void
-case_ipv6_max_ext_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 60, FB_V6A, FB_V6B);
-	for (int i = 0; i < SL_MAX_IPV6_EXT - 1; i++)
-		fb_ext(f, 60, 60, 8);
-	fb_ext(f, 60, 17, 8);
-	fb_udp(f, 7, 9);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, SL_MAX_IPV6_EXT);
-	xe_l4(x, 54 + 8 * SL_MAX_IPV6_EXT, 8);
-	xe_ports(x, 7, 9);
-}
-
-static void
-case_ipv6_esp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 50, FB_V6A, FB_V6B);
-	fb_other(f, 32);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 50, 0);
-	xe_l4(x, 54, 32);
-}
-
-static void
-case_ipv6_icmpv6_echo(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 58, FB_V6A, FB_V6B);
-	fb_icmp(f, 128, 0);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 58, 0);
-	xe_l4(x, 54, 8);
-	xe_ports(x, 128, 129);
-}
-
-static void
-case_ipv6_icmpv6_ns(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 58, FB_V6A, FB_V6B);
-	fb_icmp(f, 135, 0);
-	fb_data(f, 16);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 58, 0);
-	xe_l4(x, 54, 24);
-	xe_ports(x, 135, 136);
-}
-
-static void
-case_ipv6_frag_first_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 44, FB_V6A, FB_V6B);
-	fb_frag6(f, 17, 0, 1, 0xdeadbeef);
-	fb_udp(f, 4000, 4001);
-	fb_data(f, 100);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, 1);
-	xe_frag(x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST | SL_FRAG_MORE, 0,
-		0xdeadbeef);
-	xe_l4(x, 62, 108);
-	xe_ports(x, 4000, 4001);
-}
-
-static void
-case_ipv6_frag_middle(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 44, FB_V6A, FB_V6B);
-	fb_frag6(f, 17, 1232, 1, 0xdeadbeef);
-	fb_data(f, 64);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, 1);
-	xe_frag(x, SL_FRAG_IS_FRAGMENT | SL_FRAG_MORE, 1232, 0xdeadbeef);
-}
-
-static void
-case_ipv6_frag_last(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 60, FB_V6A, FB_V6B);
-	fb_ext(f, 60, 44, 8); /* unfragmentable part before the frag hdr */
-	fb_frag6(f, 6, 2464, 0, 7);
-	fb_data(f, 40);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 6, 2);
-	xe_frag(x, SL_FRAG_IS_FRAGMENT, 2464, 7);
-}
-
-static void
-case_ipv6_atomic_frag_tcp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 44, FB_V6A, FB_V6B);
-	fb_frag6(f, 6, 0, 0, 0x55);
-	fb_tcp(f, 80, 1024, 0x11, 5);
-	fb_done(f);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 6, 1); /* frag fields stay 0 */
-	xe_l4(x, 62, 20);
-	xe_ports(x, 80, 1024);
-	x->tcp_flags = 0x11;
-}
-
-static void
-case_ipv4_frag_first_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 17, 5, 0x2000, 0x1234, FB_V4A, FB_V4B);
-	fb_udp(f, 500, 4500);
-	fb_data(f, 50);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 17);
-	xe_frag(x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST | SL_FRAG_MORE, 0,
-		0x1234);
-	xe_l4(x, 34, 58);
-	xe_ports(x, 500, 4500);
-}
-
-static void
-case_ipv4_frag_middle(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 17, 5, 0x2000 | 185, 0x1234, FB_V4A, FB_V4B);
-	fb_data(f, 80);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 17);
-	xe_frag(x, SL_FRAG_IS_FRAGMENT | SL_FRAG_MORE, 1480, 0x1234);
-}
-
-static void
-case_ipv4_frag_last(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x8100);
-	fb_vlan(f, 42, 0x0800);
-	fb_ipv4(f, 6, 6, 370, 0xffff, FB_V4A, FB_V4B);
-	fb_data(f, 30);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_vlan(x, 42);
-	xe_ipv4(x, 18, 6);
-	xe_frag(x, SL_FRAG_IS_FRAGMENT, 2960, 0xffff);
-}
-
-static void
-case_ipv4_gre(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 47, 5, 0, 9, FB_V4A, FB_V4B);
-	fb_other(f, 8);
-	fb_done(f);
-	fb_ck_junk_gre(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 47);
-	xe_l4(x, 34, 8);
-	x->encap_mask = BIT(GRE);
-	x->encap_err = SL_ENCAP_ERR_GRE_BAD_VERSION;
-}
-
-static void
-case_ipv4_udplite(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 136, 5, 0, 10, FB_V4A, FB_V4B);
-	fb_udp(f, 1111, 2222);
-	fb_data(f, 2);
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 136);
-	xe_l4(x, 34, 10);
-	xe_ports(x, 1111, 2222);
-}
-
-/* Minimum-size frame: 14 bytes of Ethernet padding after the datagram. */
-static void
-case_ipv4_udp_padded(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0800);
-	fb_ipv4(f, 17, 5, 0, 11, FB_V4A, FB_V4B);
-	fb_udp(f, 67, 68);
-	fb_data(f, 6);
-	fb_done(f);
-	fb_fill(f, 60 - f->len, 0); /* total_len 34, frame 60 */
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 17);
-	xe_l4(x, 34, 14);
-	xe_ports(x, 67, 68);
-}
-
-static void
-case_ipv6_udp_trailer(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 17, FB_V6A, FB_V6B);
-	fb_udp(f, 9, 10);
-	fb_data(f, 4);
-	fb_done(f);
-	fb_fill(f, 10, 0xee); /* trailer after payload_len: not L4 */
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, 0);
-	xe_l4(x, 54, 12);
-	xe_ports(x, 9, 10);
-}
-
-/* Payload length 0 with hop-by-hop first: jumbogram, use captured bytes. */
-static void
-case_ipv6_jumbo_udp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	uint32_t hbh;
-
-	fb_eth(f, 0x86dd);
-	fb_ipv6(f, 0, FB_V6A, FB_V6B);
-	hbh = f->len;
-	fb_ext(f, 0, 17, 8);
-	f->b[hbh + 2] = 0xc2; /* Jumbo Payload option, 4 bytes */
-	f->b[hbh + 3] = 4;
-	f->b[hbh + 7] = 36;
-	fb_udp(f, 5000, 5001);
-	fb_data(f, 20);
-	fb_done(f);
-	fb_wr16(f->b + f->len_field, 0);
-
-	xe_init(x, 0x86dd);
-	xe_ipv6(x, 14, 17, 1);
-	xe_l4(x, 62, 28);
-	xe_ports(x, 5000, 5001);
-}
-
-static void
-case_arp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0806);
-	fb_data(f, 28);
-	xe_init(x, 0x0806);
-}
-
-static void
-case_vlan_arp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x8100);
-	fb_vlan(f, 10, 0x0806);
-	fb_data(f, 28);
-	xe_init(x, 0x0806);
-	xe_vlan(x, 10);
-}
-
-static void
-case_lldp(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x88cc);
-	fb_data(f, 32);
-	xe_init(x, 0x88cc);
-}
-
-static void
-case_mpls(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x8847);
-	fb_mpls(f, 1, FB_MPLS_IP); /* 00 06 41 40: label 100, bottom of stack */
-	fb_data(f, 40);         /* first nibble 5: neither IPv4 nor IPv6 */
-	xe_init(x, 0x8847);
-	x->encap_mask = BIT(MPLS);
-}
-
-static void
-case_8023_llc(struct fb_frame *f, struct sl_pkt_info *x)
-{
-	fb_eth(f, 0x0026); /* 802.3 length field */
-	fb_data(f, 38);
-	xe_init(x, 0x0026);
-}
-
-#define VALID_CASES(X)                                                        \
-	X(ipv4_tcp)                                                           \
-	X(ipv4_opts_tcp_opts)                                                 \
-	X(vlan_ipv4_udp)                                                      \
-	X(qinq_ipv4_sctp)                                                     \
-	X(qinq9100_ipv6_tcp)                                                  \
-	X(tag9100_ipv4_icmp_echo)                                             \
-	X(tag88a8_ipv6_udp)                                                   \
-	X(ipv4_icmp_echo_reply)                                               \
-	X(ipv4_icmp_unreach)                                                  \
-	X(ipv6_udp)                                                           \
-	X(ipv6_hbh_udp)                                                       \
-	X(ipv6_rt_tcp)                                                        \
-	X(ipv6_dst_sctp)                                                      \
-	X(ipv6_ah_tcp)                                                        \
-	X(ipv6_mobility_nonext)                                               \
-	X(ipv6_hip_tcp)                                                       \
-	X(ipv6_shim6_udp)                                                     \
-	X(ipv6_chain_tcp)                                                     \
-	X(ipv6_max_ext_udp)                                                   \
-	X(ipv6_esp)                                                           \
-	X(ipv6_icmpv6_echo)                                                   \
-	X(ipv6_icmpv6_ns)                                                     \
-	X(ipv6_frag_first_udp)                                                \
-	X(ipv6_frag_middle)                                                   \
-	X(ipv6_frag_last)                                                     \
-	X(ipv6_atomic_frag_tcp)                                               \
-	X(ipv4_frag_first_udp)                                                \
-	X(ipv4_frag_middle)                                                   \
-	X(ipv4_frag_last)                                                     \
-	X(ipv4_gre)                                                           \
-	X(ipv4_udplite)                                                       \
-	X(ipv4_udp_padded)                                                    \
-	X(ipv6_udp_trailer)                                                   \
-	X(ipv6_jumbo_udp)                                                     \
-	X(arp)                                                                \
-	X(vlan_arp)                                                           \
-	X(lldp)                                                               \
-	X(mpls)                                                               \
-	X(8023_llc)
-
-struct valid_case {
-	const char *name;
-	void (*build)(struct fb_frame *f, struct sl_pkt_info *x);
+/* ---- table rows and their driver ---------------------------------------- */
+
+/* What run_row() checks. */
+enum row_check {
+	ROW_CUTS = 0, /* whole frame, layout model, every truncated length */
+	ROW_FULL,     /* the whole frame (or its first .len bytes) only */
 };
 
-#define CASE_DEF(n) static struct valid_case vc_##n = { #n, case_##n };
-VALID_CASES(CASE_DEF)
-#undef CASE_DEF
+/* One case: a frame, how to parse it, what it must give. */
+struct prow {
+	const char *name;
+	const struct fb_step *steps; /* the frame, an FB_RECIPE() */
+	struct sl_pkt_info want;     /* the expected result */
+	uint8_t check;               /* enum row_check */
+	uint8_t eth;                 /* 1: sl_parse_eth(), else sl_parse() */
+	uint8_t set_depth;           /* 1: sl_parse() with max_depth = depth */
+	uint8_t depth;
+	uint8_t mpls_pw;             /* sl_parse() with this mpls_pw */
+	uint8_t prefixes_fail;       /* every shorter prefix fails too */
+	uint32_t len;                /* ROW_FULL: parse this many bytes only */
+	uint32_t frame_len;          /* the recipe builds this many (0: any) */
+	uint64_t fields;             /* PF() of the fields compared (0: all) */
+};
 
-#define CASE_PTR(n) &vc_##n,
-static struct valid_case *const all_cases[] = { VALID_CASES(CASE_PTR) };
-#undef CASE_PTR
-#define N_CASES (sizeof(all_cases) / sizeof(all_cases[0]))
+/* sl_parse() with max_depth n instead of the default. */
+#define DEPTH(n) .set_depth = 1, .depth = (n)
 
-/* Full frame equals the hand-written result; every prefix is consistent. */
+/* The settings a row parses with (sl_parse(); ignored with .eth). */
 static void
-test_valid_case(void **state)
+row_cfg(const struct prow *r, struct sl_parse_cfg *cfg)
 {
-	const struct valid_case *vc = *state;
-	struct sl_pkt_info x, pi;
-	struct fb_frame f;
-
-	vc->build(&f, &x);
-	assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
-	check_pi(&pi, &x, vc->name, f.len);
-	check_all_lengths(&f, &x, vc->name);
+	sl_parse_cfg_default(cfg);
+	cfg->mpls_pw = r->mpls_pw;
+	if (r->set_depth)
+		cfg->max_depth = r->depth;
 }
-
-/* ---- malformed frames --------------------------------------------------- */
 
 /* Every prefix of a frame that is bad in full must fail too. */
 static void
-check_prefixes_fail(const struct fb_frame *f)
+check_prefixes_fail(const struct sl_parse_cfg *cfg, const struct fb_frame *f)
 {
 	struct sl_pkt_info pi;
 
 	for (uint32_t n = 0; n <= f->len; n++)
-		assert_int_not_equal(parse_copy(f->b, n, &pi), SL_PARSE_OK);
+		assert_int_not_equal(parse_copy_cfg(cfg, f->b, n, &pi),
+				     SL_PARSE_OK);
 }
 
+/* Run one row; failures name the row (what) and the length parsed. */
 static void
-test_vlan_too_deep(void **state)
+run_row(const struct prow *r, const char *what)
 {
-	static const uint16_t tpids[3] = { 0x8100, 0x88a8, 0x9100 };
-	struct sl_pkt_info pi, x;
+	const struct sl_parse_cfg *pc;
+	struct sl_parse_cfg cfg;
+	struct sl_pkt_info pi, m;
 	struct fb_frame f;
+	uint32_t len;
 
-	(void)state;
-	for (int t = 0; t < 3; t++) {
-		fb_eth(&f, 0x88a8);
-		fb_vlan(&f, 100, 0x8100);
-		fb_vlan(&f, 200, tpids[t]);
-		fb_vlan(&f, 300, 0x0800);
-		fb_ipv4(&f, 17, 5, 0, 0, FB_V4A, FB_V4B);
-		fb_udp(&f, 1, 2);
-		fb_done(&f);
-
-		xe_init(&x, tpids[t]);
-		xe_vlan(&x, 100);
-		xe_vlan(&x, 200);
-		x.err = SL_PARSE_ERR_VLAN_TOO_DEEP;
-		parse_copy(f.b, f.len, &pi);
-		check_pi(&pi, &x, "vlan_too_deep", f.len);
-		/* Decided by the third TPID alone, its tag need not be there. */
-		parse_copy(f.b, 22, &pi);
-		check_pi(&pi, &x, "vlan_too_deep", 22);
-		check_prefixes_fail(&f);
+	assert_false(r->eth && (r->set_depth || r->mpls_pw));
+	row_cfg(r, &cfg);
+	pc = r->eth ? NULL : &cfg;
+	fb_build(&f, r->steps);
+	if (r->frame_len)
+		assert_int_equal(f.len, r->frame_len);
+	len = r->len ? r->len : f.len;
+	assert_true(len <= f.len);
+	parse_copy_cfg(pc, f.b, len, &pi);
+	check_pi_fields(&pi, &r->want, what, len,
+			r->fields ? r->fields : PF_ALL);
+	if (r->check == ROW_CUTS) {
+		assert_int_equal(r->fields, 0);
+		assert_int_equal(len, f.len);
+		expect_tun(&f, &r->want, f.len, &m);
+		check_pi(&m, &r->want, "layout model", f.len);
+		check_all_lengths_cfg(pc, &f, &r->want, what);
 	}
+	if (r->prefixes_fail)
+		check_prefixes_fail(pc, &f);
 }
 
+/* A row's frame and expected result (for the tests that reuse rows). */
 static void
-build_v4_udp(struct fb_frame *f)
+row_build(const struct prow *r, struct fb_frame *f, struct sl_pkt_info *x)
 {
-	fb_eth(f, 0x8100);
-	fb_vlan(f, 300, 0x0800);
-	fb_ipv4(f, 17, 5, 0, 0, FB_V4A, FB_V4B);
-	fb_udp(f, 1, 2);
-	fb_data(f, 4);
-	fb_done(f);
+	fb_build(f, r->steps);
+	*x = r->want;
 }
 
-/* IPv4 header errors: VLANs and ethertype survive, no L3 fields. */
-static void
-check_v4_error(const struct fb_frame *f, int err, const char *what)
-{
-	struct sl_pkt_info pi, x;
+/* ---- valid frames ------------------------------------------------------- */
 
-	xe_init(&x, 0x0800);
-	xe_vlan(&x, 300);
-	x.err = (uint8_t)err;
-	parse_copy(f->b, f->len, &pi);
-	check_pi(&pi, &x, what, f->len);
-	check_prefixes_fail(f);
-}
+/* Untunnelled frames: each as written out, and every prefix (sl_parse_eth). */
+static const struct prow valid_rows[] = {
+	{
+		.name = "ipv4_tcp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			/* DF only: not a fragment */
+			FB_IPV4(6, 5, 0x4000, 0x1111, V4A, V4B),
+			FB_TCP(1234, 80, 0x02, 5),
+			FB_DATA(10),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 6), XE_L4(34, 30),
+			  XE_PORTS(1234, 80), .tcp_flags = 0x02 },
+	},
+	{
+		.name = "ipv4_opts_tcp_opts",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(6, 15, 0, 1, V4A, V4B),
+			FB_TCP(40000, 443, 0x18, 15),
+			FB_DATA(5),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 6), XE_L4(74, 65),
+			  XE_PORTS(40000, 443), .tcp_flags = 0x18 },
+	},
+	{
+		.name = "vlan_ipv4_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x8100),
+			FB_VLAN(0xa064, 0x0800),        /* PCP 5, VID 100 */
+			FB_IPV4(17, 5, 0, 2, V4A, V4B),
+			FB_UDP(5353, 53),
+			FB_DATA(20),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_VLANS(100), XE_IPV4(18, 17),
+			  XE_L4(38, 28), XE_PORTS(5353, 53) },
+	},
+	{
+		.name = "qinq_ipv4_sctp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x88a8),
+			FB_VLAN(0x00c8, 0x8100),        /* S-tag VID 200 */
+			/* C-tag PCP 7, DEI, VID 4094 */
+			FB_VLAN(0xfffe, 0x0800),
+			FB_IPV4(132, 5, 0, 3, V4A, V4B),
+			FB_SCTP(2905, 3868),
+			FB_DATA(16),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_VLANS(200, 4094),
+			  XE_IPV4(22, 132), XE_L4(42, 28),
+			  XE_PORTS(2905, 3868) },
+	},
+	{
+		.name = "qinq9100_ipv6_tcp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x9100),
+			FB_VLAN(0x0001, 0x8100),
+			FB_VLAN(0x2002, 0x86dd),
+			FB_IPV6(6, V6A, V6B),
+			FB_TCP(22, 50000, 0x10, 8),
+			FB_DATA(3),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_VLANS(1, 2),
+			  XE_IPV6(22, 6, 0), XE_L4(62, 35), XE_PORTS(22, 50000),
+			  .tcp_flags = 0x10 },
+	},
+	{
+		.name = "tag9100_ipv4_icmp_echo",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x9100),
+			FB_VLAN(7, 0x0800),
+			FB_IPV4(1, 5, 0, 4, V4A, V4B),
+			FB_ICMP(8, 0),
+			FB_DATA(4),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_VLANS(7), XE_IPV4(18, 1),
+			  XE_L4(38, 12), XE_PORTS(8, 0) },
+	},
+	{
+		.name = "tag88a8_ipv6_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x88a8),
+			FB_VLAN(0x0fff, 0x86dd),
+			FB_IPV6(17, V6A, V6B),
+			FB_UDP(123, 123),
+			FB_DATA(48),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_VLANS(4095),
+			  XE_IPV6(18, 17, 0), XE_L4(58, 56),
+			  XE_PORTS(123, 123) },
+	},
+	{
+		.name = "ipv4_icmp_echo_reply",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(1, 5, 0, 5, V4A, V4B),
+			FB_ICMP(0, 0),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 1), XE_L4(34, 8),
+			  XE_PORTS(0, 8) },
+	},
+	{
+		.name = "ipv4_icmp_unreach",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(1, 5, 0, 6, V4A, V4B),
+			/* port unreachable: one-way, dport = code */
+			FB_ICMP(3, 3),
+			FB_DATA(28),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 1), XE_L4(34, 36),
+			  XE_PORTS(3, 3) },
+	},
+	{
+		.name = "ipv6_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(17, V6A, V6B),
+			FB_UDP(1000, 2000),
+			FB_DATA(7),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, 0),
+			  XE_L4(54, 15), XE_PORTS(1000, 2000) },
+	},
+	{
+		.name = "ipv6_hbh_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(0, V6A, V6B),
+			FB_EXT(0, 17, 8),
+			FB_UDP(546, 547),
+			FB_DATA(9),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, 1),
+			  XE_L4(62, 17), XE_PORTS(546, 547) },
+	},
+	{
+		.name = "ipv6_rt_tcp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(43, V6A, V6B),
+			FB_EXT(43, 6, 24),
+			FB_TCP(5, 6, 0x01, 5),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 1), XE_L4(78, 20),
+			  XE_PORTS(5, 6), .tcp_flags = 0x01 },
+	},
+	{
+		.name = "ipv6_dst_sctp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(60, V6A, V6B),
+			FB_EXT(60, 132, 16),
+			FB_SCTP(9899, 9900),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 132, 1),
+			  XE_L4(70, 12), XE_PORTS(9899, 9900) },
+	},
+	{
+		.name = "ipv6_ah_tcp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(51, V6A, V6B),
+			/* length field 4: (4 + 2) * 4 */
+			FB_EXT(51, 6, 24),
+			FB_TCP(179, 33000, 0x11, 5),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 1), XE_L4(78, 20),
+			  XE_PORTS(179, 33000), .tcp_flags = 0x11 },
+	},
+	{
+		.name = "ipv6_mobility_nonext",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(135, V6A, V6B),
+			FB_EXT(135, 59, 16),
+			/* ignored after No Next Header */
+			FB_DATA(8),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 59, 1) },
+	},
+	{
+		.name = "ipv6_hip_tcp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(139, V6A, V6B),
+			FB_EXT(139, 6, 40),
+			FB_TCP(1, 2, 0x04, 6),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 1), XE_L4(94, 24),
+			  XE_PORTS(1, 2), .tcp_flags = 0x04 },
+	},
+	{
+		.name = "ipv6_shim6_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(140, V6A, V6B),
+			FB_EXT(140, 17, 8),
+			FB_UDP(3, 4),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, 1), XE_L4(62, 8),
+			  XE_PORTS(3, 4) },
+	},
+	{
+		.name = "ipv6_chain_tcp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(0, V6A, V6B),
+			FB_EXT(0, 60, 8),               /* 54..62 */
+			FB_EXT(60, 43, 16),             /* ..78 */
+			FB_EXT(43, 44, 24),             /* ..102 */
+			FB_FRAG6(51, 0, 0, 0xabcdef01), /* atomic, ..110 */
+			FB_EXT(51, 60, 16),             /* ..126 */
+			FB_EXT(60, 6, 8),               /* ..134 */
+			FB_TCP(8080, 61000, 0x12, 5),
+			FB_DATA(1),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 6),
+			  XE_L4(134, 21), XE_PORTS(8080, 61000),
+			  .tcp_flags = 0x12 },
+	},
+	/* SL_MAX_IPV6_EXT destination options headers. */
+	{
+		.name = "ipv6_max_ext_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(60, V6A, V6B),
+			FB_EXT(60, 60, 8), FB_EXT(60, 60, 8), FB_EXT(60, 60, 8),
+			FB_EXT(60, 60, 8), FB_EXT(60, 60, 8), FB_EXT(60, 60, 8),
+			FB_EXT(60, 60, 8),
+			FB_EXT(60, 17, 8),
+			FB_UDP(7, 9),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, SL_MAX_IPV6_EXT),
+			  XE_L4(54 + 8 * SL_MAX_IPV6_EXT, 8), XE_PORTS(7, 9) },
+	},
+	{
+		.name = "ipv6_esp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(50, V6A, V6B),
+			FB_OTHER(32),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 50, 0),
+			  XE_L4(54, 32) },
+	},
+	{
+		.name = "ipv6_icmpv6_echo",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(58, V6A, V6B),
+			FB_ICMP(128, 0),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 58, 0), XE_L4(54, 8),
+			  XE_PORTS(128, 129) },
+	},
+	{
+		.name = "ipv6_icmpv6_ns",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(58, V6A, V6B),
+			FB_ICMP(135, 0),
+			FB_DATA(16),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 58, 0),
+			  XE_L4(54, 24), XE_PORTS(135, 136) },
+	},
+	{
+		.name = "ipv6_frag_first_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(44, V6A, V6B),
+			FB_FRAG6(17, 0, 1, 0xdeadbeef),
+			FB_UDP(4000, 4001),
+			FB_DATA(100),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, 1),
+			  XE_FRAG(FRAG_FIRST_MORE, 0, 0xdeadbeef),
+			  XE_L4(62, 108), XE_PORTS(4000, 4001) },
+	},
+	{
+		.name = "ipv6_frag_middle",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(44, V6A, V6B),
+			FB_FRAG6(17, 1232, 1, 0xdeadbeef),
+			FB_DATA(64),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, 1),
+			  XE_FRAG(FRAG_MORE, 1232, 0xdeadbeef) },
+	},
+	{
+		.name = "ipv6_frag_last",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(60, V6A, V6B),
+			/* unfragmentable part before the frag hdr */
+			FB_EXT(60, 44, 8),
+			FB_FRAG6(6, 2464, 0, 7),
+			FB_DATA(40),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 2),
+			  XE_FRAG(FRAG_LAST, 2464, 7) },
+	},
+	{
+		.name = "ipv6_atomic_frag_tcp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(44, V6A, V6B),
+			FB_FRAG6(6, 0, 0, 0x55),
+			FB_TCP(80, 1024, 0x11, 5),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 1), XE_L4(62, 20),
+			  XE_PORTS(80, 1024), .tcp_flags = 0x11 },
+	},
+	{
+		.name = "ipv4_frag_first_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(17, 5, 0x2000, 0x1234, V4A, V4B),
+			FB_UDP(500, 4500),
+			FB_DATA(50),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17),
+			  XE_FRAG(FRAG_FIRST_MORE, 0, 0x1234),
+			  XE_L4(34, 58), XE_PORTS(500, 4500) },
+	},
+	{
+		.name = "ipv4_frag_middle",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(17, 5, 0x2000 | 185, 0x1234, V4A, V4B),
+			FB_DATA(80),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17),
+			  XE_FRAG(FRAG_MORE, 1480, 0x1234) },
+	},
+	{
+		.name = "ipv4_frag_last",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x8100),
+			FB_VLAN(42, 0x0800),
+			FB_IPV4(6, 6, 370, 0xffff, V4A, V4B),
+			FB_DATA(30),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_VLANS(42), XE_IPV4(18, 6),
+			  XE_FRAG(FRAG_LAST, 2960, 0xffff) },
+	},
+	{
+		.name = "ipv4_gre",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(47, 5, 0, 9, V4A, V4B),
+			FB_OTHER(8),
+			FB_DONE,
+			FB_CK_JUNK_GRE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 47), XE_L4(34, 8),
+			  .encap_mask = BIT(GRE),
+			  .encap_err = SL_ENCAP_ERR_GRE_BAD_VERSION },
+	},
+	{
+		.name = "ipv4_udplite",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(136, 5, 0, 10, V4A, V4B),
+			FB_UDP(1111, 2222),
+			FB_DATA(2),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 136), XE_L4(34, 10),
+			  XE_PORTS(1111, 2222) },
+	},
+	/* Minimum-size frame: 14 bytes of Ethernet padding after the
+	 * datagram. */
+	{
+		.name = "ipv4_udp_padded",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(17, 5, 0, 11, V4A, V4B),
+			FB_UDP(67, 68),
+			FB_DATA(6),
+			FB_DONE,
+			/* total_len 34, frame 60 */
+			FB_PAD_TO(60, 0)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17), XE_L4(34, 14),
+			  XE_PORTS(67, 68) },
+	},
+	{
+		.name = "ipv6_udp_trailer",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(17, V6A, V6B),
+			FB_UDP(9, 10),
+			FB_DATA(4),
+			FB_DONE,
+			/* trailer after payload_len: not L4 */
+			FB_FILL(10, 0xee)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, 0),
+			  XE_L4(54, 12), XE_PORTS(9, 10) },
+	},
+	/* Payload length 0 with hop-by-hop first: jumbogram, use captured
+	 * bytes. */
+	{
+		.name = "ipv6_jumbo_udp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(0, V6A, V6B),
+			FB_EXT(0, 17, 8),               /* 54..62 */
+			/* Jumbo Payload option, 4 bytes */
+			FB_POKE8(56, 0xc2),
+			FB_POKE8(57, 4),
+			FB_POKE8(61, 36),
+			FB_UDP(5000, 5001),
+			FB_DATA(20),
+			FB_DONE,
+			FB_SET_IPLEN(0)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 17, 1),
+			  XE_L4(62, 28), XE_PORTS(5000, 5001) },
+	},
+	{
+		.name = "arp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0806),
+			FB_DATA(28)),
+		.want = { .ethertype = 0x0806 },
+	},
+	{
+		.name = "vlan_arp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x8100),
+			FB_VLAN(10, 0x0806),
+			FB_DATA(28)),
+		.want = { .ethertype = 0x0806, XE_VLANS(10) },
+	},
+	{
+		.name = "lldp",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x88cc),
+			FB_DATA(32)),
+		.want = { .ethertype = 0x88cc },
+	},
+	{
+		.name = "mpls",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x8847),
+			/* 00 06 41 40: label 100, bottom of stack */
+			FB_MPLS(1, FB_MPLS_IP),
+			/* first nibble 5: neither IPv4 nor IPv6 */
+			FB_DATA(40)),
+		.want = { .ethertype = 0x8847, .encap_mask = BIT(MPLS) },
+	},
+	{
+		.name = "8023_llc",
+		.eth = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0026),                 /* 802.3 length field */
+			FB_DATA(38)),
+		.want = { .ethertype = 0x0026 },
+	},
+};
 
-static void
-test_ipv4_malformed(void **state)
-{
-	struct fb_frame f;
+/* ---- tunnels: valid frames ---------------------------------------------- */
 
-	(void)state;
-	for (unsigned int v = 0; v < 16; v++) {
-		if (v == 4)
-			continue;
-		build_v4_udp(&f);
-		f.b[18] = (uint8_t)(v << 4 | 5);
-		check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_VERSION, "bad_ver");
-	}
-	for (unsigned int ihl = 0; ihl < 5; ihl++) {
-		build_v4_udp(&f);
-		f.b[18] = (uint8_t)(0x40 | ihl);
-		check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_IHL, "ihl_lt5");
-	}
+/* Recipes the tunnel table shares with the malformed variants further on. */
+#define GRE_IPV4_STEPS \
+	FB_ETH(0x0800),                 /* 0..14 */ \
+	FB_IPV4(47, 5, 0, 7, V4A, V4B), /* ..34 */ \
+	FB_GRE(0, 0x0800, 0),           /* ..38 */ \
+	FB_IPV4(6, 5, 0, 8, I4A, I4B),  /* ..58 */ \
+	FB_TCP(5555, 22, 0x10, 5),      /* ..78 */ \
+	FB_DATA(4),                     /* ..82 */ \
+	FB_DONE
+#define GRE_IPV4_WANT \
+	XE_IP4(38, 6, I4A, I4B), XE_L4(58, 24), \
+	XE_PORTS(5555, 22), .tcp_flags = 0x10, \
+	XE_ENCAP(1, BIT(GRE), 38)
+
+#define MPLS3_IPV6_STEPS \
+	FB_ETH(0x8100),                 /* 0..14 */ \
+	FB_VLAN(7, 0x8847),             /* ..18 */ \
+	FB_MPLS(3, FB_MPLS_IP),         /* ..30 */ \
+	FB_IPV6(17, I6A, I6B),          /* ..70 */ \
+	FB_UDP(4, 5),                   /* ..78 */ \
+	FB_DATA(3),                     /* ..81 */ \
+	FB_DONE
+#define MPLS3_IPV6_WANT \
+	XE_VLANS(7), XE_IP6(30, 17, I6A, I6B), XE_L4(70, 11), \
+	XE_PORTS(4, 5), XE_ENCAP(1, BIT(MPLS), 30)
+
+#define PPPOE_IPV4_STEPS \
+	FB_ETH(0x8864),                 /* 0..14 */ \
+	FB_PPPOE(0x0021),               /* ..22 */ \
+	FB_IPV4(6, 5, 0, 21, I4A, I4B), /* ..42 */ \
+	FB_TCP(1, 2, 0x02, 5),          /* ..62 */ \
+	FB_DONE
+#define PPPOE_IPV4_WANT \
+	XE_IP4(22, 6, I4A, I4B), XE_L4(42, 20), \
+	XE_PORTS(1, 2), .tcp_flags = 0x02, \
+	XE_ENCAP(1, BIT(PPPOE), 22)
+
+/*
+ * VXLAN in VXLAN in GRE: A/GRE/B/UDP/VXLAN 1/Eth/C/UDP/VXLAN 2/Eth/D/TCP
+ * (NESTED3_TAIL, 180 bytes), or D carrying E (IP-in-IP) as NESTED4_TAIL.
+ */
+#define NESTED_HEAD                                                           \
+	FB_ETH(0x0800),                           /* 0..14 */                 \
+	FB_IPV4(47, 5, 0, 32, V4A, V4B),          /* A ..34 */                \
+	FB_GRE(0, 0x0800, 0),                     /* ..38 */                  \
+	FB_IPV4(17, 5, 0, 33, I4A, I4B),          /* B ..58 */                \
+	FB_UDP(1111, 4789),                       /* ..66 */                  \
+	FB_VXLAN(0x08, 1),                        /* ..74 */                  \
+	FB_IETH(0x0800),                          /* ..88 */                  \
+	FB_IPV4(17, 5, 0, 34, J4A, J4B),          /* C ..108 */               \
+	FB_UDP(2222, 4789),                       /* ..116 */                 \
+	FB_VXLAN(0x08, 2),                        /* ..124 */                 \
+	FB_IETH(0x0800)                           /* ..138 */
+#define NESTED3_TAIL                                                          \
+	FB_IPV4(6, 5, 0, 35, K4A, K4B),           /* D ..158 */               \
+	FB_TCP(3333, 80, 0x18, 5),                /* ..178 */                 \
+	FB_DATA(2),                                                           \
+	FB_DONE
+#define NESTED4_TAIL                                                          \
+	FB_IPV4(4, 5, 0, 35, K4A, K4B),           /* D ..158 */               \
+	FB_IPIP,                                                              \
+	FB_IPV4(6, 5, 0, 36, L4A, L4B),           /* E ..178 */               \
+	FB_TCP(3333, 80, 0x18, 5),                /* ..198 */                 \
+	FB_DATA(2),                                                           \
+	FB_DONE
+#define NESTED3_WANT                                                          \
+	XE_IP4(138, 6, K4A, K4B), XE_L4(158, 22), XE_PORTS(3333, 80),         \
+	.tcp_flags = 0x18, XE_ENCAP(3, BIT(GRE) | BIT(VXLAN), 124),           \
+	XE_TID(SL_TUNID_VXLAN_VNI, 1)
+
+/* Tunnelled frames (sl_parse() with the default settings unless a row says
+ * otherwise): as written out, the layout model agrees, every prefix. */
+static const struct prow tunnel_rows[] = {
+	{
+		.name = "vxlan_ipv4_tcp",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8100),                 /* 0..14 */
+			FB_VLAN(100, 0x0800),           /* ..18 */
+			FB_IPV4(17, 5, 0x4000, 1, V4A, V4B), /* ..38 */
+			FB_UDP(49152, 4789),            /* ..46 */
+			FB_VXLAN(0x08, 0x123456),       /* ..54 */
+			FB_IETH(0x0800),                /* ..68 */
+			FB_IPV4(6, 5, 0, 2, I4A, I4B),  /* ..88 */
+			FB_TCP(40000, 443, 0x18, 5),    /* ..108 */
+			FB_DATA(12),                    /* ..120 */
+			FB_DONE),
+		.want = { XE_VLANS(100), XE_IP4(68, 6, I4A, I4B), XE_L4(88, 32),
+			  XE_PORTS(40000, 443), .tcp_flags = 0x18,
+			  XE_ENCAP(1, BIT(VXLAN), 54),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 0x123456) },
+	},
+	{
+		.name = "geneve_teb",
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),                 /* 0..14 */
+			FB_IPV6(17, V6A, V6B),          /* ..54 */
+			FB_UDP(5000, 6081),             /* ..62 */
+			FB_GENEVE(0, 0, 0x6558, 0xabcdef), /* ..70 */
+			FB_IETH(0x0800),                /* ..84 */
+			FB_IPV4(17, 5, 0, 3, I4A, I4B), /* ..104 */
+			FB_UDP(53, 5353),               /* ..112 */
+			FB_DATA(8),                     /* ..120 */
+			FB_DONE),
+		.want = { XE_IP4(84, 17, I4A, I4B), XE_L4(104, 16),
+			  XE_PORTS(53, 5353), XE_ENCAP(1, BIT(GENEVE), 70),
+			  XE_TID(SL_TUNID_GENEVE_VNI, 0xabcdef) },
+	},
+	{
+		.name = "geneve_opts_ipv4",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(17, 5, 0, 4, V4A, V4B), /* ..34 */
+			FB_UDP(1234, 6081),             /* ..42 */
+			FB_GENEVE(0, 3, 0x0800, 1),     /* ..50 + 12 = 62 */
+			FB_IPV4(6, 5, 0, 5, I4A, I4B),  /* ..82 */
+			FB_TCP(1, 2, 0x02, 5),          /* ..102 */
+			FB_DATA(5),                     /* ..107 */
+			FB_DONE),
+		.want = { XE_IP4(62, 6, I4A, I4B), XE_L4(82, 25),
+			  XE_PORTS(1, 2), .tcp_flags = 0x02,
+			  XE_ENCAP(1, BIT(GENEVE), 62),
+			  XE_TID(SL_TUNID_GENEVE_VNI, 1) },
+	},
+	{
+		.name = "geneve_opts_ipv6",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(17, 5, 0, 6, V4A, V4B), /* ..34 */
+			FB_UDP(7, 6081),                /* ..42 */
+			FB_GENEVE(0, 1, 0x86dd, 0xfffffe), /* ..50 + 4 = 54 */
+			FB_IPV6(6, I6A, I6B),           /* ..94 */
+			FB_TCP(80, 1025, 0x12, 5),      /* ..114 */
+			FB_DONE),
+		.want = { XE_IP6(54, 6, I6A, I6B), XE_L4(94, 20),
+			  XE_PORTS(80, 1025), .tcp_flags = 0x12,
+			  XE_ENCAP(1, BIT(GENEVE), 54),
+			  XE_TID(SL_TUNID_GENEVE_VNI, 0xfffffe) },
+	},
+	{
+		.name = "gre_ipv4",
+		.steps = FB_RECIPE(GRE_IPV4_STEPS),
+		.want = { GRE_IPV4_WANT },
+	},
+	{
+		.name = "gre_teb_vlan",
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),                 /* 0..14 */
+			FB_IPV6(47, V6A, V6B),          /* ..54 */
+			FB_GRE(FB_GRE_K, 0x6558, 0xdeadbeef), /* ..62 */
+			FB_IETH(0x8100),                /* ..76 */
+			FB_VLAN(0x2005, 0x86dd),        /* ..80 */
+			FB_IPV6(17, I6A, I6B),          /* ..120 */
+			FB_UDP(1000, 2000),             /* ..128 */
+			FB_DATA(10),                    /* ..138 */
+			FB_DONE),
+		.want = { XE_IP6(80, 17, I6A, I6B), XE_L4(120, 18),
+			  XE_PORTS(1000, 2000), XE_ENCAP(1, BIT(GRE), 62),
+			  XE_TID(SL_TUNID_GRE_KEY, 0xdeadbeef),
+			  XE_INNER_VLANS(5) },
+	},
+	{
+		.name = "erspan1",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(47, 5, 0, 9, V4A, V4B), /* ..34 */
+			FB_GRE(0, 0x88be, 0),           /* ..38 */
+			FB_IETH(0x0800),                /* ..52 */
+			FB_IPV4(6, 5, 0, 10, I4A, I4B), /* ..72 */
+			FB_TCP(3, 4, 0x01, 5),          /* ..92 */
+			FB_DONE),
+		.want = { XE_IP4(52, 6, I4A, I4B), XE_L4(72, 20),
+			  XE_PORTS(3, 4), .tcp_flags = 0x01,
+			  XE_ENCAP(1, BIT(GRE) | BIT(ERSPAN1), 38) },
+	},
+	{
+		.name = "erspan2",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(47, 5, 0, 11, V4A, V4B), /* ..34 */
+			FB_GRE(FB_GRE_S, 0x88be, 0),    /* ..42 */
+			FB_ERSPAN2(1, 0x2a5),           /* ..50 */
+			FB_IETH(0x0800),                /* ..64 */
+			FB_IPV4(17, 5, 0, 12, I4A, I4B), /* ..84 */
+			FB_UDP(67, 68),                 /* ..92 */
+			FB_DATA(20),                    /* ..112 */
+			FB_DONE),
+		.want = { XE_IP4(64, 17, I4A, I4B), XE_L4(84, 28),
+			  XE_PORTS(67, 68),
+			  XE_ENCAP(1, BIT(GRE) | BIT(ERSPAN2), 50),
+			  XE_TID(SL_TUNID_ERSPAN_ID, 0x2a5) },
+	},
+	{
+		.name = "erspan3",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(47, 5, 0, 13, V4A, V4B), /* ..34 */
+			FB_GRE(FB_GRE_S, 0x22eb, 0),    /* ..42 */
+			FB_ERSPAN3(2, 0x155, 0),        /* ..54 */
+			FB_IETH(0x86dd),                /* ..68 */
+			FB_IPV6(6, I6A, I6B),           /* ..108 */
+			FB_TCP(443, 50000, 0x11, 5),    /* ..128 */
+			FB_DONE),
+		.want = { XE_IP6(68, 6, I6A, I6B), XE_L4(108, 20),
+			  XE_PORTS(443, 50000), .tcp_flags = 0x11,
+			  XE_ENCAP(1, BIT(GRE) | BIT(ERSPAN3), 54),
+			  XE_TID(SL_TUNID_ERSPAN_ID, 0x155) },
+	},
+	{
+		.name = "erspan3_subhdr",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(47, 5, 0, 14, V4A, V4B), /* ..34 */
+			FB_GRE(FB_GRE_S, 0x22eb, 0),    /* ..42 */
+			FB_ERSPAN3(2, 0x3ff, 1),        /* ..54 + 8 = 62 */
+			FB_IETH(0x0800),                /* ..76 */
+			FB_IPV4(6, 5, 0, 15, I4A, I4B), /* ..96 */
+			FB_TCP(9, 10, 0x04, 5),         /* ..116 */
+			FB_DONE),
+		.want = { XE_IP4(76, 6, I4A, I4B), XE_L4(96, 20),
+			  XE_PORTS(9, 10), .tcp_flags = 0x04,
+			  XE_ENCAP(1, BIT(GRE) | BIT(ERSPAN3), 62),
+			  XE_TID(SL_TUNID_ERSPAN_ID, 0x3ff) },
+	},
+	{
+		.name = "mpls1_ipv4",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8847),                 /* 0..14 */
+			FB_MPLS(1, FB_MPLS_IP),         /* ..18 */
+			FB_IPV4(6, 5, 0, 16, I4A, I4B), /* ..38 */
+			FB_TCP(1111, 80, 0x02, 5),      /* ..58 */
+			FB_DONE),
+		.want = { XE_IP4(18, 6, I4A, I4B), XE_L4(38, 20),
+			  XE_PORTS(1111, 80), .tcp_flags = 0x02,
+			  XE_ENCAP(1, BIT(MPLS), 18) },
+	},
+	{
+		.name = "mpls3_ipv6",
+		.steps = FB_RECIPE(MPLS3_IPV6_STEPS),
+		.want = { MPLS3_IPV6_WANT },
+	},
+	{
+		.name = "mpls_mc_ipv4",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8848),                 /* 0..14 */
+			FB_MPLS(1, FB_MPLS_IP),         /* ..18 */
+			FB_IPV4(17, 5, 0, 17, I4A, I4B), /* ..38 */
+			FB_UDP(5, 6),                   /* ..46 */
+			FB_DONE),
+		.want = { XE_IP4(18, 17, I4A, I4B), XE_L4(38, 8),
+			  XE_PORTS(5, 6), XE_ENCAP(1, BIT(MPLS), 18) },
+	},
+	{
+		.name = "mpls_pw",
+		.mpls_pw = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x8847),                 /* 0..14 */
+			FB_MPLS(2, FB_MPLS_PW),         /* ..22, CW ..26 */
+			FB_IETH(0x0800),                /* ..40 */
+			FB_IPV4(6, 5, 0, 18, I4A, I4B), /* ..60 */
+			FB_TCP(7, 8, 0x02, 5),          /* ..80 */
+			FB_DONE),
+		.want = { XE_IP4(40, 6, I4A, I4B), XE_L4(60, 20),
+			  XE_PORTS(7, 8), .tcp_flags = 0x02,
+			  XE_ENCAP(1, BIT(MPLS), 26) },
+	},
+	{
+		.name = "gre_mpls",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(47, 5, 0, 19, V4A, V4B), /* ..34 */
+			FB_GRE(0, 0x8847, 0),           /* ..38 */
+			FB_MPLS(1, FB_MPLS_IP),         /* ..42 */
+			FB_IPV4(17, 5, 0, 20, I4A, I4B), /* ..62 */
+			FB_UDP(10, 20),                 /* ..70 */
+			FB_DONE),
+		.want = { XE_IP4(42, 17, I4A, I4B), XE_L4(62, 8),
+			  XE_PORTS(10, 20),
+			  XE_ENCAP(2, BIT(GRE) | BIT(MPLS), 42) },
+	},
+	{
+		.name = "pppoe_ipv4",
+		.steps = FB_RECIPE(PPPOE_IPV4_STEPS),
+		.want = { PPPOE_IPV4_WANT },
+	},
+	{
+		.name = "pppoe_ipv6",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8100),                 /* 0..14 */
+			FB_VLAN(10, 0x8864),            /* ..18 */
+			FB_PPPOE(0x0057),               /* ..26 */
+			FB_IPV6(17, I6A, I6B),          /* ..66 */
+			FB_UDP(546, 547),               /* ..74 */
+			FB_DONE),
+		.want = { XE_VLANS(10), XE_IP6(26, 17, I6A, I6B), XE_L4(66, 8),
+			  XE_PORTS(546, 547), XE_ENCAP(1, BIT(PPPOE), 26) },
+	},
+	/* PPP LCP: the PPPoE layer is identified, its payload is not IP. */
+	{
+		.name = "pppoe_lcp",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8864),
+			FB_PPPOE(0xc021),
+			FB_DATA(10),
+			FB_DONE),
+		.want = { .ethertype = 0x8864, .encap_mask = BIT(PPPOE) },
+	},
+	{
+		.name = "4in4",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(4, 5, 0, 22, V4A, V4B), /* ..34 */
+			FB_IPIP,
+			FB_IPV4(6, 5, 0, 23, I4A, I4B), /* ..54 */
+			FB_TCP(1, 2, 0x02, 5),          /* ..74 */
+			FB_DONE),
+		.want = { XE_IP4(34, 6, I4A, I4B), XE_L4(54, 20),
+			  XE_PORTS(1, 2), .tcp_flags = 0x02,
+			  XE_ENCAP(1, BIT(IPIP), 34) },
+	},
+	{
+		.name = "6in4",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(41, 5, 0, 24, V4A, V4B), /* ..34 */
+			FB_IPIP,
+			FB_IPV6(17, I6A, I6B),          /* ..74 */
+			FB_UDP(1, 2),                   /* ..82 */
+			FB_DONE),
+		.want = { XE_IP6(34, 17, I6A, I6B), XE_L4(74, 8),
+			  XE_PORTS(1, 2), XE_ENCAP(1, BIT(IPIP), 34) },
+	},
+	{
+		.name = "4in6",
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),                 /* 0..14 */
+			FB_IPV6(4, V6A, V6B),           /* ..54 */
+			FB_IPIP,
+			FB_IPV4(6, 5, 0, 25, I4A, I4B), /* ..74 */
+			FB_TCP(3, 4, 0x02, 5),          /* ..94 */
+			FB_DONE),
+		.want = { XE_IP4(54, 6, I4A, I4B), XE_L4(74, 20),
+			  XE_PORTS(3, 4), .tcp_flags = 0x02,
+			  XE_ENCAP(1, BIT(IPIP), 54) },
+	},
+	{
+		.name = "6in6",
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),                 /* 0..14 */
+			FB_IPV6(41, V6A, V6B),          /* ..54 */
+			FB_IPIP,
+			FB_IPV6(58, I6A, I6B),          /* ..94 */
+			FB_ICMP(128, 0),                /* ..102 */
+			FB_DONE),
+		.want = { XE_IP6(54, 58, I6A, I6B), XE_L4(94, 8),
+			  XE_PORTS(128, 129), XE_ENCAP(1, BIT(IPIP), 54) },
+	},
+	{
+		.name = "vxlan_inner_qinq",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(17, 5, 0, 26, V4A, V4B), /* ..34 */
+			FB_UDP(1, 4789),                /* ..42 */
+			FB_VXLAN(0x08, 7),              /* ..50 */
+			FB_IETH(0x88a8),                /* ..64 */
+			FB_VLAN(200, 0x8100),           /* ..68 */
+			FB_VLAN(0x6000 | 300, 0x0800),  /* ..72 */
+			FB_IPV4(17, 5, 0, 27, I4A, I4B), /* ..92 */
+			FB_UDP(10, 11),                 /* ..100 */
+			FB_DONE),
+		.want = { XE_IP4(72, 17, I4A, I4B), XE_L4(92, 8),
+			  XE_PORTS(10, 11), XE_ENCAP(1, BIT(VXLAN), 50),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 7),
+			  XE_INNER_VLANS(200, 300) },
+	},
+	/* VNTag on the outer Ethernet: an L2 tag, not a layer. */
+	{
+		.name = "vntag",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8926),                 /* 0..14 */
+			FB_VNTAG(0x8100),               /* ..20 */
+			FB_VLAN(33, 0x0800),            /* ..24 */
+			FB_IPV4(6, 5, 0, 28, V4A, V4B), /* ..44 */
+			FB_TCP(1, 2, 0x02, 5),          /* ..64 */
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_VLANS(33), XE_IPV4(24, 6),
+			  XE_L4(44, 20), XE_PORTS(1, 2), .tcp_flags = 0x02,
+			  .encap_mask = BIT(VNTAG) },
+	},
+	{
+		.name = "vxlan_inner_vntag",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(17, 5, 0, 29, V4A, V4B), /* ..34 */
+			FB_UDP(2, 4789),                /* ..42 */
+			FB_VXLAN(0x08, 9),              /* ..50 */
+			FB_IETH(0x8926),                /* ..64 */
+			FB_VNTAG(0x0800),               /* ..70 */
+			FB_IPV4(6, 5, 0, 30, I4A, I4B), /* ..90 */
+			FB_TCP(5, 6, 0x02, 5),          /* ..110 */
+			FB_DONE),
+		.want = { XE_IP4(70, 6, I4A, I4B), XE_L4(90, 20),
+			  XE_PORTS(5, 6), .tcp_flags = 0x02,
+			  XE_ENCAP(1, BIT(VXLAN) | BIT(VNTAG), 50),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 9) },
+	},
+	/* ARP inside VXLAN: no inner IP, the outer flow stays, no error. */
+	{
+		.name = "vxlan_arp",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(17, 5, 0, 31, V4A, V4B), /* ..34 */
+			FB_UDP(3, 4789),                /* ..42 */
+			FB_VXLAN(0x08, 5),              /* ..50 */
+			FB_IETH(0x0806),                /* ..64 */
+			FB_DATA(28),                    /* ..92 */
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17), XE_L4(34, 58),
+			  XE_PORTS(3, 4789), .encap_mask = BIT(VXLAN),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 5) },
+	},
+	/* VXLAN in VXLAN: the first inner Ethernet is tagged, the second is
+	 * not; inner_vlan[] holds the innermost one's (none). */
+	{
+		.name = "vxlan_vlan_vxlan",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),                 /* 0..14 */
+			FB_IPV4(17, 5, 0, 40, V4A, V4B), /* ..34 */
+			FB_UDP(1, 4789),                /* ..42 */
+			FB_VXLAN(0x08, 10),             /* ..50 */
+			FB_IETH(0x8100),                /* ..64 */
+			FB_VLAN(5, 0x0800),             /* ..68 */
+			FB_IPV4(17, 5, 0, 41, I4A, I4B), /* ..88 */
+			FB_UDP(2000, 4789),             /* ..96 */
+			FB_VXLAN(0x08, 20),             /* ..104 */
+			FB_IETH(0x0800),                /* ..118 */
+			FB_IPV4(6, 5, 0, 42, J4A, J4B), /* ..138 */
+			FB_TCP(11, 12, 0x02, 5),        /* ..158 */
+			FB_DONE),
+		.want = { XE_IP4(118, 6, J4A, J4B), XE_L4(138, 20),
+			  XE_PORTS(11, 12), .tcp_flags = 0x02,
+			  XE_ENCAP(2, BIT(VXLAN), 104),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 10) },
+	},
+	/* VXLAN in VXLAN in GRE (NESTED_HEAD). */
+	{
+		.name = "nested3",
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED3_TAIL),
+		.want = { NESTED3_WANT },
+	},
+};
+
+/* ---- malformed frames --------------------------------------------------- */
+
+/* The row macros below spell out loops of the old tests, one row a value. */
+_Static_assert(SL_MAX_IPV6_EXT == 8, "ipv6_ext_too_many has 8 + 1 headers");
+_Static_assert(SL_MAX_MPLS_LABELS == 8, "mpls_too_deep has 8 + n labels");
+
+/* A third tag of any TPID: decided by that TPID alone, its tag need not be
+ * there (the _at22 rows); every prefix fails. */
+#define VLAN_TOO_DEEP_STEPS(tpid)                                             \
+	FB_ETH(0x88a8), FB_VLAN(100, 0x8100), FB_VLAN(200, tpid),             \
+	FB_VLAN(300, 0x0800), FB_IPV4(17, 5, 0, 0, V4A, V4B), FB_UDP(1, 2),   \
+	FB_DONE
+#define VLAN_TOO_DEEP(tpid)                                                   \
+	{ .name = "vlan_too_deep_" #tpid, .eth = 1, .check = ROW_FULL,        \
+	  .prefixes_fail = 1, .steps = FB_RECIPE(VLAN_TOO_DEEP_STEPS(tpid)),  \
+	  .want = { .ethertype = (tpid), XE_VLANS(100, 200),                  \
+		    .err = SL_PARSE_ERR_VLAN_TOO_DEEP } },                    \
+	{ .name = "vlan_too_deep_" #tpid "_at22", .eth = 1, .check = ROW_FULL, \
+	  .len = 22, .steps = FB_RECIPE(VLAN_TOO_DEEP_STEPS(tpid)),           \
+	  .want = { .ethertype = (tpid), XE_VLANS(100, 200),                  \
+		    .err = SL_PARSE_ERR_VLAN_TOO_DEEP } }
+
+/* IPv4 header errors: VLANs and ethertype survive, no L3 fields; every
+ * prefix fails. V4_UDP_STEPS: eth/VLAN 300/IPv4 at 18/UDP/4 bytes. */
+#define V4_UDP_STEPS                                                          \
+	FB_ETH(0x8100), FB_VLAN(300, 0x0800), FB_IPV4(17, 5, 0, 0, V4A, V4B), \
+	FB_UDP(1, 2), FB_DATA(4), FB_DONE
+#define V4_ERROR(nm, e, ...)                                                  \
+	{ .name = nm, .eth = 1, .check = ROW_FULL, .prefixes_fail = 1,        \
+	  .steps = FB_RECIPE(__VA_ARGS__),                                    \
+	  .want = { .ethertype = 0x0800, XE_VLANS(300), .err = (e) } }
+#define V4_BAD_VERSION(v)                                                     \
+	V4_ERROR("ipv4_bad_version_" #v, SL_PARSE_ERR_IPV4_BAD_VERSION,       \
+		 V4_UDP_STEPS, FB_POKE8(18, (v) << 4 | 5))
+#define V4_BAD_IHL(ihl)                                                       \
+	V4_ERROR("ipv4_ihl_lt5_" #ihl, SL_PARSE_ERR_IPV4_BAD_IHL,             \
+		 V4_UDP_STEPS, FB_POKE8(18, 0x40 | (ihl)))
+
+#define V6_BAD_VERSION(v)                                                     \
+	{ .name = "ipv6_bad_version_" #v, .eth = 1, .check = ROW_FULL,        \
+	  .prefixes_fail = 1,                                                 \
+	  .steps = FB_RECIPE(FB_ETH(0x86dd), FB_IPV6(17, V6A, V6B),           \
+			     FB_UDP(1, 2), FB_DONE, FB_POKE8(14, (v) << 4)), \
+	  .want = { .ethertype = 0x86dd,                                      \
+		    .err = SL_PARSE_ERR_IPV6_BAD_VERSION } }
+
+#define TCP_BAD_DOFF(doff)                                                    \
+	{ .name = "tcp_doff_lt5_" #doff, .eth = 1, .check = ROW_FULL,         \
+	  .prefixes_fail = 1,                                                 \
+	  .steps = FB_RECIPE(FB_ETH(0x0800), FB_IPV4(6, 5, 0, 0, V4A, V4B),   \
+			     FB_TCP(1, 2, 0x02, 5), FB_DATA(8), FB_DONE,      \
+			     FB_POKE8(46, (doff) << 4)),                      \
+	  .want = { .ethertype = 0x0800, XE_IPV4(14, 6), XE_L4(34, 28),       \
+		    .err = SL_PARSE_ERR_TCP_BAD_DATA_OFFSET } }
+
+/* Bad outer headers (sl_parse_eth): each gives its error class with the
+ * fields of the headers before it. */
+static const struct prow malformed_rows[] = {
+	VLAN_TOO_DEEP(0x8100),
+	VLAN_TOO_DEEP(0x88a8),
+	VLAN_TOO_DEEP(0x9100),
+	V4_BAD_VERSION(0), V4_BAD_VERSION(1), V4_BAD_VERSION(2),
+	V4_BAD_VERSION(3), V4_BAD_VERSION(5), V4_BAD_VERSION(6),
+	V4_BAD_VERSION(7), V4_BAD_VERSION(8), V4_BAD_VERSION(9),
+	V4_BAD_VERSION(10), V4_BAD_VERSION(11), V4_BAD_VERSION(12),
+	V4_BAD_VERSION(13), V4_BAD_VERSION(14), V4_BAD_VERSION(15),
+	V4_BAD_IHL(0), V4_BAD_IHL(1), V4_BAD_IHL(2), V4_BAD_IHL(3),
+	V4_BAD_IHL(4),
 	/* IHL 15 (60 bytes) but only 20 + 12 bytes follow. */
-	build_v4_udp(&f);
-	f.b[18] = 0x4f;
-	check_v4_error(&f, SL_PARSE_ERR_IPV4_TRUNCATED, "ihl_beyond");
+	V4_ERROR("ipv4_ihl_beyond", SL_PARSE_ERR_IPV4_TRUNCATED, V4_UDP_STEPS,
+		 FB_POKE8(18, 0x4f)),
 	/* total_len below the header length. */
-	build_v4_udp(&f);
-	fb_wr16(f.b + 20, 19);
-	check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN, "tot_lt_20");
-	build_v4_udp(&f);
-	fb_wr16(f.b + 20, 0);
-	check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN, "tot_0");
-	fb_eth(&f, 0x8100);
-	fb_vlan(&f, 300, 0x0800);
-	fb_ipv4(&f, 17, 6, 0, 0, FB_V4A, FB_V4B);
-	fb_udp(&f, 1, 2);
-	fb_done(&f);
-	fb_wr16(f.b + 20, 20); /* IHL 6 = 24 bytes > 20 */
-	check_v4_error(&f, SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN, "tot_lt_ihl");
-}
-
-/* total_len says the datagram ends inside the TCP header; the padding
- * after it must not be taken as the rest of the header. */
-static void
-test_ipv4_total_len_cuts_l4(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 6, 5, 0, 0, FB_V4A, FB_V4B);
-	fb_tcp(&f, 1, 2, 0x02, 5);
-	fb_fill(&f, 10, 0);
-	fb_wr16(f.b + f.len_field, 24);
-
-	xe_init(&x, 0x0800);
-	xe_ipv4(&x, 14, 6);
-	xe_l4(&x, 34, 4);
-	x.err = SL_PARSE_ERR_L4_TRUNCATED;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "tot_cuts_l4", f.len);
-}
-
-/* total_len larger than the capture (snaplen) is fine. */
-static void
-test_ipv4_snaplen(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 17, 5, 0, 0, FB_V4A, FB_V4B);
-	fb_udp(&f, 53, 1024);
-	fb_data(&f, 30);
-	fb_wr16(f.b + f.len_field, 1500);
-
-	xe_init(&x, 0x0800);
-	xe_ipv4(&x, 14, 17);
-	xe_l4(&x, 34, 38);
-	xe_ports(&x, 53, 1024);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "v4_snaplen", f.len);
-}
-
-static void
-test_ipv6_bad_version(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	for (unsigned int v = 0; v < 16; v++) {
-		if (v == 6)
-			continue;
-		fb_eth(&f, 0x86dd);
-		fb_ipv6(&f, 17, FB_V6A, FB_V6B);
-		fb_udp(&f, 1, 2);
-		fb_done(&f);
-		f.b[14] = (uint8_t)(v << 4);
-
-		xe_init(&x, 0x86dd);
-		x.err = SL_PARSE_ERR_IPV6_BAD_VERSION;
-		parse_copy(f.b, f.len, &pi);
-		check_pi(&pi, &x, "v6_bad_version", f.len);
-		check_prefixes_fail(&f);
-	}
-}
-
-static void
-test_ipv6_ext_too_many(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 60, FB_V6A, FB_V6B);
-	for (int i = 0; i < SL_MAX_IPV6_EXT; i++)
-		fb_ext(&f, 60, 60, 8);
-	fb_ext(&f, 60, 17, 8);
-	fb_udp(&f, 1, 2);
-	fb_done(&f);
-
-	xe_init(&x, 0x86dd);
-	xe_ipv6(&x, 14, 0, SL_MAX_IPV6_EXT);
-	x.err = SL_PARSE_ERR_IPV6_EXT_TOO_MANY;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "ext_too_many", f.len);
-	check_prefixes_fail(&f);
-}
-
-/* Extension headers that do not fit in the declared or captured length. */
-static void
-test_ipv6_ext_cut(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	/* Hop-by-hop of 16 bytes, payload_len 8: bytes there, length bad. */
-	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 0, FB_V6A, FB_V6B);
-	fb_ext(&f, 0, 59, 16);
-	fb_wr16(f.b + f.len_field, 8);
-	xe_init(&x, 0x86dd);
-	xe_ipv6(&x, 14, 0, 0);
-	x.err = SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "ext_beyond_plen", f.len);
+	V4_ERROR("ipv4_tot_lt_20", SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN,
+		 V4_UDP_STEPS, FB_SET_IPLEN(19)),
+	V4_ERROR("ipv4_tot_0", SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN, V4_UDP_STEPS,
+		 FB_SET_IPLEN(0)),
+	/* IHL 6 = 24 bytes > total_len 20. */
+	V4_ERROR("ipv4_tot_lt_ihl", SL_PARSE_ERR_IPV4_BAD_TOTAL_LEN,
+		 FB_ETH(0x8100), FB_VLAN(300, 0x0800),
+		 FB_IPV4(17, 6, 0, 0, V4A, V4B), FB_UDP(1, 2), FB_DONE,
+		 FB_SET_IPLEN(20)),
+	/* total_len says the datagram ends inside the TCP header; the padding
+	 * after it must not be taken as the rest of the header. */
+	{
+		.name = "ipv4_total_len_cuts_l4",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(6, 5, 0, 0, V4A, V4B),
+			FB_TCP(1, 2, 0x02, 5),
+			FB_FILL(10, 0),
+			FB_SET_IPLEN(24)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 6), XE_L4(34, 4),
+			  .err = SL_PARSE_ERR_L4_TRUNCATED },
+	},
+	/* total_len larger than the capture (snaplen) is fine. */
+	{
+		.name = "ipv4_snaplen",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(17, 5, 0, 0, V4A, V4B),
+			FB_UDP(53, 1024),
+			FB_DATA(30),
+			FB_SET_IPLEN(1500)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17), XE_L4(34, 38),
+			  XE_PORTS(53, 1024) },
+	},
+	V6_BAD_VERSION(0), V6_BAD_VERSION(1), V6_BAD_VERSION(2),
+	V6_BAD_VERSION(3), V6_BAD_VERSION(4), V6_BAD_VERSION(5),
+	V6_BAD_VERSION(7), V6_BAD_VERSION(8), V6_BAD_VERSION(9),
+	V6_BAD_VERSION(10), V6_BAD_VERSION(11), V6_BAD_VERSION(12),
+	V6_BAD_VERSION(13), V6_BAD_VERSION(14), V6_BAD_VERSION(15),
+	/* SL_MAX_IPV6_EXT + 1 extension headers. */
+	{
+		.name = "ipv6_ext_too_many",
+		.eth = 1,
+		.check = ROW_FULL,
+		.prefixes_fail = 1,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(60, V6A, V6B),
+			FB_EXT(60, 60, 8), FB_EXT(60, 60, 8), FB_EXT(60, 60, 8),
+			FB_EXT(60, 60, 8), FB_EXT(60, 60, 8), FB_EXT(60, 60, 8),
+			FB_EXT(60, 60, 8), FB_EXT(60, 60, 8),
+			FB_EXT(60, 17, 8),
+			FB_UDP(1, 2),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd,
+			  XE_IPV6(14, 0, SL_MAX_IPV6_EXT),
+			  .err = SL_PARSE_ERR_IPV6_EXT_TOO_MANY },
+	},
+	/* Extension headers that do not fit in the declared or captured
+	 * length. Hop-by-hop of 16 bytes, payload_len 8: bytes there, length
+	 * bad. */
+	{
+		.name = "ipv6_ext_beyond_plen",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(0, V6A, V6B),
+			FB_EXT(0, 59, 16),
+			FB_SET_IPLEN(8)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 0, 0),
+			  .err = SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN },
+	},
 	/* payload_len 1: not even the length byte is inside. */
-	fb_wr16(f.b + f.len_field, 1);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "ext_plen_1", f.len);
-
-	/* AH claiming (255 + 2) * 4 bytes in a short frame. */
-	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 51, FB_V6A, FB_V6B);
-	fb_ext(&f, 51, 6, 24);
-	fb_tcp(&f, 1, 2, 0, 5);
-	fb_done(&f);
-	f.b[55] = 255;
-	xe_init(&x, 0x86dd);
-	xe_ipv6(&x, 14, 0, 0);
-	x.err = SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN; /* whole datagram there */
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "ah_too_long", f.len);
-	fb_wr16(f.b + f.len_field, 2000); /* snaplen: AH may fit the datagram */
-	x.err = SL_PARSE_ERR_IPV6_EXT_TRUNCATED;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "ah_snaplen", f.len);
-
+	{
+		.name = "ipv6_ext_plen_1",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(0, V6A, V6B),
+			FB_EXT(0, 59, 16),
+			FB_SET_IPLEN(1)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 0, 0),
+			  .err = SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN },
+	},
+	/* AH claiming (255 + 2) * 4 bytes in a short frame: the whole
+	 * datagram is there, so the length is bad ... */
+	{
+		.name = "ipv6_ah_too_long",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(51, V6A, V6B),
+			FB_EXT(51, 6, 24),
+			FB_TCP(1, 2, 0, 5),
+			FB_DONE,
+			FB_POKE8(55, 255)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 0, 0),
+			  .err = SL_PARSE_ERR_IPV6_BAD_PAYLOAD_LEN },
+	},
+	/* ... while with a snaplen the AH may fit the datagram: cut. */
+	{
+		.name = "ipv6_ah_snaplen",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(51, V6A, V6B),
+			FB_EXT(51, 6, 24),
+			FB_TCP(1, 2, 0, 5),
+			FB_DONE,
+			FB_POKE8(55, 255),
+			FB_SET_IPLEN(2000)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 0, 0),
+			  .err = SL_PARSE_ERR_IPV6_EXT_TRUNCATED },
+	},
 	/* Fragment header cut after 4 of its 8 bytes, after one dst-opts. */
-	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 60, FB_V6A, FB_V6B);
-	fb_ext(&f, 60, 44, 8);
-	fb_frag6(&f, 17, 8, 0, 1);
-	fb_done(&f);
-	xe_init(&x, 0x86dd);
-	xe_ipv6(&x, 14, 0, 1);
-	x.err = SL_PARSE_ERR_IPV6_EXT_TRUNCATED;
-	parse_copy(f.b, f.len - 4, &pi);
-	check_pi(&pi, &x, "frag_hdr_cut", f.len - 4);
-}
-
-/* payload_len 0 without hop-by-hop: no L4 bytes inside the datagram. */
-static void
-test_ipv6_payload_len_zero(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 6, FB_V6A, FB_V6B);
-	fb_tcp(&f, 1, 2, 0x02, 5);
-	/* payload_len stays 0 */
-	xe_init(&x, 0x86dd);
-	xe_ipv6(&x, 14, 6, 0);
-	x.err = SL_PARSE_ERR_L4_TRUNCATED;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "v6_plen0_tcp", f.len);
-
+	{
+		.name = "ipv6_frag_hdr_cut",
+		.eth = 1,
+		.check = ROW_FULL,
+		.frame_len = 70,
+		.len = 66,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(60, V6A, V6B),
+			FB_EXT(60, 44, 8),
+			FB_FRAG6(17, 8, 0, 1),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 0, 1),
+			  .err = SL_PARSE_ERR_IPV6_EXT_TRUNCATED },
+	},
+	/* payload_len 0 without hop-by-hop: no L4 bytes inside the
+	 * datagram. */
+	{
+		.name = "ipv6_plen0_tcp",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(6, V6A, V6B),
+			FB_TCP(1, 2, 0x02, 5)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 0),
+			  .err = SL_PARSE_ERR_L4_TRUNCATED },
+	},
 	/* payload_len 1000 over a short capture: snaplen, fine. */
-	fb_wr16(f.b + f.len_field, 1000);
-	xe_l4(&x, 54, 20);
-	xe_ports(&x, 1, 2);
-	x.tcp_flags = 0x02;
-	x.err = SL_PARSE_OK;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "v6_snaplen", f.len);
-}
+	{
+		.name = "ipv6_snaplen",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(6, V6A, V6B),
+			FB_TCP(1, 2, 0x02, 5),
+			FB_SET_IPLEN(1000)),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 6, 0), XE_L4(54, 20),
+			  XE_PORTS(1, 2), .tcp_flags = 0x02 },
+	},
+	/* The header after a non-first fragment header is not walked, even
+	 * if it looks like another extension header. */
+	{
+		.name = "ipv6_frag_nonfirst_stops",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(44, V6A, V6B),
+			FB_FRAG6(60, 16, 1, 99),
+			FB_U8(6),
+			FB_U8(255),             /* would be 2048 bytes */
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 60, 1),
+			  XE_FRAG(FRAG_MORE, 16, 99) },
+	},
+	TCP_BAD_DOFF(0), TCP_BAD_DOFF(1), TCP_BAD_DOFF(2), TCP_BAD_DOFF(3),
+	TCP_BAD_DOFF(4),
+	/* TCP options cut by the capture: ports and flags are kept. */
+	{
+		.name = "tcp_opts_cut",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(6, 5, 0, 0, V4A, V4B),
+			FB_TCP(1, 2, 0x02, 5),
+			FB_DONE,
+			FB_POKE8(46, 0xf0)),    /* 60-byte header, 20 there */
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 6), XE_L4(34, 20),
+			  XE_PORTS(1, 2), .tcp_flags = 0x02,
+			  .err = SL_PARSE_ERR_L4_TRUNCATED },
+	},
+};
+
+/* ---- tunnels: malformed, depth, fragments ------------------------------- */
+
+/* The outer IPv4 flow of a frame of len bytes built as eth/IPv4(proto)/L4. */
+#define OUTER4(proto, len)                                                    \
+	.ethertype = 0x0800, XE_IPV4(14, proto), XE_L4(34, (len) - 34)
+
+/* All eight C/K/S combinations of GRE carrying IPv6 (m: bit 0 C, 1 K,
+ * 2 S); hl is the GRE header length. */
+#define GRE_CKS_FLAGS(m)                                                      \
+	(((m) & 1 ? FB_GRE_C : 0) | ((m) & 2 ? FB_GRE_K : 0) |                \
+	 ((m) & 4 ? FB_GRE_S : 0))
+#define GRE_CKS_HL(m)                                                         \
+	(4 + 4 * (((m) & 1) + (((m) >> 1) & 1) + (((m) >> 2) & 1)))
+#define GRE_CKS(m, hex)                                                       \
+	{ .name = "gre_flags_" hex,                                           \
+	  .steps = FB_RECIPE(FB_ETH(0x0800),              /* 0..14 */         \
+			     FB_IPV4(47, 5, 0, 1, V4A, V4B), /* ..34 */       \
+			     FB_GRE(GRE_CKS_FLAGS(m), 0x86dd,                 \
+				    0x01020304u + (m)),   /* ..34+hl */       \
+			     FB_IPV6(6, I6A, I6B),                            \
+			     FB_TCP(100, 200, 0x02, 5), FB_DATA(6), FB_DONE), \
+	  .want = { XE_IP6(34 + GRE_CKS_HL(m), 6, I6A, I6B),                  \
+		    XE_L4(74 + GRE_CKS_HL(m), 26), XE_PORTS(100, 200),        \
+		    .tcp_flags = 0x02,                                        \
+		    XE_ENCAP(1, BIT(GRE), 34 + GRE_CKS_HL(m)),                \
+		    XE_TID((m) & 2 ? SL_TUNID_GRE_KEY : SL_TUNID_NONE,        \
+			   (m) & 2 ? 0x01020304u + (m) : 0) } }
+
+/* VXLAN with flags, outer UDP source port sport: 114 bytes. */
+#define VXLAN_STEPS(flags, sport)                                             \
+	FB_ETH(0x0800),                           /* 0..14 */                 \
+	FB_IPV4(17, 5, 0, 1, V4A, V4B),           /* ..34 */                  \
+	FB_UDP(sport, 4789),                      /* ..42 */                  \
+	FB_VXLAN(flags, 0x00c0de),                /* ..50 */                  \
+	FB_IETH(0x0800),                          /* ..64 */                  \
+	FB_IPV4(6, 5, 0, 2, I4A, I4B),            /* ..84 */                  \
+	FB_TCP(1000, 80, 0x10, 5),                /* ..104 */                 \
+	FB_DATA(10),                              /* ..114 */                 \
+	FB_DONE
+#define VXLAN_BAD_FLAGS(fl)                                                   \
+	{ .name = "vxlan_bad_flags_" #fl,                                     \
+	  .steps = FB_RECIPE(VXLAN_STEPS(fl, 5000)),                          \
+	  .want = { OUTER4(17, 114), XE_PORTS(5000, 4789),                    \
+		    .encap_mask = BIT(VXLAN),                                 \
+		    .encap_err = SL_ENCAP_ERR_VXLAN_BAD_FLAGS } }
+
+/* GENEVE version ver with 2 option words, IPv4 inside: 98 bytes. A
+ * checkpoint edit for the GENEVE header goes between head and tail. */
+#define GENEVE4_HEAD(ver)                                                     \
+	FB_ETH(0x0800),                           /* 0..14 */                 \
+	FB_IPV4(17, 5, 0, 1, V4A, V4B),           /* ..34 */                  \
+	FB_UDP(999, 6081),                        /* ..42 */                  \
+	FB_GENEVE(ver, 2, 0x0800, 77)             /* ..58 */
+#define GENEVE4_TAIL                                                          \
+	FB_IPV4(6, 5, 0, 2, I4A, I4B),            /* ..78 */                  \
+	FB_TCP(1, 2, 0x02, 5),                    /* ..98 */                  \
+	FB_DONE
+#define GENEVE_BAD_VERSION(v)                                                 \
+	{ .name = "geneve_bad_version_" #v,                                   \
+	  .steps = FB_RECIPE(GENEVE4_HEAD(v), GENEVE4_TAIL),                  \
+	  .want = { OUTER4(17, 98), XE_PORTS(999, 6081),                      \
+		    .encap_mask = BIT(GENEVE),                                \
+		    .encap_err = SL_ENCAP_ERR_GENEVE_BAD_VERSION } }
+
+/* GRE with a key, IPv4 inside: 82 bytes. */
+#define GRE_K_HEAD                                                            \
+	FB_ETH(0x0800),                           /* 0..14 */                 \
+	FB_IPV4(47, 5, 0, 1, V4A, V4B),           /* ..34 */                  \
+	FB_GRE(FB_GRE_K, 0x0800, 0xfeedface)      /* ..42 */
+#define GRE_K_TAIL                                                            \
+	FB_IPV4(6, 5, 0, 2, I4A, I4B),            /* ..62 */                  \
+	FB_TCP(1, 2, 0x02, 5),                    /* ..82 */                  \
+	FB_DONE
+/* Version 1 (PPTP): identified, not walked, no error. */
+#define GRE_VERSION(v)                                                        \
+	{ .name = "gre_version_" #v,                                          \
+	  .steps = FB_RECIPE(                                                 \
+		  GRE_K_HEAD,                                                 \
+		  FB_CK_STOP(38, (v) == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION), \
+		  GRE_K_TAIL, FB_POKE8(35, v)),                               \
+	  .want = { OUTER4(47, 82), .encap_mask = BIT(GRE),                   \
+		    .encap_err = (v) == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION } }
+
+/* ERSPAN II (GRE 0x88be) or III (0x22eb) with a bad version. */
+#define ERSPAN_BAD_VERSION(t, v, ptype, erspan, len)                          \
+	{ .name = "erspan" #t "_bad_version_" #v,                             \
+	  .steps = FB_RECIPE(FB_ETH(0x0800), FB_IPV4(47, 5, 0, 1, V4A, V4B),  \
+			     FB_GRE(FB_GRE_S, ptype, 0), erspan,              \
+			     FB_IETH(0x0800), FB_IPV4(6, 5, 0, 2, I4A, I4B),  \
+			     FB_TCP(1, 2, 0x02, 5), FB_DONE),                 \
+	  .want = { OUTER4(47, len), .encap_mask = BIT(GRE) | BIT(ERSPAN##t),  \
+		    .encap_err = SL_ENCAP_ERR_ERSPAN_BAD_VERSION } }
+
+/* MPLS label i of a stack with no bottom of stack among the first 8. */
+#define MPLS_LABEL(i) FB_U32((200u + (i)) << 12 | 0x040)
+#define MPLS_LABEL_BOS(i) FB_U32((200u + (i)) << 12 | 0x140)
+#define MPLS_8_LABELS                                                         \
+	MPLS_LABEL(0), MPLS_LABEL(1), MPLS_LABEL(2), MPLS_LABEL(3),           \
+	MPLS_LABEL(4), MPLS_LABEL(5), MPLS_LABEL(6), MPLS_LABEL(7)
+/* More labels than SL_MAX_MPLS_LABELS without bottom of stack: too deep,
+ * whatever follows. */
+#define MPLS_TOO_DEEP(more, ...)                                              \
+	{ .name = "mpls_too_deep_" #more,                                     \
+	  .steps = FB_RECIPE(FB_ETH(0x8847), FB_TUN_ON(BIT(MPLS)),            \
+			     FB_CK_ADD(14 + 4 * SL_MAX_MPLS_LABELS,           \
+				       SL_ENCAP_ERR_MPLS_TRUNCATED),          \
+			     FB_CK_STOP(14 + 4 * SL_MAX_MPLS_LABELS,          \
+					SL_ENCAP_ERR_MPLS_TOO_DEEP),          \
+			     MPLS_8_LABELS, __VA_ARGS__, FB_DATA(30)),        \
+	  .want = { .ethertype = 0x8847, .encap_mask = BIT(MPLS),             \
+		    .encap_err = SL_ENCAP_ERR_MPLS_TOO_DEEP } }
+
+/* PPPoE with a bad version/type byte. */
+#define PPPOE_BAD_VERSION(b)                                                  \
+	{ .name = "pppoe_bad_version_" #b,                                    \
+	  .steps = FB_RECIPE(FB_ETH(0x8864),                                  \
+			     FB_PPPOE(0x0021),            /* 14..22 */        \
+			     FB_CK_STOP(20, SL_ENCAP_ERR_PPPOE_BAD_VERSION),  \
+			     FB_IPV4(6, 5, 0, 1, I4A, I4B),                   \
+			     FB_TCP(1, 2, 0x02, 5), FB_DONE,                  \
+			     FB_POKE8(14, b)),                                \
+	  .want = { .ethertype = 0x8864, .encap_mask = BIT(PPPOE),            \
+		    .encap_err = SL_ENCAP_ERR_PPPOE_BAD_VERSION } }
+
+/* Inner IPv4 after GRE, 78 bytes, refused as bad (by a patch after). */
+#define GRE_INNER4_BAD_STEPS                                                  \
+	FB_ETH(0x0800), FB_IPV4(47, 5, 0, 1, V4A, V4B), FB_GRE(0, 0x0800, 0), \
+	FB_IPV4(6, 5, 0, 2, I4A, I4B),            /* 38..58 */                \
+	FB_CK_STOP(58, SL_ENCAP_ERR_INNER_L3_BAD),                            \
+	FB_CK_ERR(SL_ENCAP_ERR_INNER_L3_TRUNCATED),                           \
+	FB_TCP(1, 2, 0x02, 5), FB_DONE
+
+/* First fragment (MF) of a GRE datagram with key and sequence number. */
+#define GRE_FRAG_STEPS                                                        \
+	FB_ETH(0x0800),                                                       \
+	FB_IPV4(47, 5, 0x2000, 0x4243, V4A, V4B), /* 14..34 */                \
+	FB_GRE(FB_GRE_K | FB_GRE_S, 0x0800, 99),  /* ..46 */                  \
+	FB_IPV4(17, 5, 0, 1, I4A, I4B),           /* ..66 */                  \
+	FB_UDP(1, 2),                             /* ..74 */                  \
+	FB_DONE
+
+/* Malformed tunnels, depth limits and fragments carrying tunnels. */
+static const struct prow encap_rows[] = {
+	GRE_CKS(0, "00"), GRE_CKS(1, "80"), GRE_CKS(2, "20"),
+	GRE_CKS(3, "a0"), GRE_CKS(4, "10"), GRE_CKS(5, "90"),
+	GRE_CKS(6, "30"), GRE_CKS(7, "b0"),
+	VXLAN_BAD_FLAGS(0x00), VXLAN_BAD_FLAGS(0x80), VXLAN_BAD_FLAGS(0xf7),
+	VXLAN_BAD_FLAGS(0x04), VXLAN_BAD_FLAGS(0x01),
+	/* Other flag bits do not matter when I is set. */
+	{
+		.name = "vxlan_other_flags",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(VXLAN_STEPS(0xff, 5000)),
+		.fields = PF(ERR) | PF(ENCAP_ERR) | PF(N_ENCAP) | PF(L3_OFF),
+		.want = { .n_encap = 1, .l3_off = 64 },
+	},
+	GENEVE_BAD_VERSION(1), GENEVE_BAD_VERSION(2), GENEVE_BAD_VERSION(3),
+	/* Options longer than the datagram: 63 words = 252 bytes. */
+	{
+		.name = "geneve_opt_len",
+		.steps = FB_RECIPE(
+			GENEVE4_HEAD(0),
+			FB_CK_STOP(50, SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN),
+			GENEVE4_TAIL,
+			FB_POKE8(42, 63)),
+		.want = { OUTER4(17, 98), XE_PORTS(999, 6081),
+			  .encap_mask = BIT(GENEVE),
+			  .encap_err = SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN },
+	},
+	/* The same options within a datagram longer than the capture
+	 * (snaplen): only cut. */
+	{
+		.name = "geneve_opt_len_snaplen",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(GENEVE4_HEAD(0), GENEVE4_TAIL,
+				   FB_POKE8(42, 63), FB_POKE16(16, 1400)),
+		.fields = PF(ENCAP_ERR) | PF(L3_OFF),
+		.want = { .encap_err = SL_ENCAP_ERR_GENEVE_TRUNCATED,
+			  .l3_off = 14 },
+	},
+	/* Options ending exactly at the end of the datagram ((98 - 50) / 4
+	 * words): nothing left for the inner IPv4 header. */
+	{
+		.name = "geneve_opts_to_end",
+		.eth = 1,
+		.check = ROW_FULL,
+		.frame_len = 98,
+		.steps = FB_RECIPE(GENEVE4_HEAD(0), GENEVE4_TAIL,
+				   FB_POKE8(42, (98 - 50) / 4)),
+		.fields = PF(ERR) | PF(ENCAP_ERR) | PF(TUNNEL_ID) | PF(L3_OFF),
+		.want = { .encap_err = SL_ENCAP_ERR_INNER_L3_TRUNCATED,
+			  .tunnel_id = 77, .l3_off = 14 },
+	},
+	/* Unknown protocol type: identified, not walked, no error. */
+	{
+		.name = "geneve_unknown_type",
+		.steps = FB_RECIPE(GENEVE4_HEAD(0), FB_CK_HALT, GENEVE4_TAIL,
+				   FB_POKE16(44, 0x8847)),
+		.want = { OUTER4(17, 98), XE_PORTS(999, 6081),
+			  .encap_mask = BIT(GENEVE),
+			  XE_TID(SL_TUNID_GENEVE_VNI, 77) },
+	},
+	GRE_VERSION(1), GRE_VERSION(2), GRE_VERSION(3), GRE_VERSION(4),
+	GRE_VERSION(5), GRE_VERSION(6), GRE_VERSION(7),
+	/* Routing present (RFC 1701): not walked. */
+	{
+		.name = "gre_routing",
+		.steps = FB_RECIPE(GRE_K_HEAD,
+				   FB_CK_STOP(38, SL_ENCAP_ERR_GRE_ROUTING),
+				   GRE_K_TAIL,
+				   FB_POKE8(34, FB_GRE_K | FB_GRE_R)),
+		.want = { OUTER4(47, 82), .encap_mask = BIT(GRE),
+			  .encap_err = SL_ENCAP_ERR_GRE_ROUTING },
+	},
+	/* Unknown protocol type (PPP): the key is still recorded. */
+	{
+		.name = "gre_unknown_type",
+		.steps = FB_RECIPE(GRE_K_HEAD, FB_CK_HALT, GRE_K_TAIL,
+				   FB_POKE16(36, 0x880b)),
+		.want = { OUTER4(47, 82), .encap_mask = BIT(GRE),
+			  XE_TID(SL_TUNID_GRE_KEY, 0xfeedface) },
+	},
+	ERSPAN_BAD_VERSION(2, 0, 0x88be, FB_ERSPAN2(0, 5), 104),
+	ERSPAN_BAD_VERSION(2, 2, 0x88be, FB_ERSPAN2(2, 5), 104),
+	ERSPAN_BAD_VERSION(2, 15, 0x88be, FB_ERSPAN2(15, 5), 104),
+	ERSPAN_BAD_VERSION(3, 0, 0x22eb, FB_ERSPAN3(0, 5, 0), 108),
+	ERSPAN_BAD_VERSION(3, 1, 0x22eb, FB_ERSPAN3(1, 5, 0), 108),
+	ERSPAN_BAD_VERSION(3, 3, 0x22eb, FB_ERSPAN3(3, 5, 0), 108),
+	/* Type III frame type other than Ethernet: recorded, not walked. */
+	{
+		.name = "erspan3_ft_ip",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(47, 5, 0, 1, V4A, V4B),
+			FB_GRE(FB_GRE_S, 0x22eb, 0),    /* 34..42 */
+			FB_ERSPAN3(2, 5, 0),            /* ..54 */
+			FB_CK_HALT,
+			FB_DATA(40),
+			FB_DONE,
+			FB_POKE8(52, 0x8b)),            /* FT 2 (IP) */
+		.want = { OUTER4(47, 94),
+			  .encap_mask = BIT(GRE) | BIT(ERSPAN3),
+			  XE_TID(SL_TUNID_ERSPAN_ID, 5) },
+	},
+	/* SL_MAX_MPLS_LABELS labels are fine. */
+	{
+		.name = "mpls_8_labels",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8847),                 /* 0..14 */
+			FB_MPLS(SL_MAX_MPLS_LABELS, FB_MPLS_IP), /* ..46 */
+			FB_IPV4(17, 5, 0, 1, I4A, I4B), /* ..66 */
+			FB_UDP(1, 2),                   /* ..74 */
+			FB_DONE),
+		.want = { XE_IP4(46, 17, I4A, I4B), XE_L4(66, 8),
+			  XE_PORTS(1, 2), XE_ENCAP(1, BIT(MPLS), 46) },
+	},
+	MPLS_TOO_DEEP(1, MPLS_LABEL_BOS(8)),
+	MPLS_TOO_DEEP(2, MPLS_LABEL(8), MPLS_LABEL_BOS(9)),
+	/* Pseudowire frame without mpls_pw: nibble 0 is not walked, decided
+	 * on the first payload byte. */
+	{
+		.name = "mpls_pw_off",
+		.steps = FB_RECIPE(
+			FB_ETH(0x8847),                 /* 0..14 */
+			FB_MPLS(2, FB_MPLS_PW),         /* ..22, CW ..26 */
+			FB_CK_HALT,
+			FB_CK_NEED(23),
+			FB_IETH(0x0800),                /* ..40 */
+			FB_IPV4(6, 5, 0, 18, I4A, I4B), /* ..60 */
+			FB_TCP(7, 8, 0x02, 5),          /* ..80 */
+			FB_DONE),
+		.want = { .ethertype = 0x8847, .encap_mask = BIT(MPLS) },
+	},
+	/* mpls_pw does not change IP payloads. */
+	{
+		.name = "mpls_pw_on_ip",
+		.mpls_pw = 1,
+		.steps = FB_RECIPE(MPLS3_IPV6_STEPS),
+		.want = { MPLS3_IPV6_WANT },
+	},
+	PPPOE_BAD_VERSION(0x12), PPPOE_BAD_VERSION(0x21),
+	PPPOE_BAD_VERSION(0x00), PPPOE_BAD_VERSION(0x22),
+	PPPOE_BAD_VERSION(0xff),
+	/* The PPPoE length bounds the payload: not even the PPP protocol ... */
+	{
+		.name = "pppoe_len_1",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(PPPOE_IPV4_STEPS, FB_POKE16(18, 1)),
+		.want = { .ethertype = 0x8864, .encap_mask = BIT(PPPOE),
+			  .encap_err = SL_ENCAP_ERR_PPPOE_TRUNCATED },
+	},
+	/* ... the IPv4 header cut at 19 bytes ... */
+	{
+		.name = "pppoe_len_21",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(PPPOE_IPV4_STEPS, FB_POKE16(18, 2 + 19)),
+		.want = { .ethertype = 0x8864, .encap_mask = BIT(PPPOE),
+			  .encap_err = SL_ENCAP_ERR_INNER_L3_TRUNCATED },
+	},
+	/* ... TCP cut at 10 bytes: an inner L4 error. */
+	{
+		.name = "pppoe_len_32",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(PPPOE_IPV4_STEPS, FB_POKE16(18, 2 + 30)),
+		.want = { XE_IP4(22, 6, I4A, I4B), XE_L4(42, 10),
+			  XE_ENCAP(1, BIT(PPPOE), 22),
+			  .err = SL_PARSE_ERR_L4_TRUNCATED },
+	},
+	/* Three inner tags. */
+	{
+		.name = "inner_vlan_too_deep",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(17, 5, 0, 1, V4A, V4B), /* 14..34 */
+			FB_UDP(7, 4789),                /* ..42 */
+			FB_VXLAN(0x08, 3),              /* ..50 */
+			FB_IETH(0x8100),                /* ..64 */
+			FB_VLAN(1, 0x88a8),             /* ..68 */
+			FB_VLAN(2, 0x8100),             /* ..72 */
+			FB_CK_ADD(72, 0),
+			FB_CK_STOP(72, SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP),
+			FB_U16(3),
+			FB_U16(0x0800),
+			FB_DATA(40),
+			FB_DONE),
+		.want = { OUTER4(17, 116), XE_PORTS(7, 4789),
+			  .encap_mask = BIT(VXLAN),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 3),
+			  .encap_err = SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP },
+	},
+	/* GRE says IPv4, an IPv6 header follows. */
+	{
+		.name = "inner_l3_version",
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(47, 5, 0, 1, V4A, V4B), /* 14..34 */
+			FB_GRE(0, 0x0800, 0),           /* ..38 */
+			FB_IPV6(6, I6A, I6B),           /* ..78 */
+			FB_CK_STOP(58, SL_ENCAP_ERR_INNER_L3_BAD),
+			FB_CK_ERR(SL_ENCAP_ERR_INNER_L3_TRUNCATED),
+			FB_TCP(1, 2, 0x02, 5),
+			FB_DONE),
+		.want = { OUTER4(47, 98), .encap_mask = BIT(GRE),
+			  .encap_err = SL_ENCAP_ERR_INNER_L3_BAD },
+	},
+	/* Inner IPv4 with IHL 4, or total length below its header. */
+	{
+		.name = "inner_l3_bad_ihl",
+		.steps = FB_RECIPE(GRE_INNER4_BAD_STEPS, FB_POKE8(38, 0x44)),
+		.want = { OUTER4(47, 78), .encap_mask = BIT(GRE),
+			  .encap_err = SL_ENCAP_ERR_INNER_L3_BAD },
+	},
+	{
+		.name = "inner_l3_bad_total_len",
+		.steps = FB_RECIPE(GRE_INNER4_BAD_STEPS, FB_POKE16(40, 19)),
+		.want = { OUTER4(47, 78), .encap_mask = BIT(GRE),
+			  .encap_err = SL_ENCAP_ERR_INNER_L3_BAD },
+	},
+	/* Inner TCP with a bad data offset: an inner L4 error, reported in
+	 * err with the inner fields. */
+	{
+		.name = "inner_tcp_doff",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(GRE_IPV4_STEPS, FB_POKE8(70, 0x40)),
+		.want = { XE_IP4(38, 6, I4A, I4B), XE_L4(58, 24),
+			  XE_ENCAP(1, BIT(GRE), 38),
+			  .err = SL_PARSE_ERR_TCP_BAD_DATA_OFFSET },
+	},
+	/* max_depth 3 removes all three layers (also tunnel_nested3). */
+	{
+		.name = "nested_depth3",
+		.check = ROW_FULL,
+		.frame_len = 180,
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED3_TAIL),
+		.want = { NESTED3_WANT },
+	},
+	/* max_depth 2: the flow of C, the VXLAN after it refused. */
+	{
+		.name = "nested_depth2",
+		DEPTH(2),
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED3_TAIL),
+		.want = { XE_IP4(88, 17, J4A, J4B), XE_L4(108, 72),
+			  XE_PORTS(2222, 4789),
+			  XE_ENCAP(2, BIT(GRE) | BIT(VXLAN), 74),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 1),
+			  .encap_err = SL_ENCAP_ERR_TOO_DEEP },
+	},
+	/* max_depth 1: the flow of B; the first VXLAN header not read. */
+	{
+		.name = "nested_depth1",
+		DEPTH(1),
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED3_TAIL),
+		.want = { XE_IP4(38, 17, I4A, I4B), XE_L4(58, 122),
+			  XE_PORTS(1111, 4789),
+			  XE_ENCAP(1, BIT(GRE) | BIT(VXLAN), 38),
+			  .encap_err = SL_ENCAP_ERR_TOO_DEEP },
+	},
+	/* max_depth 0: no decapsulation at all. */
+	{
+		.name = "nested_depth0",
+		DEPTH(0),
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED3_TAIL),
+		.want = { OUTER4(47, 180) },
+	},
+	/* Four layers at max_depth 3: the flow of D, IP-in-IP refused ... */
+	{
+		.name = "nested4_depth3",
+		DEPTH(3),
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED4_TAIL),
+		.want = { XE_IP4(138, 4, K4A, K4B), XE_L4(158, 42),
+			  XE_ENCAP(3, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 124),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 1),
+			  .encap_err = SL_ENCAP_ERR_TOO_DEEP },
+	},
+	/* ... which is the default ... */
+	{
+		.name = "nested4_default",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED4_TAIL),
+		.want = { XE_IP4(138, 4, K4A, K4B), XE_L4(158, 42),
+			  XE_ENCAP(3, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 124),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 1),
+			  .encap_err = SL_ENCAP_ERR_TOO_DEEP },
+	},
+	/* ... and max_depth 4 reaches E, */
+	{
+		.name = "nested4_depth4",
+		DEPTH(4),
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED4_TAIL),
+		.want = { XE_IP4(158, 6, L4A, L4B), XE_L4(178, 22),
+			  XE_PORTS(3333, 80), .tcp_flags = 0x18,
+			  XE_ENCAP(4, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 158),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 1) },
+	},
+	/* as does the largest max_depth. */
+	{
+		.name = "nested4_depth255",
+		DEPTH(255),
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(NESTED_HEAD, NESTED4_TAIL),
+		.want = { XE_IP4(158, 6, L4A, L4B), XE_L4(178, 22),
+			  XE_PORTS(3333, 80), .tcp_flags = 0x18,
+			  XE_ENCAP(4, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 158),
+			  XE_TID(SL_TUNID_VXLAN_VNI, 1) },
+	},
+	/* Non-first fragment of a GRE datagram: no tunnel header in it. */
+	{
+		.name = "frag_nonfirst_gre",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x0800),
+			FB_IPV4(47, 5, 0x2000 | 10, 0x4242, V4A, V4B),
+			FB_U8(0),
+			FB_U8(0),
+			FB_U16(0x0800),         /* looks like GRE, is not */
+			FB_DATA(40),
+			FB_DONE),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 47),
+			  XE_FRAG(FRAG_MORE, 80, 0x4242) },
+	},
+	/* First fragment holding the whole GRE header and inner packet. */
+	{
+		.name = "frag_first_gre",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(GRE_FRAG_STEPS),
+		.want = { XE_IP4(46, 17, I4A, I4B), XE_L4(66, 8),
+			  XE_PORTS(1, 2), XE_ENCAP(1, BIT(GRE), 46),
+			  XE_TID(SL_TUNID_GRE_KEY, 99) },
+	},
+	/* First fragment ending inside the GRE header: the carrier's flow,
+	 * no error ... */
+	{
+		.name = "frag_first_gre_cut",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(GRE_FRAG_STEPS, FB_POKE16(16, 20 + 6)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 47), XE_L4(34, 6),
+			  XE_FRAG(FRAG_FIRST_MORE, 0, 0x4243),
+			  .encap_mask = BIT(GRE) },
+	},
+	/* ... the same cut in a whole datagram is gre_truncated. */
+	{
+		.name = "whole_gre_cut",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(GRE_FRAG_STEPS, FB_POKE16(16, 20 + 6),
+				   FB_POKE16(20, 0)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 47), XE_L4(34, 6),
+			  .encap_mask = BIT(GRE),
+			  .encap_err = SL_ENCAP_ERR_GRE_TRUNCATED },
+	},
+	/* First fragment ending inside the VXLAN header. */
+	{
+		.name = "frag_first_vxlan_cut",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(VXLAN_STEPS(0x08, 4000),
+				   FB_POKE16(20, 0x2000),
+				   FB_POKE16(16, 20 + 8 + 4)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17), XE_L4(34, 12),
+			  XE_PORTS(4000, 4789), XE_FRAG(FRAG_FIRST_MORE, 0, 1),
+			  .encap_mask = BIT(VXLAN) },
+	},
+	/* First fragment ending inside GENEVE options: cut, not malformed
+	 * ... */
+	{
+		.name = "frag_first_geneve_cut",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(GENEVE4_HEAD(0), GENEVE4_TAIL,
+				   FB_POKE16(20, 0x2000),
+				   FB_POKE16(16, 20 + 8 + 8 + 4)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17), XE_L4(34, 20),
+			  XE_PORTS(999, 6081), XE_FRAG(FRAG_FIRST_MORE, 0, 1),
+			  .encap_mask = BIT(GENEVE) },
+	},
+	/* ... while in a whole datagram the options pass its end. */
+	{
+		.name = "whole_geneve_opts_past_end",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(GENEVE4_HEAD(0), GENEVE4_TAIL,
+				   FB_POKE16(20, 0),
+				   FB_POKE16(16, 20 + 8 + 8 + 4)),
+		.want = { .ethertype = 0x0800, XE_IPV4(14, 17), XE_L4(34, 20),
+			  XE_PORTS(999, 6081), .encap_mask = BIT(GENEVE),
+			  .encap_err = SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN },
+	},
+	/* IPv6 non-first fragment carrying IPv4-in-IPv6: not walked. */
+	{
+		.name = "frag6_nonfirst_ipip",
+		.eth = 1,
+		.check = ROW_FULL,
+		.steps = FB_RECIPE(
+			FB_ETH(0x86dd),
+			FB_IPV6(44, V6A, V6B),
+			FB_FRAG6(4, 1280, 0, 7),
+			FB_DATA(40),
+			FB_DONE),
+		.want = { .ethertype = 0x86dd, XE_IPV6(14, 4, 1),
+			  XE_FRAG(FRAG_LAST, 1280, 7) },
+	},
+};
+
+/* The tables, in the order they run; a test's name is prefix_rowname. */
+static const struct ptable {
+	const char *prefix;
+	const struct prow *rows;
+	size_t n;
+} tables[] = {
+	{ "valid", valid_rows, ARRAY_LEN(valid_rows) },
+	{ "tunnel", tunnel_rows, ARRAY_LEN(tunnel_rows) },
+	{ "malformed", malformed_rows, ARRAY_LEN(malformed_rows) },
+	{ "encap", encap_rows, ARRAY_LEN(encap_rows) },
+};
+
+/* A row of one of the tables, for cmocka's initial state. */
+struct row_test {
+	const struct prow *row;
+	char name[64];
+};
 
 static void
-test_ipv6_frag_nonfirst_stops(void **state)
+test_row(void **state)
 {
-	struct sl_pkt_info pi, x;
+	const struct row_test *t = *state;
+
+	run_row(t->row, t->name);
+}
+
+/* The row called name in rows[0..n-1] (a test fails if there is none). */
+static const struct prow *
+find_row(const struct prow *rows, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return &rows[i];
+	fail_msg("no row %s", name);
+	return NULL;
+}
+
+/* ---- tunnels: every row without decapsulation -------------------------- */
+
+/* max_depth 0: every tunnel row parses as its outer layers alone, at
+ * every length (only VNTag, an L2 tag, is still walked). A function over
+ * the tunnel table, not rows: its expected results are the rows' own. */
+static void
+test_tun_depth0(void **state)
+{
+	struct sl_pkt_info ref0, pi, e;
+	struct sl_parse_cfg cfg;
 	struct fb_frame f;
 
 	(void)state;
-	/* The header after a non-first fragment header is not walked, even if
-	 * it looks like another extension header. */
-	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 44, FB_V6A, FB_V6B);
-	fb_frag6(&f, 60, 16, 1, 99);
-	fb_u8(&f, 6);
-	fb_u8(&f, 255); /* would be 2048 bytes */
-	fb_done(&f);
-
-	xe_init(&x, 0x86dd);
-	xe_ipv6(&x, 14, 60, 1);
-	xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_MORE, 16, 99);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "frag_nonfirst", f.len);
-}
-
-static void
-test_tcp_bad_doff(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	for (unsigned int doff = 0; doff < 5; doff++) {
-		fb_eth(&f, 0x0800);
-		fb_ipv4(&f, 6, 5, 0, 0, FB_V4A, FB_V4B);
-		fb_tcp(&f, 1, 2, 0x02, 5);
-		fb_data(&f, 8);
-		fb_done(&f);
-		f.b[46] = (uint8_t)(doff << 4);
-
-		xe_init(&x, 0x0800);
-		xe_ipv4(&x, 14, 6);
-		xe_l4(&x, 34, 28);
-		x.err = SL_PARSE_ERR_TCP_BAD_DATA_OFFSET;
-		parse_copy(f.b, f.len, &pi);
-		check_pi(&pi, &x, "tcp_doff_lt5", f.len);
-		check_prefixes_fail(&f);
+	for (size_t i = 0; i < ARRAY_LEN(tunnel_rows); i++) {
+		row_cfg(&tunnel_rows[i], &cfg);
+		fb_build(&f, tunnel_rows[i].steps);
+		cfg.max_depth = 0;
+		outer_ref(&f, &ref0);
+		for (uint32_t n = 0; n <= f.len; n++) {
+			parse_copy_cfg(&cfg, f.b, n, &pi);
+			expect_cut(&f, &ref0, n, &e);
+			check_pi(&pi, &e, tunnel_rows[i].name, n);
+		}
 	}
 }
 
-/* TCP options cut by the capture: ports and flags are kept. */
-static void
-test_tcp_options_truncated(void **state)
-{
-	struct sl_pkt_info pi, x;
-	struct fb_frame f;
-
-	(void)state;
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 6, 5, 0, 0, FB_V4A, FB_V4B);
-	fb_tcp(&f, 1, 2, 0x02, 5);
-	fb_done(&f);
-	f.b[46] = 0xf0; /* 60-byte header, 20 present */
-
-	xe_init(&x, 0x0800);
-	xe_ipv4(&x, 14, 6);
-	xe_l4(&x, 34, 20);
-	xe_ports(&x, 1, 2);
-	x.tcp_flags = 0x02;
-	x.err = SL_PARSE_ERR_L4_TRUNCATED;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "tcp_opts_cut", f.len);
-}
+/* All eight C/K/S combinations of GRE carrying IPv6. */
 
 /* ---- ICMP port equivalents ---------------------------------------------- */
 
@@ -1417,7 +2371,8 @@ build_icmp(struct fb_frame *f, int v6, uint8_t type, uint8_t code, int reverse)
 {
 	fb_eth(f, v6 ? 0x86dd : 0x0800);
 	if (v6)
-		fb_ipv6(f, 58, reverse ? FB_V6B : FB_V6A, reverse ? FB_V6A : FB_V6B);
+		fb_ipv6(f, 58, reverse ? FB_V6B : FB_V6A,
+			reverse ? FB_V6A : FB_V6B);
 	else
 		fb_ipv4(f, 1, 5, 0, 0, reverse ? FB_V4B : FB_V4A,
 			reverse ? FB_V4A : FB_V4B);
@@ -1501,7 +2456,7 @@ test_result_overwritten(void **state)
 	struct fb_frame f;
 
 	(void)state;
-	case_arp(&f, &x);
+	row_build(find_row(valid_rows, ARRAY_LEN(valid_rows), "arp"), &f, &x);
 	memset(&pi, 0xa5, sizeof(pi));
 	sl_parse_eth(f.b, f.len, &pi);
 	check_pi(&pi, &x, "overwrite", f.len);
@@ -1524,7 +2479,8 @@ test_jumbo_large(void **state)
 	uint8_t *buf;
 
 	(void)state;
-	case_ipv6_jumbo_udp(&f, &x);
+	row_build(find_row(valid_rows, ARRAY_LEN(valid_rows), "ipv6_jumbo_udp"),
+		  &f, &x);
 	buf = calloc(1, len);
 	assert_non_null(buf);
 	memcpy(buf, f.b, f.len);
@@ -1635,7 +2591,8 @@ gen_valid(uint64_t *s, struct fb_frame *f, struct sl_pkt_info *x)
 	case 1:
 	case 58:
 		fb_icmp(f, type, code);
-		xe_ports(x, type, (uint16_t)fb_icmp_peer(proto == 58, type, code));
+		xe_ports(x, type,
+			 (uint16_t)fb_icmp_peer(proto == 58, type, code));
 		break;
 	default:
 		fb_other(f, 4 + (uint32_t)(rnd(s) % 16));
@@ -1668,7 +2625,7 @@ test_random_valid_roundtrip(void **state)
 		assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
 		check_pi(&pi, &x, "roundtrip", f.len);
 		if (it % 16 == 0)
-			check_all_lengths(&f, &x, "roundtrip_cut");
+			check_all_lengths_cfg(NULL, &f, &x, "roundtrip_cut");
 	}
 }
 
@@ -1793,7 +2750,8 @@ test_random_robustness(void **state)
 			rnd_bytes(&s, f.b, len);
 			break;
 		case 1: /* valid case prefix + random tail */
-			all_cases[rnd(&s) % N_CASES]->build(&f, &x);
+			row_build(&valid_rows[rnd(&s) % ARRAY_LEN(valid_rows)],
+				  &f, &x);
 			keep = (uint32_t)(rnd(&s) % (f.len + 1));
 			len = keep + (uint32_t)(rnd(&s) % 96);
 			rnd_bytes(&s, f.b + keep, len - keep);
@@ -1805,7 +2763,8 @@ test_random_robustness(void **state)
 			len = (uint32_t)(rnd(&s) % (f.len + 1));
 			break;
 		default: /* valid case, flips in the first 128 bytes */
-			all_cases[rnd(&s) % N_CASES]->build(&f, &x);
+			row_build(&valid_rows[rnd(&s) % ARRAY_LEN(valid_rows)],
+				  &f, &x);
 			for (i = 1 + (uint32_t)(rnd(&s) % 4); i > 0; i--) {
 				uint32_t at = (uint32_t)(rnd(&s) %
 							 min_u32(f.len, 128));
@@ -1825,1365 +2784,7 @@ test_random_robustness(void **state)
 	}
 }
 
-/* ---- tunnels: valid frames ---------------------------------------------- */
-
-/* IP layer fields of an expected result (ethertype follows l3). */
-static void
-xe_ip(struct sl_pkt_info *x, uint8_t l3, uint16_t l3_off, uint8_t proto,
-      const uint8_t *src, const uint8_t *dst)
-{
-	x->l3 = l3;
-	x->l3_off = l3_off;
-	x->proto = proto;
-	x->ethertype = l3 == SL_L3_IPV4 ? 0x0800 : 0x86dd;
-	memset(x->src, 0, 16);
-	memset(x->dst, 0, 16);
-	memcpy(x->src, src, l3 == SL_L3_IPV4 ? 4 : 16);
-	memcpy(x->dst, dst, l3 == SL_L3_IPV4 ? 4 : 16);
-}
-
-static void
-xe_encap(struct sl_pkt_info *x, uint8_t n_encap, uint16_t mask,
-	 uint16_t inner_off)
-{
-	x->n_encap = n_encap;
-	x->encap_mask = mask;
-	x->inner_off = inner_off;
-}
-
-static void
-xe_tid(struct sl_pkt_info *x, uint8_t type, uint32_t id)
-{
-	x->tunnel_id_type = type;
-	x->tunnel_id = id;
-}
-
-static void
-tc_vxlan_ipv4_tcp(struct fb_frame *f, struct sl_pkt_info *x,
-		  struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8100);                        /* 0..14 */
-	fb_vlan(f, 100, 0x0800);                  /* ..18 */
-	fb_ipv4(f, 17, 5, 0x4000, 1, FB_V4A, FB_V4B);   /* ..38 */
-	fb_udp(f, 49152, 4789);                   /* ..46 */
-	fb_vxlan(f, 0x08, 0x123456);              /* ..54 */
-	fb_ieth(f, 0x0800);                       /* ..68 */
-	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..88 */
-	fb_tcp(f, 40000, 443, 0x18, 5);           /* ..108 */
-	fb_data(f, 12);                           /* ..120 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_vlan(x, 100);
-	xe_ip(x, SL_L3_IPV4, 68, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 88, 32);
-	xe_ports(x, 40000, 443);
-	x->tcp_flags = 0x18;
-	xe_encap(x, 1, BIT(VXLAN), 54);
-	xe_tid(x, SL_TUNID_VXLAN_VNI, 0x123456);
-}
-
-static void
-tc_geneve_teb(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 17, FB_V6A, FB_V6B);                 /* ..54 */
-	fb_udp(f, 5000, 6081);                    /* ..62 */
-	fb_geneve(f, 0, 0, 0x6558, 0xabcdef);     /* ..70 */
-	fb_ieth(f, 0x0800);                       /* ..84 */
-	fb_ipv4(f, 17, 5, 0, 3, FB_I4A, FB_I4B);        /* ..104 */
-	fb_udp(f, 53, 5353);                      /* ..112 */
-	fb_data(f, 8);                            /* ..120 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 84, 17, FB_I4A, FB_I4B);
-	xe_l4(x, 104, 16);
-	xe_ports(x, 53, 5353);
-	xe_encap(x, 1, BIT(GENEVE), 70);
-	xe_tid(x, SL_TUNID_GENEVE_VNI, 0xabcdef);
-}
-
-static void
-tc_geneve_opts_ipv4(struct fb_frame *f, struct sl_pkt_info *x,
-		    struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 4, FB_V4A, FB_V4B);        /* ..34 */
-	fb_udp(f, 1234, 6081);                    /* ..42 */
-	fb_geneve(f, 0, 3, 0x0800, 1);            /* ..50 + 12 = 62 */
-	fb_ipv4(f, 6, 5, 0, 5, FB_I4A, FB_I4B);         /* ..82 */
-	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..102 */
-	fb_data(f, 5);                            /* ..107 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 62, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 82, 25);
-	xe_ports(x, 1, 2);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 1, BIT(GENEVE), 62);
-	xe_tid(x, SL_TUNID_GENEVE_VNI, 1);
-}
-
-static void
-tc_geneve_opts_ipv6(struct fb_frame *f, struct sl_pkt_info *x,
-		    struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 6, FB_V4A, FB_V4B);        /* ..34 */
-	fb_udp(f, 7, 6081);                       /* ..42 */
-	fb_geneve(f, 0, 1, 0x86dd, 0xfffffe);     /* ..50 + 4 = 54 */
-	fb_ipv6(f, 6, FB_I6A, FB_I6B);                  /* ..94 */
-	fb_tcp(f, 80, 1025, 0x12, 5);             /* ..114 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 54, 6, FB_I6A, FB_I6B);
-	xe_l4(x, 94, 20);
-	xe_ports(x, 80, 1025);
-	x->tcp_flags = 0x12;
-	xe_encap(x, 1, BIT(GENEVE), 54);
-	xe_tid(x, SL_TUNID_GENEVE_VNI, 0xfffffe);
-}
-
-static void
-tc_gre_ipv4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 7, FB_V4A, FB_V4B);        /* ..34 */
-	fb_gre(f, 0, 0x0800, 0);                  /* ..38 */
-	fb_ipv4(f, 6, 5, 0, 8, FB_I4A, FB_I4B);         /* ..58 */
-	fb_tcp(f, 5555, 22, 0x10, 5);             /* ..78 */
-	fb_data(f, 4);                            /* ..82 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 38, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 58, 24);
-	xe_ports(x, 5555, 22);
-	x->tcp_flags = 0x10;
-	xe_encap(x, 1, BIT(GRE), 38);
-}
-
-static void
-tc_gre_teb_vlan(struct fb_frame *f, struct sl_pkt_info *x,
-		struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 47, FB_V6A, FB_V6B);                 /* ..54 */
-	fb_gre(f, FB_GRE_K, 0x6558, 0xdeadbeef);     /* ..62 */
-	fb_ieth(f, 0x8100);                       /* ..76 */
-	fb_vlan(f, 0x2005, 0x86dd);               /* ..80 */
-	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..120 */
-	fb_udp(f, 1000, 2000);                    /* ..128 */
-	fb_data(f, 10);                           /* ..138 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 80, 17, FB_I6A, FB_I6B);
-	xe_l4(x, 120, 18);
-	xe_ports(x, 1000, 2000);
-	xe_encap(x, 1, BIT(GRE), 62);
-	x->inner_vlan[0] = 5;
-	x->inner_n_vlans = 1;
-	xe_tid(x, SL_TUNID_GRE_KEY, 0xdeadbeef);
-}
-
-static void
-tc_erspan1(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 9, FB_V4A, FB_V4B);        /* ..34 */
-	fb_gre(f, 0, 0x88be, 0);                  /* ..38 */
-	fb_ieth(f, 0x0800);                       /* ..52 */
-	fb_ipv4(f, 6, 5, 0, 10, FB_I4A, FB_I4B);        /* ..72 */
-	fb_tcp(f, 3, 4, 0x01, 5);                 /* ..92 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 52, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 72, 20);
-	xe_ports(x, 3, 4);
-	x->tcp_flags = 0x01;
-	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN1), 38);
-}
-
-static void
-tc_erspan2(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 11, FB_V4A, FB_V4B);       /* ..34 */
-	fb_gre(f, FB_GRE_S, 0x88be, 0);              /* ..42 */
-	fb_erspan2(f, 1, 0x2a5);                  /* ..50 */
-	fb_ieth(f, 0x0800);                       /* ..64 */
-	fb_ipv4(f, 17, 5, 0, 12, FB_I4A, FB_I4B);       /* ..84 */
-	fb_udp(f, 67, 68);                        /* ..92 */
-	fb_data(f, 20);                           /* ..112 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 64, 17, FB_I4A, FB_I4B);
-	xe_l4(x, 84, 28);
-	xe_ports(x, 67, 68);
-	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN2), 50);
-	xe_tid(x, SL_TUNID_ERSPAN_ID, 0x2a5);
-}
-
-static void
-tc_erspan3(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 13, FB_V4A, FB_V4B);       /* ..34 */
-	fb_gre(f, FB_GRE_S, 0x22eb, 0);              /* ..42 */
-	fb_erspan3(f, 2, 0x155, 0);               /* ..54 */
-	fb_ieth(f, 0x86dd);                       /* ..68 */
-	fb_ipv6(f, 6, FB_I6A, FB_I6B);                  /* ..108 */
-	fb_tcp(f, 443, 50000, 0x11, 5);           /* ..128 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 68, 6, FB_I6A, FB_I6B);
-	xe_l4(x, 108, 20);
-	xe_ports(x, 443, 50000);
-	x->tcp_flags = 0x11;
-	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN3), 54);
-	xe_tid(x, SL_TUNID_ERSPAN_ID, 0x155);
-}
-
-static void
-tc_erspan3_subhdr(struct fb_frame *f, struct sl_pkt_info *x,
-		  struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 14, FB_V4A, FB_V4B);       /* ..34 */
-	fb_gre(f, FB_GRE_S, 0x22eb, 0);              /* ..42 */
-	fb_erspan3(f, 2, 0x3ff, 1);               /* ..54 + 8 = 62 */
-	fb_ieth(f, 0x0800);                       /* ..76 */
-	fb_ipv4(f, 6, 5, 0, 15, FB_I4A, FB_I4B);        /* ..96 */
-	fb_tcp(f, 9, 10, 0x04, 5);                /* ..116 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 76, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 96, 20);
-	xe_ports(x, 9, 10);
-	x->tcp_flags = 0x04;
-	xe_encap(x, 1, BIT(GRE) | BIT(ERSPAN3), 62);
-	xe_tid(x, SL_TUNID_ERSPAN_ID, 0x3ff);
-}
-
-static void
-tc_mpls1_ipv4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8847);                        /* 0..14 */
-	fb_mpls(f, 1, FB_MPLS_IP);                   /* ..18 */
-	fb_ipv4(f, 6, 5, 0, 16, FB_I4A, FB_I4B);        /* ..38 */
-	fb_tcp(f, 1111, 80, 0x02, 5);             /* ..58 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 18, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 38, 20);
-	xe_ports(x, 1111, 80);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 1, BIT(MPLS), 18);
-}
-
-static void
-tc_mpls3_ipv6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8100);                        /* 0..14 */
-	fb_vlan(f, 7, 0x8847);                    /* ..18 */
-	fb_mpls(f, 3, FB_MPLS_IP);                   /* ..30 */
-	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..70 */
-	fb_udp(f, 4, 5);                          /* ..78 */
-	fb_data(f, 3);                            /* ..81 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_vlan(x, 7);
-	xe_ip(x, SL_L3_IPV6, 30, 17, FB_I6A, FB_I6B);
-	xe_l4(x, 70, 11);
-	xe_ports(x, 4, 5);
-	xe_encap(x, 1, BIT(MPLS), 30);
-}
-
-static void
-tc_mpls_mc_ipv4(struct fb_frame *f, struct sl_pkt_info *x,
-		struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8848);                        /* 0..14 */
-	fb_mpls(f, 1, FB_MPLS_IP);                   /* ..18 */
-	fb_ipv4(f, 17, 5, 0, 17, FB_I4A, FB_I4B);       /* ..38 */
-	fb_udp(f, 5, 6);                          /* ..46 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 18, 17, FB_I4A, FB_I4B);
-	xe_l4(x, 38, 8);
-	xe_ports(x, 5, 6);
-	xe_encap(x, 1, BIT(MPLS), 18);
-}
-
-static void
-tc_mpls_pw(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	cfg->mpls_pw = 1;
-	fb_eth(f, 0x8847);                        /* 0..14 */
-	fb_mpls(f, 2, FB_MPLS_PW);                   /* ..22, CW ..26 */
-	fb_ieth(f, 0x0800);                       /* ..40 */
-	fb_ipv4(f, 6, 5, 0, 18, FB_I4A, FB_I4B);        /* ..60 */
-	fb_tcp(f, 7, 8, 0x02, 5);                 /* ..80 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 40, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 60, 20);
-	xe_ports(x, 7, 8);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 1, BIT(MPLS), 26);
-}
-
-static void
-tc_gre_mpls(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 19, FB_V4A, FB_V4B);       /* ..34 */
-	fb_gre(f, 0, 0x8847, 0);                  /* ..38 */
-	fb_mpls(f, 1, FB_MPLS_IP);                   /* ..42 */
-	fb_ipv4(f, 17, 5, 0, 20, FB_I4A, FB_I4B);       /* ..62 */
-	fb_udp(f, 10, 20);                        /* ..70 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 42, 17, FB_I4A, FB_I4B);
-	xe_l4(x, 62, 8);
-	xe_ports(x, 10, 20);
-	xe_encap(x, 2, BIT(GRE) | BIT(MPLS), 42);
-}
-
-static void
-tc_pppoe_ipv4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8864);                        /* 0..14 */
-	fb_pppoe(f, 0x0021);                      /* ..22 */
-	fb_ipv4(f, 6, 5, 0, 21, FB_I4A, FB_I4B);        /* ..42 */
-	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..62 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 22, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 42, 20);
-	xe_ports(x, 1, 2);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 1, BIT(PPPOE), 22);
-}
-
-static void
-tc_pppoe_ipv6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8100);                        /* 0..14 */
-	fb_vlan(f, 10, 0x8864);                   /* ..18 */
-	fb_pppoe(f, 0x0057);                      /* ..26 */
-	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..66 */
-	fb_udp(f, 546, 547);                      /* ..74 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_vlan(x, 10);
-	xe_ip(x, SL_L3_IPV6, 26, 17, FB_I6A, FB_I6B);
-	xe_l4(x, 66, 8);
-	xe_ports(x, 546, 547);
-	xe_encap(x, 1, BIT(PPPOE), 26);
-}
-
-/* PPP LCP: the PPPoE layer is identified, its payload is not IP. */
-static void
-tc_pppoe_lcp(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8864);
-	fb_pppoe(f, 0xc021);
-	fb_data(f, 10);
-	fb_done(f);
-
-	xe_init(x, 0x8864);
-	x->encap_mask = BIT(PPPOE);
-}
-
-static void
-tc_4in4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 4, 5, 0, 22, FB_V4A, FB_V4B);        /* ..34 */
-	fb_ipip(f);
-	fb_ipv4(f, 6, 5, 0, 23, FB_I4A, FB_I4B);        /* ..54 */
-	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..74 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 34, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 54, 20);
-	xe_ports(x, 1, 2);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 1, BIT(IPIP), 34);
-}
-
-static void
-tc_6in4(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 41, 5, 0, 24, FB_V4A, FB_V4B);       /* ..34 */
-	fb_ipip(f);
-	fb_ipv6(f, 17, FB_I6A, FB_I6B);                 /* ..74 */
-	fb_udp(f, 1, 2);                          /* ..82 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 34, 17, FB_I6A, FB_I6B);
-	xe_l4(x, 74, 8);
-	xe_ports(x, 1, 2);
-	xe_encap(x, 1, BIT(IPIP), 34);
-}
-
-static void
-tc_4in6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 4, FB_V6A, FB_V6B);                  /* ..54 */
-	fb_ipip(f);
-	fb_ipv4(f, 6, 5, 0, 25, FB_I4A, FB_I4B);        /* ..74 */
-	fb_tcp(f, 3, 4, 0x02, 5);                 /* ..94 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 54, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 74, 20);
-	xe_ports(x, 3, 4);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 1, BIT(IPIP), 54);
-}
-
-static void
-tc_6in6(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x86dd);                        /* 0..14 */
-	fb_ipv6(f, 41, FB_V6A, FB_V6B);                 /* ..54 */
-	fb_ipip(f);
-	fb_ipv6(f, 58, FB_I6A, FB_I6B);                 /* ..94 */
-	fb_icmp(f, 128, 0);                       /* ..102 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV6, 54, 58, FB_I6A, FB_I6B);
-	xe_l4(x, 94, 8);
-	xe_ports(x, 128, 129);
-	xe_encap(x, 1, BIT(IPIP), 54);
-}
-
-static void
-tc_vxlan_inner_qinq(struct fb_frame *f, struct sl_pkt_info *x,
-		    struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 26, FB_V4A, FB_V4B);       /* ..34 */
-	fb_udp(f, 1, 4789);                       /* ..42 */
-	fb_vxlan(f, 0x08, 7);                     /* ..50 */
-	fb_ieth(f, 0x88a8);                       /* ..64 */
-	fb_vlan(f, 200, 0x8100);                  /* ..68 */
-	fb_vlan(f, 0x6000 | 300, 0x0800);         /* ..72 */
-	fb_ipv4(f, 17, 5, 0, 27, FB_I4A, FB_I4B);       /* ..92 */
-	fb_udp(f, 10, 11);                        /* ..100 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 72, 17, FB_I4A, FB_I4B);
-	xe_l4(x, 92, 8);
-	xe_ports(x, 10, 11);
-	xe_encap(x, 1, BIT(VXLAN), 50);
-	x->inner_vlan[0] = 200;
-	x->inner_vlan[1] = 300;
-	x->inner_n_vlans = 2;
-	xe_tid(x, SL_TUNID_VXLAN_VNI, 7);
-}
-
-/* VNTag on the outer Ethernet: an L2 tag, not a layer. */
-static void
-tc_vntag(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x8926);                        /* 0..14 */
-	fb_vntag(f, 0x8100);                      /* ..20 */
-	fb_vlan(f, 33, 0x0800);                   /* ..24 */
-	fb_ipv4(f, 6, 5, 0, 28, FB_V4A, FB_V4B);        /* ..44 */
-	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..64 */
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_vlan(x, 33);
-	xe_ipv4(x, 24, 6);
-	xe_l4(x, 44, 20);
-	xe_ports(x, 1, 2);
-	x->tcp_flags = 0x02;
-	x->encap_mask = BIT(VNTAG);
-}
-
-static void
-tc_vxlan_inner_vntag(struct fb_frame *f, struct sl_pkt_info *x,
-		     struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 29, FB_V4A, FB_V4B);       /* ..34 */
-	fb_udp(f, 2, 4789);                       /* ..42 */
-	fb_vxlan(f, 0x08, 9);                     /* ..50 */
-	fb_ieth(f, 0x8926);                       /* ..64 */
-	fb_vntag(f, 0x0800);                      /* ..70 */
-	fb_ipv4(f, 6, 5, 0, 30, FB_I4A, FB_I4B);        /* ..90 */
-	fb_tcp(f, 5, 6, 0x02, 5);                 /* ..110 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 70, 6, FB_I4A, FB_I4B);
-	xe_l4(x, 90, 20);
-	xe_ports(x, 5, 6);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 1, BIT(VXLAN) | BIT(VNTAG), 50);
-	xe_tid(x, SL_TUNID_VXLAN_VNI, 9);
-}
-
-/* ARP inside VXLAN: no inner IP, the outer flow stays, no error. */
-static void
-tc_vxlan_arp(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 31, FB_V4A, FB_V4B);       /* ..34 */
-	fb_udp(f, 3, 4789);                       /* ..42 */
-	fb_vxlan(f, 0x08, 5);                     /* ..50 */
-	fb_ieth(f, 0x0806);                       /* ..64 */
-	fb_data(f, 28);                           /* ..92 */
-	fb_done(f);
-
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, 17);
-	xe_l4(x, 34, 58);
-	xe_ports(x, 3, 4789);
-	x->encap_mask = BIT(VXLAN);
-	xe_tid(x, SL_TUNID_VXLAN_VNI, 5);
-}
-
-/* VXLAN in VXLAN: the first inner Ethernet is tagged, the second is not;
- * inner_vlan[] holds the innermost one's (none). */
-static void
-tc_vxlan_vlan_vxlan(struct fb_frame *f, struct sl_pkt_info *x,
-		    struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 40, FB_V4A, FB_V4B);       /* ..34 */
-	fb_udp(f, 1, 4789);                       /* ..42 */
-	fb_vxlan(f, 0x08, 10);                    /* ..50 */
-	fb_ieth(f, 0x8100);                       /* ..64 */
-	fb_vlan(f, 5, 0x0800);                    /* ..68 */
-	fb_ipv4(f, 17, 5, 0, 41, FB_I4A, FB_I4B);       /* ..88 */
-	fb_udp(f, 2000, 4789);                    /* ..96 */
-	fb_vxlan(f, 0x08, 20);                    /* ..104 */
-	fb_ieth(f, 0x0800);                       /* ..118 */
-	fb_ipv4(f, 6, 5, 0, 42, FB_J4A, FB_J4B);        /* ..138 */
-	fb_tcp(f, 11, 12, 0x02, 5);               /* ..158 */
-	fb_done(f);
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 118, 6, FB_J4A, FB_J4B);
-	xe_l4(x, 138, 20);
-	xe_ports(x, 11, 12);
-	x->tcp_flags = 0x02;
-	xe_encap(x, 2, BIT(VXLAN), 104);
-	xe_tid(x, SL_TUNID_VXLAN_VNI, 10);
-}
-
-/*
- * VXLAN in VXLAN in GRE: A/GRE/B/UDP/VXLAN 1/Eth/C/UDP/VXLAN 2/Eth/D/TCP,
- * plus D carrying E (IP-in-IP) when extra is set.
- */
-static void
-build_nested(struct fb_frame *f, int extra)
-{
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 32, FB_V4A, FB_V4B);       /* A ..34 */
-	fb_gre(f, 0, 0x0800, 0);                  /* ..38 */
-	fb_ipv4(f, 17, 5, 0, 33, FB_I4A, FB_I4B);       /* B ..58 */
-	fb_udp(f, 1111, 4789);                    /* ..66 */
-	fb_vxlan(f, 0x08, 1);                     /* ..74 */
-	fb_ieth(f, 0x0800);                       /* ..88 */
-	fb_ipv4(f, 17, 5, 0, 34, FB_J4A, FB_J4B);       /* C ..108 */
-	fb_udp(f, 2222, 4789);                    /* ..116 */
-	fb_vxlan(f, 0x08, 2);                     /* ..124 */
-	fb_ieth(f, 0x0800);                       /* ..138 */
-	if (extra) {
-		fb_ipv4(f, 4, 5, 0, 35, FB_K4A, FB_K4B); /* D ..158 */
-		fb_ipip(f);
-		fb_ipv4(f, 6, 5, 0, 36, FB_L4A, FB_L4B); /* E ..178 */
-	} else {
-		fb_ipv4(f, 6, 5, 0, 35, FB_K4A, FB_K4B); /* D ..158 */
-	}
-	fb_tcp(f, 3333, 80, 0x18, 5);             /* ..178 / ..198 */
-	fb_data(f, 2);
-	fb_done(f);
-}
-
-static void
-tc_nested3(struct fb_frame *f, struct sl_pkt_info *x, struct sl_parse_cfg *cfg)
-{
-	(void)cfg;
-	build_nested(f, 0);                       /* 180 bytes */
-
-	xe_init(x, 0);
-	xe_ip(x, SL_L3_IPV4, 138, 6, FB_K4A, FB_K4B);
-	xe_l4(x, 158, 22);
-	xe_ports(x, 3333, 80);
-	x->tcp_flags = 0x18;
-	xe_encap(x, 3, BIT(GRE) | BIT(VXLAN), 124);
-	xe_tid(x, SL_TUNID_VXLAN_VNI, 1);
-}
-
-#define TUN_CASES(X)                                                          \
-	X(vxlan_ipv4_tcp)                                                     \
-	X(geneve_teb)                                                         \
-	X(geneve_opts_ipv4)                                                   \
-	X(geneve_opts_ipv6)                                                   \
-	X(gre_ipv4)                                                           \
-	X(gre_teb_vlan)                                                       \
-	X(erspan1)                                                            \
-	X(erspan2)                                                            \
-	X(erspan3)                                                            \
-	X(erspan3_subhdr)                                                     \
-	X(mpls1_ipv4)                                                         \
-	X(mpls3_ipv6)                                                         \
-	X(mpls_mc_ipv4)                                                       \
-	X(mpls_pw)                                                            \
-	X(gre_mpls)                                                           \
-	X(pppoe_ipv4)                                                         \
-	X(pppoe_ipv6)                                                         \
-	X(pppoe_lcp)                                                          \
-	X(4in4)                                                               \
-	X(6in4)                                                               \
-	X(4in6)                                                               \
-	X(6in6)                                                               \
-	X(vxlan_inner_qinq)                                                   \
-	X(vntag)                                                              \
-	X(vxlan_inner_vntag)                                                  \
-	X(vxlan_arp)                                                          \
-	X(vxlan_vlan_vxlan)                                                   \
-	X(nested3)
-
-struct tun_case {
-	const char *name;
-	void (*build)(struct fb_frame *f, struct sl_pkt_info *x,
-		      struct sl_parse_cfg *cfg);
-};
-
-#define TCASE_DEF(n) static struct tun_case tcv_##n = { #n, tc_##n };
-TUN_CASES(TCASE_DEF)
-#undef TCASE_DEF
-
-#define TCASE_PTR(n) &tcv_##n,
-static struct tun_case *const all_tun_cases[] = { TUN_CASES(TCASE_PTR) };
-#undef TCASE_PTR
-#define N_TUN_CASES (sizeof(all_tun_cases) / sizeof(all_tun_cases[0]))
-
-/* Full frame as written out; the layout model agrees; every prefix. */
-static void
-check_tun(const struct sl_parse_cfg *cfg, const struct fb_frame *f,
-	  const struct sl_pkt_info *x, const char *what)
-{
-	struct sl_pkt_info pi, m;
-
-	assert_int_equal(parse_copy_cfg(cfg, f->b, f->len, &pi), x->err);
-	check_pi(&pi, x, what, f->len);
-	expect_tun(f, x, f->len, &m);
-	check_pi(&m, x, "layout model", f->len);
-	check_all_lengths_cfg(cfg, f, x, what);
-}
-
-static void
-test_tun_case(void **state)
-{
-	const struct tun_case *tc = *state;
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-
-	sl_parse_cfg_default(&cfg);
-	tc->build(&f, &x, &cfg);
-	check_tun(&cfg, &f, &x, tc->name);
-}
-
-/* max_depth 0: every tunnel case parses as its outer layers alone, at
- * every length (only VNTag, an L2 tag, is still walked). */
-static void
-test_tun_depth0(void **state)
-{
-	struct sl_pkt_info x, ref0, pi, e;
-	struct sl_parse_cfg cfg;
-	struct fb_frame f;
-
-	(void)state;
-	for (size_t i = 0; i < N_TUN_CASES; i++) {
-		sl_parse_cfg_default(&cfg);
-		all_tun_cases[i]->build(&f, &x, &cfg);
-		cfg.max_depth = 0;
-		outer_ref(&f, &ref0);
-		for (uint32_t n = 0; n <= f.len; n++) {
-			parse_copy_cfg(&cfg, f.b, n, &pi);
-			expect_cut(&f, &ref0, n, &e);
-			check_pi(&pi, &e, all_tun_cases[i]->name, n);
-		}
-	}
-}
-
-/* All eight C/K/S combinations of GRE carrying IPv6. */
-static void
-test_gre_cks(void **state)
-{
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-	char name[32];
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	for (unsigned int m = 0; m < 8; m++) {
-		uint8_t flags = (uint8_t)(((m & 1) ? FB_GRE_C : 0) |
-					  ((m & 2) ? FB_GRE_K : 0) |
-					  ((m & 4) ? FB_GRE_S : 0));
-		uint16_t hl = (uint16_t)(4 + 4 * ((m & 1) + ((m >> 1) & 1) +
-						  ((m >> 2) & 1)));
-
-		fb_eth(&f, 0x0800);                  /* 0..14 */
-		fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);  /* ..34 */
-		fb_gre(&f, flags, 0x86dd, 0x01020304u + m); /* ..34+hl */
-		fb_ipv6(&f, 6, FB_I6A, FB_I6B);
-		fb_tcp(&f, 100, 200, 0x02, 5);
-		fb_data(&f, 6);
-		fb_done(&f);
-
-		xe_init(&x, 0);
-		xe_ip(&x, SL_L3_IPV6, (uint16_t)(34 + hl), 6, FB_I6A, FB_I6B);
-		xe_l4(&x, (uint16_t)(74 + hl), 26);
-		xe_ports(&x, 100, 200);
-		x.tcp_flags = 0x02;
-		xe_encap(&x, 1, BIT(GRE), (uint16_t)(34 + hl));
-		if (flags & FB_GRE_K)
-			xe_tid(&x, SL_TUNID_GRE_KEY, 0x01020304u + m);
-		snprintf(name, sizeof(name), "gre_flags_%02x", flags);
-		check_tun(&cfg, &f, &x, name);
-	}
-}
-
-/* ---- tunnels: malformed ------------------------------------------------- */
-
-/* The outer IPv4 flow of a frame built as eth/IPv4(proto)/L4... */
-static void
-xe_outer4(struct sl_pkt_info *x, const struct fb_frame *f, uint8_t proto)
-{
-	xe_init(x, 0x0800);
-	xe_ipv4(x, 14, proto);
-	xe_l4(x, 34, (uint16_t)(f->len - 34));
-}
-
-static void
-build_vxlan(struct fb_frame *f, uint8_t flags, uint16_t sport)
-{
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 1, FB_V4A, FB_V4B);        /* ..34 */
-	fb_udp(f, sport, 4789);                   /* ..42 */
-	fb_vxlan(f, flags, 0x00c0de);             /* ..50 */
-	fb_ieth(f, 0x0800);                       /* ..64 */
-	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..84 */
-	fb_tcp(f, 1000, 80, 0x10, 5);             /* ..104 */
-	fb_data(f, 10);                           /* ..114 */
-	fb_done(f);
-}
-
-static void
-test_vxlan_bad_flags(void **state)
-{
-	static const uint8_t bad[] = { 0x00, 0x80, 0xf7, 0x04, 0x01 };
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	for (size_t i = 0; i < sizeof(bad); i++) {
-		build_vxlan(&f, bad[i], 5000);
-		xe_outer4(&x, &f, 17);
-		xe_ports(&x, 5000, 4789);
-		x.encap_mask = BIT(VXLAN);
-		x.encap_err = SL_ENCAP_ERR_VXLAN_BAD_FLAGS;
-		check_tun(&cfg, &f, &x, "vxlan_bad_flags");
-	}
-	/* Other flag bits do not matter when I is set. */
-	build_vxlan(&f, 0xff, 5000);
-	assert_int_equal(parse_copy(f.b, f.len, &x), SL_PARSE_OK);
-	assert_int_equal(x.encap_err, SL_ENCAP_OK);
-	assert_int_equal(x.n_encap, 1);
-	assert_int_equal(x.l3_off, 64);
-}
-
-static void
-build_geneve_ipv4(struct fb_frame *f, uint8_t ver, struct fb_ckpt **c)
-{
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 17, 5, 0, 1, FB_V4A, FB_V4B);        /* ..34 */
-	fb_udp(f, 999, 6081);                     /* ..42 */
-	*c = fb_geneve(f, ver, 2, 0x0800, 77);    /* ..58 */
-	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..78 */
-	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..98 */
-	fb_done(f);
-}
-
-static void
-test_geneve_malformed(void **state)
-{
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-	struct fb_ckpt *c;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	for (uint8_t ver = 1; ver < 4; ver++) {
-		build_geneve_ipv4(&f, ver, &c);
-		xe_outer4(&x, &f, 17);
-		xe_ports(&x, 999, 6081);
-		x.encap_mask = BIT(GENEVE);
-		x.encap_err = SL_ENCAP_ERR_GENEVE_BAD_VERSION;
-		check_tun(&cfg, &f, &x, "geneve_bad_version");
-	}
-	/* Options longer than the datagram: 63 words = 252 bytes. */
-	build_geneve_ipv4(&f, 0, &c);
-	f.b[42] = 63;
-	fb_ck_stop(c, 50, SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN);
-	xe_outer4(&x, &f, 17);
-	xe_ports(&x, 999, 6081);
-	x.encap_mask = BIT(GENEVE);
-	x.encap_err = SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN;
-	check_tun(&cfg, &f, &x, "geneve_opt_len");
-	/* The same options within a datagram longer than the capture
-	 * (snaplen): only cut. */
-	fb_wr16(f.b + 16, 1400);
-	x.encap_err = SL_ENCAP_ERR_GENEVE_TRUNCATED;
-	parse_copy(f.b, f.len, &x);
-	assert_int_equal(x.encap_err, SL_ENCAP_ERR_GENEVE_TRUNCATED);
-	assert_int_equal(x.l3_off, 14);
-	/* Options ending exactly at the end of the datagram: nothing left
-	 * for the inner IPv4 header. */
-	build_geneve_ipv4(&f, 0, &c);
-	f.b[42] = (uint8_t)((f.len - 50) / 4);
-	assert_int_equal(parse_copy(f.b, f.len, &x), SL_PARSE_OK);
-	assert_int_equal(x.encap_err, SL_ENCAP_ERR_INNER_L3_TRUNCATED);
-	assert_int_equal(x.tunnel_id, 77);
-	assert_int_equal(x.l3_off, 14);
-	/* Unknown protocol type: identified, not walked, no error. */
-	build_geneve_ipv4(&f, 0, &c);
-	fb_wr16(f.b + 44, 0x8847);
-	c->stop = 1;
-	xe_outer4(&x, &f, 17);
-	xe_ports(&x, 999, 6081);
-	x.encap_mask = BIT(GENEVE);
-	xe_tid(&x, SL_TUNID_GENEVE_VNI, 77);
-	check_tun(&cfg, &f, &x, "geneve_unknown_type");
-}
-
-static void
-build_gre_k(struct fb_frame *f, struct fb_ckpt **c)
-{
-	fb_eth(f, 0x0800);                        /* 0..14 */
-	fb_ipv4(f, 47, 5, 0, 1, FB_V4A, FB_V4B);        /* ..34 */
-	*c = fb_gre(f, FB_GRE_K, 0x0800, 0xfeedface); /* ..42 */
-	fb_ipv4(f, 6, 5, 0, 2, FB_I4A, FB_I4B);         /* ..62 */
-	fb_tcp(f, 1, 2, 0x02, 5);                 /* ..82 */
-	fb_done(f);
-}
-
-static void
-test_gre_malformed(void **state)
-{
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-	struct fb_ckpt *c;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	for (uint8_t ver = 1; ver < 8; ver++) {
-		build_gre_k(&f, &c);
-		f.b[35] = ver;
-		/* Version 1 (PPTP): identified, not walked, no error. */
-		fb_ck_stop(c, 38, ver == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION);
-		xe_outer4(&x, &f, 47);
-		x.encap_mask = BIT(GRE);
-		x.encap_err = ver == 1 ? 0 : SL_ENCAP_ERR_GRE_BAD_VERSION;
-		check_tun(&cfg, &f, &x, "gre_version");
-	}
-	/* Routing present (RFC 1701): not walked. */
-	build_gre_k(&f, &c);
-	f.b[34] |= FB_GRE_R;
-	fb_ck_stop(c, 38, SL_ENCAP_ERR_GRE_ROUTING);
-	xe_outer4(&x, &f, 47);
-	x.encap_mask = BIT(GRE);
-	x.encap_err = SL_ENCAP_ERR_GRE_ROUTING;
-	check_tun(&cfg, &f, &x, "gre_routing");
-	/* Unknown protocol type: the key is still recorded. */
-	build_gre_k(&f, &c);
-	fb_wr16(f.b + 36, 0x880b); /* PPP */
-	c->stop = 1;
-	xe_outer4(&x, &f, 47);
-	x.encap_mask = BIT(GRE);
-	xe_tid(&x, SL_TUNID_GRE_KEY, 0xfeedface);
-	check_tun(&cfg, &f, &x, "gre_unknown_type");
-}
-
-static void
-test_erspan_malformed(void **state)
-{
-	static const uint8_t v2[] = { 0, 2, 15 }, v3[] = { 0, 1, 3 };
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	for (int t = 0; t < 2; t++) {
-		for (int i = 0; i < 3; i++) {
-			fb_eth(&f, 0x0800);
-			fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);
-			fb_gre(&f, FB_GRE_S, t ? 0x22eb : 0x88be, 0);
-			if (t)
-				fb_erspan3(&f, v3[i], 5, 0);
-			else
-				fb_erspan2(&f, v2[i], 5);
-			fb_ieth(&f, 0x0800);
-			fb_ipv4(&f, 6, 5, 0, 2, FB_I4A, FB_I4B);
-			fb_tcp(&f, 1, 2, 0x02, 5);
-			fb_done(&f);
-
-			xe_outer4(&x, &f, 47);
-			x.encap_mask = (uint16_t)(BIT(GRE) |
-						  (t ? BIT(ERSPAN3) :
-						       BIT(ERSPAN2)));
-			x.encap_err = SL_ENCAP_ERR_ERSPAN_BAD_VERSION;
-			check_tun(&cfg, &f, &x, "erspan_bad_version");
-		}
-	}
-	/* Type III frame type other than Ethernet: recorded, not walked. */
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);
-	fb_gre(&f, FB_GRE_S, 0x22eb, 0);             /* 34..42 */
-	fb_erspan3(&f, 2, 5, 0)->stop = 1;        /* ..54 */
-	fb_data(&f, 40);
-	fb_done(&f);
-	f.b[52] = 0x8b; /* FT 2 (IP) */
-	xe_outer4(&x, &f, 47);
-	x.encap_mask = BIT(GRE) | BIT(ERSPAN3);
-	xe_tid(&x, SL_TUNID_ERSPAN_ID, 5);
-	check_tun(&cfg, &f, &x, "erspan3_ft_ip");
-}
-
-static void
-test_mpls_labels(void **state)
-{
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-	struct fb_ckpt *c;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	/* SL_MAX_MPLS_LABELS labels are fine. */
-	fb_eth(&f, 0x8847);                       /* 0..14 */
-	fb_mpls(&f, SL_MAX_MPLS_LABELS, FB_MPLS_IP); /* ..46 */
-	fb_ipv4(&f, 17, 5, 0, 1, FB_I4A, FB_I4B);       /* ..66 */
-	fb_udp(&f, 1, 2);                         /* ..74 */
-	fb_done(&f);
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 46, 17, FB_I4A, FB_I4B);
-	xe_l4(&x, 66, 8);
-	xe_ports(&x, 1, 2);
-	xe_encap(&x, 1, BIT(MPLS), 46);
-	check_tun(&cfg, &f, &x, "mpls_8_labels");
-
-	/* One more without bottom of stack: too deep, whatever follows. */
-	for (int more = 1; more < 3; more++) {
-		fb_eth(&f, 0x8847);
-		f.tun = 1;
-		f.pend_reach = BIT(MPLS);
-		c = fb_ck_add(&f, 14 + 4 * SL_MAX_MPLS_LABELS,
-			   SL_ENCAP_ERR_MPLS_TRUNCATED);
-		fb_ck_stop(c, c->need, SL_ENCAP_ERR_MPLS_TOO_DEEP);
-		for (int i = 0; i < SL_MAX_MPLS_LABELS + more; i++)
-			fb_u32(&f, (uint32_t)(200 + i) << 12 |
-					   (i == SL_MAX_MPLS_LABELS + more - 1 ?
-						    0x140 :
-						    0x040));
-		fb_data(&f, 30);
-		xe_init(&x, 0x8847);
-		x.encap_mask = BIT(MPLS);
-		x.encap_err = SL_ENCAP_ERR_MPLS_TOO_DEEP;
-		check_tun(&cfg, &f, &x, "mpls_too_deep");
-	}
-
-	/* Pseudowire frame without cfg->mpls_pw: nibble 0 is not walked. */
-	tc_mpls_pw(&f, &x, &cfg);
-	cfg.mpls_pw = 0;
-	f.ck[0].stop = 1;
-	f.ck[0].need = 23; /* decided on the first payload byte */
-	xe_init(&x, 0x8847);
-	x.encap_mask = BIT(MPLS);
-	check_tun(&cfg, &f, &x, "mpls_pw_off");
-	/* mpls_pw does not change IP payloads. */
-	cfg.mpls_pw = 1;
-	tc_mpls3_ipv6(&f, &x, &cfg);
-	check_tun(&cfg, &f, &x, "mpls_pw_on_ip");
-}
-
-static void
-test_pppoe_malformed(void **state)
-{
-	static const uint8_t bad[] = { 0x12, 0x21, 0x00, 0x22, 0xff };
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x, pi;
-	struct fb_frame f;
-	struct fb_ckpt *c;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	for (size_t i = 0; i < sizeof(bad); i++) {
-		fb_eth(&f, 0x8864);
-		c = fb_pppoe(&f, 0x0021);                 /* 14..22 */
-		fb_ipv4(&f, 6, 5, 0, 1, FB_I4A, FB_I4B);
-		fb_tcp(&f, 1, 2, 0x02, 5);
-		fb_done(&f);
-		f.b[14] = bad[i];
-		fb_ck_stop(c, 20, SL_ENCAP_ERR_PPPOE_BAD_VERSION);
-		xe_init(&x, 0x8864);
-		x.encap_mask = BIT(PPPOE);
-		x.encap_err = SL_ENCAP_ERR_PPPOE_BAD_VERSION;
-		check_tun(&cfg, &f, &x, "pppoe_bad_version");
-	}
-	/* The PPPoE length bounds the payload. */
-	tc_pppoe_ipv4(&f, &x, &cfg);
-	fb_wr16(f.b + 18, 1); /* not even the PPP protocol */
-	parse_copy(f.b, f.len, &pi);
-	xe_init(&x, 0x8864);
-	x.encap_mask = BIT(PPPOE);
-	x.encap_err = SL_ENCAP_ERR_PPPOE_TRUNCATED;
-	check_pi(&pi, &x, "pppoe_len_1", f.len);
-	fb_wr16(f.b + 18, 2 + 19); /* IPv4 header cut at 19 bytes */
-	parse_copy(f.b, f.len, &pi);
-	x.encap_err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
-	check_pi(&pi, &x, "pppoe_len_21", f.len);
-	fb_wr16(f.b + 18, 2 + 30); /* TCP cut at 10 bytes: inner L4 error */
-	parse_copy(f.b, f.len, &pi);
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 22, 6, FB_I4A, FB_I4B);
-	xe_l4(&x, 42, 10);
-	xe_encap(&x, 1, BIT(PPPOE), 22);
-	x.err = SL_PARSE_ERR_L4_TRUNCATED;
-	check_pi(&pi, &x, "pppoe_len_32", f.len);
-}
-
-static void
-test_inner_l2_l3_malformed(void **state)
-{
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x;
-	struct fb_frame f;
-	struct fb_ckpt *c;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	/* Three inner tags. */
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 17, 5, 0, 1, FB_V4A, FB_V4B);       /* 14..34 */
-	fb_udp(&f, 7, 4789);                      /* ..42 */
-	fb_vxlan(&f, 0x08, 3);                    /* ..50 */
-	fb_ieth(&f, 0x8100);                      /* ..64 */
-	fb_vlan(&f, 1, 0x88a8);                   /* ..68 */
-	fb_vlan(&f, 2, 0x8100);                   /* ..72 */
-	c = fb_ck_add(&f, f.len, 0);
-	fb_ck_stop(c, f.len, SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP);
-	fb_u16(&f, 3);
-	fb_u16(&f, 0x0800);
-	fb_data(&f, 40);
-	fb_done(&f);
-	xe_outer4(&x, &f, 17);
-	xe_ports(&x, 7, 4789);
-	x.encap_mask = BIT(VXLAN);
-	xe_tid(&x, SL_TUNID_VXLAN_VNI, 3);
-	x.encap_err = SL_ENCAP_ERR_INNER_VLAN_TOO_DEEP;
-	check_tun(&cfg, &f, &x, "inner_vlan_too_deep");
-
-	/* GRE says IPv4, an IPv6 header follows. */
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);       /* 14..34 */
-	fb_gre(&f, 0, 0x0800, 0);                 /* ..38 */
-	fb_ipv6(&f, 6, FB_I6A, FB_I6B);                 /* ..78 */
-	fb_ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
-	f.ck[f.n_ck - 1].err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
-	fb_tcp(&f, 1, 2, 0x02, 5);
-	fb_done(&f);
-	xe_outer4(&x, &f, 47);
-	x.encap_mask = BIT(GRE);
-	x.encap_err = SL_ENCAP_ERR_INNER_L3_BAD;
-	check_tun(&cfg, &f, &x, "inner_l3_version");
-
-	/* Inner IPv4 with IHL 4, or total length below its header. */
-	for (int k = 0; k < 2; k++) {
-		fb_eth(&f, 0x0800);
-		fb_ipv4(&f, 47, 5, 0, 1, FB_V4A, FB_V4B);
-		fb_gre(&f, 0, 0x0800, 0);
-		fb_ipv4(&f, 6, 5, 0, 2, FB_I4A, FB_I4B); /* 38..58 */
-		fb_ck_stop(&f.ck[f.n_ck - 1], 58, SL_ENCAP_ERR_INNER_L3_BAD);
-		f.ck[f.n_ck - 1].err = SL_ENCAP_ERR_INNER_L3_TRUNCATED;
-		fb_tcp(&f, 1, 2, 0x02, 5);
-		fb_done(&f);
-		if (k == 0)
-			f.b[38] = 0x44;
-		else
-			fb_wr16(f.b + 40, 19);
-		xe_outer4(&x, &f, 47);
-		x.encap_mask = BIT(GRE);
-		x.encap_err = SL_ENCAP_ERR_INNER_L3_BAD;
-		check_tun(&cfg, &f, &x, "inner_l3_bad");
-	}
-
-	/* Inner TCP with a bad data offset: an inner L4 error, reported in
-	 * err with the inner fields. */
-	tc_gre_ipv4(&f, &x, &cfg);
-	f.b[70] = 0x40;
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 38, 6, FB_I4A, FB_I4B);
-	xe_l4(&x, 58, 24);
-	xe_encap(&x, 1, BIT(GRE), 38);
-	x.err = SL_PARSE_ERR_TCP_BAD_DATA_OFFSET;
-	{
-		struct sl_pkt_info pi;
-
-		parse_copy(f.b, f.len, &pi);
-		check_pi(&pi, &x, "inner_tcp_doff", f.len);
-	}
-}
-
-/* ---- tunnels: depth, fragments, configuration --------------------------- */
-
-static void
-test_nesting_depth(void **state)
-{
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x, pi;
-	struct fb_frame f;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	build_nested(&f, 0);
-	assert_int_equal(f.len, 180);
-
-	/* max_depth 3 removes all three layers (also tc_nested3). */
-	tc_nested3(&f, &x, &cfg);
-	parse_copy_cfg(&cfg, f.b, f.len, &pi);
-	check_pi(&pi, &x, "nested_depth3", f.len);
-
-	/* max_depth 2: the flow of C, the VXLAN after it refused. */
-	cfg.max_depth = 2;
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 88, 17, FB_J4A, FB_J4B);
-	xe_l4(&x, 108, 72);
-	xe_ports(&x, 2222, 4789);
-	xe_encap(&x, 2, BIT(GRE) | BIT(VXLAN), 74);
-	xe_tid(&x, SL_TUNID_VXLAN_VNI, 1);
-	x.encap_err = SL_ENCAP_ERR_TOO_DEEP;
-	parse_copy_cfg(&cfg, f.b, f.len, &pi);
-	check_pi(&pi, &x, "nested_depth2", f.len);
-
-	/* max_depth 1: the flow of B; the first VXLAN header not read. */
-	cfg.max_depth = 1;
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 38, 17, FB_I4A, FB_I4B);
-	xe_l4(&x, 58, 122);
-	xe_ports(&x, 1111, 4789);
-	xe_encap(&x, 1, BIT(GRE) | BIT(VXLAN), 38);
-	x.encap_err = SL_ENCAP_ERR_TOO_DEEP;
-	parse_copy_cfg(&cfg, f.b, f.len, &pi);
-	check_pi(&pi, &x, "nested_depth1", f.len);
-
-	/* max_depth 0: no decapsulation at all. */
-	cfg.max_depth = 0;
-	xe_outer4(&x, &f, 47);
-	parse_copy_cfg(&cfg, f.b, f.len, &pi);
-	check_pi(&pi, &x, "nested_depth0", f.len);
-
-	/* Four layers at max_depth 3: the flow of D, IP-in-IP refused. */
-	build_nested(&f, 1);
-	cfg.max_depth = 3;
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 138, 4, FB_K4A, FB_K4B);
-	xe_l4(&x, 158, 42);
-	xe_encap(&x, 3, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 124);
-	xe_tid(&x, SL_TUNID_VXLAN_VNI, 1);
-	x.encap_err = SL_ENCAP_ERR_TOO_DEEP;
-	parse_copy_cfg(&cfg, f.b, f.len, &pi);
-	check_pi(&pi, &x, "nested4_depth3", f.len);
-	assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
-	check_pi(&pi, &x, "nested4_default", f.len);
-
-	/* ... and max_depth 4 reaches E. */
-	cfg.max_depth = 4;
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 158, 6, FB_L4A, FB_L4B);
-	xe_l4(&x, 178, 22);
-	xe_ports(&x, 3333, 80);
-	x.tcp_flags = 0x18;
-	xe_encap(&x, 4, BIT(GRE) | BIT(VXLAN) | BIT(IPIP), 158);
-	xe_tid(&x, SL_TUNID_VXLAN_VNI, 1);
-	check_tun(&cfg, &f, &x, "nested4_depth4");
-
-	/* The largest max_depth is fine too. */
-	cfg.max_depth = 255;
-	parse_copy_cfg(&cfg, f.b, f.len, &pi);
-	check_pi(&pi, &x, "nested4_depth255", f.len);
-}
-
-static void
-test_encap_fragments(void **state)
-{
-	struct sl_parse_cfg cfg;
-	struct sl_pkt_info x, pi;
-	struct fb_frame f;
-
-	(void)state;
-	sl_parse_cfg_default(&cfg);
-	/* Non-first fragment of a GRE datagram: no tunnel header in it. */
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0x2000 | 10, 0x4242, FB_V4A, FB_V4B);
-	fb_u8(&f, 0);
-	fb_u8(&f, 0);
-	fb_u16(&f, 0x0800); /* looks like a GRE header, is not one */
-	fb_data(&f, 40);
-	fb_done(&f);
-	xe_init(&x, 0x0800);
-	xe_ipv4(&x, 14, 47);
-	xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_MORE, 80, 0x4242);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "frag_nonfirst_gre", f.len);
-
-	/* First fragment holding the whole GRE header and inner packet. */
-	fb_eth(&f, 0x0800);
-	fb_ipv4(&f, 47, 5, 0x2000, 0x4243, FB_V4A, FB_V4B); /* 14..34 */
-	fb_gre(&f, FB_GRE_K | FB_GRE_S, 0x0800, 99);        /* ..46 */
-	fb_ipv4(&f, 17, 5, 0, 1, FB_I4A, FB_I4B);           /* ..66 */
-	fb_udp(&f, 1, 2);                             /* ..74 */
-	fb_done(&f);
-	xe_init(&x, 0);
-	xe_ip(&x, SL_L3_IPV4, 46, 17, FB_I4A, FB_I4B);
-	xe_l4(&x, 66, 8);
-	xe_ports(&x, 1, 2);
-	xe_encap(&x, 1, BIT(GRE), 46);
-	xe_tid(&x, SL_TUNID_GRE_KEY, 99);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "frag_first_gre", f.len);
-
-	/* First fragment ending inside the GRE header: the carrier's flow,
-	 * no error; the same cut in a whole datagram is gre_truncated. */
-	fb_wr16(f.b + 16, 20 + 6);
-	xe_init(&x, 0x0800);
-	xe_ipv4(&x, 14, 47);
-	xe_l4(&x, 34, 6);
-	xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST | SL_FRAG_MORE, 0,
-		0x4243);
-	x.encap_mask = BIT(GRE);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "frag_first_gre_cut", f.len);
-	fb_wr16(f.b + 20, 0);
-	xe_frag(&x, 0, 0, 0);
-	x.encap_err = SL_ENCAP_ERR_GRE_TRUNCATED;
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "whole_gre_cut", f.len);
-
-	/* First fragment ending inside the VXLAN header. */
-	build_vxlan(&f, 0x08, 4000);
-	fb_wr16(f.b + 20, 0x2000);
-	fb_wr16(f.b + 16, 20 + 8 + 4);
-	xe_init(&x, 0x0800);
-	xe_ipv4(&x, 14, 17);
-	xe_l4(&x, 34, 12);
-	xe_ports(&x, 4000, 4789);
-	xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST | SL_FRAG_MORE, 0, 1);
-	x.encap_mask = BIT(VXLAN);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "frag_first_vxlan_cut", f.len);
-
-	/* First fragment ending inside GENEVE options: cut, not malformed. */
-	{
-		struct fb_ckpt *c;
-
-		build_geneve_ipv4(&f, 0, &c);
-		fb_wr16(f.b + 20, 0x2000);
-		fb_wr16(f.b + 16, 20 + 8 + 8 + 4);
-		xe_init(&x, 0x0800);
-		xe_ipv4(&x, 14, 17);
-		xe_l4(&x, 34, 20);
-		xe_ports(&x, 999, 6081);
-		xe_frag(&x, SL_FRAG_IS_FRAGMENT | SL_FRAG_FIRST |
-				    SL_FRAG_MORE,
-			0, 1);
-		x.encap_mask = BIT(GENEVE);
-		parse_copy(f.b, f.len, &pi);
-		check_pi(&pi, &x, "frag_first_geneve_cut", f.len);
-		fb_wr16(f.b + 20, 0);
-		xe_frag(&x, 0, 0, 0);
-		x.encap_err = SL_ENCAP_ERR_GENEVE_BAD_OPT_LEN;
-		parse_copy(f.b, f.len, &pi);
-		check_pi(&pi, &x, "whole_geneve_opts_past_end", f.len);
-	}
-
-	/* IPv6 non-first fragment carrying IPv4-in-IPv6: not walked. */
-	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 44, FB_V6A, FB_V6B);
-	fb_frag6(&f, 4, 1280, 0, 7);
-	fb_data(&f, 40);
-	fb_done(&f);
-	xe_init(&x, 0x86dd);
-	xe_ipv6(&x, 14, 4, 1);
-	xe_frag(&x, SL_FRAG_IS_FRAGMENT, 1280, 7);
-	parse_copy(f.b, f.len, &pi);
-	check_pi(&pi, &x, "frag6_nonfirst_ipip", f.len);
-}
+/* ---- tunnels: properties ---------------------------------------------- */
 
 /* AWS traffic mirroring: constant outer headers except the UDP source
  * port; the inner tuple must not depend on it. */
@@ -3195,7 +2796,7 @@ test_vxlan_outer_sport(void **state)
 	uint64_t s = 0xa5a5a5a5deadbeefull;
 
 	(void)state;
-	build_vxlan(&f, 0x08, 0);
+	fb_build(&f, FB_RECIPE(VXLAN_STEPS(0x08, 0)));
 	assert_int_equal(parse_copy(f.b, f.len, &ref), SL_PARSE_OK);
 	assert_int_equal(ref.n_encap, 1);
 	assert_int_equal(ref.sport, 1000);
@@ -3205,7 +2806,9 @@ test_vxlan_outer_sport(void **state)
 		uint16_t sport = i < 3 ? (uint16_t)(i == 2 ? 65535 : i) :
 					 (uint16_t)rnd(&s);
 
-		build_vxlan(&f, 0x08, sport);
+		const struct fb_step r[] = { VXLAN_STEPS(0x08, sport), FB_END };
+
+		fb_build(&f, r);
 		fb_wr16(f.b + 18, (uint16_t)rnd(&s)); /* outer IP id */
 		parse_copy(f.b, f.len, &pi);
 		check_pi(&pi, &ref, "outer_sport", sport);
@@ -3234,7 +2837,7 @@ test_cfg(void **state)
 		assert_int_equal(cfg.geneve_ports[i], 0);
 
 	/* VXLAN on another port (Linux 8472), last entry of the list. */
-	build_vxlan(&f, 0x08, 1);
+	fb_build(&f, FB_RECIPE(VXLAN_STEPS(0x08, 1)));
 	fb_wr16(f.b + 36, 8472);
 	assert_int_equal(parse_copy_cfg(&cfg, f.b, f.len, &pi), SL_PARSE_OK);
 	assert_int_equal(pi.n_encap, 0);
@@ -3258,7 +2861,7 @@ test_cfg(void **state)
 	/* A port in both lists is VXLAN. */
 	sl_parse_cfg_default(&cfg);
 	cfg.geneve_ports[0] = 4789;
-	build_vxlan(&f, 0x08, 1);
+	fb_build(&f, FB_RECIPE(VXLAN_STEPS(0x08, 1)));
 	parse_copy_cfg(&cfg, f.b, f.len, &pi);
 	assert_int_equal(pi.encap_mask, BIT(VXLAN));
 	assert_int_equal(pi.n_encap, 1);
@@ -3269,28 +2872,24 @@ test_cfg(void **state)
 	cfg.n_vxlan_ports = 2;
 	cfg.geneve_ports[1] = 6082;
 	cfg.n_geneve_ports = 2;
-	for (size_t i = 0; i < N_CASES; i++) {
+	for (size_t i = 0; i < ARRAY_LEN(valid_rows); i++) {
 		struct sl_pkt_info x;
 
-		all_cases[i]->build(&f, &x);
+		row_build(&valid_rows[i], &f, &x);
 		parse_copy_cfg(&cfg, f.b, f.len, &pi);
-		check_pi(&pi, &x, all_cases[i]->name, f.len);
+		check_pi(&pi, &x, valid_rows[i].name, f.len);
 	}
 	/* GENEVE on a second port. */
 	sl_parse_cfg_default(&cfg);
-	{
-		struct fb_ckpt *c;
-
-		build_geneve_ipv4(&f, 0, &c);
-		fb_wr16(f.b + 36, 6082);
-		parse_copy_cfg(&cfg, f.b, f.len, &pi);
-		assert_int_equal(pi.n_encap, 0);
-		cfg.geneve_ports[1] = 6082;
-		cfg.n_geneve_ports = 2;
-		parse_copy_cfg(&cfg, f.b, f.len, &pi);
-		assert_int_equal(pi.n_encap, 1);
-		assert_int_equal(pi.encap_mask, BIT(GENEVE));
-	}
+	fb_build(&f, FB_RECIPE(GENEVE4_HEAD(0), GENEVE4_TAIL));
+	fb_wr16(f.b + 36, 6082);
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	assert_int_equal(pi.n_encap, 0);
+	cfg.geneve_ports[1] = 6082;
+	cfg.n_geneve_ports = 2;
+	parse_copy_cfg(&cfg, f.b, f.len, &pi);
+	assert_int_equal(pi.n_encap, 1);
+	assert_int_equal(pi.encap_mask, BIT(GENEVE));
 }
 
 static void
@@ -3364,7 +2963,11 @@ test_encap_robustness(void **state)
 	(void)state;
 	for (int it = 0; it < 100000; it++) {
 		sl_parse_cfg_default(&cfg);
-		all_tun_cases[rnd(&s) % N_TUN_CASES]->build(&f, &x, &cfg);
+		const struct prow *r =
+			&tunnel_rows[rnd(&s) % ARRAY_LEN(tunnel_rows)];
+
+		row_cfg(r, &cfg);
+		row_build(r, &f, &x);
 		cfg.max_depth = (uint8_t)(rnd(&s) % 5);
 		cfg.mpls_pw = (uint8_t)(rnd(&s) & 1);
 		for (i = (uint32_t)(rnd(&s) % 5); i > 0; i--)
@@ -3385,25 +2988,14 @@ test_encap_robustness(void **state)
 	}
 }
 
+
 int
 main(void)
 {
-#define CASE_TEST(n) { "valid_" #n, test_valid_case, NULL, NULL, &vc_##n },
-#define TCASE_TEST(n) { "tunnel_" #n, test_tun_case, NULL, NULL, &tcv_##n },
-	const struct CMUnitTest tests[] = {
-		VALID_CASES(CASE_TEST)
-		TUN_CASES(TCASE_TEST)
-		cmocka_unit_test(test_vlan_too_deep),
-		cmocka_unit_test(test_ipv4_malformed),
-		cmocka_unit_test(test_ipv4_total_len_cuts_l4),
-		cmocka_unit_test(test_ipv4_snaplen),
-		cmocka_unit_test(test_ipv6_bad_version),
-		cmocka_unit_test(test_ipv6_ext_too_many),
-		cmocka_unit_test(test_ipv6_ext_cut),
-		cmocka_unit_test(test_ipv6_payload_len_zero),
-		cmocka_unit_test(test_ipv6_frag_nonfirst_stops),
-		cmocka_unit_test(test_tcp_bad_doff),
-		cmocka_unit_test(test_tcp_options_truncated),
+	/* Cases that are not one frame and one result (see the file
+	 * comment): properties, name tables, settings, two-parse checks. */
+	static const struct CMUnitTest funcs[] = {
+		cmocka_unit_test(test_tun_depth0),
 		cmocka_unit_test(test_icmp_counterparts),
 		cmocka_unit_test(test_icmp_request_reply_swap),
 		cmocka_unit_test(test_err_names),
@@ -3411,24 +3003,37 @@ main(void)
 		cmocka_unit_test(test_jumbo_large),
 		cmocka_unit_test(test_random_valid_roundtrip),
 		cmocka_unit_test(test_random_robustness),
-		cmocka_unit_test(test_tun_depth0),
-		cmocka_unit_test(test_gre_cks),
-		cmocka_unit_test(test_vxlan_bad_flags),
-		cmocka_unit_test(test_geneve_malformed),
-		cmocka_unit_test(test_gre_malformed),
-		cmocka_unit_test(test_erspan_malformed),
-		cmocka_unit_test(test_mpls_labels),
-		cmocka_unit_test(test_pppoe_malformed),
-		cmocka_unit_test(test_inner_l2_l3_malformed),
-		cmocka_unit_test(test_nesting_depth),
-		cmocka_unit_test(test_encap_fragments),
 		cmocka_unit_test(test_vxlan_outer_sport),
 		cmocka_unit_test(test_cfg),
 		cmocka_unit_test(test_encap_names),
 		cmocka_unit_test(test_encap_robustness),
 	};
-#undef TCASE_TEST
-#undef CASE_TEST
+	struct CMUnitTest *tests;
+	struct row_test *rt;
+	size_t n_rows = 0, k = 0;
+	int rc;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+		n_rows += tables[t].n;
+	tests = calloc(n_rows + ARRAY_LEN(funcs), sizeof(*tests));
+	rt = calloc(n_rows, sizeof(*rt));
+	if (tests == NULL || rt == NULL)
+		return 1;
+	/* One cmocka test per row, named prefix_row. */
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++) {
+		for (size_t i = 0; i < tables[t].n; i++, k++) {
+			rt[k].row = &tables[t].rows[i];
+			snprintf(rt[k].name, sizeof(rt[k].name), "%s_%s",
+				 tables[t].prefix, tables[t].rows[i].name);
+			tests[k].name = rt[k].name;
+			tests[k].test_func = test_row;
+			tests[k].initial_state = &rt[k];
+		}
+	}
+	memcpy(tests + k, funcs, sizeof(funcs));
+	rc = _cmocka_run_group_tests("test_parse", tests, k + ARRAY_LEN(funcs),
+				     NULL, NULL);
+	free(rt);
+	free(tests);
+	return rc;
 }
