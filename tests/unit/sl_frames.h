@@ -367,7 +367,11 @@ struct fb_step {
 #define FB_CK_NEED(need) { .op = FB_OP_CK_NEED, .a = (need) }
 #define FB_CK_JUNK_GRE { .op = FB_OP_CK_JUNK_GRE }
 
-/** A recipe as an expression (for a table row): the steps, then FB_END. */
+/**
+ * A recipe as an expression (for a table row): the steps, then FB_END. A
+ * compound literal: static at file scope; inside a function it lives in
+ * the enclosing block, so a table there must not be static.
+ */
 #define FB_RECIPE(...) ((const struct fb_step[]){ __VA_ARGS__, FB_END })
 
 /**

@@ -11,6 +11,7 @@
 #include <rte_hash.h>
 
 #include "sl_flow.h"
+#include "sl_frames.h"
 
 static uint64_t rng_state = 0x1234567887654321ull;
 
@@ -145,6 +146,90 @@ test_key_non_ip_and_portless(void **state)
 	sl_flow_key_build(&a, 1, &k);
 	assert_int_equal(k.port_lo, 0);
 	assert_int_equal(k.port_hi, 0);
+}
+
+/* The key of a real frame, through the parser; returns its direction. */
+static int
+frame_key(const struct fb_step *steps, struct sl_flow_key *k)
+{
+	struct sl_pkt_info pi;
+	struct fb_frame f;
+
+	fb_build(&f, steps);
+	assert_int_equal(sl_parse_eth(f.b, f.len, &pi), SL_PARSE_OK);
+	return sl_flow_key_build(&pi, 5, k);
+}
+
+/* VXLAN (VNI vni, outer UDP source port sport) carrying TCP from a:ap to
+ * b:bp, as a mirror sends both directions: same outer addresses. */
+#define VXLAN_TCP(vni, sport, a, ap, b, bp)                                   \
+	FB_RECIPE(FB_ETH(0x0800), FB_IPV4(17, 5, 0, 1, V4A, V4B),             \
+		  FB_UDP(sport, 4789), FB_VXLAN(0x08, vni), FB_IETH(0x0800),  \
+		  FB_IPV4(6, 5, 0, 2, a, b), FB_TCP(ap, bp, 0x10, 5),         \
+		  FB_DATA(10), FB_DONE)
+
+/* Real frames: a packet and its reply, built with swapped addresses and
+ * ports, get one key and opposite directions; a tunnelled packet's key is
+ * its inner flow's whatever the outer UDP source port, and the VNI tells
+ * two mirror sessions apart. */
+static void
+test_key_from_frames(void **state)
+{
+	const struct {
+		const char *name;
+		const struct fb_step *fwd, *rev;
+	} pairs[] = {
+		{ "ipv4_tcp",
+		  FB_RECIPE(FB_ETH(0x0800), FB_IPV4(6, 5, 0, 1, V4A, V4B),
+			    FB_TCP(40000, 443, 0x02, 5), FB_DONE),
+		  FB_RECIPE(FB_ETH(0x0800), FB_IPV4(6, 5, 0, 2, V4B, V4A),
+			    FB_TCP(443, 40000, 0x12, 5), FB_DONE) },
+		{ "qinq_ipv6_hbh_udp",
+		  FB_RECIPE(FB_ETH(0x88a8), FB_VLAN(100, 0x8100),
+			    FB_VLAN(200, 0x86dd), FB_IPV6(0, V6A, V6B),
+			    FB_EXT(0, 17, 8), FB_UDP(5353, 53), FB_DATA(20),
+			    FB_DONE),
+		  FB_RECIPE(FB_ETH(0x88a8), FB_VLAN(100, 0x8100),
+			    FB_VLAN(200, 0x86dd), FB_IPV6(17, V6B, V6A),
+			    FB_UDP(53, 5353), FB_DATA(60), FB_DONE) },
+		{ "vlan_ipv4_sctp",
+		  FB_RECIPE(FB_ETH(0x8100), FB_VLAN(7, 0x0800),
+			    FB_IPV4(132, 5, 0, 1, V4A, V4B),
+			    FB_SCTP(2905, 3868), FB_DONE),
+		  FB_RECIPE(FB_ETH(0x8100), FB_VLAN(7, 0x0800),
+			    FB_IPV4(132, 5, 0, 1, V4B, V4A),
+			    FB_SCTP(3868, 2905), FB_DONE) },
+		{ "icmp_echo",
+		  FB_RECIPE(FB_ETH(0x0800), FB_IPV4(1, 5, 0, 1, V4A, V4B),
+			    FB_ICMP(8, 0), FB_DONE),
+		  FB_RECIPE(FB_ETH(0x0800), FB_IPV4(1, 5, 0, 2, V4B, V4A),
+			    FB_ICMP(0, 0), FB_DONE) },
+		{ "icmpv6_echo",
+		  FB_RECIPE(FB_ETH(0x86dd), FB_IPV6(58, V6A, V6B),
+			    FB_ICMP(128, 0), FB_DONE),
+		  FB_RECIPE(FB_ETH(0x86dd), FB_IPV6(58, V6B, V6A),
+			    FB_ICMP(129, 0), FB_DONE) },
+		{ "vxlan_tcp",
+		  VXLAN_TCP(9, 1111, I4A, 1000, I4B, 80),
+		  VXLAN_TCP(9, 2222, I4B, 80, I4A, 1000) },
+	};
+	struct sl_flow_key kf, kr;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		int df = frame_key(pairs[i].fwd, &kf);
+		int dr = frame_key(pairs[i].rev, &kr);
+
+		if (memcmp(&kf, &kr, sizeof(kf)) != 0)
+			fail_msg("%s: a packet and its reply differ", pairs[i].name);
+		if (df != 1 - dr)
+			fail_msg("%s: directions %d and %d", pairs[i].name, df, dr);
+		assert_int_equal(kf.tenant, 5);
+	}
+	/* The same inner flow in another mirror session is another flow. */
+	frame_key(VXLAN_TCP(9, 1111, I4A, 1000, I4B, 80), &kf);
+	frame_key(VXLAN_TCP(10, 1111, I4A, 1000, I4B, 80), &kr);
+	assert_memory_not_equal(&kf, &kr, sizeof(kf));
 }
 
 static void
@@ -388,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_key_symmetry_property),
 		cmocka_unit_test(test_key_fields),
 		cmocka_unit_test(test_key_non_ip_and_portless),
+		cmocka_unit_test(test_key_from_frames),
 		cmocka_unit_test(test_hash_scale),
 		cmocka_unit_test(test_tclass),
 		cmocka_unit_test(test_table_insert_lookup),
