@@ -491,12 +491,9 @@ test_truncated_reference(void **state)
 }
 
 static void
-test_lcore_ranges_and_cpu_check(void **state)
+test_lcore_ranges(void **state)
 {
 	struct sl_cfg *cfg;
-	cpu_set_t set;
-	int cpus[2], n = 0;
-	char yaml[1024];
 
 	(void)state;
 	cfg = load_ok("eal: {main_lcore: 4, worker_lcores: [\"0-2\", 5, \"7-7\"]}\n" PORTS_AND_TENANT,
@@ -507,15 +504,26 @@ test_lcore_ranges_and_cpu_check(void **state)
 	assert_int_equal(cfg->worker_lcores[3], 5);
 	assert_int_equal(cfg->worker_lcores[4], 7);
 	sl_config_free(cfg);
+}
 
-	/* with the check on, lcores this process may run on pass */
+/* With the check on, lcores this process may run on pass. Needs two
+ * usable CPUs (main and worker): skipped, and reported so, on one. */
+static void
+test_lcore_cpu_check_positive(void **state)
+{
+	struct sl_cfg *cfg;
+	cpu_set_t set;
+	int cpus[2], n = 0;
+	char yaml[1024];
+
+	(void)state;
 	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
 	for (int cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++)
 		if (CPU_ISSET(cpu, &set) && cpu < SL_MAX_LCORES)
 			cpus[n++] = cpu;
 	if (n < 2) {
 		print_message("only one usable CPU: skipping the positive CPU check\n");
-		return;
+		skip();
 	}
 	snprintf(yaml, sizeof(yaml), "eal: {main_lcore: %d, worker_lcores: [%d]}\n" PORTS_AND_TENANT,
 		 cpus[0], cpus[1]);
@@ -1802,7 +1810,7 @@ test_pci_present(void **state)
 		closedir(d);
 	if (!addr[0]) {
 		print_message("no PCI device in domain 0000: skipping\n");
-		return;
+		skip();
 	}
 	snprintf(yaml, sizeof(yaml),
 		 "eal: {worker_lcores: [1]}\n"
@@ -1868,21 +1876,33 @@ test_main_in_workers(void **state)
 		     "@:2:22: eal.worker_lcores[1]: lcore 2 is the main lcore (eal.main_lcore)");
 }
 
+#define LCORE_127_YAML "eal:\n  worker_lcores: [127]\n" PORTS_AND_TENANT
+
+/* Without the CPU check, any lcore below SL_MAX_LCORES loads. */
+static void
+test_lcore_127_unchecked(void **state)
+{
+	struct sl_cfg *cfg;
+
+	(void)state;
+	cfg = load_ok(LCORE_127_YAML, NOCPU);
+	assert_int_equal(cfg->worker_lcores[0], 127);
+	sl_config_free(cfg);
+}
+
+/* With the check on, lcores that do not exist are refused. Needs a
+ * machine without CPUs 126/127: skipped, and reported so, on one with. */
 static void
 test_lcore_not_existing(void **state)
 {
-	struct sl_cfg *cfg;
-	const char *yaml = "eal:\n  worker_lcores: [127]\n" PORTS_AND_TENANT;
+	const char *yaml = LCORE_127_YAML;
 	cpu_set_t set;
 
 	(void)state;
-	cfg = load_ok(yaml, NOCPU);
-	assert_int_equal(cfg->worker_lcores[0], 127);
-	sl_config_free(cfg);
 	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
 	    (CPU_ISSET(127, &set) || CPU_ISSET(126, &set))) {
 		print_message("CPUs 126/127 exist here: skipping the negative CPU check\n");
-		return;
+		skip();
 	}
 	expect_error_flags(yaml, 0,
 			   "@:2:19: eal.worker_lcores[0]: lcore 127 does not exist "
@@ -2148,7 +2168,8 @@ main(void)
 		cmocka_unit_test(test_hash_seed),
 		cmocka_unit_test(test_reference_config),
 		cmocka_unit_test(test_truncated_reference),
-		cmocka_unit_test(test_lcore_ranges_and_cpu_check),
+		cmocka_unit_test(test_lcore_ranges),
+		cmocka_unit_test(test_lcore_cpu_check_positive),
 		cmocka_unit_test(test_cannot_open),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_empty_and_not_mapping),
@@ -2198,6 +2219,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_vdev_instance),
 		cmocka_unit_test(test_lcore_dup),
 		cmocka_unit_test(test_main_in_workers),
+		cmocka_unit_test(test_lcore_127_unchecked),
 		cmocka_unit_test(test_lcore_not_existing),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_policy_valid),
