@@ -18,7 +18,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.environ.get("SL_BUILD", os.path.join(ROOT, "build"))
 SLUICE = os.path.join(BUILD, "app", "sluice", "sluice")
 SL_GEN = os.path.join(BUILD, "tools", "sl-gen", "sl-gen")
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "suricata-verify")
+# Real captures: $SL_CORPUS, else ../shared/corpus/suricata-verify beside the
+# checkout (a git worktree elsewhere sets SL_CORPUS).
+CORPUS = os.environ.get("SL_CORPUS") or os.path.join(os.path.dirname(ROOT), "shared", "corpus",
+                                                     "suricata-verify")
 os.environ.setdefault("SL_GEN", SL_GEN)
 
 
