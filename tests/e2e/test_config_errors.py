@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import SLUICE, cleanup_prefix, gen
+from conftest import SLUICE, gen
 
 GOOD = """eal:
   main_lcore: 0
@@ -29,6 +29,8 @@ tenants:
         members: [out0]
 """
 
+# The configuration stays text, not sluice_config(): every expected message
+# names a line and column of it.
 # (name, text replaced -> replacement, expected message regex after "FILE:")
 CASES = [
     ("unknown_top_key", ("eal:\n", "eel: 1\neal:\n"), r"1:1: eel: unknown key 'eel'"),
@@ -79,14 +81,13 @@ def paths(tmp):
     return inp, os.path.join(tmp, "out0.pcap")
 
 
-def run(cfg, *extra, prefix="sl-test-cfg"):
-    try:
-        return subprocess.run([SLUICE, "--config", cfg, "--exit-on-idle", "300", *extra,
-                               "--", f"--file-prefix={prefix}", "--in-memory",
-                               "--log-level=lib.eal:error"],
-                              capture_output=True, text=True, timeout=60)
-    finally:
-        cleanup_prefix(prefix)
+def run(cfg, prefix, *extra):
+    """sluice on cfg in the foreground; prefix from the peers fixture, which
+    removes what DPDK left under it after the test."""
+    return subprocess.run([SLUICE, "--config", cfg, "--exit-on-idle", "300", *extra,
+                           "--", f"--file-prefix={prefix}", "--in-memory",
+                           "--log-level=lib.eal:error"],
+                          capture_output=True, text=True, timeout=60)
 
 
 def test_check_accepts_good_config(tmp, paths):
@@ -99,14 +100,14 @@ def test_check_accepts_good_config(tmp, paths):
 
 
 @pytest.mark.parametrize("name,edit,msg", CASES, ids=[c[0] for c in CASES])
-def test_bad_config(tmp, paths, name, edit, msg):
+def test_bad_config(tmp, paths, peers, name, edit, msg):
     inp, out = paths
     old, new = edit
     text = GOOD.replace(old, new)
     assert text != GOOD, "edit did not apply"
     cfg = write_cfg(tmp, fill(text, inp, out))
     for extra in (["--check"], []):
-        r = run(cfg, *extra, prefix=f"sl-test-cfg-{name}")
+        r = run(cfg, peers.prefix("sl-test-cfg"), *extra)
         assert r.returncode != 0
         first = r.stderr.strip().splitlines()[-1]
         assert first.startswith(cfg + ":"), r.stderr
@@ -115,7 +116,7 @@ def test_bad_config(tmp, paths, name, edit, msg):
         assert not os.path.exists(out)
 
 
-def test_runtime_port_error_names_the_config_line(tmp, paths):
+def test_runtime_port_error_names_the_config_line(tmp, paths, peers):
     """A check that needs the probed port (queue counts) still names the
     configuration line, and nothing is forwarded."""
     inp, out = paths
@@ -123,7 +124,7 @@ def test_runtime_port_error_names_the_config_line(tmp, paths):
                         "    vdev: \"net_pcap1,tx_pcap={out}\"\n    queues: 4\n")
     text = text.replace("members: [out0]", "members: [{output: out0, queue: 3}]")
     cfg = write_cfg(tmp, fill(text, inp, out))
-    r = run(cfg, prefix="sl-test-cfg-rt")
+    r = run(cfg, peers.prefix("sl-test-cfg"))
     assert r.returncode != 0
     last = r.stderr.strip().splitlines()[-1]
     assert re.search(r":8:5: outputs(\.queues)?: port 'out0' has at most 1 TX queues, 4 needed",
@@ -147,7 +148,7 @@ def test_bad_command_line():
     assert r.returncode == 2 and "--config" in r.stderr
 
 
-def test_ring_that_cannot_be_created(tmp, paths):
+def test_ring_that_cannot_be_created(tmp, paths, peers):
     """A ring whose region cannot be created (no such directory) stops
     start-up with the configuration line and the reason; --check, which
     creates nothing, accepts the file."""
@@ -158,7 +159,7 @@ def test_ring_that_cannot_be_created(tmp, paths):
     cfg = write_cfg(tmp, fill(text, inp, out))
     r = subprocess.run([SLUICE, "--config", cfg, "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    r = run(cfg, prefix="sl-test-cfg-ring")
+    r = run(cfg, peers.prefix("sl-test-cfg"))
     assert r.returncode != 0
     last = r.stderr.strip().splitlines()[-1]
     assert re.search(r":8:5: outputs\.ring: creating ring '/nonexistent-sl-dir/r0' for output "

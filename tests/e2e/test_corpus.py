@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from conftest import CORPUS, pcap_count, run_sluice
+from conftest import (CORPUS, null_out, pcap_count, pcap_in, pool, run_sluice, sluice_config,
+                      tenant)
 
 BATCH = 30  # + 2 outputs = RTE_MAX_ETHPORTS (32) in Debian's DPDK
 
@@ -23,26 +24,13 @@ BATCHES = [FILES[i:i + BATCH] for i in range(0, len(FILES), BATCH)]
 
 
 def config(files):
-    inputs = "\n".join(f'  - {{name: in{i}, vdev: "net_pcap{i},rx_pcap={f}"}}'
-                       for i, f in enumerate(files))
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs:
-{inputs}
-outputs:
-  - {{name: sink0, vdev: "net_null0,no-rx=1"}}
-  - {{name: sink1, vdev: "net_null1,no-rx=1"}}
-tenants:
-  - name: tagged
-    id: 1
-    match: {{vlan: ["1-4094"]}}
-    pools: [{{name: p, hash: 5-tuple, members: [sink0, sink1]}}]
-  - name: rest
-    id: 2
-    match: {{untagged: true}}
-    pools: [{{name: p, hash: 2-tuple, members: [sink0, sink1]}}]
-flow_table: {{size: 65536}}
-tuning: {{mbufs: 32767}}
-"""
+    sinks = ["sink0", "sink1"]
+    return sluice_config(
+        [pcap_in(f, name=f"in{i}", port=i) for i, f in enumerate(files)],
+        [null_out(n, i) for i, n in enumerate(sinks)],
+        [tenant("tagged", 1, [pool("p", sinks, hash="5-tuple")], match={"vlan": ["1-4094"]}),
+         tenant("rest", 2, [pool("p", sinks, hash="2-tuple")], match={"untagged": True})],
+        flow_table={"size": 65536}, tuning={"mbufs": 32767})
 
 
 @pytest.mark.skipif(not FILES, reason=f"corpus not found at {CORPUS} (../shared absent)")

@@ -12,7 +12,8 @@ import os
 from scapy.all import ARP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether, ICMP, IPv6, Raw, rdpcap, wrpcap
 from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest
 
-from conftest import gen, pcap_count, run_sluice
+from conftest import (gen, pcap_count, pcap_in, pcap_outs, pool, run_sluice, sluice_config,
+                      tenant)
 
 for _l4 in (TCP, UDP):
     _l4.guess_payload_class = lambda self, payload: Raw
@@ -24,38 +25,17 @@ TENANTS = [  # (name, id, vlan, hash, members)
 ]
 
 
-def config(inp, outdir, workers=(1,), extra=""):
-    outs, tenants = [], []
-    n = 1
-    for name, tid, vlan, h, k in TENANTS:
-        members = []
-        for i in range(k):
-            outs.append(f"  - {{name: {name}{i}, vdev: \"net_pcap{n},tx_pcap={outdir}/{name}{i}.pcap\"}}")
-            members.append(f"{name}{i}")
-            n += 1
-        tenants.append(f"""  - name: {name}
-    id: {tid}
-    match: {{vlan: [{vlan}]}}
-    pools:
-      - name: p
-        hash: {h}
-        members: [{", ".join(members)}]""")
-    return f"""eal:
-  main_lcore: 0
-  worker_lcores: [{", ".join(map(str, workers))}]
-inputs:
-  - name: mirror
-    vdev: "net_pcap0,rx_pcap={inp}"
-    distribution: software
-outputs:
-{chr(10).join(outs)}
-tenants:
-{chr(10).join(tenants)}
-flow_table:
-  size: 65536
-stats:
-  interval: 0.5
-{extra}"""
+def config(inp, outdir, workers=(1,), tenant_keys=None):
+    """TENANTS, each with one pool of its members <name><i> writing to
+    outdir/<name><i>.pcap; tenant_keys: {tenant name: extra keys}."""
+    names = [f"{name}{i}" for name, _, _, _, k in TENANTS for i in range(k)]
+    tenants = [tenant(name, tid, [pool("p", [f"{name}{i}" for i in range(k)], hash=h)],
+                      match={"vlan": [vlan]}, **(tenant_keys or {}).get(name, {}))
+               for name, tid, vlan, h, k in TENANTS]
+    return sluice_config(
+        [pcap_in(inp, name="mirror", distribution="software")], pcap_outs(outdir, names),
+        tenants, eal={"main_lcore": 0, "worker_lcores": list(workers)},
+        flow_table={"size": 65536}, stats={"interval": 0.5})
 
 
 def pkt_flow(p):
@@ -107,12 +87,19 @@ def traffic(tmp):
                "--seed", 7)
 
 
-def test_every_flow_whole_on_one_member_of_its_tenant(tmp):
+def run_mix(tmp):
+    """sluice on traffic(tmp), members written to tmp/out; it must exit 0.
+    Returns the input pcap, its flow list, the output directory and the run."""
     pcap, flows = traffic(tmp)
     out = os.path.join(tmp, "out")
     os.mkdir(out)
     r = run_sluice(tmp, config(pcap, out))
     assert r.rc == 0, r.stderr
+    return pcap, flows, out, r
+
+
+def test_every_flow_whole_on_one_member_of_its_tenant(tmp):
+    pcap, flows, out, r = run_mix(tmp)
     members = read_members(out)
     where = collections.defaultdict(set)
     for m, fl in members.items():
@@ -138,11 +125,7 @@ def test_every_flow_whole_on_one_member_of_its_tenant(tmp):
 
 
 def test_tenant_outputs_hold_only_their_vlans(tmp):
-    pcap, _ = traffic(tmp)
-    out = os.path.join(tmp, "out")
-    os.mkdir(out)
-    r = run_sluice(tmp, config(pcap, out))
-    assert r.rc == 0, r.stderr
+    _, _, out, _ = run_mix(tmp)
     for name, _, vlan, _, k in TENANTS:
         for i in range(k):
             pkts = rdpcap(os.path.join(out, f"{name}{i}.pcap"))
@@ -151,11 +134,7 @@ def test_tenant_outputs_hold_only_their_vlans(tmp):
 
 
 def test_ledger_balances_and_matches_files(tmp):
-    pcap, flows = traffic(tmp)
-    out = os.path.join(tmp, "out")
-    os.mkdir(out)
-    r = run_sluice(tmp, config(pcap, out))
-    assert r.rc == 0, r.stderr
+    pcap, flows, out, r = run_mix(tmp)
     s = r.final
     lg = s["ledger"]
     total = pcap_count(pcap)
@@ -230,12 +209,7 @@ def test_non_ip_no_tenant_and_malformed_are_counted(tmp):
     total = special_traffic(inp)
     out = os.path.join(tmp, "out")
     os.mkdir(out)
-    cfg = config(inp, out).replace("""  - name: globex
-    id: 101
-    match: {vlan: [101]}""", """  - name: globex
-    id: 101
-    match: {vlan: [101]}
-    non_ip: drop""")
+    cfg = config(inp, out, tenant_keys={"globex": {"non_ip": "drop"}})
     r = run_sluice(tmp, cfg)
     assert r.rc == 0, r.stderr
     s = r.final
@@ -278,17 +252,13 @@ def test_qinq_untagged_and_default_tenant(tmp):
     out = os.path.join(tmp, "out")
     os.mkdir(out)
     names = ["qinq", "outer", "plain", "other"]
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
-outputs:
-""" + "".join(f'  - {{name: {n}, vdev: "net_pcap{i + 1},tx_pcap={out}/{n}.pcap"}}\n'
-              for i, n in enumerate(names)) + """tenants:
-  - {name: qinq, id: 1, match: {qinq: [{outer: 300, inner: 10}]}, pools: [{name: p, members: [qinq]}]}
-  - {name: outer, id: 2, match: {vlan: [300]}, pools: [{name: p, members: [outer]}]}
-  - {name: plain, id: 3, match: {untagged: true}, pools: [{name: p, members: [plain]}]}
-  - {name: other, id: 4, pools: [{name: p, members: [other]}]}
-default_tenant: other
-"""
+    cfg = sluice_config(
+        [pcap_in(inp)], pcap_outs(out, names),
+        [tenant("qinq", 1, [pool("p", ["qinq"])], match={"qinq": [{"outer": 300, "inner": 10}]}),
+         tenant("outer", 2, [pool("p", ["outer"])], match={"vlan": [300]}),
+         tenant("plain", 3, [pool("p", ["plain"])], match={"untagged": True}),
+         tenant("other", 4, [pool("p", ["other"])])],
+        default_tenant="other")
     r = run_sluice(tmp, cfg)
     assert r.rc == 0, r.stderr
     assert r.final["ledger"]["balanced"]

@@ -13,9 +13,9 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import BUILD, gen, read_pcap
-from test_outputs import (TESTPMD, Sluice, link_up, send_frames, stats_lines, stop, uid,
-                          wait_for)
+from conftest import (BUILD, TESTPMD, gen, null_out, pool, read_pcap, sluice_config, stop,
+                      tap_in, tenant, uid, wait_for)
+from test_outputs import link_up, send_frames
 
 RINGCAT = os.path.join(BUILD, "tools", "sl-ringcat", "sl-ringcat")
 PACKETS = 24   # per flow, in three phases of 8
@@ -34,14 +34,14 @@ def flow_of(frame):
 
 
 class Ring:
-    """One sl-ringcat consumer writing the member's packets to a pcap."""
+    """One sl-ringcat consumer writing the member's packets to a pcap; the
+    process and its files belong to peers (killed, closed after the test)."""
 
-    def __init__(self, tmp, path, name):
-        self.pcap = os.path.join(tmp, name + ".pcap")
-        self.out = open(self.pcap, "wb")
-        self.err = open(os.path.join(tmp, name + ".err"), "w+")
-        self.proc = subprocess.Popen([RINGCAT, path], stdin=subprocess.DEVNULL,
-                                     stdout=self.out, stderr=self.err)
+    def __init__(self, peers, path, name):
+        self.pcap = os.path.join(peers.tmp, name + ".pcap")
+        self.out = peers.open(name + ".pcap", "wb")
+        self.err = peers.open(name + ".err")
+        self.proc = peers.start([RINGCAT, path], stdout=self.out, stderr=self.err)
 
     def frames(self):
         return read_pcap(self.pcap)
@@ -56,21 +56,18 @@ class Ring:
         self.err.close()
 
 
-def config(iface, rings, on_down):
-    outs = "\n".join(f"  - {{name: r{i}, ring: {{path: {p}, frames: 1024, heartbeat_ms: 200}}}}"
-                     for i, p in enumerate(rings))
-    members = ", ".join(f"r{i}" for i in range(len(rings)))
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_tap0,iface={iface}"}}]
-outputs:
-{outs}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, on_member_down: {on_down}, members: [{members}]}}]
-stats: {{interval: 0.1}}
-"""
+def config(iface, outputs, **pool_keys):
+    """Tenant acme (VLAN 100) on TAP input iface, one pool of every output."""
+    return sluice_config(
+        [tap_in(iface)], outputs,
+        [tenant("acme", 7, [pool("p", [o["name"] for o in outputs], **pool_keys)],
+                match={"vlan": [100]})],
+        stats={"interval": 0.1})
+
+
+def ring_outputs(paths):
+    return [{"name": f"r{i}", "ring": {"path": p, "frames": 1024, "heartbeat_ms": 200}}
+            for i, p in enumerate(paths)]
 
 
 def members(st):
@@ -78,8 +75,7 @@ def members(st):
 
 
 def last(sl):
-    lines = stats_lines(sl.stats)
-    return lines[-1] if lines else None
+    return sl.last()
 
 
 def states(sl):
@@ -112,10 +108,10 @@ def send_and_wait(sl, iface, batch, sent):
 
 
 @pytest.mark.parametrize("on_down", ["resteer", "drop"])
-def test_ring_consumer_killed_mid_stream(tmp, on_down):
+def test_ring_consumer_killed_mid_stream(tmp, peers, on_down):
     n = uid()[:8]
     iface = "slhin" + n
-    paths = [f"/dev/shm/sl-test-{n}-r{i}" for i in range(3)]
+    paths = [peers.path(f"/dev/shm/sl-test-{n}-r{i}") for i in range(3)]
     inp, _ = gen(tmp, "old", "--flows", FLOWS, "--packets", PACKETS, "--udp", 30)
     new_inp, _ = gen(tmp, "new", "--flows", FLOWS, "--packets", 8, "--udp", 30, "--seed", 99)
     frames, new_frames = read_pcap(inp), read_pcap(new_inp)
@@ -126,60 +122,52 @@ def test_ring_consumer_killed_mid_stream(tmp, on_down):
     old_flows = {flow_of(f) for f in frames}
     new_flows = {flow_of(f) for f in new_frames}
     assert len(old_flows) == FLOWS and not old_flows & new_flows
-    sl = None
-    rings = []
     sent = 0
-    try:
-        sl = Sluice(tmp, config(iface, paths, on_down))
-        wait_for(lambda: all(os.path.exists(p) for p in paths) and link_up(iface),
-                 "sluice to create its rings", [sl.proc])
-        rings = [Ring(tmp, p, f"r{i}") for i, p in enumerate(paths)]
-        wait_for(lambda: states(sl) == ["up"] * 3, "every member up", [sl.proc])
+    sl = peers.sluice(config(iface, ring_outputs(paths), on_member_down=on_down))
+    wait_for(lambda: all(os.path.exists(p) for p in paths) and link_up(iface),
+             "sluice to create its rings", [sl.proc])
+    rings = [Ring(peers, p, f"r{i}") for i, p in enumerate(paths)]
+    wait_for(lambda: states(sl) == ["up"] * 3, "every member up", [sl.proc])
 
-        base = [0, 0, 0]  # packets a member had before its consumer started
+    base = [0, 0, 0]  # packets a member had before its consumer started
 
-        def consumed(rs):
-            # every packet a live consumer was given is in its pcap
-            want = [m["forwarded"] for m in members(last(sl))]
-            return all(len(r.frames()) == want[i] - base[i] for i, r in rs)
+    def consumed(rs):
+        # every packet a live consumer was given is in its pcap
+        want = [m["forwarded"] for m in members(last(sl))]
+        return all(len(r.frames()) == want[i] - base[i] for i, r in rs)
 
-        sent = send_and_wait(sl, iface, phases[0], sent)
-        wait_for(lambda: consumed(enumerate(rings)), "consumers to write phase 1",
-                 [sl.proc] + [r.proc for r in rings])
-        before = assignment(rings)
-        assert all(len(v) == 1 for v in before.values())
-        on = {f: next(iter(v)) for f, v in before.items()}
-        victims = {f for f, m in on.items() if m == 1}
-        assert victims and len(victims) < FLOWS
-        r1_before = len(rings[1].frames())
+    sent = send_and_wait(sl, iface, phases[0], sent)
+    wait_for(lambda: consumed(enumerate(rings)), "consumers to write phase 1",
+             [sl.proc] + [r.proc for r in rings])
+    before = assignment(rings)
+    assert all(len(v) == 1 for v in before.values())
+    on = {f: next(iter(v)) for f, v in before.items()}
+    victims = {f for f, m in on.items() if m == 1}
+    assert victims and len(victims) < FLOWS
+    r1_before = len(rings[1].frames())
 
-        # the analyzer on member 1 dies (no goodbye: SIGKILL)
-        rings[1].kill()
-        wait_for(lambda: states(sl) == ["up", "down", "up"], "member 1 to go down",
-                 [sl.proc])
-        sent = send_and_wait(sl, iface, phases[1], sent)
-        alive = [(0, rings[0]), (2, rings[2])]
-        wait_for(lambda: consumed(alive), "consumers to write phase 2", [sl.proc])
-        mid = last(sl)
+    # the analyzer on member 1 dies (no goodbye: SIGKILL)
+    rings[1].kill()
+    wait_for(lambda: states(sl) == ["up", "down", "up"], "member 1 to go down",
+             [sl.proc])
+    sent = send_and_wait(sl, iface, phases[1], sent)
+    alive = [(0, rings[0]), (2, rings[2])]
+    wait_for(lambda: consumed(alive), "consumers to write phase 2", [sl.proc])
+    mid = last(sl)
 
-        # a new analyzer attaches to member 1: it is up again
-        rings[1].close()
-        base[1] = members(last(sl))[1]["forwarded"]
-        rings[1] = Ring(tmp, paths[1], "r1b")
-        wait_for(lambda: states(sl) == ["up"] * 3, "member 1 to come back", [sl.proc])
-        sent = send_and_wait(sl, iface, phases[2], sent)
-        wait_for(lambda: consumed(enumerate(rings)), "consumers to write phase 3",
-                 [sl.proc] + [r.proc for r in rings])
-        final = sl.finish()
-        assert sl.proc.returncode == 0
-    finally:
-        for r in rings:
-            r.close()
-        if sl:
-            sl.cleanup()
-        left = [p for p in paths if os.path.exists(p)]
-        for p in left:  # a sluice killed by the cleanup leaves them
-            os.unlink(p)
+    # a new analyzer attaches to member 1: it is up again
+    rings[1].close()
+    base[1] = members(last(sl))[1]["forwarded"]
+    rings[1] = Ring(peers, paths[1], "r1b")
+    wait_for(lambda: states(sl) == ["up"] * 3, "member 1 to come back", [sl.proc])
+    sent = send_and_wait(sl, iface, phases[2], sent)
+    wait_for(lambda: consumed(enumerate(rings)), "consumers to write phase 3",
+             [sl.proc] + [r.proc for r in rings])
+    final = sl.finish()
+    assert sl.proc.returncode == 0
+    for r in rings:
+        r.close()
+    left = [p for p in paths if os.path.exists(p)]
     assert not left, "sluice leaves no ring file behind"
 
     lg = final["ledger"]
@@ -237,57 +225,38 @@ def test_ring_consumer_killed_mid_stream(tmp, on_down):
 
 
 @pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed")
-def test_memif_client_killed_mid_stream(tmp):
+def test_memif_client_killed_mid_stream(tmp, peers):
     """testpmd is the memif client of member 1 and is killed between two
     rounds of traffic: sluice keeps running, the member goes down, its flows
     move to member 0, and the ledger balances at the end."""
-    from test_outputs import PmdPeer
     inp, _ = gen(tmp, "in", "--flows", 64, "--udp", 30)
     frames = read_pcap(inp)
     n = uid()[:8]
     iface = "slhin" + n
-    sock = f"/tmp/sl-memif-{n}.sock"
+    sock = peers.path(f"/tmp/sl-memif-{n}.sock")
     args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_tap0,iface={iface}"}}]
-outputs:
-  - {{name: sink, vdev: "net_null0,no-rx=1"}}
-  - {{name: peer, vdev: "net_memif0,role=server,{args}"}}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [sink, peer]}}]
-stats: {{interval: 0.1}}
-"""
-    sl = tp = None
-    try:
-        sl = Sluice(tmp, cfg)
-        wait_for(lambda: os.path.exists(sock) and link_up(iface), "sluice to start",
-                 [sl.proc])
-        tp = PmdPeer(tmp, f"net_memif0,role=client,{args}")
-        wait_for(lambda: states(sl) == ["up", "up"], "the memif client", [sl.proc, tp.proc])
-        sent = 0
+    cfg = config(iface, [null_out("sink", 0),
+                         {"name": "peer", "vdev": f"net_memif0,role=server,{args}"}])
+    sl = peers.sluice(cfg)
+    wait_for(lambda: os.path.exists(sock) and link_up(iface), "sluice to start",
+             [sl.proc])
+    tp = peers.testpmd(f"net_memif0,role=client,{args}")
+    wait_for(lambda: states(sl) == ["up", "up"], "the memif client", [sl.proc, tp.proc])
+    sent = 0
 
-        def round_taken():
-            # testpmd polls a little after the link is up; until then the
-            # memif server has no slots and refuses (counted)
-            nonlocal sent
-            sent = send_and_wait(sl, iface, frames, sent)
-            return members(last(sl))[1]["forwarded"] > 0
-        wait_for(round_taken, "the client to take packets", [sl.proc, tp.proc])
-        first = members(last(sl))
-        tp.proc.kill()
-        tp.proc.wait()
-        wait_for(lambda: states(sl) == ["up", "down"], "member 1 to go down", [sl.proc])
+    def round_taken():
+        # testpmd polls a little after the link is up; until then the
+        # memif server has no slots and refuses (counted)
+        nonlocal sent
         sent = send_and_wait(sl, iface, frames, sent)
-        final = sl.finish()
-    finally:
-        for p in (tp, sl):
-            if p:
-                p.cleanup()
-        if os.path.exists(sock):
-            os.unlink(sock)
+        return members(last(sl))[1]["forwarded"] > 0
+    wait_for(round_taken, "the client to take packets", [sl.proc, tp.proc])
+    first = members(last(sl))
+    tp.proc.kill()
+    tp.proc.wait()
+    wait_for(lambda: states(sl) == ["up", "down"], "member 1 to go down", [sl.proc])
+    sent = send_and_wait(sl, iface, frames, sent)
+    final = sl.finish()
     lg = final["ledger"]
     assert lg["balanced"] and lg["in_flight"] == 0
     ms = members(final)
@@ -305,7 +274,7 @@ stats: {{interval: 0.1}}
     assert out["peer"]["state"] == "down" and "memif" in out["peer"]["why"]
 
 
-def test_tap_member_down_and_up(tmp):
+def test_tap_member_down_and_up(tmp, peers):
     """A TAP member goes down when its interface is set down (an
     AF_PACKET analyzer's interface taken away) and up again with it; while
     it is down its flows go to the other member, and stay there."""
@@ -313,36 +282,20 @@ def test_tap_member_down_and_up(tmp):
     frames = read_pcap(inp)
     n = uid()[:8]
     iface, tap = "slhin" + n, "slhtap" + n
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_tap0,iface={iface}"}}]
-outputs:
-  - {{name: sink, vdev: "net_null0,no-rx=1"}}
-  - {{name: tap, vdev: "net_tap1,iface={tap}"}}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [sink, tap]}}]
-stats: {{interval: 0.1}}
-"""
-    sl = None
-    try:
-        sl = Sluice(tmp, cfg)
-        wait_for(lambda: link_up(iface) and states(sl) == ["up", "up"], "sluice to start",
-                 [sl.proc])
-        sent = send_and_wait(sl, iface, frames, 0)
-        first = members(last(sl))
-        subprocess.run(["ip", "link", "set", tap, "down"], check=True)
-        wait_for(lambda: states(sl) == ["up", "down"], "the TAP member to go down", [sl.proc])
-        why = {o["name"]: o for o in last(sl)["outputs"]}["tap"].get("why", "")
-        sent = send_and_wait(sl, iface, frames, sent)
-        subprocess.run(["ip", "link", "set", tap, "up"], check=True)
-        wait_for(lambda: states(sl) == ["up", "up"], "the TAP member to come back", [sl.proc])
-        sent = send_and_wait(sl, iface, frames, sent)
-        final = sl.finish()
-    finally:
-        if sl:
-            sl.cleanup()
+    cfg = config(iface, [null_out("sink", 0), {"name": "tap", "vdev": f"net_tap1,iface={tap}"}])
+    sl = peers.sluice(cfg)
+    wait_for(lambda: link_up(iface) and states(sl) == ["up", "up"], "sluice to start",
+             [sl.proc])
+    sent = send_and_wait(sl, iface, frames, 0)
+    first = members(last(sl))
+    subprocess.run(["ip", "link", "set", tap, "down"], check=True)
+    wait_for(lambda: states(sl) == ["up", "down"], "the TAP member to go down", [sl.proc])
+    why = {o["name"]: o for o in last(sl)["outputs"]}["tap"].get("why", "")
+    sent = send_and_wait(sl, iface, frames, sent)
+    subprocess.run(["ip", "link", "set", tap, "up"], check=True)
+    wait_for(lambda: states(sl) == ["up", "up"], "the TAP member to come back", [sl.proc])
+    sent = send_and_wait(sl, iface, frames, sent)
+    final = sl.finish()
     assert "interface down" in why
     lg = final["ledger"]
     assert lg["balanced"] and lg["in_flight"] == 0

@@ -3,182 +3,45 @@
 against a real peer in another process (testpmd on memif and vhost-user, the
 kernel and tcpdump on a TAP). What the peer counted must be exactly what sluice
 says it forwarded to that member."""
-import glob
-import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import time
-import uuid
 from collections import Counter
 
 import pytest
 
-from conftest import SLUICE, cleanup_prefix, gen, read_pcap
-
-TESTPMD = shutil.which("dpdk-testpmd")
-WAIT = 30  # upper bound of every wait for the peer or sluice, seconds
+from conftest import (SLUICE, TESTPMD, WAIT, gen, pcap_in, pool, read_pcap, sluice_config,
+                      stats_lines, stop, tap_in, tenant, uid, wait_for)
 
 
-def uid():
-    return uuid.uuid4().hex[:10]
-
-
-def config(inp, out_vdev, infinite=True):
-    rx = f"net_pcap0,rx_pcap={inp}" + (",infinite_rx=1" if infinite else "")
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "{rx}"}}]
-outputs:
-  - {{name: peer, vdev: "{out_vdev}"}}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [peer]}}]
-stats: {{interval: 0.2}}
-"""
-
-
-def stats_lines(path):
-    out = []
-    try:
-        with open(path) as f:
-            for line in f:
-                if line.endswith("\n"):
-                    out.append(json.loads(line)["stats"])
-    except FileNotFoundError:
-        pass
-    return out
+def config(inp, out, stats=0.2):
+    """Tenant acme (VLAN 100): one pool whose one member is the output peer
+    (out: its keys besides the name); inp: the one input."""
+    return sluice_config([inp], [{"name": "peer", **out}],
+                         [tenant("acme", 7, [pool("p", ["peer"])], match={"vlan": [100]})],
+                         stats={"interval": stats})
 
 
 def member(st):
     return st["tenants"][0]["pools"][0]["members"][0]
 
 
-def wait_for(cond, what, procs=()):
-    """Poll cond() until it is true; fail after WAIT s or if a process died."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        v = cond()
-        if v:
-            return v
-        for p in procs:
-            if p.poll() is not None:
-                pytest.fail(f"{what}: process {p.args[0]} exited with {p.returncode}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}, last {v!r}")
-        time.sleep(0.05)
+def forwarded(sl):
+    """Packets the member forwarded, as last reported."""
+    st = sl.last()
+    return member(st)["forwarded"] if st else 0
 
 
-def stop(proc, sig=signal.SIGINT):
-    """Signal proc, reap it; kill it if it does not exit in time."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout=WAIT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-class Sluice:
-    """sluice in the background with a unique prefix, stopped by SIGINT."""
-
-    def __init__(self, tmp, cfg_text, in_memory=True, extra=()):
-        self.cfg = os.path.join(tmp, "sluice.yaml")
-        with open(self.cfg, "w") as f:
-            f.write(cfg_text)
-        self.stats = os.path.join(tmp, "stats.json")
-        self.prefix = "sl-test-out-" + uid()
-        self.err = open(os.path.join(tmp, "sluice.err"), "w+")
-        cmd = [SLUICE, "--config", self.cfg, "--stats-path", self.stats, *extra, "--",
-               f"--file-prefix={self.prefix}", "--log-level=lib.eal:error",
-               "--log-level=pmd.net.pcap:error"]
-        if in_memory:
-            cmd.append("--in-memory")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=self.err, cwd=tmp)
-
-    def forwarded(self):
-        lines = stats_lines(self.stats)
-        return member(lines[-1])["forwarded"] if lines else 0
-
-    def handled(self):
-        """Packets the member forwarded, refused or dropped while it was
-        down, as last reported."""
-        lines = stats_lines(self.stats)
-        if not lines:
-            return 0
-        m = member(lines[-1])
-        return m["forwarded"] + m["tx_refused"] + m["link_down"]
-
-    def finish(self):
-        """SIGINT, wait, return the final stats."""
-        stop(self.proc)
-        return self.final()
-
-    def final(self):
-        self.err.seek(0)
-        err = self.err.read()
-        assert self.proc.returncode == 0, err
-        lines = stats_lines(self.stats)
-        assert lines and lines[-1].get("final"), err
-        return lines[-1]
-
-    def cleanup(self):
-        stop(self.proc, signal.SIGKILL)
-        self.err.close()
-        cleanup_prefix(self.prefix)
-        for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
-            os.unlink(f)
-
-
-class PmdPeer:
-    """dpdk-testpmd receiving on one vdev in rxonly mode."""
-
-    def __init__(self, tmp, vdev, in_memory=True):
-        self.prefix = "sl-test-pmd-" + uid()
-        self.log = os.path.join(tmp, "testpmd.log")
-        self.pcap = os.path.join(tmp, "peer.pcap")
-        self.out = open(self.log, "w")
-        # io forwarding from the port under test (0) to a pcap file (port 1):
-        # what testpmd received is in the file, and in port 1's TX count, even
-        # after sluice has gone (memif and vhost reset their RX counters then)
-        cmd = [TESTPMD, "-l", "0,1", "--no-pci", f"--file-prefix={self.prefix}",
-               "--log-level=lib.eal:error", "--vdev", vdev,
-               "--vdev", f"net_pcap_peer0,tx_pcap={self.pcap}"]
-        # virtio-user hands its memory to the vhost backend, one region per
-        # file: a few are allowed, so one file per memory segment list
-        cmd.append("--in-memory" if in_memory else "--single-file-segments")
-        cmd += ["--", "--forward-mode=io", "--stats-period", "1", "--auto-start",
-                "--no-flush-rx", "--total-num-mbufs=8192"]
-        # SIGPIPE stays ignored (as in Python): virtio-user writes to the
-        # vhost-user socket sluice has closed when testpmd closes its port
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.out,
-                                     stderr=subprocess.STDOUT, restore_signals=False)
-
-    def received(self):
-        """SIGINT testpmd; the frames it received (as written to the pcap)."""
-        stop(self.proc)
-        text = open(self.log).read()
-        assert self.proc.returncode == 0, text[-3000:]
-        m = re.findall(r"Forward statistics for port 1 .*?\n.*\n\s*TX-packets:\s*(\d+)",
-                       text)
-        assert m, text[-3000:]
-        frames = read_pcap(self.pcap)
-        assert len(frames) == int(m[-1])
-        return frames
-
-    def cleanup(self):
-        stop(self.proc, signal.SIGKILL)
-        self.out.close()
-        cleanup_prefix(self.prefix)
-        for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
-            os.unlink(f)
+def handled(sl):
+    """Packets the member forwarded, refused or dropped while it was
+    down, as last reported."""
+    st = sl.last()
+    if not st:
+        return 0
+    m = member(st)
+    return m["forwarded"] + m["tx_refused"] + m["link_down"]
 
 
 def check_ledger(final):
@@ -192,29 +55,23 @@ def tenant_frames(frames, vlan):
                    int.from_bytes(f[14:16], "big") & 0xfff == vlan)
 
 
-def run_against_testpmd(tmp, sluice_vdev, peer_vdev, sock, in_memory):
+def run_against_testpmd(tmp, peers, sluice_vdev, peer_vdev, sock, in_memory):
     """sluice serves sock, testpmd connects as the client; sluice runs until
     it has forwarded to the member, then is stopped before testpmd is, so
     nothing is in flight when testpmd's count is read."""
     inp, _ = gen(tmp, "in", "--flows", 64, "--tenants", 2, "--vlan-base", 100,
                  "--udp", 30, "--ipv6", 30)
     mine = tenant_frames(read_pcap(inp), 100)
-    sl = tp = None
-    try:
-        sl = Sluice(tmp, config(inp, sluice_vdev), in_memory=in_memory)
-        wait_for(lambda: os.path.exists(sock), f"sluice to listen on {sock}", [sl.proc])
-        tp = PmdPeer(tmp, peer_vdev, in_memory=in_memory)
-        # more than a ring's worth, so the peer really drained what it received
-        wait_for(lambda: sl.forwarded() > 4096, "packets forwarded to the peer",
-                 [sl.proc, tp.proc])
-        final = sl.finish()
-        got = tp.received()
-    finally:
-        for p in (tp, sl):
-            if p:
-                p.cleanup()
-        if os.path.exists(sock):
-            os.unlink(sock)
+    peers.path(sock)
+    sl = peers.sluice(config(pcap_in(inp, infinite=True), {"vdev": sluice_vdev}),
+                      in_memory=in_memory)
+    wait_for(lambda: os.path.exists(sock), f"sluice to listen on {sock}", [sl.proc])
+    tp = peers.testpmd(peer_vdev, in_memory=in_memory)
+    # more than a ring's worth, so the peer really drained what it received
+    wait_for(lambda: forwarded(sl) > 4096, "packets forwarded to the peer",
+             [sl.proc, tp.proc])
+    final = sl.finish()
+    got = tp.received()
     check_ledger(final)
     m = member(final)
     assert m["forwarded"] > 4096
@@ -227,10 +84,10 @@ def run_against_testpmd(tmp, sluice_vdev, peer_vdev, sock, in_memory):
 
 
 @pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed")
-def test_memif_server_to_testpmd_client(tmp):
+def test_memif_server_to_testpmd_client(tmp, peers):
     sock = f"/tmp/sl-memif-{uid()}.sock"
     args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
-    run_against_testpmd(tmp, f"net_memif0,role=server,{args}",
+    run_against_testpmd(tmp, peers, f"net_memif0,role=server,{args}",
                         f"net_memif0,role=client,{args}", sock, in_memory=True)
 
 
@@ -242,7 +99,7 @@ def peer_tx_so_far(tp):
 
 
 @pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed")
-def test_vhost_user_backend_to_testpmd_virtio_user(tmp):
+def test_vhost_user_backend_to_testpmd_virtio_user(tmp, peers):
     """As for memif, but virtio-user drops what is still in its RX ring when
     the backend goes away. So the input is a TAP the test sends a finite
     amount of traffic into, and sluice is only stopped once testpmd has
@@ -251,45 +108,36 @@ def test_vhost_user_backend_to_testpmd_virtio_user(tmp):
                  "--udp", 30, "--ipv6", 30)
     frames = read_pcap(inp)
     mine = tenant_frames(frames, 100)
-    sock = f"/tmp/sl-vhost-{uid()}.sock"
+    sock = peers.path(f"/tmp/sl-vhost-{uid()}.sock")
     iface_in = "slin" + uid()[:8]
-    cfg = config(inp, f"net_vhost0,iface={sock},queues=1").replace(
-        f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}")
-    sl = tp = None
+    cfg = config(tap_in(iface_in), {"vdev": f"net_vhost0,iface={sock},queues=1"})
     sent = 0
-    try:
-        sl = Sluice(tmp, cfg, in_memory=False)
-        wait_for(lambda: os.path.exists(sock) and link_up(iface_in), "sluice to start",
-                 [sl.proc])
-        tp = PmdPeer(tmp, f"net_virtio_user0,path={sock},queues=1", in_memory=False)
-        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
-            s.bind((iface_in, 0))
+    sl = peers.sluice(cfg, in_memory=False)
+    wait_for(lambda: os.path.exists(sock) and link_up(iface_in), "sluice to start",
+             [sl.proc])
+    tp = peers.testpmd(f"net_virtio_user0,path={sock},queues=1", in_memory=False)
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface_in, 0))
 
-            def send_round():
-                nonlocal sent
-                for f in frames:
-                    s.send(f)
-                sent += sum(mine.values())
-                # every frame of acme's that sluice read was sent or refused
-                wait_for(lambda: sl.handled() == sent, "sluice to read a round",
-                         [sl.proc, tp.proc])
-                return sl.forwarded()
-            # rounds until the peer took some (the link comes up meanwhile),
-            # and then a few more
-            wait_for(send_round, "the peer to accept packets", [sl.proc, tp.proc])
-            for _ in range(5):
-                send_round()
-        fwd = sl.forwarded()
-        wait_for(lambda: peer_tx_so_far(tp) >= fwd, "testpmd to pass on every packet",
-                 [sl.proc, tp.proc])
-        final = sl.finish()
-        got = tp.received()
-    finally:
-        for p in (tp, sl):
-            if p:
-                p.cleanup()
-        if os.path.exists(sock):
-            os.unlink(sock)
+        def send_round():
+            nonlocal sent
+            for f in frames:
+                s.send(f)
+            sent += sum(mine.values())
+            # every frame of acme's that sluice read was sent or refused
+            wait_for(lambda: handled(sl) == sent, "sluice to read a round",
+                     [sl.proc, tp.proc])
+            return forwarded(sl)
+        # rounds until the peer took some (the link comes up meanwhile),
+        # and then a few more
+        wait_for(send_round, "the peer to accept packets", [sl.proc, tp.proc])
+        for _ in range(5):
+            send_round()
+    fwd = forwarded(sl)
+    wait_for(lambda: peer_tx_so_far(tp) >= fwd, "testpmd to pass on every packet",
+             [sl.proc, tp.proc])
+    final = sl.finish()
+    got = tp.received()
     check_ledger(final)
     m = member(final)
     assert m["forwarded"] + m["tx_refused"] + m["link_down"] == sent
@@ -319,20 +167,13 @@ def send_frames(iface, frames):
             s.send(f)
 
 
-def ring_config(inp, iface_in, ring):
-    """config() with a TAP input and one ring output, RING its YAML map."""
-    return config(inp, "x").replace(
-        f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}").replace(
-        '{name: peer, vdev: "x"}', f"{{name: peer, ring: {ring}}}")
-
-
 def member_up(sl):
-    lines = stats_lines(sl.stats)
-    return bool(lines) and member(lines[-1])["state"] == "up"
+    st = sl.last()
+    return st is not None and member(st)["state"] == "up"
 
 
 @pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump not installed")
-def test_tap_to_kernel_and_tcpdump(tmp):
+def test_tap_to_kernel_and_tcpdump(tmp, peers):
     """sluice reads from one TAP and writes to another, both its own; the test
     sends the generated frames into the first once tcpdump listens on the
     second and sluice's output is up, so nothing is sent before capturing."""
@@ -344,44 +185,34 @@ def test_tap_to_kernel_and_tcpdump(tmp):
     n = uid()[:8]
     iface_in, iface = "slin" + n, "sltap" + n
     cap = os.path.join(tmp, "cap.pcap")
-    sl = dump = None
-    derr = open(os.path.join(tmp, "tcpdump.err"), "w+")
-    try:
-        cfg = config(inp, f"net_tap1,iface={iface}").replace(
-            f"net_pcap0,rx_pcap={inp},infinite_rx=1", f"net_tap0,iface={iface_in}")
-        sl = Sluice(tmp, cfg)
-        wait_for(lambda: link_up(iface) and link_up(iface_in), "sluice's TAPs", [sl.proc])
-        # everything: the kernel's own frames (IPv6 router solicitations...)
-        # are told apart below, as they carry no VLAN tag
-        # a large capture buffer: with the default, tcpdump drops part of a
-        # burst of 128 frames ("dropped by kernel") on a loaded machine
-        dump = subprocess.Popen(["tcpdump", "-i", iface, "-n", "-U", "--immediate-mode",
-                                 "-B", "32768",
-                                 "-s", "0", "-w", cap],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=derr)
+    derr = peers.open("tcpdump.err")
+    sl = peers.sluice(config(tap_in(iface_in), {"vdev": f"net_tap1,iface={iface}"}))
+    wait_for(lambda: link_up(iface) and link_up(iface_in), "sluice's TAPs", [sl.proc])
+    # everything: the kernel's own frames (IPv6 router solicitations...)
+    # are told apart below, as they carry no VLAN tag
+    # a large capture buffer: with the default, tcpdump drops part of a
+    # burst of 128 frames ("dropped by kernel") on a loaded machine
+    dump = peers.start(["tcpdump", "-i", iface, "-n", "-U", "--immediate-mode",
+                        "-B", "32768",
+                        "-s", "0", "-w", cap],
+                       stdout=subprocess.DEVNULL, stderr=derr)
 
-        def listening():
-            derr.seek(0)
-            return "listening on" in derr.read()
-        wait_for(listening, "tcpdump to listen", [dump, sl.proc])
-        # only now the traffic: sluice's TAPs are up (net_tap brings its
-        # interface up at start, and tcpdump misses frames sent around then)
-        send_frames(iface_in, frames)
-        want = sum(mine.values())
-        wait_for(lambda: sl.forwarded() >= want, "sluice to forward the tenant's frames",
-                 [sl.proc])
-        # the capture is complete before sluice stops: its TAP goes away
-        # with it, and tcpdump exits with whatever it had not yet read lost
-        wait_for(lambda: sum(tagged(read_pcap(cap)).values()) >= want,
-                 f"tcpdump to capture every frame ({want})", [dump, sl.proc])
-        stop(dump)
-        final = sl.finish()
-    finally:
-        if sl:
-            sl.cleanup()
-        stop(dump, signal.SIGKILL)
-        derr.close()
+    def listening():
+        derr.seek(0)
+        return "listening on" in derr.read()
+    wait_for(listening, "tcpdump to listen", [dump, sl.proc])
+    # only now the traffic: sluice's TAPs are up (net_tap brings its
+    # interface up at start, and tcpdump misses frames sent around then)
+    send_frames(iface_in, frames)
+    want = sum(mine.values())
+    wait_for(lambda: forwarded(sl) >= want, "sluice to forward the tenant's frames",
+             [sl.proc])
+    # the capture is complete before sluice stops: its TAP goes away
+    # with it, and tcpdump exits with whatever it had not yet read lost
+    wait_for(lambda: sum(tagged(read_pcap(cap)).values()) >= want,
+             f"tcpdump to capture every frame ({want})", [dump, sl.proc])
+    stop(dump)
+    final = sl.finish()
     assert not link_exists(iface) and not link_exists(iface_in)
     check_ledger(final)
     m = member(final)
@@ -396,7 +227,7 @@ RINGCAT = os.path.join(os.path.dirname(SLUICE), "..", "..", "tools", "sl-ringcat
 
 
 @pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump not installed")
-def test_ring_to_ringcat_and_tcpdump(tmp):
+def test_ring_to_ringcat_and_tcpdump(tmp, peers):
     """A shared-memory ring member read by sl-ringcat, piped into tcpdump
     (`sl-ringcat PATH | tcpdump -r - -w FILE`): tcpdump gets exactly the
     tenant's frames, byte for byte, and as many as sluice says it delivered."""
@@ -406,34 +237,26 @@ def test_ring_to_ringcat_and_tcpdump(tmp):
     mine = tenant_frames(frames, 100)
     want = sum(mine.values())
     n = uid()[:8]
-    iface_in, path = "slin" + n, f"/dev/shm/sl-test-{n}"
+    iface_in, path = "slin" + n, peers.path(f"/dev/shm/sl-test-{n}")
     cap = os.path.join(tmp, "cap.pcap")
-    cfg = ring_config(inp, iface_in, f"{{path: {path}, frame_size: 2048}}")
-    sl = pipe = None
-    try:
-        sl = Sluice(tmp, cfg)
-        wait_for(lambda: os.path.exists(path) and link_up(iface_in), "sluice to start",
-                 [sl.proc])
-        cat = subprocess.Popen([RINGCAT, "--count", str(want), path], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL)
-        pipe = subprocess.Popen(["tcpdump", "-r", "-", "-w", cap], stdin=cat.stdout,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cat.stdout.close()
-        wait_for(lambda: member_up(sl), "the ring consumer", [sl.proc, cat])
-        send_frames(iface_in, frames)
-        wait_for(lambda: sl.handled() == want, "sluice to hand over the tenant's frames",
-                 [sl.proc])
-        assert cat.wait(timeout=WAIT) == 0
-        assert pipe.wait(timeout=WAIT) == 0
-        final = sl.finish()
-    finally:
-        if sl:
-            sl.cleanup()
-        stop(pipe, signal.SIGKILL)
-        left = os.path.exists(path)
-        if left:  # a sluice killed by the cleanup leaves it
-            os.unlink(path)
-    assert not left
+    cfg = config(tap_in(iface_in), {"ring": {"path": path, "frame_size": 2048}})
+    sl = peers.sluice(cfg)
+    wait_for(lambda: os.path.exists(path) and link_up(iface_in), "sluice to start",
+             [sl.proc])
+    cat = peers.start([RINGCAT, "--count", str(want), path], stdout=subprocess.PIPE,
+                      stderr=subprocess.DEVNULL)
+    pipe = peers.start(["tcpdump", "-r", "-", "-w", cap], stdin=cat.stdout,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cat.stdout.close()
+    wait_for(lambda: member_up(sl), "the ring consumer", [sl.proc, cat])
+    send_frames(iface_in, frames)
+    wait_for(lambda: handled(sl) == want, "sluice to hand over the tenant's frames",
+             [sl.proc])
+    assert cat.wait(timeout=WAIT) == 0
+    assert pipe.wait(timeout=WAIT) == 0
+    final = sl.finish()
+    # sluice removes its ring file when it stops
+    assert not os.path.exists(path)
     check_ledger(final)
     m = member(final)
     assert m["forwarded"] == want and m["tx_refused"] == 0 and m["link_down"] == 0
@@ -443,74 +266,60 @@ def test_ring_to_ringcat_and_tcpdump(tmp):
 
 
 @pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd not installed")
-def test_memif_multi_queue(tmp):
+def test_memif_multi_queue(tmp, peers):
     """One memif interface with two queues, each queue a pool member (one
     analyzer process reading two queues): testpmd, the client with two RX
     queues, receives what sluice delivered to both members together."""
     inp, _ = gen(tmp, "in", "--flows", 64, "--udp", 30)
     frames = read_pcap(inp)
     n = uid()[:8]
-    iface_in, sock = "slin" + n, f"/tmp/sl-memif-{n}.sock"
+    iface_in, sock = "slin" + n, peers.path(f"/tmp/sl-memif-{n}.sock")
     args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_tap0,iface={iface_in}"}}]
-outputs: [{{name: peer, vdev: "net_memif0,role=server,{args}", queues: 2}}]
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [{{output: peer, queue: 0}}, {{output: peer, queue: 1}}]}}]
-stats: {{interval: 0.1}}
-"""
-    prefix = "sl-test-pmd-" + uid()
+    cfg = sluice_config(
+        [tap_in(iface_in)],
+        [{"name": "peer", "vdev": f"net_memif0,role=server,{args}", "queues": 2}],
+        [tenant("acme", 7, [pool("p", [{"output": "peer", "queue": 0},
+                                       {"output": "peer", "queue": 1}])],
+                match={"vlan": [100]})],
+        stats={"interval": 0.1})
+    prefix = peers.prefix("sl-test-pmd")
     log = os.path.join(tmp, "testpmd.log")
-    sl = tp = None
-    out = open(log, "w")
-    try:
-        sl = Sluice(tmp, cfg)
-        wait_for(lambda: os.path.exists(sock) and link_up(iface_in), "sluice to start",
-                 [sl.proc])
-        tp = subprocess.Popen(
-            [TESTPMD, "-l", "0,1", "--no-pci", f"--file-prefix={prefix}", "--in-memory",
-             "--log-level=lib.eal:error", "--vdev", f"net_memif0,role=client,{args}", "--",
-             "--forward-mode=rxonly", "--rxq=2", "--txq=2", "--stats-period", "1",
-             "--auto-start", "--no-flush-rx"],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        wait_for(lambda: member_up(sl), "the memif client", [sl.proc, tp])
-        ms = lambda: stats_lines(sl.stats)[-1]["tenants"][0]["pools"][0]["members"]
-        # the link is up before testpmd's lcore first polls, and a memif
-        # server can only send into slots its client has handed back: the
-        # first packets may be refused (counted). Send rounds until a whole
-        # round went through.
-        rounds = 0
+    out = peers.open("testpmd.log", "w")
+    sl = peers.sluice(cfg)
+    wait_for(lambda: os.path.exists(sock) and link_up(iface_in), "sluice to start",
+             [sl.proc])
+    tp = peers.start(
+        [TESTPMD, "-l", "0,1", "--no-pci", f"--file-prefix={prefix}", "--in-memory",
+         "--log-level=lib.eal:error", "--vdev", f"net_memif0,role=client,{args}", "--",
+         "--forward-mode=rxonly", "--rxq=2", "--txq=2", "--stats-period", "1",
+         "--auto-start", "--no-flush-rx"],
+        stdout=out, stderr=subprocess.STDOUT)
+    wait_for(lambda: member_up(sl), "the memif client", [sl.proc, tp])
+    ms = lambda: stats_lines(sl.stats)[-1]["tenants"][0]["pools"][0]["members"]
+    # the link is up before testpmd's lcore first polls, and a memif
+    # server can only send into slots its client has handed back: the
+    # first packets may be refused (counted). Send rounds until a whole
+    # round went through.
+    rounds = 0
 
-        def clean_round():
-            nonlocal rounds
-            before = [m["tx_refused"] for m in ms()]
-            send_frames(iface_in, frames)
-            rounds += 1
-            wait_for(lambda: sum(m["forwarded"] + m["tx_refused"] for m in ms())
-                     == rounds * len(frames), "sluice to deliver", [sl.proc, tp])
-            return [m["tx_refused"] for m in ms()] == before
-        wait_for(clean_round, "a round without refusals", [sl.proc, tp])
+    def clean_round():
+        nonlocal rounds
+        before = [m["tx_refused"] for m in ms()]
+        send_frames(iface_in, frames)
+        rounds += 1
+        wait_for(lambda: sum(m["forwarded"] + m["tx_refused"] for m in ms())
+                 == rounds * len(frames), "sluice to deliver", [sl.proc, tp])
+        return [m["tx_refused"] for m in ms()] == before
+    wait_for(clean_round, "a round without refusals", [sl.proc, tp])
 
-        def pmd_rx():
-            got = re.findall(r"NIC statistics for port 0 .*?\n\s*RX-packets:\s*(\d+)",
-                             open(log).read())
-            return int(got[-1]) if got else -1
-        delivered = sum(m["forwarded"] for m in ms())
-        wait_for(lambda: pmd_rx() == delivered, "testpmd to count every packet", [tp])
-        stop(tp)
-        final = sl.finish()
-    finally:
-        for p in (tp,):
-            stop(p, signal.SIGKILL)
-        out.close()
-        cleanup_prefix(prefix)
-        if sl:
-            sl.cleanup()
-        if os.path.exists(sock):
-            os.unlink(sock)
+    def pmd_rx():
+        got = re.findall(r"NIC statistics for port 0 .*?\n\s*RX-packets:\s*(\d+)",
+                         open(log).read())
+        return int(got[-1]) if got else -1
+    delivered = sum(m["forwarded"] for m in ms())
+    wait_for(lambda: pmd_rx() == delivered, "testpmd to count every packet", [tp])
+    stop(tp)
+    final = sl.finish()
     check_ledger(final)
     mem = final["tenants"][0]["pools"][0]["members"]
     # both queues carried flows, and nothing was refused
@@ -520,32 +329,23 @@ stats: {{interval: 0.1}}
     assert all(m["link_down"] == 0 for m in mem), mem
 
 
-def test_ringcat_discard_counts(tmp):
+def test_ringcat_discard_counts(tmp, peers):
     """sl-ringcat --discard (the benchmarks' null analyzer) releases every
     packet unread and reports what it counted: the member's packets and
     bytes exactly."""
     inp, _ = gen(tmp, "in", "--flows", 32, "--packets", 4, "--frame", "imix")
     frames = read_pcap(inp)
     n = uid()[:8]
-    iface_in, path = "slin" + n, f"/dev/shm/sl-test-{n}"
-    cfg = ring_config(inp, iface_in, f"{{path: {path}}}")
-    sl = cat = None
-    try:
-        sl = Sluice(tmp, cfg)
-        wait_for(lambda: os.path.exists(path) and link_up(iface_in), "sluice to start",
-                 [sl.proc])
-        cat = subprocess.Popen([RINGCAT, "--discard", "--count", str(len(frames)), path],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: member_up(sl), "the ring consumer", [sl.proc, cat])
-        send_frames(iface_in, frames)
-        out, err = cat.communicate(timeout=WAIT)
-        final = sl.finish()
-    finally:
-        if sl:
-            sl.cleanup()
-        stop(cat, signal.SIGKILL)
-        if os.path.exists(path):
-            os.unlink(path)
+    iface_in, path = "slin" + n, peers.path(f"/dev/shm/sl-test-{n}")
+    sl = peers.sluice(config(tap_in(iface_in), {"ring": {"path": path}}))
+    wait_for(lambda: os.path.exists(path) and link_up(iface_in), "sluice to start",
+             [sl.proc])
+    cat = peers.start([RINGCAT, "--discard", "--count", str(len(frames)), path],
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: member_up(sl), "the ring consumer", [sl.proc, cat])
+    send_frames(iface_in, frames)
+    out, err = cat.communicate(timeout=WAIT)
+    final = sl.finish()
     assert cat.returncode == 0 and out == "", err
     m = member(final)
     assert m["forwarded"] == len(frames) == sum(tenant_frames(frames, 100).values())

@@ -8,16 +8,14 @@ import collections
 import hashlib
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
-import time
-import uuid
 
 from scapy.all import IP, TCP, UDP, Dot1Q, Ether, IPv6, Raw, rdpcap, wrpcap
 
-from conftest import ROOT, SLUICE, cleanup_prefix, eal_args, gen, run_sluice
+from conftest import (ROOT, gen, pcap_in, pcap_outs, pool, run_sluice, sluice_config,
+                      tenant)
 
 SL_BYPASS = os.path.join(ROOT, "tools", "sl-bypass")
 
@@ -46,21 +44,13 @@ def key(p):
     return frozenset([(ip.src, l4.sport), (ip.dst, l4.dport)])
 
 
-def outputs(outdir, names):
-    return "\n".join(f'  - {{name: {n}, vdev: "net_pcap{i + 1},tx_pcap={outdir}/{n}.pcap"}}'
-                     for i, n in enumerate(names))
-
-
-def base_config(inp, outdir, names, tenants, extra="", infinite=False):
-    rx = f"net_pcap0,rx_pcap={inp}" + (",infinite_rx=1" if infinite else "")
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "{rx}"}}]
-outputs:
-{outputs(outdir, names)}
-tenants:
-{tenants}
-stats: {{interval: 0.2}}
-{extra}"""
+def base_config(inp, outdir, names, tenants, infinite=False, null=(), **sections):
+    """One pcap input, outputs names writing outdir/<name>.pcap (those in
+    null discarding instead), the tenants given."""
+    outs = [{"name": o["name"], "vdev": f"net_null{i + 1}"} if o["name"] in null else o
+            for i, o in enumerate(pcap_outs(outdir, names))]
+    return sluice_config([pcap_in(inp, infinite=infinite)], outs, tenants,
+                         stats={"interval": 0.2}, **sections)
 
 
 def records(path):
@@ -93,27 +83,22 @@ def test_rule_actions_and_flow_records(tmp):
     wrpcap(inp, allp)
     rec = os.path.join(tmp, "acme.flows.json")
     names = ["z0", "z1", "suri", "dnsout", "b0"]
-    tenants = f"""  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools:
-      - {{name: zeek, members: [z0, z1]}}
-      - {{name: suricata, members: [suri]}}
-      - {{name: dns, members: [dnsout]}}
-    rules:
-      - {{name: web, match: {{proto: tcp, dport: 80}}, action: mirror, pools: [zeek, suricata]}}
-      - {{name: dns, match: {{proto: udp, dport: 53}}, action: forward, pools: dns}}
-      - {{name: bulk, match: {{src: 10.9.0.0/16}}, action: bypass}}
-      - {{name: deny, match: {{dport: 22}}, action: drop}}
-      - {{name: cut, match: {{dport: 8000-8100, dst: 10.0.0.8}}, action: slice, slice: 100}}
-    flow_records: {{file: {rec}}}
-  - name: b
-    id: 8
-    match: {{vlan: [200]}}
-    pools: [{{name: p, members: [b0]}}]
-    rules:
-      - {{match: {{dport: 80}}, action: drop}}
-"""
+    tenants = [
+        tenant("acme", 7, [pool("zeek", ["z0", "z1"]), pool("suricata", ["suri"]),
+                           pool("dns", ["dnsout"])],
+               match={"vlan": [100]},
+               rules=[{"name": "web", "match": {"proto": "tcp", "dport": 80},
+                       "action": "mirror", "pools": ["zeek", "suricata"]},
+                      {"name": "dns", "match": {"proto": "udp", "dport": 53},
+                       "action": "forward", "pools": "dns"},
+                      {"name": "bulk", "match": {"src": "10.9.0.0/16"}, "action": "bypass"},
+                      {"name": "deny", "match": {"dport": 22}, "action": "drop"},
+                      {"name": "cut", "match": {"dport": "8000-8100", "dst": "10.0.0.8"},
+                       "action": "slice", "slice": 100}],
+               flow_records={"file": rec}),
+        tenant("b", 8, [pool("p", ["b0"])], match={"vlan": [200]},
+               rules=[{"match": {"dport": 80}, "action": "drop"}]),
+    ]
     r = run_sluice(tmp, base_config(inp, tmp, names, tenants))
     assert r.rc == 0, r.stderr
     f = r.final
@@ -175,14 +160,10 @@ def test_depth_bypass_per_direction_and_total(tmp):
     udp = flow_pkts(100, IP, "10.1.0.3", "10.1.0.4", UDP, 1000, 9999, 10)
     inp = os.path.join(tmp, "in.pcap")
     wrpcap(inp, pk + udp)
-    tenants = """  - name: acme
-    id: 1
-    match: {vlan: [100]}
-    pools:
-      - {name: p, members: [o0], depth: {packets: 3}}
-    rules:
-      - {match: {proto: tcp}, action: forward, depth: {bytes: 450, per_direction: true}}
-"""
+    tenants = [tenant("acme", 1, [pool("p", ["o0"], depth={"packets": 3})],
+                      match={"vlan": [100]},
+                      rules=[{"match": {"proto": "tcp"}, "action": "forward",
+                              "depth": {"bytes": 450, "per_direction": True}}])]
     r = run_sluice(tmp, base_config(inp, tmp, ["o0"], tenants))
     assert r.rc == 0, r.stderr
     got = rdpcap(os.path.join(tmp, "o0.pcap"))
@@ -198,59 +179,13 @@ def test_depth_bypass_per_direction_and_total(tmp):
     assert r.final["tenants"][0]["depth_bypasses"] == 2
 
 
-class Background:
-    """sluice replaying a pcap forever, stopped by SIGINT."""
-
-    def __init__(self, tmp, cfg_text):
-        self.cfg = os.path.join(tmp, "sluice.yaml")
-        with open(self.cfg, "w") as f:
-            f.write(cfg_text)
-        self.stats = os.path.join(tmp, "stats.json")
-        self.prefix = "sl-test-pol-" + uuid.uuid4().hex[:10]
-        self.err = open(os.path.join(tmp, "sluice.err"), "w+")
-        self.proc = subprocess.Popen([SLUICE, "--config", self.cfg, "--stats-path", self.stats,
-                                      *eal_args(self.prefix)],
-                                     stdout=subprocess.DEVNULL, stderr=self.err, cwd=tmp)
-
-    def wait(self, cond, what, limit=30):
-        deadline = time.monotonic() + limit
-        while not cond():
-            assert self.proc.poll() is None, f"sluice exited: {self.stderr()}"
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            time.sleep(0.05)
-
-    def stderr(self):
-        self.err.seek(0)
-        return self.err.read()
-
-    def lines(self):
-        try:
-            with open(self.stats) as f:
-                return [json.loads(x)["stats"] for x in f if x.endswith("\n")]
-        except FileNotFoundError:
-            return []
-
-    def finish(self):
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=60)
-        assert self.proc.returncode == 0, self.stderr()
-        return self.lines()[-1]
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.err.close()
-        cleanup_prefix(self.prefix)
-
-
 def bypass_cli(sock, *args):
     r = subprocess.run(["/usr/bin/python3", SL_BYPASS, "-s", sock, *args],
                        capture_output=True, text=True, timeout=30)
     return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None), r.stderr
 
 
-def test_control_socket_bypass(tmp):
+def test_control_socket_bypass(tmp, peers):
     a = flow_pkts(100, IP, "10.2.0.1", "10.2.0.2", TCP, 4000, 80, 4)
     b = flow_pkts(100, IP, "10.2.0.3", "10.2.0.4", TCP, 4001, 80, 4)
     c = flow_pkts(200, IP, "10.2.0.1", "10.2.0.2", TCP, 4000, 80, 4)  # same tuple, tenant b
@@ -258,54 +193,42 @@ def test_control_socket_bypass(tmp):
     wrpcap(inp, a + b + c)
     sa, sb = os.path.join(tmp, "acme.sock"), os.path.join(tmp, "b.sock")
     rec = os.path.join(tmp, "acme.json")
-    tenants = f"""  - name: acme
-    id: 1
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [o0]}}]
-    control: {{socket: {sa}, mode: "0600"}}
-    flow_records: {{file: {rec}}}
-  - name: b
-    id: 2
-    match: {{vlan: [200]}}
-    pools: [{{name: p, members: [o1]}}]
-    control: {{socket: {sb}}}
-"""
-    cfg = base_config(inp, tmp, ["o0", "o1"], tenants, infinite=True).replace(
-        f'net_pcap1,tx_pcap={tmp}/o0.pcap', 'net_null1').replace(
-        f'net_pcap2,tx_pcap={tmp}/o1.pcap', 'net_null2')
-    bg = Background(tmp, cfg)
-    try:
-        bg.wait(lambda: os.path.exists(sa) and os.path.exists(sb), "the control sockets")
-        assert oct(os.stat(sa).st_mode & 0o777) == "0o600"
-        bg.wait(lambda: bg.lines() and bg.lines()[-1]["ledger"]["forwarded"] > 10000, "traffic")
-        flow = ["--proto", "tcp", "--src", "10.2.0.2", "--sport", "80", "--dst", "10.2.0.1",
-                "--dport", "4000"]
-        assert bypass_cli(sa, "ping")[1] == {"ok": True, "tenant": "acme"}
-        # tenant b's socket cannot reach acme's flow (b has the same tuple
-        # on its own VLAN only): asked with acme's VLAN it is not found
-        rc, rep, _ = bypass_cli(sb, "bypass", *flow, "--vlan", "100")
-        assert (rc, rep) == (1, {"ok": True, "found": False})
-        rc, rep, _ = bypass_cli(sa, "bypass", *flow)  # the VLAN defaults to acme's only one
-        assert (rc, rep) == (0, {"ok": True, "found": True})
-        rc, rep, _ = bypass_cli(sa, "bypass", "--proto", "tcp", "--src", "10.9.9.9",
-                                "--dst", "10.9.9.8", "--sport", "1", "--dport", "2")
-        assert (rc, rep) == (1, {"ok": True, "found": False})
-        # malformed requests: an error answer each, the socket stays usable
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(10)
-            s.connect(sa)
-            s.sendall(b'not json\n{"cmd":"bypass","src_ip":"x"}\n{"cmd":"fly"}\n{"cmd":"ping"}\n')
-            buf = b""
-            while buf.count(b"\n") < 4:
-                buf += s.recv(4096)
-        reps = [json.loads(x) for x in buf.splitlines()]
-        assert [x["ok"] for x in reps] == [False, False, False, True]
-        assert all("error" in x for x in reps[:3])
-        before = bg.lines()[-1]["tenants"][0]["bypassed"]
-        bg.wait(lambda: bg.lines()[-1]["tenants"][0]["bypassed"] > before + 1000, "bypassing")
-        final = bg.finish()
-    finally:
-        bg.close()
+    tenants = [
+        tenant("acme", 1, [pool("p", ["o0"])], match={"vlan": [100]},
+               control={"socket": sa, "mode": "0600"}, flow_records={"file": rec}),
+        tenant("b", 2, [pool("p", ["o1"])], match={"vlan": [200]}, control={"socket": sb}),
+    ]
+    cfg = base_config(inp, tmp, ["o0", "o1"], tenants, infinite=True, null=("o0", "o1"))
+    bg = peers.sluice(cfg)
+    bg.wait(lambda: os.path.exists(sa) and os.path.exists(sb), "the control sockets")
+    assert oct(os.stat(sa).st_mode & 0o777) == "0o600"
+    bg.wait(lambda: bg.lines() and bg.lines()[-1]["ledger"]["forwarded"] > 10000, "traffic")
+    flow = ["--proto", "tcp", "--src", "10.2.0.2", "--sport", "80", "--dst", "10.2.0.1",
+            "--dport", "4000"]
+    assert bypass_cli(sa, "ping")[1] == {"ok": True, "tenant": "acme"}
+    # tenant b's socket cannot reach acme's flow (b has the same tuple
+    # on its own VLAN only): asked with acme's VLAN it is not found
+    rc, rep, _ = bypass_cli(sb, "bypass", *flow, "--vlan", "100")
+    assert (rc, rep) == (1, {"ok": True, "found": False})
+    rc, rep, _ = bypass_cli(sa, "bypass", *flow)  # the VLAN defaults to acme's only one
+    assert (rc, rep) == (0, {"ok": True, "found": True})
+    rc, rep, _ = bypass_cli(sa, "bypass", "--proto", "tcp", "--src", "10.9.9.9",
+                            "--dst", "10.9.9.8", "--sport", "1", "--dport", "2")
+    assert (rc, rep) == (1, {"ok": True, "found": False})
+    # malformed requests: an error answer each, the socket stays usable
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(sa)
+        s.sendall(b'not json\n{"cmd":"bypass","src_ip":"x"}\n{"cmd":"fly"}\n{"cmd":"ping"}\n')
+        buf = b""
+        while buf.count(b"\n") < 4:
+            buf += s.recv(4096)
+    reps = [json.loads(x) for x in buf.splitlines()]
+    assert [x["ok"] for x in reps] == [False, False, False, True]
+    assert all("error" in x for x in reps[:3])
+    before = bg.lines()[-1]["tenants"][0]["bypassed"]
+    bg.wait(lambda: bg.lines()[-1]["tenants"][0]["bypassed"] > before + 1000, "bypassing")
+    final = bg.finish()
     assert final["ledger"]["balanced"]
     t = final["tenants"]
     assert t[0]["requested_bypasses"] == 1 and t[1]["requested_bypasses"] == 0
@@ -328,13 +251,9 @@ def test_stalled_record_reader_costs_no_packet(tmp):
     rd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     rd.bind(sock)
     try:
-        tenants = f"""  - name: all
-    id: 1
-    match: {{untagged: true}}
-    pools: [{{name: p, members: [o0]}}]
-    flow_records: {{unix: {sock}}}
-"""
-        cfg = base_config(inp, tmp, ["o0"], tenants, extra="flow_table: {size: 65536}\n")
+        tenants = [tenant("all", 1, [pool("p", ["o0"])], match={"untagged": True},
+                          flow_records={"unix": sock})]
+        cfg = base_config(inp, tmp, ["o0"], tenants, flow_table={"size": 65536})
         r = run_sluice(tmp, cfg)
     finally:
         rd.close()
@@ -350,24 +269,16 @@ def test_stalled_record_reader_costs_no_packet(tmp):
     assert out["written"] + out["sink_errors"] == t["flow_records"]
 
 
-def test_elephant_bypass(tmp):
+def test_elephant_bypass(tmp, peers):
     inp = os.path.join(tmp, "in.pcap")
     big = flow_pkts(100, IP, "10.3.0.1", "10.3.0.2", UDP, 5000, 5001, 64, size=1400)
     wrpcap(inp, big)
-    tenants = """  - name: acme
-    id: 1
-    match: {vlan: [100]}
-    pools: [{name: p, members: [o0]}]
-    elephant: {rate_mbps: 1, window_ms: 20, action: bypass}
-"""
-    cfg = base_config(inp, tmp, ["o0"], tenants, infinite=True).replace(
-        f'net_pcap1,tx_pcap={tmp}/o0.pcap', 'net_null1')
-    bg = Background(tmp, cfg)
-    try:
-        bg.wait(lambda: bg.lines() and bg.lines()[-1]["ledger"]["bypassed"] > 1000, "bypass")
-        final = bg.finish()
-    finally:
-        bg.close()
+    tenants = [tenant("acme", 1, [pool("p", ["o0"])], match={"vlan": [100]},
+                      elephant={"rate_mbps": 1, "window_ms": 20, "action": "bypass"})]
+    cfg = base_config(inp, tmp, ["o0"], tenants, infinite=True, null=("o0",))
+    bg = peers.sluice(cfg)
+    bg.wait(lambda: bg.lines() and bg.lines()[-1]["ledger"]["bypassed"] > 1000, "bypass")
+    final = bg.finish()
     t = final["tenants"][0]
     assert t["elephants"] == 1 and t["flows"] == 1
     assert final["ledger"]["balanced"] and t["bypassed"] > 0 and t["forwarded"] > 0
@@ -376,30 +287,29 @@ def test_elephant_bypass(tmp):
 def test_bad_policy_config(tmp):
     inp = os.path.join(tmp, "in.pcap")
     wrpcap(inp, flow_pkts(100, IP, "10.0.0.1", "10.0.0.2", TCP, 1, 2, 2))
-    base = """  - name: acme
-    id: 1
-    match: {vlan: [100]}
-    pools: [{name: p, members: [o0]}, {name: q, members: [o0]}]
-"""
-    cases = [
-        ("    rules: [{match: {src: 10.1.2.3/8}}]\n", "has host bits set beyond /8"),
-        ("    rules: [{match: {src: 10.0.0.0/8, dst: '2001:db8::/32'}}]\n", "a flow has one family"),
-        ("    rules: [{action: mirror, pools: [p]}]\n", "needs 'pools' with 2 or more"),
-        ("    rules: [{action: bypass, pools: [p]}]\n", "forwards nothing"),
-        ("    rules: [{action: slice}]\n", "needs 'slice'"),
-        ("    rules: [{action: forward, pools: [nope]}]\n", "unknown pool 'nope'"),
-        ("    max_rules: 1\n    rules: [{action: drop}, {action: drop}]\n",
+    cases = [  # keys added to the tenant, what the error says
+        ({"rules": [{"match": {"src": "10.1.2.3/8"}}]}, "has host bits set beyond /8"),
+        ({"rules": [{"match": {"src": "10.0.0.0/8", "dst": "2001:db8::/32"}}]},
+         "a flow has one family"),
+        ({"rules": [{"action": "mirror", "pools": ["p"]}]}, "needs 'pools' with 2 or more"),
+        ({"rules": [{"action": "bypass", "pools": ["p"]}]}, "forwards nothing"),
+        ({"rules": [{"action": "slice"}]}, "needs 'slice'"),
+        ({"rules": [{"action": "forward", "pools": ["nope"]}]}, "unknown pool 'nope'"),
+        ({"max_rules": 1, "rules": [{"action": "drop"}, {"action": "drop"}]},
          "2 rules exceed the tenant's max_rules 1"),
-        ("    rules: [{match: {dport: 70000}}]\n", "out of range"),
-        ("    flow_records: {file: a, unix: b}\n", "exactly one of"),
-        ("    acl_memory: 65536\n    rules:\n" +
-         "".join(f"      - {{match: {{src: 10.{i // 250}.{i % 250}.0/24, dport: {i}}}}}\n"
-                 for i in range(3000)) + "    max_rules: 5000\n", "ACL memory limit exceeded"),
+        ({"rules": [{"match": {"dport": 70000}}]}, "out of range"),
+        ({"flow_records": {"file": "a", "unix": "b"}}, "exactly one of"),
+        ({"acl_memory": 65536,
+          "rules": [{"match": {"src": f"10.{i // 250}.{i % 250}.0/24", "dport": i}}
+                    for i in range(3000)],
+          "max_rules": 5000}, "ACL memory limit exceeded"),
     ]
     for extra, msg in cases:
-        cfg = base_config(inp, tmp, ["o0"], base + extra)
+        cfg = base_config(inp, tmp, ["o0"], [
+            tenant("acme", 1, [pool("p", ["o0"]), pool("q", ["o0"])], match={"vlan": [100]},
+                   **extra)])
         r = run_sluice(tmp, cfg)
         assert r.rc != 0, extra
-        assert msg in r.stderr, (extra[:200], r.stderr)
+        assert msg in r.stderr, (str(extra)[:200], r.stderr)
         assert not os.path.exists(os.path.join(tmp, "o0.pcap")) or \
             os.path.getsize(os.path.join(tmp, "o0.pcap")) <= 24

@@ -6,32 +6,26 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 
 from scapy.all import Raw, TCP, UDP, rdpcap
 
-from conftest import SLUICE, cleanup_prefix, gen, pcap_count, run_sluice
+from conftest import (SLUICE, gen, null_out, pcap_count, pcap_in, pcap_out, pool, run_sluice,
+                      sluice_config, tenant)
 
 for _l4 in (TCP, UDP):
     _l4.guess_payload_class = lambda self, payload: Raw
 
 
-def one_tenant(inp, out, extra="", members=2, infinite=False):
-    rx = f"net_pcap0,rx_pcap={inp}" + (",infinite_rx=1" if infinite else "")
-    outs = "\n".join(f'  - {{name: o{i}, vdev: "{v}"}}' for i, v in enumerate(
-        [f"net_pcap{i + 1},tx_pcap={out}/o{i}.pcap" if out else f"net_null{i},no-rx=1"
-         for i in range(members)]))
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "{rx}"}}]
-outputs:
-{outs}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [{", ".join(f"o{i}" for i in range(members))}]}}]
-stats: {{interval: 0.2}}
-{extra}"""
+def one_tenant(inp, out, members=2, infinite=False, distribution=None, **sections):
+    """Tenant acme (VLAN 100) with one pool of members o0.. writing to
+    out/o<i>.pcap, or discarding them when out is None."""
+    keys = {"distribution": distribution} if distribution else {}
+    outs = [pcap_out(f"o{i}", f"{out}/o{i}.pcap", i + 1) if out else null_out(f"o{i}", i)
+            for i in range(members)]
+    return sluice_config(
+        [pcap_in(inp, infinite=infinite, **keys)], outs,
+        [tenant("acme", 7, [pool("p", [o["name"] for o in outs])], match={"vlan": [100]})],
+        stats={"interval": 0.2}, **sections)
 
 
 def telemetry(sock_path, cmd):
@@ -53,52 +47,47 @@ def telemetry(sock_path, cmd):
     return reply
 
 
-def test_telemetry_and_sigint(tmp):
+def test_telemetry_and_sigint(tmp, peers):
     inp, _ = gen(tmp, "t", "--flows", 200, "--vlan-base", 100)
     cfg = os.path.join(tmp, "sluice.yaml")
     with open(cfg, "w") as f:
         f.write(one_tenant(inp, None, infinite=True))
-    prefix = "sl-test-tel-" + uuid.uuid4().hex[:8]
+    # not --in-memory: the telemetry socket is in the prefix's directory
+    prefix = peers.prefix("sl-test-tel")
     stats = os.path.join(tmp, "stats.json")
-    proc = subprocess.Popen([SLUICE, "--config", cfg, "--stats-path", stats, "--",
-                             f"--file-prefix={prefix}", "--log-level=lib.eal:error"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = peers.start([SLUICE, "--config", cfg, "--stats-path", stats, "--",
+                        f"--file-prefix={prefix}", "--log-level=lib.eal:error"],
+                       stdin=None, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sock = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
-    try:
-        for _ in range(100):
-            if os.path.exists(sock) and os.path.exists(stats) and os.path.getsize(stats):
-                break
-            time.sleep(0.1)
-        st = telemetry(sock, "/sluice/stats")["/sluice/stats"]
-        assert st["ledger"]["balanced"] == 1
-        assert st["ledger"]["received"] > 0
-        assert "no_tenant" in st["drops"]
-        ws = telemetry(sock, "/sluice/workers")["/sluice/workers"]
-        assert ws["0"]["lcore"] == 1 and ws["0"]["rx_packets"] > 0
-        ts = telemetry(sock, "/sluice/tenants")["/sluice/tenants"]
-        assert ts == {"7": "acme"}
-        t = telemetry(sock, "/sluice/tenant,7")["/sluice/tenant"]
-        assert t["name"] == "acme" and t["packets"] > 0
-        assert t["pools"]["0_members_1_output"] == "o1"
-        # member health (net_pcap outputs are up once started)
-        assert t["pools"]["0_members_1_state"] == "up"
-        assert t["pools"]["0_members_1_state_changes"] == 0
-        assert "0_members_1_link_down" in t["pools"]
-        # bad parameters are refused, not crashed on
-        assert telemetry(sock, "/sluice/tenant,99")["/sluice/tenant"] is None
-        assert telemetry(sock, "/sluice/tenant,x")["/sluice/tenant"] is None
-        assert telemetry(sock, "/sluice/tenant")["/sluice/tenant"] is None
-        # the stock client reads it too
-        r = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input="/sluice/tenants\n",
-                           capture_output=True, text=True, timeout=30)
-        assert '"acme"' in r.stdout, r.stdout + r.stderr
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        cleanup_prefix(prefix)
+    for _ in range(100):
+        if os.path.exists(sock) and os.path.exists(stats) and os.path.getsize(stats):
+            break
+        time.sleep(0.1)
+    st = telemetry(sock, "/sluice/stats")["/sluice/stats"]
+    assert st["ledger"]["balanced"] == 1
+    assert st["ledger"]["received"] > 0
+    assert "no_tenant" in st["drops"]
+    ws = telemetry(sock, "/sluice/workers")["/sluice/workers"]
+    assert ws["0"]["lcore"] == 1 and ws["0"]["rx_packets"] > 0
+    ts = telemetry(sock, "/sluice/tenants")["/sluice/tenants"]
+    assert ts == {"7": "acme"}
+    t = telemetry(sock, "/sluice/tenant,7")["/sluice/tenant"]
+    assert t["name"] == "acme" and t["packets"] > 0
+    assert t["pools"]["0_members_1_output"] == "o1"
+    # member health (net_pcap outputs are up once started)
+    assert t["pools"]["0_members_1_state"] == "up"
+    assert t["pools"]["0_members_1_state_changes"] == 0
+    assert "0_members_1_link_down" in t["pools"]
+    # bad parameters are refused, not crashed on
+    assert telemetry(sock, "/sluice/tenant,99")["/sluice/tenant"] is None
+    assert telemetry(sock, "/sluice/tenant,x")["/sluice/tenant"] is None
+    assert telemetry(sock, "/sluice/tenant")["/sluice/tenant"] is None
+    # the stock client reads it too
+    r = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input="/sluice/tenants\n",
+                       capture_output=True, text=True, timeout=30)
+    assert '"acme"' in r.stdout, r.stdout + r.stderr
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     lines = [json.loads(l) for l in open(stats)]
     final = lines[-1]["stats"]
@@ -111,7 +100,7 @@ def test_telemetry_and_sigint(tmp):
 
 def test_flows_expire_on_idle_timeout(tmp):
     inp, flows = gen(tmp, "e", "--flows", 50, "--vlan-base", 100, "--udp", 50)
-    r = run_sluice(tmp, one_tenant(inp, None, "flow_table: {timeouts: {tcp: 1, udp: 1}}"),
+    r = run_sluice(tmp, one_tenant(inp, None, flow_table={"timeouts": {"tcp": 1, "udp": 1}}),
                    idle_ms=2500)
     assert r.rc == 0, r.stderr
     f = r.final["flows"]
@@ -123,7 +112,7 @@ def test_full_flow_table_still_forwards_every_packet_by_hash(tmp):
     inp, flows = gen(tmp, "full", "--flows", 4000, "--vlan-base", 100, "--packets", 4)
     out = os.path.join(tmp, "out")
     os.mkdir(out)
-    r = run_sluice(tmp, one_tenant(inp, out, "flow_table: {size: 1024}", members=3))
+    r = run_sluice(tmp, one_tenant(inp, out, members=3, flow_table={"size": 1024}))
     assert r.rc == 0, r.stderr
     s = r.final
     assert s["flows"]["table_full"] > 0
@@ -150,7 +139,7 @@ def test_duration_stops_and_balances(tmp):
 
 def test_rss_on_a_port_without_rss_is_a_clear_error(tmp):
     inp, _ = gen(tmp, "r", "--flows", 10, "--vlan-base", 100)
-    cfg = one_tenant(inp, None).replace(f'rx_pcap={inp}"}}', f'rx_pcap={inp}", distribution: rss}}')
+    cfg = one_tenant(inp, None, distribution="rss")
     assert "distribution: rss" in cfg
     r = run_sluice(tmp, cfg)
     assert r.rc == 1

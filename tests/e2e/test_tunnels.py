@@ -19,7 +19,8 @@ import subprocess
 
 import pytest
 
-from conftest import CORPUS, gen, pcap_count, read_pcap, run_sluice
+from conftest import (CORPUS, gen, null_out, pcap_count, pcap_in, pcap_out, pcap_outs, pool,
+                      read_pcap, run_sluice, sluice_config, tenant)
 
 
 def ip_tuple(b, off):
@@ -67,21 +68,18 @@ def flow_of(t):
     return frozenset(((src, sport), (dst, dport))), proto
 
 
-def members_config(inp, out, tenants, extra=""):
-    outs, tens, n = [], [], 1
+def members_config(inp, out, tenants, workers=(1,)):
+    """tenants: (name, match, members, hash); member <name><i> writes to
+    out/<name><i>.pcap."""
+    names, tens = [], []
     for name, match, k, hash_ in tenants:
-        mem = []
-        for i in range(k):
-            outs.append(f'  - {{name: {name}{i}, vdev: "net_pcap{n},tx_pcap={out}/{name}{i}.pcap"}}')
-            mem.append(f"{name}{i}")
-            n += 1
-        tens.append(f"  - {{name: {name}, id: {n}, match: {match}, "
-                    f"pools: [{{name: p, hash: {hash_}, members: [{', '.join(mem)}]}}]}}")
-    return (f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
-outputs:
-""" + "\n".join(outs) + "\ntenants:\n" + "\n".join(tens) +
-            f"\nflow_table: {{size: 65536}}\ntuning: {{mbufs: 65535}}\n{extra}")
+        mem = [f"{name}{i}" for i in range(k)]
+        names += mem
+        # id: one past the outputs so far (unique, as any id would do)
+        tens.append(tenant(name, len(names) + 1, [pool("p", mem, hash=hash_)], match=match))
+    return sluice_config([pcap_in(inp)], pcap_outs(out, names), tens,
+                         eal={"main_lcore": 0, "worker_lcores": list(workers)},
+                         flow_table={"size": 65536}, tuning={"mbufs": 65535})
 
 
 def test_aws_mirror_spreads_inner_flows(tmp):
@@ -89,8 +87,8 @@ def test_aws_mirror_spreads_inner_flows(tmp):
                       "--udp", 30, "--ipv6", 20, "--packets", 2)
     out = os.path.join(tmp, "out")
     os.mkdir(out)
-    cfg = members_config(pcap, out, [("s0", "{vni: [1000]}", 4, "5-tuple"),
-                                     ("s1", "{vni: [1001]}", 4, "5-tuple")])
+    cfg = members_config(pcap, out, [("s0", {"vni": [1000]}, 4, "5-tuple"),
+                                     ("s1", {"vni": [1001]}, 4, "5-tuple")])
     r = run_sluice(tmp, cfg, timeout=300)
     assert r.rc == 0, r.stderr
     s = r.final
@@ -142,12 +140,9 @@ CORPUS_TUNNELS = [  # file, sluice counter, tshark filter
 @pytest.mark.parametrize("name,counter,flt", CORPUS_TUNNELS, ids=[c[0] for c in CORPUS_TUNNELS])
 def test_corpus_tunnel_counters(tmp, name, counter, flt):
     pcap = os.path.join(CORPUS, name)
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap}"}}]
-outputs: [{{name: o, vdev: "net_null0,no-rx=1"}}]
-tenants:
-  - {{name: all, id: 1, match: {{untagged: true, vlan: ["1-4094"]}}, pools: [{{name: p, members: [o]}}]}}
-"""
+    cfg = sluice_config([pcap_in(pcap)], [null_out("o", 0)],
+                        [tenant("all", 1, [pool("p", ["o"])],
+                                match={"untagged": True, "vlan": ["1-4094"]})])
     r = run_sluice(tmp, cfg)
     assert r.rc == 0, r.stderr
     s = r.final
@@ -169,9 +164,9 @@ def test_fragment_trains_land_on_their_flow_member(tmp, order, workers):
     pcap, flows = gen(tmp, "frag", *args)
     out = os.path.join(tmp, "out")
     os.mkdir(out)
-    cfg = members_config(pcap, out, [("t", "{vlan: [100]}", 4, "5-tuple")])
-    if workers == 2:  # software distribution: owner chosen from addresses
-        cfg = cfg.replace("worker_lcores: [1]", "worker_lcores: [1, 2]")
+    # two workers: software distribution, the owner chosen from addresses
+    cfg = members_config(pcap, out, [("t", {"vlan": [100]}, 4, "5-tuple")],
+                         workers=(1, 2) if workers == 2 else (1,))
     r = run_sluice(tmp, cfg, lcores="0@0,1@1,2@1" if workers == 2 else None)
     assert r.rc == 0, r.stderr
     s = r.final
@@ -219,15 +214,13 @@ def test_fragment_trains_land_on_their_flow_member(tmp, order, workers):
         assert fr["overlap"] > 0
 
 
-def one_pool(inp, out, match, pool_extra):
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
-outputs: [{{name: o, vdev: "net_pcap1,tx_pcap={out}"}}]
-tenants:
-  - {{name: t, id: 1, match: {match}, default_pool: p,
-     pools: [{{name: p, members: [o]{pool_extra}}}]}}
-default_tenant: t
-"""
+def one_pool(inp, out, match, **pool_keys):
+    """Tenant t (also the default tenant) with one pool of one member, o,
+    writing to the pcap file out."""
+    return sluice_config([pcap_in(inp)], [pcap_out("o", out, 1)],
+                         [tenant("t", 1, [pool("p", ["o"], **pool_keys)], match=match,
+                                 default_pool="p")],
+                         default_tenant="t")
 
 
 @pytest.mark.parametrize("mode", ["none", "outer", "outer-retag", "outer-keep-vlan"])
@@ -239,10 +232,10 @@ def test_strip_vxlan(tmp, mode):
         pcap = os.path.join(tmp, "vx300.pcap")
         wrpcap(pcap, [Ether(b[:12] + b"\x81\x00\x01\x2c" + b[12:]) for b in raw])
     out = os.path.join(tmp, "o.pcap")
-    extra = "" if mode == "none" else f", strip: {mode}"
+    keys = {} if mode == "none" else {"strip": mode}
     if mode == "outer-retag":
-        extra += ", retag_vlan: 77"
-    r = run_sluice(tmp, one_pool(pcap, out, "{vni: [5]}", extra))
+        keys["retag_vlan"] = 77
+    r = run_sluice(tmp, one_pool(pcap, out, {"vni": [5]}, **keys))
     assert r.rc == 0, r.stderr
     assert r.final["ledger"]["balanced"]
     got, sent = read_pcap(out), read_pcap(pcap)
@@ -274,7 +267,7 @@ def test_strip_builds_ethernet_for_bare_ip_payloads(tmp):
     inp = os.path.join(tmp, "g.pcap")
     wrpcap(inp, pkts)
     out = os.path.join(tmp, "o.pcap")
-    r = run_sluice(tmp, one_pool(inp, out, "{untagged: true}", ", strip: outer"))
+    r = run_sluice(tmp, one_pool(inp, out, {"untagged": True}, strip="outer"))
     assert r.rc == 0, r.stderr
     got = read_pcap(out)
     assert got[0] == bytes(e)[:12] + b"\x08\x00" + bytes(inner4)
