@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include "app.h"
 #include "datapath.h"
@@ -134,6 +135,16 @@ status(struct sl_app *app)
 	json_object_set_new(o, "member_slots", json_pack("{s:i,s:i}", "used",
 							 app->n_member_slots, "capacity",
 							 app->member_cap));
+	/* DPDK heap in use (tables, rule sets): what a leak check watches;
+	 * tables a reload retired and no worker sees any more are freed first */
+	struct rte_malloc_socket_stats ms;
+	uint64_t heap = 0;
+	sl_reload_poll(app);
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &ms) == 0)
+			heap += ms.heap_allocsz_bytes;
+	json_object_set_new(o, "heap_allocated", json_integer((json_int_t)heap));
+	json_object_set_new(o, "retired_tables", json_integer(sl_reload_retired(app)));
 	return o;
 }
 

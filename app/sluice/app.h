@@ -186,6 +186,8 @@ int sl_reload(struct sl_app *app, struct sl_cfg_error *err);
 int sl_reload_cfg(struct sl_app *app, struct sl_cfg *cfg, struct sl_cfg_error *err);
 /* free retired tables the workers have left (control loop, never waits) */
 void sl_reload_poll(struct sl_app *app);
+/* tables waiting for the workers to leave them */
+unsigned int sl_reload_retired(const struct sl_app *app);
 void sl_reload_free(struct sl_app *app);
 /* generation, reload counts, last error (under agg_lock or control thread) */
 struct json_t *sl_reload_json(struct sl_app *app);

@@ -98,6 +98,16 @@ sl_reload_poll(struct sl_app *app)
 	}
 }
 
+unsigned int
+sl_reload_retired(const struct sl_app *app)
+{
+	unsigned int n = 0;
+
+	for (const struct retired *x = app->reload->retired; x != NULL; x = x->next)
+		n++;
+	return n;
+}
+
 void
 sl_reload_free(struct sl_app *app)
 {
