@@ -25,6 +25,11 @@ struct sl_flow_table {
 	uint32_t cursor;               /* next slot sl_flow_age() examines */
 	uint64_t timeout_tsc[SL_TCLASS_MAX];
 	size_t memory;
+	/* per tenant (sl_flow_table_set_quotas): entries held, bound (0: none) */
+	uint32_t n_tenants;
+	uint32_t *used;
+	uint32_t *quota;
+	uint64_t reserved;  /* sum over bounded tenants of (bound - held), >= 0 */
 };
 
 /*
@@ -164,7 +169,11 @@ sl_flow_table_create(const char *name, uint32_t entries, int socket, uint32_t se
 		.hash_func = rte_hash_crc,
 		.hash_func_init_val = seed,
 		.socket_id = socket,
-		.extra_flag = 0, /* single writer, the owning lcore */
+		/* single writer, the owning lcore; extendable buckets: an insert
+		 * fails only once every key slot is taken, so a tenant's
+		 * reserved entries are always there (cuckoo alone can refuse
+		 * before the table is full) */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	t->h = rte_hash_create(&p);
 	if (t->h == NULL)
@@ -193,7 +202,84 @@ sl_flow_table_free(struct sl_flow_table *t)
 		return;
 	rte_hash_free(t->h);
 	rte_free(t->entries);
+	rte_free(t->used);
+	rte_free(t->quota);
 	rte_free(t);
+}
+
+/* What bounded tenant i holds in reserve: room up to its bound. */
+static inline uint64_t
+reserve_of(const struct sl_flow_table *t, uint32_t i)
+{
+	return t->quota[i] > t->used[i] ? t->quota[i] - t->used[i] : 0;
+}
+
+int
+sl_flow_table_set_quotas(struct sl_flow_table *t, const uint32_t *quota, uint32_t n)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		sum += quota[i];
+	if (sum > t->capacity || (t->used != NULL && n != t->n_tenants))
+		return -EINVAL;
+	if (t->used == NULL) {
+		if (t->count != 0)
+			return -EINVAL;
+		t->used = rte_zmalloc("sl_flow_used", (size_t)(n ? n : 1) * sizeof(uint32_t), 0);
+		t->quota = rte_zmalloc("sl_flow_quota", (size_t)(n ? n : 1) * sizeof(uint32_t), 0);
+		if (t->used == NULL || t->quota == NULL) {
+			rte_free(t->used);
+			rte_free(t->quota);
+			t->used = t->quota = NULL;
+			return -ENOMEM;
+		}
+		t->n_tenants = n;
+	}
+	t->reserved = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		t->quota[i] = quota[i];
+		t->reserved += reserve_of(t, i);
+	}
+	return 0;
+}
+
+uint32_t
+sl_flow_tenant_count(const struct sl_flow_table *t, uint16_t tenant)
+{
+	return t->used != NULL && tenant < t->n_tenants ? t->used[tenant] : 0;
+}
+
+bool
+sl_flow_over_quota(const struct sl_flow_table *t, uint16_t tenant)
+{
+	return t->used != NULL && tenant < t->n_tenants && t->quota[tenant] != 0 &&
+	       t->used[tenant] >= t->quota[tenant];
+}
+
+/* Admission of a new entry for tenant @p i (the table counts tenants). */
+static inline bool
+admit(const struct sl_flow_table *t, uint32_t i)
+{
+	if (i >= t->n_tenants)
+		return false;
+	if (t->quota[i] != 0)
+		return t->used[i] < t->quota[i]; /* its reserve is there */
+	/* without a bound: only what nobody holds in reserve */
+	return (uint64_t)(t->capacity - t->count) > t->reserved;
+}
+
+/* One entry more (+1) or less (-1) for tenant @p i. */
+static inline void
+account(struct sl_flow_table *t, uint32_t i, int d)
+{
+	if (t->used == NULL || i >= t->n_tenants)
+		return;
+	uint64_t before = t->quota[i] ? reserve_of(t, i) : 0;
+
+	t->used[i] = (uint32_t)((int64_t)t->used[i] + d);
+	if (t->quota[i])
+		t->reserved = t->reserved - before + reserve_of(t, i);
 }
 
 void
@@ -216,16 +302,27 @@ struct sl_flow_entry *
 sl_flow_add(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash, uint64_t now,
 	    bool *created)
 {
-	int32_t pos = rte_hash_add_key_with_hash(t->h, k, hash);
 	struct sl_flow_entry *e;
+	int32_t pos;
 
 	*created = false;
+	if (t->used != NULL) {
+		/* a key already there (two packets of a new flow in one burst)
+		 * is not a new entry: look before admitting */
+		pos = rte_hash_lookup_with_hash(t->h, k, hash);
+		if (pos >= 0 && (uint32_t)pos < t->capacity)
+			return &t->entries[pos];
+		if (!admit(t, k->tenant))
+			return NULL;
+	}
+	pos = rte_hash_add_key_with_hash(t->h, k, hash);
 	if (pos < 0 || (uint32_t)pos >= t->capacity)
 		return NULL;
 	e = &t->entries[pos];
 	if (e->flags & SL_FLOW_F_USED)
 		return e;
 	t->count++;
+	account(t, k->tenant, +1);
 	*created = true;
 	memset(e, 0, sizeof(*e));
 	e->first_tsc = now;
@@ -273,6 +370,7 @@ sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool for
 		}
 		if (cb != NULL)
 			cb(key, e, arg);
+		account(t, ((const struct sl_flow_key *)key)->tenant, -1);
 		rte_hash_del_key(t->h, key);
 		e->flags = 0;
 		t->count--;

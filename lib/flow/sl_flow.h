@@ -165,6 +165,31 @@ struct sl_flow_table *sl_flow_table_create(const char *name, uint32_t entries, i
 void sl_flow_table_free(struct sl_flow_table *t);
 
 /**
+ * Per-tenant bounds on entries: tenant i (the key's tenant) may hold at
+ * most quota[i] entries, 0 meaning no bound of its own. A bound is also a
+ * reservation: a tenant under its bound always gets an entry, whatever the
+ * others do, because tenants without a bound (and the table's headroom)
+ * may only use what the bounded tenants do not hold in reserve. The sum of
+ * the bounds must not exceed the capacity.
+ *
+ * The first call fixes the number of tenants @p n and starts counting each
+ * tenant's entries (the table must be empty then); later calls (a reload)
+ * change the bounds: a tenant over a lowered bound keeps its entries and
+ * gets no new one until it is under it again.
+ *
+ * @return 0; -EINVAL when the bounds exceed the capacity or @p n differs
+ *         from the first call's; -ENOMEM.
+ */
+int sl_flow_table_set_quotas(struct sl_flow_table *t, const uint32_t *quota, uint32_t n);
+
+/** Entries tenant @p tenant holds (0 before sl_flow_table_set_quotas()). */
+uint32_t sl_flow_tenant_count(const struct sl_flow_table *t, uint16_t tenant);
+
+/** Whether tenant @p tenant holds as many entries as its bound allows: why
+ * sl_flow_add() refused it (otherwise the table was full for it). */
+bool sl_flow_over_quota(const struct sl_flow_table *t, uint16_t tenant);
+
+/**
  * Look up to RTE_HASH_LOOKUP_BULK_MAX (64) keys with precomputed hashes.
  * out[i] is the entry, or NULL on a miss.
  */
@@ -178,8 +203,9 @@ void sl_flow_lookup_bulk(struct sl_flow_table *t, const struct sl_flow_key **key
  * the bulk lookup) returns its existing entry untouched with *created false.
  *
  * @return the entry: a new one is zeroed with first/last_tsc = @p now, flags
- *         USED and *created true; NULL when the table is full (the caller
- *         forwards by hash and counts).
+ *         USED and *created true; NULL when the table is full, or the key's
+ *         tenant is at its bound (sl_flow_over_quota() tells which), or an
+ *         unbounded tenant would take room the bounded ones hold in reserve.
  */
 struct sl_flow_entry *sl_flow_add(struct sl_flow_table *t, const struct sl_flow_key *k,
 				  uint32_t hash, uint64_t now, bool *created);

@@ -423,6 +423,86 @@ test_table_gone_and_timeouts(void **state)
 	sl_flow_table_free(t);
 }
 
+/* Bounds per tenant: a tenant under its bound always gets an entry, however
+ * hard the others flood; a tenant at its bound gets none; a tenant without
+ * a bound gets only what the bounded ones do not hold in reserve. */
+static void
+test_table_quotas(void **state)
+{
+	struct sl_flow_table *t = sl_flow_table_create("t_quota", 1000, 0, 7, tmo);
+	const uint32_t quota[3] = { 300, 200, 0 }; /* tenant 2 unbounded */
+	const uint32_t too_much[3] = { 800, 300, 0 };
+	struct sl_flow_key k;
+	uint32_t got[3] = { 0 }, n = 0;
+	bool created;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(sl_flow_table_set_quotas(t, too_much, 3), -EINVAL);
+	assert_int_equal(sl_flow_table_set_quotas(t, quota, 3), 0);
+	/* tenant 2 floods: it gets the 500 nobody holds in reserve */
+	for (uint32_t i = 0; i < 5000; i++, n++) {
+		make_key(&k, n, 17);
+		k.tenant = 2;
+		got[2] += sl_flow_add(t, &k, sl_flow_hash(&k, 7), 0, &created) != NULL;
+	}
+	assert_int_equal(got[2], 500);
+	assert_false(sl_flow_over_quota(t, 2));
+	/* tenants 0 and 1 still get every entry up to their bounds */
+	for (uint16_t tn = 0; tn < 2; tn++) {
+		for (uint32_t i = 0; i < 400; i++, n++) {
+			make_key(&k, n, 6);
+			k.tenant = tn;
+			struct sl_flow_entry *e = sl_flow_add(t, &k, sl_flow_hash(&k, 7), 0, &created);
+			if (i < quota[tn]) {
+				assert_non_null(e);
+				assert_true(created);
+			} else {
+				assert_null(e);
+				assert_true(sl_flow_over_quota(t, tn));
+			}
+		}
+		assert_int_equal(sl_flow_tenant_count(t, tn), quota[tn]);
+	}
+	assert_int_equal(sl_flow_count(t), 1000);
+	/* a key already present is found, not refused, even at the bound */
+	make_key(&k, 5000, 6);
+	k.tenant = 0;
+	assert_non_null(sl_flow_add(t, &k, sl_flow_hash(&k, 7), 0, &created));
+	assert_false(created);
+	/* tenant 2's entries expire: the room is the unbounded tenants' again,
+	 * and tenant 0's reserve stays its own */
+	sl_flow_age(t, 1000, 1000, true, NULL, NULL, NULL);
+	assert_int_equal(sl_flow_count(t), 0);
+	assert_int_equal(sl_flow_tenant_count(t, 0), 0);
+	for (uint32_t i = 0; i < 2000; i++, n++) {
+		make_key(&k, n, 17);
+		k.tenant = 2;
+		sl_flow_add(t, &k, sl_flow_hash(&k, 7), 0, &created);
+	}
+	assert_int_equal(sl_flow_tenant_count(t, 2), 500);
+	/* new bounds (a reload): tenant 2, holding 500, is over its new 100
+	 * and gets nothing more */
+	const uint32_t moved[3] = { 300, 0, 100 };
+	assert_int_equal(sl_flow_table_set_quotas(t, moved, 3), 0);
+	assert_true(sl_flow_over_quota(t, 2));
+	make_key(&k, n++, 17);
+	k.tenant = 2;
+	assert_null(sl_flow_add(t, &k, sl_flow_hash(&k, 7), 0, &created));
+	/* tenant 1, now unbounded, gets what is not in reserve: 1000 - 500
+	 * held - 300 reserved for tenant 0 */
+	uint32_t t1 = 0;
+	for (uint32_t i = 0; i < 1000; i++, n++) {
+		make_key(&k, n, 6);
+		k.tenant = 1;
+		t1 += sl_flow_add(t, &k, sl_flow_hash(&k, 7), 0, &created) != NULL;
+	}
+	assert_int_equal(t1, 200);
+	/* the number of tenants is fixed by the first call */
+	assert_int_equal(sl_flow_table_set_quotas(t, moved, 2), -EINVAL);
+	sl_flow_table_free(t);
+}
+
 static void
 test_table_full(void **state)
 {
@@ -479,6 +559,7 @@ main(void)
 		cmocka_unit_test(test_table_insert_lookup),
 		cmocka_unit_test(test_table_expiry),
 		cmocka_unit_test(test_table_gone_and_timeouts),
+		cmocka_unit_test(test_table_quotas),
 		cmocka_unit_test(test_table_full),
 		cmocka_unit_test(test_table_bad_args),
 	};
