@@ -231,6 +231,24 @@ struct sl_cfg_elephant {
 	uint32_t slice;           /**< SL_ELEPHANT_SLICE: bytes kept */
 };
 
+/** What happens to a tenant's new flows once it holds max_flows entries. */
+enum sl_quota_action {
+	SL_QUOTA_FORWARD = 0, /**< forwarded by hash without an entry (default) */
+	SL_QUOTA_DROP,        /**< dropped, counted flow_quota */
+};
+
+/**
+ * A tenant's rate meter (rte_meter), applied as soon as the tenant is known:
+ * what exceeds it is dropped, counted rate_exceeded. 0 = no limit.
+ */
+struct sl_cfg_rate {
+	uint64_t pps;            /**< packets per second */
+	uint64_t bytes_per_sec;  /**< from mbps */
+	uint64_t burst;          /**< packets that may come at once (default: 100 ms of pps) */
+	uint64_t burst_bytes;    /**< bytes that may come at once (default: 100 ms of mbps) */
+	struct sl_cfg_loc loc;
+};
+
 /** Where a tenant's flow records go. */
 enum sl_records_kind {
 	SL_RECORDS_NONE = 0,
@@ -289,6 +307,12 @@ struct sl_cfg_tenant {
 	char rules_file[SL_PATH_MAX];
 	struct sl_cfg_loc rules_file_loc; /**< of the rules_file key's value */
 	struct sl_cfg_elephant elephant;
+	/** Flow entries the tenant may hold over all workers (0 = no bound):
+	 * also a reservation, see docs/architecture.md "Tenant isolation". */
+	uint32_t max_flows;
+	struct sl_cfg_loc max_flows_loc;
+	enum sl_quota_action on_flow_quota;
+	struct sl_cfg_rate rate;
 	struct sl_cfg_records records;
 	struct sl_cfg_control control;
 	struct sl_cfg_loc loc;

@@ -472,6 +472,110 @@ sl_cfg_parse_elephant(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 	return 0;
 }
 
+/* ---- isolation: max_flows, on_flow_quota, rate ---- */
+
+int
+sl_cfg_parse_max_flows(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	long long v;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_int(c, n, 1, 1LL << 32, &v)))
+		return rc;
+	t->max_flows = v > (long long)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	t->max_flows_loc = sl_cfg_node_loc(n);
+	return 0;
+}
+
+int
+sl_cfg_parse_on_flow_quota(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			   const struct sl_cfg_field *f)
+{
+	static const char *const names[] = { "forward", "drop" };
+	struct sl_cfg_tenant *t = obj;
+	int v, rc = sl_cfg_get_enum(c, n, names, SL_CFG_DIM(names), &v);
+
+	(void)f;
+	if (rc == 0)
+		t->on_flow_quota = (enum sl_quota_action)v;
+	return rc;
+}
+
+static int
+parse_rate_mbps(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_rate *r = obj;
+	long long v;
+	int rc;
+
+	(void)f;
+	if ((rc = sl_cfg_get_int(c, n, 1, 1000000, &v)))
+		return rc;
+	r->bytes_per_sec = (uint64_t)v * 1000000 / 8;
+	return 0;
+}
+
+static const struct sl_cfg_field rate_fields[] = {
+	UINT("pps", struct sl_cfg_rate, pps, 1, 1000000000),
+	FIELD("mbps", parse_rate_mbps, false),
+	UINT("burst", struct sl_cfg_rate, burst, 1, 100000000),
+	UINT("burst_bytes", struct sl_cfg_rate, burst_bytes, 1518, 100000000000LL),
+};
+
+int
+sl_cfg_parse_rate(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	struct sl_cfg_tenant *t = obj;
+	struct sl_cfg_rate *r = &t->rate;
+	int rc;
+
+	(void)f;
+	r->loc = sl_cfg_node_loc(n);
+	if ((rc = sl_cfg_walk_map(c, n, rate_fields, SL_CFG_DIM(rate_fields), r)))
+		return rc;
+	if (r->pps == 0 && r->bytes_per_sec == 0)
+		return sl_cfg_fail(c, r->loc, "rate needs 'pps', 'mbps' or both");
+	if (r->burst != 0 && r->pps == 0)
+		return sl_cfg_fail(c, r->loc, "'burst' (packets) needs 'pps'");
+	if (r->burst_bytes != 0 && r->bytes_per_sec == 0)
+		return sl_cfg_fail(c, r->loc, "'burst_bytes' needs 'mbps'");
+	/* 100 ms of the rate at once, at least 32 packets of 1518 bytes */
+	if (r->pps && r->burst == 0)
+		r->burst = r->pps / 10 > 32 ? r->pps / 10 : 32;
+	if (r->bytes_per_sec && r->burst_bytes == 0)
+		r->burst_bytes = r->bytes_per_sec / 10 > 32 * 1518 ? r->bytes_per_sec / 10 : 32 * 1518;
+	return 0;
+}
+
+/* After the whole file: the bounds fit the flow tables (flow_table.size per
+ * worker); each worker reserves its share, max_flows / workers rounded up. */
+int
+sl_cfg_check_flow_bounds(struct sl_cfg_ctx *c)
+{
+	const struct sl_cfg *cfg = c->cfg;
+	uint16_t workers = cfg->n_workers ? cfg->n_workers : 1;
+	uint64_t sum = 0;
+
+	for (uint16_t i = 0; i < cfg->n_tenants; i++) {
+		const struct sl_cfg_tenant *t = &cfg->tenants[i];
+
+		if (t->max_flows == 0)
+			continue;
+		sum += (t->max_flows + workers - 1) / workers;
+		if (sum > cfg->flow_table_size) {
+			snprintf(c->key, sizeof(c->key), "tenants[%u].max_flows", i);
+			return sl_cfg_fail(c, t->max_flows_loc,
+					   "tenant '%s': the tenants' max_flows add up to more than "
+					   "the flow tables hold (%u workers x flow_table.size %u)",
+					   t->name, workers, cfg->flow_table_size);
+		}
+	}
+	return 0;
+}
+
 /* ---- flow_records ---- */
 
 static int

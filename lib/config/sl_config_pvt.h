@@ -94,7 +94,7 @@ void sl_cfg_verror(struct sl_cfg_error *err, const char *path, struct sl_cfg_loc
 
 #define SL_CFG_DIM(a) (sizeof(a) / sizeof((a)[0]))
 /** Most keys one mapping of the schema has. */
-#define SL_CFG_MAX_FIELDS 16
+#define SL_CFG_MAX_FIELDS 32
 
 struct sl_cfg_field;
 /** Parse value node @p n of key @p f into @p obj; 0 or -errno with the error set. */
@@ -242,6 +242,13 @@ int sl_cfg_load_file(struct sl_cfg_ctx *c, const char *path,
 		     int (*walk)(struct sl_cfg_ctx *c, yaml_node_t *root, void *arg), void *arg);
 int sl_cfg_parse_rules_file(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			    const struct sl_cfg_field *f);
+int sl_cfg_parse_max_flows(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			   const struct sl_cfg_field *f);
+int sl_cfg_parse_on_flow_quota(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			       const struct sl_cfg_field *f);
+int sl_cfg_parse_rate(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		      const struct sl_cfg_field *f);
+int sl_cfg_check_flow_bounds(struct sl_cfg_ctx *c);
 int sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		       const struct sl_cfg_field *f);
 int sl_cfg_parse_control(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,

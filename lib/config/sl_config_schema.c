@@ -933,6 +933,9 @@ static const struct sl_cfg_field tenant_fields[] = {
 	FIELD("rules", sl_cfg_parse_rules, false),
 	FIELD("rules_file", sl_cfg_parse_rules_file, false),
 	FIELD("elephant", sl_cfg_parse_elephant, false),
+	FIELD("max_flows", sl_cfg_parse_max_flows, false),
+	FIELD("on_flow_quota", sl_cfg_parse_on_flow_quota, false),
+	FIELD("rate", sl_cfg_parse_rate, false),
 	FIELD("flow_records", sl_cfg_parse_records, false),
 	FIELD("control", sl_cfg_parse_control, false),
 };
@@ -1167,8 +1170,12 @@ section_locs(struct sl_cfg_ctx *c, yaml_node_t *root)
 int
 sl_cfg_walk_top(struct sl_cfg_ctx *c, yaml_node_t *root)
 {
+	int rc;
+
 	section_locs(c, root);
-	return sl_cfg_walk_map(c, root, top_fields, SL_CFG_DIM(top_fields), c->cfg);
+	if ((rc = sl_cfg_walk_map(c, root, top_fields, SL_CFG_DIM(top_fields), c->cfg)))
+		return rc;
+	return sl_cfg_check_flow_bounds(c);
 }
 
 void
