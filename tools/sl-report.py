@@ -44,6 +44,19 @@ def main():
     for t in s["tenants"]:
         print(f"{t['name']:<12}{t['id']:>6}{t['packets']:>10}{t['flows']:>8}"
               f"{t['forwarded']:>11}{t['filtered']:>10}{t['dropped']:>9}")
+        # isolation: the tenant's bounds, what it uses, what they refused
+        b = t.get("bounds", {})
+        use = [f"flows now {t.get('flows_active', 0)}"
+               + (f" of {b['max_flows']}" if "max_flows" in b else "")]
+        if "rate_pps" in b or "rate_mbps" in b:
+            use.append("rate " + " and ".join(
+                x for x in (f"{b['rate_pps']} pps" if "rate_pps" in b else "",
+                            f"{b['rate_mbps']:g} Mbit/s" if "rate_mbps" in b else "") if x))
+        refused = {k: t[k] for k in ("flow_quota", "no_entry", "rate_exceeded",
+                                     "flow_records_lost") if t.get(k)}
+        print("  bounds: " + ", ".join(use) +
+              ("; refused: " + ", ".join(f"{k}={v}" for k, v in refused.items())
+               if refused else ""))
         for p in t["pools"]:
             tot_p = sum(m["forwarded"] for m in p["members"]) or 1
             tot_f = sum(m["flows"] for m in p["members"]) or 1

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Classification of one packet: the parser writes its result in place into
- * the packet's metadata (struct sl_meta::pi); the tenant, the canonical flow
- * key and its hash are computed from it.
+ * Classification of one packet in two steps: the parser writes its result
+ * in place into the packet's metadata (struct sl_meta::pi) and the tenant is
+ * found (sl_classify); then, for a packet its tenant's rate meter let
+ * through, the canonical flow key and its hash (sl_classify_key). A packet
+ * dropped by the meter costs no key and no hash.
  */
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -24,6 +26,11 @@ sl_classify(const struct sl_app *app, const struct sl_tables *tb, const struct r
 		 pi);
 	md->input = input;
 	md->tenant = sl_l2_fatal(pi->err) ? SL_NO_TENANT : sl_tenant_lookup(tb, input, pi);
-	md->dir = (uint8_t)sl_flow_key_build(pi, md->tenant, &md->key);
+}
+
+void
+sl_classify_key(const struct sl_app *app, struct sl_meta *md)
+{
+	md->dir = (uint8_t)sl_flow_key_build(&md->pi, md->tenant, &md->key);
 	md->hash = sl_flow_hash(&md->key, app->cfg->hash_seed);
 }

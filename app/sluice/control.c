@@ -240,6 +240,20 @@ sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
 	json_object_set_new(o, "name", json_string(ct->name));
 	json_object_set_new(o, "id", json_integer(ct->id));
 	json_object_set_new(o, "policy_generation", json_integer(tr->gen));
+	/* its bounds; their use and refusals are among the counters
+	 * (flows_active, flow_quota, no_entry, rate_exceeded, flow_records_lost) */
+	json_t *bounds = json_object();
+	if (ct->max_flows)
+		json_object_set_new(bounds, "max_flows", json_integer(ct->max_flows));
+	json_object_set_new(bounds, "on_flow_quota",
+			    json_string(ct->on_flow_quota == SL_QUOTA_DROP ? "drop" : "forward"));
+	if (ct->rate.pps)
+		json_object_set_new(bounds, "rate_pps", json_integer((json_int_t)ct->rate.pps));
+	if (ct->rate.bytes_per_sec)
+		json_object_set_new(bounds, "rate_mbps",
+				    json_real((double)ct->rate.bytes_per_sec * 8 / 1e6));
+	json_object_set_new(bounds, "max_rules", json_integer(ct->max_rules));
+	json_object_set_new(o, "bounds", bounds);
 	for (uint16_t p = 0; p < ct->n_pools; p++) {
 		const struct sl_pool_rt *pr = &tr->pools[p];
 		json_t *members = json_array();

@@ -30,6 +30,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
+#include <rte_meter.h>
 #include <rte_ring.h>
 
 #include "app.h"
@@ -47,6 +48,9 @@
  * costs nothing per packet. */
 #define SL_AGE_BUDGET 64
 #define SL_AGE_SWEEP_DIV 4
+/** Flow records a worker's ring holds (shared by the tenants that want
+ * records in equal parts, struct sl_tables::rec_share). */
+#define SL_RECORD_RING 16384
 /** How long a packet may wait in a TX buffer. */
 #define SL_TX_DRAIN_US 100
 
@@ -63,7 +67,8 @@ struct sl_meta {
 	uint16_t tenant;     /**< tenant index or SL_NO_TENANT */
 	uint16_t input;      /**< input index */
 	uint8_t dir;         /**< 0/1, see sl_flow_key_build() */
-	uint8_t pad[7];
+	uint8_t src;         /**< the worker that read it (hand-off accounting) */
+	uint8_t pad[6];
 	struct sl_pkt_info pi; /**< the parser's result (innermost flow, encapsulation) */
 };
 #define SL_META_SIZE 144
@@ -85,7 +90,26 @@ struct sl_rxq {
 struct sl_txbuf {
 	uint16_t n;
 	uint16_t on_dirty;   /* already listed in sl_worker::dirty */
+	uint64_t refuse_until; /* the last flush was refused whole: until this
+				  TSC, packets are dropped at once (tx_refused)
+				  rather than held */
 	struct rte_mbuf *pkts[SL_BURST];
+};
+
+/* One tenant's rate meter on one RX worker (its share of the rate):
+ * packets (a "byte" is a packet) and bytes, srTCM colour-blind, green only. */
+struct sl_meter {
+	struct rte_meter_srtcm pps, bps;
+	struct rte_meter_srtcm_profile pps_p, bps_p;
+	struct sl_cfg_rate cfg;  /* what it was made from: remade when it changes */
+	bool on_pps, on_bps;
+};
+
+/* Per tenant slot, between a worker and the control lcore: records it has
+ * queued (the worker's) and records written (the control lcore's). */
+struct sl_rec_count {
+	uint64_t queued;
+	uint64_t seen_written;   /* written, as the worker last read it */
 };
 
 /* Control words between the control loop and a worker. */
@@ -140,11 +164,21 @@ struct sl_worker {
 	struct sl_stats_block *stats;
 	uint64_t *c;                 /* == stats->live */
 	struct sl_txbuf *tx;         /* one per member slot */
+	struct sl_meter *meters;     /* by tenant slot (RX workers) */
+	uint16_t n_rx_workers;       /* workers sharing each tenant's rate */
+	struct sl_rec_count *rec;    /* by tenant slot */
+	/* hand-off (software distribution, W > 1): packets this worker put on
+	 * worker d's ring for tenant t (handed[d * tenant_cap + t]), and took
+	 * off its own ring from worker s (taken[s * tenant_cap + t]) */
+	uint32_t *handed;
+	volatile uint32_t *taken;
+	volatile uint64_t *rec_written; /* by tenant slot: written by the control lcore */
 	uint32_t *dirty;             /* member slots with buffered packets */
 	uint8_t *scratch;            /* ring outputs: a multi-segment packet, linearized */
 	uint32_t scratch_len;        /* largest ring frame size */
 	uint32_t n_dirty;
 	uint64_t tx_deadline;
+	uint64_t drain_tsc;          /* TSC between TX drains (SL_TX_DRAIN_US) */
 	uint64_t age_next;           /* TSC of the next aging batch */
 	uint64_t age_interval;       /* TSC between aging batches */
 	uint32_t seen_seq;
@@ -196,9 +230,10 @@ sl_filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint
 uint16_t sl_rx_poll(struct sl_worker *w, uint64_t now);
 uint16_t sl_rx_poll_ring(struct sl_worker *w, uint64_t now);
 
-/* classify.c */
+/* classify.c: parse and tenant; then key and hash */
 void sl_classify(const struct sl_app *app, const struct sl_tables *tb, const struct rte_mbuf *m,
 		 uint16_t input, struct sl_meta *md);
+void sl_classify_key(const struct sl_app *app, struct sl_meta *md);
 
 /* flows.c: md[i] describes pkts[i] (stack or mbuf private area) */
 void sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,

@@ -115,23 +115,50 @@ sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, ui
 	}
 }
 
-/* The table had no room: forward by hash to the member the flow would have
- * got, never drop (counted flow_table_full). */
+/*
+ * A new flow that gets no entry: its tenant is at its bound (max_flows), or
+ * the table is full. It is still its tenant's: classified by the tenant's
+ * rules on a throw-away entry, so a drop rule drops and a bypass rule
+ * bypasses; otherwise forwarded by hash to the member it would have got, or
+ * dropped (on_flow_quota: drop). Counted per tenant as flow_quota or
+ * no_entry, and flow_table_full for the worker.
+ */
 static void
 no_entry(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	 const struct sl_tenant_rt *tr, uint64_t now)
 {
 	const struct sl_app *app = w->app;
-	const struct sl_pool_rt *pool = &tr->pools[tr->default_pool];
+	const struct sl_stats_layout *l = &app->layout;
+	bool quota = sl_flow_over_quota(w->ft, md->tenant);
+	struct sl_flow_entry tmp;
+
+	w->c[SL_WC_FLOW_TABLE_FULL]++;
+	w->c[sl_ix_tenant(l, md->tenant, quota ? SL_TC_FLOW_QUOTA : SL_TC_NO_ENTRY)]++;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.first_tsc = tmp.last_tsc = tmp.win_tsc = now;
+	tmp.tclass = (uint8_t)sl_flow_tclass_of(md->key.proto);
+	tmp.pkts[md->dir] = 1;
+	tmp.bytes[md->dir] = rte_pktmbuf_pkt_len(m);
+	sl_act_new_flow(w, &tmp, md, tr);
+	/* a rule that drops or bypasses still does; anything that would
+	 * forward is dropped first when the tenant drops over its bound */
+	if (quota && tr->quota_drop && tmp.action != SL_ACTION_DROP &&
+	    !(tmp.flags & SL_FLOW_F_BYPASS)) {
+		sl_drop_pkt(w, m, SL_DROP_FLOW_QUOTA, md->tenant);
+		return;
+	}
+	const struct sl_pool_rt *pool = &tr->pools[tmp.pool];
 	struct sl_member_choice c = sl_member_pick(&pool->steer, app->member_down,
 						   SL_PICK_FLOW, SL_SLOT_NONE, &md->key,
 						   md->hash, app->cfg->hash_seed);
-	uint32_t gm = c.slot;
-
-	w->c[SL_WC_FLOW_TABLE_FULL]++;
 	if (unlikely(md->pi.frag & SL_FRAG_FIRST))
-		sl_frags_first(w, md, gm, now);
-	sl_deliver(w, gm, m, md);
+		sl_frags_first(w, md, c.slot, now);
+	if (sl_verdict_needed(&tr->pol, &tmp) && sl_act_packet(w, &tmp, md, m, tr, now))
+		return;
+	if (unlikely(c.down))
+		sl_drop_member_down(w, c.slot, m);
+	else
+		sl_deliver_up(w, c.slot, m, md);
 }
 
 /* A flow's first packet: its verdict and its member. */
@@ -269,6 +296,22 @@ sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *
 
 	if (tr != NULL ? !tr->records : !w->app->tenant_records[k->tenant])
 		return;
+	/* the tenant's share of the record ring: another tenant's churn
+	 * cannot take it (the control lcore counts what it wrote) */
+	struct sl_rec_count *rc = &w->rec[k->tenant];
+	if (rc->queued - rc->seen_written >= w->tbl->rec_share) {
+		rc->seen_written = __atomic_load_n(&w->rec_written[k->tenant], __ATOMIC_ACQUIRE);
+		while (w->ending && rc->queued - rc->seen_written >= w->tbl->rec_share) {
+			rte_pause(); /* shutdown: the control lcore is draining */
+			rc->seen_written =
+				__atomic_load_n(&w->rec_written[k->tenant], __ATOMIC_ACQUIRE);
+		}
+		if (rc->queued - rc->seen_written >= w->tbl->rec_share) {
+			w->c[SL_WC_RECORDS_LOST]++;
+			w->c[sl_ix_tenant(l, k->tenant, SL_TC_RECORDS_LOST)]++;
+			return;
+		}
+	}
 	msg.key = *k;
 	msg.e = *e;
 	msg.end_tsc = e->last_tsc;
@@ -285,6 +328,7 @@ sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *
 		}
 		rte_pause(); /* shutdown: the control lcore is draining */
 	}
+	rc->queued++;
 	w->c[SL_WC_RECORDS]++;
 	w->c[sl_ix_tenant(l, k->tenant, SL_TC_RECORDS)]++;
 }

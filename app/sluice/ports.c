@@ -243,6 +243,12 @@ sl_ports_assign_rx(struct sl_app *app, struct sl_cfg_error *err)
 				.software = rt->mode == SL_DIST_SOFTWARE };
 		}
 	}
+	/* the workers that read packets share each tenant's rate */
+	uint16_t n_rx = 0;
+	for (uint16_t w = 0; w < app->n_workers; w++)
+		n_rx += app->workers[w]->n_rxq > 0;
+	for (uint16_t w = 0; w < app->n_workers; w++)
+		app->workers[w]->n_rx_workers = n_rx;
 	return 0;
 }
 

@@ -302,10 +302,18 @@ sl_records_drain(struct sl_app *app)
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(ring, msgs, sizeof(msgs[0]), SL_REC_BURST,
 							   NULL);
-			for (unsigned int i = 0; i < n; i++)
-				if (msgs[i].key.tenant < app->rec->n &&
-				    app->rec->t[msgs[i].key.tenant].sink != NULL)
+			for (unsigned int i = 0; i < n; i++) {
+				uint16_t t = msgs[i].key.tenant;
+
+				if (t < app->rec->n && app->rec->t[t].sink != NULL)
 					write_record(app, &msgs[i]);
+				/* the tenant's share of this worker's ring is free
+				 * again (written or not) */
+				if (t < app->tenant_cap)
+					__atomic_store_n(&app->workers[w]->rec_written[t],
+							 app->workers[w]->rec_written[t] + 1,
+							 __ATOMIC_RELEASE);
+			}
 			total += n;
 		} while (n == SL_REC_BURST);
 	}

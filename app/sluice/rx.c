@@ -16,23 +16,46 @@
 #include "datapath.h"
 #include "sl_flow.h"
 
-/* Classify a freshly received burst and count it against its input and
- * tenants. */
-static inline void
+/* The tenant's rate meter on this worker: true when the packet exceeds it.
+ * Each RX worker has its share of the rate (the tenant's traffic is spread
+ * over them by RSS or by which queues they poll). */
+static inline bool
+over_rate(struct sl_worker *w, uint16_t t, uint32_t len, uint64_t now)
+{
+	struct sl_meter *mt = &w->meters[t];
+
+	if (mt->on_pps && rte_meter_srtcm_color_blind_check(&mt->pps, &mt->pps_p, now, 1) !=
+				  RTE_COLOR_GREEN)
+		return true;
+	return mt->on_bps && rte_meter_srtcm_color_blind_check(&mt->bps, &mt->bps_p, now, len) !=
+				     RTE_COLOR_GREEN;
+}
+
+/*
+ * Classify a freshly received burst and count it against its input and
+ * tenants. Packets over their tenant's rate are dropped here, before any
+ * key, hash, hand-off or flow lookup: what a flood costs is its parse.
+ * Returns the packets kept, compacted at the front of pkts and meta.
+ */
+static inline uint16_t
 count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint16_t n,
-	 uint16_t input)
+	 uint16_t input, uint64_t now)
 {
 	const struct sl_stats_layout *l = &w->app->layout;
+	const struct sl_tables *tb = w->tbl;
+	struct rte_mbuf *over[SL_BURST];
 	uint64_t bytes = 0;
+	uint16_t kept = 0, n_over = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct sl_meta *md = &meta[i];
+		struct sl_meta *md = &meta[kept];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		sl_classify(w->app, w->tbl, m, input, md);
-		bytes += rte_pktmbuf_pkt_len(m);
+		sl_classify(w->app, tb, m, input, md);
+		bytes += len;
 		if (md->pi.err != SL_PARSE_OK)
 			w->c[sl_ix_anomaly(l, md->pi.err)]++;
 		if (unlikely(md->pi.encap_mask != 0)) {
@@ -43,16 +66,52 @@ count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint
 		if (unlikely(md->pi.encap_err != 0))
 			w->c[sl_ix_encap_err(l, md->pi.encap_err)]++;
 		if (md->tenant != SL_NO_TENANT) {
-			w->c[sl_ix_tenant(l, md->tenant, SL_TC_PACKETS)]++;
-			w->c[sl_ix_tenant(l, md->tenant, SL_TC_BYTES)] += rte_pktmbuf_pkt_len(m);
+			uint16_t t = md->tenant;
+
+			w->c[sl_ix_tenant(l, t, SL_TC_PACKETS)]++;
+			w->c[sl_ix_tenant(l, t, SL_TC_BYTES)] += len;
 			if (md->pi.err != SL_PARSE_OK)
-				w->c[sl_ix_tenant(l, md->tenant, SL_TC_MALFORMED)]++;
+				w->c[sl_ix_tenant(l, t, SL_TC_MALFORMED)]++;
+			if (unlikely(tb->tenants[t].metered) && over_rate(w, t, len, now)) {
+				w->c[sl_ix_tenant(l, t, SL_TC_RATE_EXCEEDED)]++;
+				w->c[sl_ix_tenant(l, t, SL_TC_DROPPED)]++;
+				over[n_over++] = m;
+				continue;
+			}
 		}
+		sl_classify_key(w->app, md);
+		pkts[kept++] = m;
 	}
 	w->c[SL_WC_RX_PACKETS] += n;
 	w->c[SL_WC_RX_BYTES] += bytes;
 	w->c[sl_ix_input(l, input, SL_IC_PACKETS)] += n;
 	w->c[sl_ix_input(l, input, SL_IC_BYTES)] += bytes;
+	if (unlikely(n_over > 0)) {
+		w->c[SL_WC_DROPPED] += n_over;
+		w->c[sl_ix_drop(l, SL_DROP_RATE_EXCEEDED)] += n_over;
+		rte_pktmbuf_free_bulk(over, n_over);
+	}
+	return kept;
+}
+
+/*
+ * A hand-off ring more than half full is congested: each tenant of each
+ * producing worker may then have at most its share of the other half in it
+ * (ring size / 2 / workers), so one tenant's burst fills at most its share
+ * and the others' packets still find room. Below half, nobody is held back.
+ */
+static inline bool
+over_share(struct sl_worker *w, uint16_t d, uint16_t t, bool congested)
+{
+	const struct sl_app *app = w->app;
+	const struct sl_worker *dw = app->workers[d];
+
+	if (!congested)
+		return false;
+	uint32_t share = app->cfg->sw_ring_size / 2 / app->n_workers;
+	uint32_t in_flight = w->handed[(size_t)d * app->tenant_cap + t] -
+			     dw->taken[(size_t)w->idx * app->tenant_cap + t];
+	return in_flight >= share;
 }
 
 /*
@@ -83,20 +142,40 @@ distribute(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, ui
 			local[nl] = pkts[i];
 			local_md[nl++] = md;
 		} else {
+			md->src = (uint8_t)w->idx;
 			*sl_meta_of(pkts[i]) = *md; /* travels with the packet */
 			out[t][cnt[t]++] = pkts[i];
 		}
 	}
 	if (nl > 0)
 		sl_flows_process(w, local, local_md, nl, now);
-	for (uint16_t t = 0; t < nw; t++) {
-		if (cnt[t] == 0)
+	for (uint16_t d = 0; d < nw; d++) {
+		struct rte_ring *ring = app->workers[d]->ring;
+		uint16_t k = 0;
+
+		if (cnt[d] == 0)
 			continue;
-		unsigned int sent = rte_ring_enqueue_burst(app->workers[t]->ring, (void **)out[t],
-							   cnt[t], NULL);
+		bool congested = rte_ring_count(ring) > app->cfg->sw_ring_size / 2;
+		for (uint16_t i = 0; i < cnt[d]; i++) {
+			struct rte_mbuf *m = out[d][i];
+			uint16_t t = sl_meta_of(m)->tenant;
+
+			if (t != SL_NO_TENANT && unlikely(over_share(w, d, t, congested))) {
+				sl_drop_pkt(w, m, SL_DROP_SW_RING_SHARE, t);
+				continue;
+			}
+			out[d][k++] = m;
+		}
+		unsigned int sent = rte_ring_enqueue_burst(ring, (void **)out[d], k, NULL);
 		w->c[SL_WC_HANDED_OFF] += sent;
-		for (uint16_t i = (uint16_t)sent; i < cnt[t]; i++)
-			sl_drop_pkt(w, out[t][i], SL_DROP_SW_RING_FULL, sl_meta_of(out[t][i])->tenant);
+		for (uint16_t i = 0; i < sent; i++) {
+			uint16_t t = sl_meta_of(out[d][i])->tenant;
+
+			if (t != SL_NO_TENANT)
+				w->handed[(size_t)d * app->tenant_cap + t]++;
+		}
+		for (uint16_t i = (uint16_t)sent; i < k; i++)
+			sl_drop_pkt(w, out[d][i], SL_DROP_SW_RING_FULL, sl_meta_of(out[d][i])->tenant);
 	}
 }
 
@@ -115,7 +194,9 @@ sl_rx_poll(struct sl_worker *w, uint64_t now)
 		if (n == 0)
 			continue;
 		total += n;
-		count_rx(w, pkts, meta, n, rq->input);
+		n = count_rx(w, pkts, meta, n, rq->input, now);
+		if (n == 0)
+			continue;
 		if (rq->software && w->app->n_workers > 1) {
 			distribute(w, pkts, meta, n, now);
 		} else {
@@ -140,8 +221,11 @@ sl_rx_poll_ring(struct sl_worker *w, uint64_t now)
 	if (n == 0)
 		return 0;
 	w->c[SL_WC_RING_IN] += n;
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		mds[i] = sl_meta_of(pkts[i]);
+		if (mds[i]->tenant != SL_NO_TENANT)
+			w->taken[(size_t)mds[i]->src * w->app->tenant_cap + mds[i]->tenant]++;
+	}
 	sl_flows_process(w, pkts, mds, (uint16_t)n, now);
 	return (uint16_t)n;
 }

@@ -279,8 +279,10 @@ sl_tables_build(struct sl_app *app, struct sl_cfg *cfg, const struct sl_tables *
 	tb->n_inputs = cfg->n_inputs;
 	tb->maps = rte_zmalloc("sl_maps", cfg->n_inputs * sizeof(*tb->maps), 0);
 	tb->pos = rte_zmalloc("sl_pos", tb->n_member_slots * sizeof(*tb->pos), 0);
-	if (tb->tenants == NULL || tb->maps == NULL || tb->pos == NULL)
+	tb->flow_quota = rte_zmalloc("sl_quota", tb->n_tenant_slots * sizeof(uint32_t), 0);
+	if (tb->tenants == NULL || tb->maps == NULL || tb->pos == NULL || tb->flow_quota == NULL)
 		goto nomem;
+	uint32_t n_rec = 0;
 	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
 		const struct sl_cfg_tenant *ct = &cfg->tenants[t];
 		uint16_t slot = tb->slot_of[t];
@@ -304,6 +306,13 @@ sl_tables_build(struct sl_app *app, struct sl_cfg *cfg, const struct sl_tables *
 		rt->malformed = ct->malformed;
 		rt->pol.n_pools = ct->n_pools;
 		rt->pol.default_pool = ct->default_pool;
+		/* each worker reserves its share of the tenant's bound */
+		tb->flow_quota[slot] = (uint32_t)(((uint64_t)ct->max_flows + app->n_workers - 1) /
+						  app->n_workers);
+		rt->quota_drop = ct->on_flow_quota == SL_QUOTA_DROP;
+		rt->rate = ct->rate;
+		rt->metered = ct->rate.pps != 0 || ct->rate.bytes_per_sec != 0;
+		n_rec += ct->records.kind != SL_RECORDS_NONE;
 		if ((rc = build_pools(app, tb, slot, err)) != 0)
 			goto fail;
 		if ((rc = sl_policy_tenant_build(app, tb, slot, prev, err)) != 0)
@@ -321,6 +330,9 @@ sl_tables_build(struct sl_app *app, struct sl_cfg *cfg, const struct sl_tables *
 				goto nomem;
 	}
 	tb->default_tenant = cfg->default_tenant >= 0 ? tb->slot_of[cfg->default_tenant] : -1;
+	/* the record ring is shared by equal parts: one tenant's churn cannot
+	 * take another's room */
+	tb->rec_share = (SL_RECORD_RING - 1) / RTE_MAX(n_rec, 1u);
 	timeouts(app, tb);
 	return tb;
 nomem:
@@ -365,6 +377,7 @@ sl_tables_free(struct sl_tables *tb)
 	rte_free(tb->maps);
 	rte_free(tb->tenants);
 	rte_free(tb->pos);
+	rte_free(tb->flow_quota);
 	rte_free(tb->slot_of);
 	sl_config_free(tb->cfg);
 	rte_free(tb);

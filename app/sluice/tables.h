@@ -83,6 +83,10 @@ struct sl_tenant_rt {
 	enum sl_non_ip_action non_ip;
 	enum sl_malformed_action malformed;
 	struct sl_acl *acl;           /**< rte_acl rules; NULL: every flow to default_pool */
+	/* isolation (docs/architecture.md "Tenant isolation") */
+	bool quota_drop;              /**< on_flow_quota: drop (else forward by hash) */
+	bool metered;                 /**< a rate meter applies */
+	struct sl_cfg_rate rate;      /**< the tenant's rate, shared by the RX workers */
 	struct sl_rule_act *rules;    /**< cfg rules, same order (pol.rules) */
 	struct sl_tenant_policy pol;  /**< what lib/verdict decides with */
 	struct sl_pool_rt pools[SL_MAX_POOLS_PER_TENANT];
@@ -127,6 +131,9 @@ struct sl_tables {
 	uint32_t n_member_slots;       /**< entries of pos[] */
 	struct sl_slot_pos *pos;       /**< by member slot */
 	bool removed;                  /**< a tenant of the previous generation is gone */
+	uint32_t *flow_quota;          /**< by tenant slot: entries per worker (0: no bound) */
+	uint32_t rec_share;            /**< records a tenant may have waiting in one
+					    worker's record ring */
 	uint64_t timeout_tsc[SL_TCLASS_MAX]; /**< idle timeouts */
 	uint64_t age_interval;         /**< TSC between aging batches (a sweep per
 					    SL_AGE_SWEEP_DIV-th of the shortest timeout) */

@@ -128,6 +128,10 @@ flush_member(struct sl_worker *w, uint32_t gm)
 	}
 	count_sent(w, gm, sent, bytes, n - sent, 0);
 	b->n = 0;
+	/* a member that takes nothing holds no mbufs: until the next drain
+	 * tick its packets are refused at once */
+	if (unlikely(sent == 0))
+		b->refuse_until = rte_rdtsc() + w->drain_tsc;
 }
 
 void
@@ -146,6 +150,17 @@ static inline void
 tx_enqueue(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 {
 	struct sl_txbuf *b = &w->tx[gm];
+
+	if (unlikely(b->refuse_until != 0)) {
+		if (rte_rdtsc() < b->refuse_until) {
+			const struct sl_stats_layout *l = &w->app->layout;
+
+			w->c[sl_ix_member(l, gm, SL_MC_TX_REFUSED)]++;
+			sl_drop_pkt(w, m, SL_DROP_TX_REFUSED, w->app->members[gm].tenant);
+			return;
+		}
+		b->refuse_until = 0;
+	}
 
 	if (!b->on_dirty) {
 		b->on_dirty = 1;

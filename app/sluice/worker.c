@@ -5,7 +5,10 @@
  * (rx.c), flush TX buffers on their deadline (tx.c), age a few flows and
  * fragments per loop, and at shutdown drain everything and end every flow.
  */
+#include <string.h>
+
 #include <rte_cycles.h>
+#include <rte_ether.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -16,8 +19,11 @@ static void
 publish(struct sl_worker *w, uint64_t now)
 {
 	const struct sl_frag_stats *fs = sl_frag_get_stats(w->frag);
+	const struct sl_stats_layout *l = &w->app->layout;
 
 	w->c[SL_WC_FLOWS_ACTIVE] = sl_flow_count(w->ft);
+	for (uint16_t t = 0; t < w->app->n_tenant_slots; t++)
+		w->c[sl_ix_tenant(l, t, SL_TC_FLOWS_ACTIVE)] = sl_flow_tenant_count(w->ft, t);
 	for (unsigned int f = 0; f < w->app->layout.n_frag; f++)
 		w->c[sl_ix_frag(&w->app->layout, f)] = sl_frag_stat(fs, f);
 	sl_stats_block_publish(w->stats, now);
@@ -69,15 +75,53 @@ answer_mailbox(struct sl_worker *w)
 	}
 }
 
-/* A new generation of the tables: its timeouts; a fast sweep of the whole
- * flow table when a tenant was removed (its flows end, reason "reload"). */
+/* A tenant's rate meter, remade when its rate changed: this worker's share
+ * (the rate over the workers that read packets). */
+static void
+set_meter(struct sl_worker *w, uint16_t t, const struct sl_cfg_rate *r)
+{
+	struct sl_meter *mt = &w->meters[t];
+	uint16_t n = RTE_MAX(w->n_rx_workers, (uint16_t)1);
+
+	if (memcmp(&mt->cfg, r, sizeof(*r)) == 0)
+		return;
+	memset(mt, 0, sizeof(*mt));
+	mt->cfg = *r;
+	if (r->pps) {
+		/* a packet counts as one "byte" */
+		struct rte_meter_srtcm_params p = { .cir = RTE_MAX(r->pps / n, 1ul),
+						    .cbs = RTE_MAX(r->burst / n, 1ul), .ebs = 0 };
+
+		mt->on_pps = rte_meter_srtcm_profile_config(&mt->pps_p, &p) == 0 &&
+			     rte_meter_srtcm_config(&mt->pps, &mt->pps_p) == 0;
+	}
+	if (r->bytes_per_sec) {
+		struct rte_meter_srtcm_params p = {
+			.cir = RTE_MAX(r->bytes_per_sec / n, 1ul),
+			.cbs = RTE_MAX(r->burst_bytes / n, (uint64_t)RTE_ETHER_MAX_LEN), .ebs = 0 };
+
+		mt->on_bps = rte_meter_srtcm_profile_config(&mt->bps_p, &p) == 0 &&
+			     rte_meter_srtcm_config(&mt->bps, &mt->bps_p) == 0;
+	}
+}
+
+/* A new generation of the tables: its timeouts, flow bounds and rate
+ * meters; a fast sweep of the whole flow table when a tenant was removed
+ * (its flows end, reason "reload"). */
 static void
 new_tables(struct sl_worker *w)
 {
 	const struct sl_tables *tb = w->tbl;
+	static const struct sl_cfg_rate none;
 
 	w->tbl_gen = tb->generation;
 	sl_flow_set_timeouts(w->ft, tb->timeout_tsc);
+	/* the bounds fit (the loader checked); refused only if memory is short,
+	 * and then the previous bounds stay */
+	sl_flow_table_set_quotas(w->ft, tb->flow_quota, tb->n_tenant_slots);
+	for (uint16_t t = 0; t < tb->n_tenant_slots; t++)
+		set_meter(w, t, tb->tenants[t].present && tb->tenants[t].metered
+					? &tb->tenants[t].rate : &none);
 	w->age_interval = tb->age_interval;
 	if (tb->removed)
 		w->purge_left = sl_flow_capacity(w->ft);
@@ -127,6 +171,7 @@ sl_worker_main(void *arg)
 	struct sl_app *app = w->app;
 	const uint64_t drain_tsc = (app->tsc_hz + 999999) / 1000000 * SL_TX_DRAIN_US;
 
+	w->drain_tsc = drain_tsc;
 	w->tx_deadline = rte_rdtsc() + drain_tsc;
 	w->age_next = rte_rdtsc();
 	rte_rcu_qsbr_thread_online(app->qsbr, w->idx);

@@ -15,8 +15,7 @@
 
 #include "datapath.h"
 
-/* Records and control requests between a worker and the control lcore. */
-#define SL_RECORD_RING 16384
+/* Control requests between the control lcore and a worker. */
 #define SL_MAILBOX_RING 64
 
 int
@@ -63,8 +62,24 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		w->dirty = rte_zmalloc_socket("sl_dirty", app->member_cap * sizeof(*w->dirty), 0,
 					      socket);
 		w->stats = sl_stats_block_create(app->layout.total, socket);
-		if (w->tx == NULL || w->dirty == NULL || w->stats == NULL)
+		w->meters = rte_zmalloc_socket("sl_meters", app->tenant_cap * sizeof(*w->meters),
+					       RTE_CACHE_LINE_SIZE, socket);
+		w->rec = rte_zmalloc_socket("sl_rec_count", app->tenant_cap * sizeof(*w->rec), 0,
+					    socket);
+		w->rec_written = rte_zmalloc_socket("sl_rec_written",
+						    app->tenant_cap * sizeof(uint64_t),
+						    RTE_CACHE_LINE_SIZE, socket);
+		if (w->tx == NULL || w->dirty == NULL || w->stats == NULL || w->meters == NULL ||
+		    w->rec == NULL || w->rec_written == NULL)
 			goto nomem;
+		if (app->n_workers > 1) {
+			size_t n = (size_t)app->n_workers * app->tenant_cap * sizeof(uint32_t);
+
+			w->handed = rte_zmalloc_socket("sl_handed", n, RTE_CACHE_LINE_SIZE, socket);
+			w->taken = rte_zmalloc_socket("sl_taken", n, RTE_CACHE_LINE_SIZE, socket);
+			if (w->handed == NULL || w->taken == NULL)
+				goto nomem;
+		}
 		/* a multi-segment packet for a ring output is read in here */
 		for (uint16_t o = 0; o < cfg->n_outputs; o++)
 			if (cfg->outputs[o].ring.path[0] != '\0')
@@ -150,6 +165,11 @@ sl_workers_free(struct sl_app *app)
 		sl_stats_block_free(w->stats);
 		rte_free(w->tx);
 		rte_free(w->dirty);
+		rte_free(w->meters);
+		rte_free(w->rec);
+		rte_free((void *)(uintptr_t)w->rec_written);
+		rte_free(w->handed);
+		rte_free((void *)(uintptr_t)w->taken);
 		rte_free(w->scratch);
 		rte_free(w);
 		app->workers[i] = NULL;

@@ -71,7 +71,10 @@ extern "C" {
 	X(TX_REFUSED, "tx_refused")                                           \
 	X(STRIP_FAILED, "strip_failed")                                       \
 	X(MIRROR_NOMBUF, "mirror_nombuf") /* no mbuf for a mirror copy */     \
-	X(MEMBER_DOWN, "member_down") /* its pool member was down (link_down) */
+	X(MEMBER_DOWN, "member_down") /* its pool member was down (link_down) */ \
+	X(RATE_EXCEEDED, "rate_exceeded") /* over its tenant's rate meter */  \
+	X(FLOW_QUOTA, "flow_quota")   /* new flow over max_flows, on_flow_quota: drop */ \
+	X(SW_RING_SHARE, "sw_ring_share") /* its tenant's share of a congested hand-off ring used up */
 
 /** Filter reasons (packets not forwarded on purpose). */
 #define SL_FILTER_REASONS(X) X(NON_IP, "non_ip") X(POLICY_DROP, "policy_drop")
@@ -98,7 +101,11 @@ extern "C" {
 	X(SAMPLED_OUT, "sampled_out")        /* flows not kept by sampling */  \
 	X(REQUESTED_BYPASSES, "requested_bypasses") /* flows bypassed on request */ \
 	X(RECORDS, "flow_records")                                            \
-	X(RECORDS_LOST, "flow_records_lost")
+	X(RECORDS_LOST, "flow_records_lost")                                  \
+	X(FLOWS_ACTIVE, "flows_active")   /* gauge: flow entries held now */  \
+	X(FLOW_QUOTA, "flow_quota")       /* new-flow packets refused an entry: max_flows */ \
+	X(NO_ENTRY, "no_entry")           /* new-flow packets refused an entry: table full */ \
+	X(RATE_EXCEEDED, "rate_exceeded") /* dropped by the tenant's rate meter */
 
 /** Per-member counters. */
 #define SL_MEMBER_COUNTERS(X)                                                 \

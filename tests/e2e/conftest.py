@@ -288,9 +288,10 @@ class Peers:
         self._procs.append(p)
         return p
 
-    def sluice(self, cfg_text, in_memory=True, extra=()):
-        """sluice in the background on cfg_text: a SluiceProc."""
-        return SluiceProc(self, cfg_text, in_memory=in_memory, extra=extra)
+    def sluice(self, cfg_text, in_memory=True, extra=(), workdir=None):
+        """sluice in the background on cfg_text: a SluiceProc (its files in
+        workdir, default the test's tmp)."""
+        return SluiceProc(self, cfg_text, in_memory=in_memory, extra=extra, workdir=workdir)
 
     def testpmd(self, vdev, in_memory=True):
         """dpdk-testpmd receiving on vdev: a PmdPeer."""
@@ -328,14 +329,15 @@ class SluiceProc:
     tmp/stats.json, stderr to tmp/sluice.err, a unique DPDK prefix; stopped
     by finish() (SIGINT), else killed by the Peers that started it."""
 
-    def __init__(self, peers, cfg_text, in_memory=True, extra=()):
-        tmp = peers.tmp
+    def __init__(self, peers, cfg_text, in_memory=True, extra=(), workdir=None):
+        tmp = workdir or peers.tmp
         self.cfg = os.path.join(tmp, "sluice.yaml")
         with open(self.cfg, "w") as f:
             f.write(cfg_text)
         self.stats = os.path.join(tmp, "stats.json")
         self.prefix = peers.prefix("sl-test-bg")
-        self.err = peers.open("sluice.err")
+        self.err = open(os.path.join(tmp, "sluice.err"), "w+")
+        peers._files.append(self.err)
         cmd = [SLUICE, "--config", self.cfg, "--stats-path", self.stats, *extra, "--",
                f"--file-prefix={self.prefix}", "--log-level=lib.eal:error",
                "--log-level=pmd.net.pcap:error"]
