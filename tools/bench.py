@@ -51,6 +51,9 @@ CASES = [  # name, flows, frame, extra sl-gen arguments
     ("1k-64", 1_000, "64", []),
     ("100k-64", 100_000, "64", []),
     ("1m-64", 1_000_000, "64", []),
+    # ten million flows, one packet each (the in-memory input holds every
+    # packet: 10M mbufs), for the flow-count scaling
+    ("10m-64", 10_000_000, "64", ["--packets", "1"]),
     ("1k-imix", 1_000, "imix", []),
     ("100k-imix", 100_000, "imix", []),
     ("1m-imix", 1_000_000, "imix", []),
@@ -102,17 +105,18 @@ OUTPUT_SLACK = 4
 
 
 def mbuf_size(frame):
-    # data room incl. 128 B headroom: 64 B frames (+50 B VXLAN) fit 512
-    return 512 if frame == "64" else 2176
+    # data room incl. 128 B headroom: 64 B frames (+50 B VXLAN) fit 320
+    return 320 if frame == "64" else 2176
 
 
 def gen(tmp, name, flows, frame, extra):
     path = os.path.join(tmp, f"in-{name}.pcap")
     if not os.path.exists(path):
         vlan = [] if "--vxlan" in extra else ["--vlan-base", "100"]
+        packets = [] if "--packets" in extra else ["--packets", "2"]
         subprocess.run([SL_GEN, "-o", path, "--flows", str(flows), "--frame", frame,
                         "--tenants", "4", "--udp", "30", "--ipv6", "20",
-                        "--packets", "2", "--seed", "11"] + vlan + extra, check=True)
+                        "--seed", "11"] + packets + vlan + extra, check=True)
     return path, count_packets(path)
 
 
@@ -131,8 +135,9 @@ def count_packets(path):
 def sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members):
     """The benchmark configuration: OUTS is the YAML list of outputs (one
     line each, indented), MEMBERS the pool's member names, comma-separated."""
-    # flow table: room for every flow at cuckoo load < 90 %
-    size = max(65536, int(flows * 1.15))
+    # flow table: sized for the flows (lib/flow takes its whole capacity),
+    # with 1.5 % to spare
+    size = max(65536, flows + flows // 64)
     match = '{vni: ["100-103"]}' if vxlan else '{vlan: ["100-103"]}'
     return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
 inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap},infinite_rx=1", distribution: software}}]
@@ -351,6 +356,179 @@ def run_output_case(tmp, pcap, pkts, flows, frame, kind, seconds):
     return res
 
 
+# ---- special cases: a noisy neighbour, reloads during traffic ----------------
+
+SPECIAL_CASES = ["noisy-1m", "1m-64-reload"]
+
+
+def run_plain(tmp, cfg, seconds, name, reload_every=None, admin=None, alt_cfg=None):
+    """sluice on cfg for seconds (+2): its stats lines. With reload_every, the
+    configuration file alternates between cfg and alt_cfg and is reloaded
+    over the admin socket every reload_every seconds."""
+    cfgp = os.path.join(tmp, f"{name}.yaml")
+    with open(cfgp, "w") as f:
+        f.write(cfg)
+    stats = os.path.join(tmp, f"{name}.stats.json")
+    if os.path.exists(stats):
+        os.unlink(stats)
+    prefix = "sl-bench-" + uuid.uuid4().hex[:8]
+    p = subprocess.Popen([SLUICE, "--config", cfgp, "--stats-path", stats, "--duration",
+                          str(seconds + 2), "--", f"--file-prefix={prefix}", "--in-memory",
+                          "--log-level=lib.eal:error"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    reloads = 0
+    try:
+        if reload_every:
+            import socket as sk
+            deadline = time.monotonic() + 120
+            while not os.path.exists(admin) and time.monotonic() < deadline and p.poll() is None:
+                time.sleep(0.05)
+            time.sleep(1.5)  # a steady second before the first reload
+            while p.poll() is None:
+                reloads += 1
+                with open(cfgp, "w") as f:
+                    f.write(alt_cfg if reloads % 2 else cfg)
+                try:
+                    with sk.socket(sk.AF_UNIX, sk.SOCK_STREAM) as c:
+                        c.settimeout(30)
+                        c.connect(admin)
+                        c.sendall(b'{"cmd":"reload"}\n')
+                        rep = json.loads(c.makefile().readline())
+                        if not rep.get("ok"):
+                            sys.exit(f"bench: reload refused: {rep}")
+                except OSError:
+                    break  # sluice has ended
+                time.sleep(reload_every)
+        err = p.communicate(timeout=seconds + 300)[1]
+    finally:
+        if p.poll() is None:
+            p.kill()
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    if p.returncode != 0:
+        sys.exit(f"sluice failed ({p.returncode}):\n{err[-2000:]}")
+    return [json.loads(l)["stats"] for l in open(stats)], reloads
+
+
+def interval_rates(lines, key):
+    """Per-interval rates of key(line) after the first interval."""
+    periodic = [l for l in lines if not l["final"]]
+    out = []
+    for a, b in zip(periodic[1:], periodic[2:]):
+        dt = b["uptime"] - a["uptime"]
+        if dt > 0:
+            out.append((key(b) - key(a)) / dt)
+    return out
+
+
+def tenant_of(line, name):
+    return next(t for t in line["tenants"] if t["name"] == name)
+
+
+def noisy_config(pcap, pkts, flows, with_rules):
+    a_rules = ("    max_rules: 4096\n    rules:\n" + "".join(
+        f"      - {{match: {{src: 198.18.{i // 256}.{i % 256}/32, dport: {1 + i}}}, "
+        f"action: bypass}}\n" for i in range(4096))) if with_rules else ""
+    size = flows + flows // 64 + 65536
+    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap},infinite_rx=1", distribution: software}}]
+outputs:
+  - {{name: a0, vdev: "net_null4,no-rx=1"}}
+{chr(10).join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))}
+tenants:
+  - name: a
+    id: 1
+    match: {{vlan: [300]}}
+    pools: [{{name: p, members: [a0]}}]
+    max_flows: 65536
+    rate: {{pps: 10000}}
+{a_rules}  - name: b
+    id: 2
+    match: {{vlan: [200]}}
+    pools: [{{name: p, hash: 5-tuple, members: [{", ".join(f"n{i}" for i in range(MEMBERS))}]}}]
+    max_flows: {flows + flows // 64}
+flow_table: {{size: {size}}}
+stats: {{interval: 1}}
+tuning: {{mbufs: {pkts + 65536}, mbuf_size: {mbuf_size("64")}}}
+"""
+
+
+def run_noisy(tmp, seconds):
+    """noisy-1m: tenant B, 1M flows of 64 B, alone; then beside tenant A's
+    flood of new flows (1M random tuples, as many packets as B's) metered
+    at 10 kpps, with 4096 rules; then A alone: what one packet of A dropped
+    by its meter costs. B's cycles per packet beside A are the worker's
+    cycles less A's packets at that cost, over B's packets."""
+    b = os.path.join(tmp, "noisy-b.pcap")
+    a = os.path.join(tmp, "noisy-a.pcap")
+    mixed = os.path.join(tmp, "noisy-ab.pcap")
+    if not os.path.exists(b):
+        subprocess.run([SL_GEN, "-o", b, "--flows", "1000000", "--tenants", "1", "--vlan-base",
+                        "200", "--udp", "30", "--ipv6", "20", "--packets", "2", "--seed", "11"],
+                       check=True)
+        subprocess.run([SL_GEN, "-o", a, "--flows", "2000000", "--tenants", "1", "--vlan-base",
+                        "300", "--udp", "50", "--packets", "1", "--seed", "99"], check=True)
+        subprocess.run(["mergecap", "-F", "pcap", "-w", mixed, a, b], check=True)
+    res = {}
+    for label, pcap in (("b_alone", b), ("b_beside_a", mixed), ("a_alone", a)):
+        pkts = count_packets(pcap)
+        lines, _ = run_plain(tmp, noisy_config(pcap, pkts, 1_000_000, True), seconds, label)
+        final = lines[-1]
+        w = final["workers"][0]
+        rx = interval_rates(lines, lambda l: l["ledger"]["received"])
+        bfwd = interval_rates(lines, lambda l: tenant_of(l, "b")["forwarded"])
+        res[label] = {
+            "mpps": round(statistics.median(rx) / 1e6, 3) if rx else 0.0,
+            "b_delivered_mpps": round(statistics.median(bfwd) / 1e6, 3) if bfwd else 0.0,
+            "cycles_per_pkt": round(w["busy_cycles"] / max(1, w["rx_packets"]), 1),
+            "busy_cycles": w["busy_cycles"],
+            "a_packets": tenant_of(final, "a")["packets"],
+            "a_rate_exceeded": tenant_of(final, "a")["rate_exceeded"],
+            "b_packets": tenant_of(final, "b")["packets"],
+            "b_dropped": tenant_of(final, "b")["dropped"],
+            "ledger_balanced": final["ledger"]["balanced"],
+        }
+    cost_a = res["a_alone"]["cycles_per_pkt"]
+    ba = res["b_beside_a"]
+    b_cpp = (ba["busy_cycles"] - ba["a_packets"] * cost_a) / max(1, ba["b_packets"])
+    return {"case": "noisy-1m",
+            "b_alone_delivered_mpps": res["b_alone"]["b_delivered_mpps"],
+            "b_alone_cycles_per_pkt": res["b_alone"]["cycles_per_pkt"],
+            "b_beside_a_delivered_mpps": ba["b_delivered_mpps"],
+            "b_beside_a_cycles_per_pkt": round(b_cpp, 1),
+            "a_share_of_packets": round(ba["a_packets"] / max(1, ba["a_packets"] +
+                                                              ba["b_packets"]), 3),
+            "a_metered_drop_cycles": cost_a,
+            "a_dropped_by_meter": ba["a_rate_exceeded"],
+            "b_dropped": ba["b_dropped"],
+            "ledger_balanced": all(r["ledger_balanced"] for r in res.values())}
+
+
+def run_reloads(tmp, seconds):
+    """1m-64-reload: the 1m-64 case reloaded every second over the admin
+    socket (alternating configurations: a rule and a pool member of the
+    tenant change): the lowest one-second rate against the median, drops."""
+    pcap, pkts = gen(tmp, "1m-64", 1_000_000, "64", [])
+    admin = os.path.join(tmp, "admin.sock")
+    outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
+    base = sluice_config(pcap, pkts, 1_000_000, "64", False, 0, outs,
+                         ", ".join(f"n{i}" for i in range(MEMBERS)))
+    base = base.replace("stats: {interval: 1}", f"stats: {{interval: 1}}\nadmin: {{socket: {admin}}}")
+    alt = base.replace("members: [n0, n1, n2, n3]", "members: [n0, n1, n2]")
+    alt = alt.replace("flow_table:", "    rules: [{match: {proto: udp, dport: 9}, action: drop}]\n"
+                      "flow_table:")
+    lines, reloads = run_plain(tmp, base, seconds, "reload", reload_every=1.0, admin=admin,
+                               alt_cfg=alt)
+    rx = interval_rates(lines, lambda l: l["ledger"]["received"])
+    final = lines[-1]
+    return {"case": "1m-64-reload", "reloads": final["config"]["ok"],
+            "reloads_failed": final["config"]["failed"],
+            "median_mpps": round(statistics.median(rx) / 1e6, 3) if rx else 0.0,
+            "lowest_mpps": round(min(rx) / 1e6, 3) if rx else 0.0,
+            "lowest_vs_median": round(min(rx) / statistics.median(rx), 3) if rx else None,
+            "dropped": final["ledger"]["dropped"],
+            "ledger_balanced": final["ledger"]["balanced"]}
+
+
 def ensure_hugepages(pages):
     """The 1M-flow IMIX case holds 2M frames in memory, twice (sluice, then
     testpmd, one after the other): reserve enough 2 MiB pages."""
@@ -366,15 +544,18 @@ def ensure_hugepages(pages):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--cases", default=",".join(c[0] for c in CASES + OUTPUT_CASES))
+    ap.add_argument("--cases", default=",".join(c[0] for c in CASES + OUTPUT_CASES
+                                                if c[0] != "10m-64"),
+                    help="comma-separated; also 10m-64, noisy-1m, 1m-64-reload")
     ap.add_argument("--workdir", default=None, help="keep generated pcaps here")
     a = ap.parse_args()
     wanted = a.cases.split(",")
-    known = [c[0] for c in CASES] + [c[0] for c in OUTPUT_CASES]
+    known = [c[0] for c in CASES] + [c[0] for c in OUTPUT_CASES] + SPECIAL_CASES
     unknown = [w for w in wanted if w not in known]
     if unknown:
         sys.exit(f"bench: unknown cases {','.join(unknown)}; known: {','.join(known)}")
-    ensure_hugepages(int(os.environ.get("SL_HUGEPAGES", "4096")))
+    # 10m-64 holds 10M mbufs and a 10M-flow table
+    ensure_hugepages(int(os.environ.get("SL_HUGEPAGES", "6144" if "10m-64" in wanted else "4096")))
     tmp = a.workdir or tempfile.mkdtemp(prefix="sl-bench-")
     os.makedirs(tmp, exist_ok=True)
     results = []
@@ -406,6 +587,10 @@ def main():
                "ledger_balanced": o["ledger_balanced"]}
         out_results.append(res)
         print(json.dumps(res), flush=True)
+    for name in SPECIAL_CASES:
+        if name in wanted:
+            res = run_noisy(tmp, a.seconds) if name == "noisy-1m" else run_reloads(tmp, a.seconds)
+            print(json.dumps(res), flush=True)
     if results:
         print_table(results)
     if out_results:

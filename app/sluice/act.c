@@ -81,8 +81,8 @@ bypass_pkt(struct sl_worker *w, struct rte_mbuf *m, struct sl_flow_entry *e, uin
 {
 	const struct sl_stats_layout *l = &w->app->layout;
 
-	e->bypass_pkts++;
-	e->bypass_bytes += len;
+	e->nf_pkts++;
+	e->nf_bytes += len;
 	w->c[SL_WC_BYPASSED]++;
 	w->c[SL_WC_BYPASSED_BYTES] += len;
 	w->c[sl_ix_tenant(l, t, SL_TC_BYPASSED)]++;
@@ -138,7 +138,8 @@ sl_act_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta
 	const struct sl_stats_layout *l = &w->app->layout;
 	uint16_t t = md->tenant;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	struct sl_pkt_verdict v = sl_verdict_packet(&tr->pol, e, md->dir, md->key.proto, len, now);
+	struct sl_pkt_verdict v = sl_verdict_packet(&tr->pol, e, md->dir, md->key.proto, len,
+						    sl_flow_time(now, w->app->ft_shift));
 
 	if (unlikely(v.events & SL_VERDICT_EV_ELEPHANT)) {
 		w->c[SL_WC_ELEPHANTS]++;
@@ -151,8 +152,8 @@ sl_act_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta
 		bypass_pkt(w, m, e, t, len);
 		return true;
 	case SL_DO_DROP:
-		e->drop_pkts++;
-		e->drop_bytes += len;
+		e->nf_pkts++;
+		e->nf_bytes += len;
 		sl_filter_pkt(w, m, SL_FILTER_POLICY_DROP, t);
 		return true;
 	default:

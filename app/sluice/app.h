@@ -99,6 +99,8 @@ struct sl_app {
 	struct sl_stats_layout layout;
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
+	unsigned int ft_shift;         /**< flow time = TSC >> ft_shift (lib/flow) */
+	uint64_t ft_hz;                /**< flow-time units per second */
 
 	/* control */
 	volatile uint32_t snap_seq;    /**< odd: hold rings, even: publish */

@@ -125,9 +125,8 @@ enum sl_rec_reason { SL_REC_TIMEOUT = 0, SL_REC_TCP_CLOSED, SL_REC_SHUTDOWN, SL_
 
 /* A finished flow, from a worker to the control lcore (records.c). */
 struct sl_rec_msg {
-	struct sl_flow_key key;
-	struct sl_flow_entry e;
-	uint64_t end_tsc;
+	struct sl_flow_entry e; /* its key included */
+	uint64_t now_tsc;    /* when it ended: its flow times' reference */
 	uint8_t reason;      /* enum sl_rec_reason */
 	uint8_t pad[7];
 };
@@ -239,7 +238,7 @@ void sl_classify_key(const struct sl_app *app, struct sl_meta *md);
 void sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,
 		      uint16_t n, uint64_t now);
 /* a flow leaves the table (aging callback): its record, if wanted */
-void sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg);
+void sl_flow_ended(const struct sl_flow_entry *e, void *arg);
 /* aging predicate: the flow's tenant is no longer configured */
 bool sl_flow_tenant_gone(const struct sl_flow_key *k, void *arg);
 

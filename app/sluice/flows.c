@@ -18,8 +18,6 @@
 #include "datapath.h"
 #include "sl_verdict.h"
 
-/* How far ahead of the packet being handled its flow entry is prefetched. */
-#define SL_PREFETCH_OFFSET 4
 /* A stage-3 list entry that is a packet index (a non-first fragment), not
  * a lookup index. */
 #define STAGE3_FRAG 0x8000u
@@ -135,7 +133,8 @@ no_entry(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	w->c[SL_WC_FLOW_TABLE_FULL]++;
 	w->c[sl_ix_tenant(l, md->tenant, quota ? SL_TC_FLOW_QUOTA : SL_TC_NO_ENTRY)]++;
 	memset(&tmp, 0, sizeof(tmp));
-	tmp.first_tsc = tmp.last_tsc = tmp.win_tsc = now;
+	tmp.key = md->key;
+	tmp.first = tmp.last = tmp.win = sl_flow_time(now, app->ft_shift);
 	tmp.tclass = (uint8_t)sl_flow_tclass_of(md->key.proto);
 	tmp.pkts[md->dir] = 1;
 	tmp.bytes[md->dir] = rte_pktmbuf_pkt_len(m);
@@ -192,7 +191,8 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	if (unlikely(e == NULL)) {
 		bool created;
 
-		e = sl_flow_add(w->ft, &md->key, md->hash, now, &created);
+		e = sl_flow_add(w->ft, &md->key, md->hash, sl_flow_time(now, app->ft_shift),
+				&created);
 		if (e == NULL) {
 			no_entry(w, m, md, tr, now);
 			return;
@@ -209,7 +209,7 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 
 	e->pkts[md->dir]++;
 	e->bytes[md->dir] += rte_pktmbuf_pkt_len(m);
-	e->last_tsc = now;
+	e->last = sl_flow_time(now, app->ft_shift);
 	e->tcp_flags[md->dir] |= flags;
 	if (unlikely(flags & (TCP_FIN | TCP_RST)) &&
 	    ((flags & TCP_RST) || (e->tcp_flags[0] & e->tcp_flags[1] & TCP_FIN)))
@@ -252,12 +252,10 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 	if (b.ntodo == 0)
 		return;
 
-	/* Stage 2: bulk lookup, prefetch the first hits. */
+	/* Stage 2: bulk lookup, staged inside lib/flow (buckets, then the
+	 * entries whose tag matched): the hits are in cache afterwards. */
 	if (b.nk > 0)
 		sl_flow_lookup_bulk(w->ft, b.keys, b.hashes, b.nk, b.ent);
-	for (uint16_t j = 0; j < b.nk && j < SL_PREFETCH_OFFSET; j++)
-		if (b.ent[j] != NULL)
-			rte_prefetch0(b.ent[j]);
 
 	/* Stage 3: in arrival order. */
 	for (uint16_t q = 0; q < b.ntodo; q++) {
@@ -269,8 +267,6 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 		}
 		uint16_t j = b.todo[q];
 
-		if (j + SL_PREFETCH_OFFSET < b.nk && b.ent[j + SL_PREFETCH_OFFSET] != NULL)
-			rte_prefetch0(b.ent[j + SL_PREFETCH_OFFSET]);
 		flow_pkt(w, pkts[b.idx[j]], mds[b.idx[j]], b.ent[j], now);
 	}
 }
@@ -287,8 +283,9 @@ sl_flow_tenant_gone(const struct sl_flow_key *k, void *arg)
  * whose tenant a reload removed ends with reason "reload"; its record goes
  * to where the tenant's records went (records.c keeps that sink open). */
 void
-sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg)
+sl_flow_ended(const struct sl_flow_entry *e, void *arg)
 {
+	const struct sl_flow_key *k = &e->key;
 	struct sl_worker *w = arg;
 	const struct sl_stats_layout *l = &w->app->layout;
 	const struct sl_tenant_rt *tr = sl_tenant_of(w->tbl, k->tenant);
@@ -312,9 +309,8 @@ sl_flow_ended(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *
 			return;
 		}
 	}
-	msg.key = *k;
 	msg.e = *e;
-	msg.end_tsc = e->last_tsc;
+	msg.now_tsc = rte_rdtsc(); /* what e's 32-bit flow times are relative to */
 	msg.reason = w->ending      ? SL_REC_SHUTDOWN
 		     : tr == NULL   ? SL_REC_RELOAD
 		     : e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;

@@ -305,6 +305,8 @@ main(int argc, char **argv)
 		goto out_cfg;
 	}
 	app.tsc_hz = rte_get_tsc_hz();
+	app.ft_shift = sl_flow_time_shift(app.tsc_hz);
+	app.ft_hz = sl_flow_time_hz(app.tsc_hz, app.ft_shift);
 	app.n_workers = (uint16_t)(rte_lcore_count() - 1);
 	if (app.n_workers == 0 || app.n_workers > SL_MAX_WORKERS) {
 		sl_config_error(app.cfg, &err, app.cfg->lcores_loc, "eal.worker_lcores",

@@ -127,9 +127,9 @@ sl_policy_tenant_build(struct sl_app *app, struct sl_tables *tb, uint16_t slot,
 	else
 		tr->gen = ++app->tenant_gens[slot];
 	tr->records = ct->records.kind != SL_RECORDS_NONE;
-	tp->tsc_hz = app->tsc_hz;
+	tp->ft_hz = app->ft_hz;
 	tp->elephant_bytes_per_sec = ct->elephant.bytes_per_sec;
-	tp->elephant_window_tsc = app->tsc_hz / 1000 * ct->elephant.window_ms;
+	tp->elephant_window = (uint32_t)RTE_MAX(app->ft_hz * ct->elephant.window_ms / 1000, 1ul);
 	tp->elephant_action = (uint8_t)ct->elephant.action;
 	tp->elephant_slice = (uint16_t)ct->elephant.slice;
 	tp->slow = tp->elephant_bytes_per_sec != 0;

@@ -217,10 +217,20 @@ sl_records_poll(struct sl_app *app)
 	}
 }
 
+/* TSC of a flow's 32-bit flow time @p ft, knowing that it is at most 2^32
+ * units before TSC @p ref (when the flow ended). */
+static uint64_t
+tsc_of(const struct sl_app *app, uint32_t ft, uint64_t ref)
+{
+	uint32_t back = sl_flow_time(ref, app->ft_shift) - ft;
+
+	return ref - ((uint64_t)back << app->ft_shift);
+}
+
 static void
 write_record(struct sl_app *app, const struct sl_rec_msg *m)
 {
-	const struct sl_flow_key *k = &m->key;
+	const struct sl_flow_key *k = &m->e.key;
 	const struct sl_flow_entry *e = &m->e;
 	const struct sl_member_rt *mr = e->slot < app->n_member_slots ? &app->members[e->slot]
 								       : NULL;
@@ -236,8 +246,8 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 	int n;
 
 	memset(&r, 0, sizeof(r));
-	r.start_us = sl_unix_ns(app, e->first_tsc) / 1000;
-	r.end_us = sl_unix_ns(app, m->end_tsc) / 1000;
+	r.start_us = sl_unix_ns(app, tsc_of(app, e->first, m->now_tsc)) / 1000;
+	r.end_us = sl_unix_ns(app, tsc_of(app, e->last, m->now_tsc)) / 1000;
 	r.tenant_id = mr != NULL ? mr->tenant_id : 0;
 	r.tenant = app->tenant_names[k->tenant];
 	r.n_vlan = k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0;
@@ -255,12 +265,16 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 	r.pkts_toclient = e->pkts[!rev];
 	r.bytes_toserver = e->bytes[rev];
 	r.bytes_toclient = e->bytes[!rev];
-	r.bypass_pkts = e->bypass_pkts;
-	r.bypass_bytes = e->bypass_bytes;
-	r.drop_pkts = e->drop_pkts;
-	r.drop_bytes = e->drop_bytes;
-	r.fwd_pkts = pkts - e->bypass_pkts - e->drop_pkts;
-	r.fwd_bytes = bytes - e->bypass_bytes - e->drop_bytes;
+	/* not forwarded: dropped when the flow's verdict is drop, else
+	 * bypassed (a flow whose verdict changed in a reload counts all its
+	 * unforwarded packets under its last verdict) */
+	bool dropped = e->action == SL_ACT_DROP;
+	r.bypass_pkts = dropped ? 0 : e->nf_pkts;
+	r.bypass_bytes = dropped ? 0 : e->nf_bytes;
+	r.drop_pkts = dropped ? e->nf_pkts : 0;
+	r.drop_bytes = dropped ? e->nf_bytes : 0;
+	r.fwd_pkts = pkts - e->nf_pkts;
+	r.fwd_bytes = bytes - e->nf_bytes;
 	bool forwards = e->action != SL_ACT_BYPASS && e->action != SL_ACT_DROP;
 	r.pool = forwards && mr != NULL ? mr->pool : NULL;
 	r.member = forwards && mr != NULL ? mr->index : -1;
@@ -270,7 +284,7 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 							       : NULL;
 	r.reason = m->reason < RTE_DIM(reason_names) ? reason_names[m->reason] : "?";
 	r.elephant = (e->flags & SL_FLOW_F_ELEPHANT) != 0;
-	r.bypassed = e->bypass_pkts > 0 || (e->flags & SL_FLOW_F_BYPASS);
+	r.bypassed = (!dropped && e->nf_pkts > 0) || (e->flags & SL_FLOW_F_BYPASS);
 	r.tcp_flags_ts = e->tcp_flags[rev];
 	r.tcp_flags_tc = e->tcp_flags[!rev];
 	n = sl_flowrec_json(&r, line, sizeof(line));
@@ -303,7 +317,7 @@ sl_records_drain(struct sl_app *app)
 			n = rte_ring_sc_dequeue_burst_elem(ring, msgs, sizeof(msgs[0]), SL_REC_BURST,
 							   NULL);
 			for (unsigned int i = 0; i < n; i++) {
-				uint16_t t = msgs[i].key.tenant;
+				uint16_t t = msgs[i].e.key.tenant;
 
 				if (t < app->rec->n && app->rec->t[t].sink != NULL)
 					write_record(app, &msgs[i]);

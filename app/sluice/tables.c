@@ -216,7 +216,7 @@ build_pools(struct sl_app *app, struct sl_tables *tb, uint16_t slot, struct sl_c
 }
 
 static uint64_t
-min_timeout(const uint64_t tmo[SL_TCLASS_MAX])
+min_timeout(const uint32_t tmo[SL_TCLASS_MAX])
 {
 	uint64_t m = tmo[0];
 
@@ -229,18 +229,19 @@ static void
 timeouts(struct sl_app *app, struct sl_tables *tb)
 {
 	const struct sl_cfg *cfg = tb->cfg;
-	uint64_t *tmo = tb->timeout_tsc;
+	uint32_t *tmo = tb->timeout;
 
-	tmo[SL_TCLASS_TCP] = cfg->timeouts.tcp * app->tsc_hz;
-	tmo[SL_TCLASS_UDP] = cfg->timeouts.udp * app->tsc_hz;
-	tmo[SL_TCLASS_ICMP] = cfg->timeouts.icmp * app->tsc_hz;
-	tmo[SL_TCLASS_OTHER] = cfg->timeouts.other * app->tsc_hz;
-	tmo[SL_TCLASS_CLOSED] = cfg->timeouts.tcp_closed * app->tsc_hz;
-	tmo[SL_TCLASS_BYPASSED] = cfg->timeouts.bypassed * app->tsc_hz;
+	/* flow-time units (lib/flow): at most 86400 s, far below 2^32 units */
+	tmo[SL_TCLASS_TCP] = (uint32_t)(cfg->timeouts.tcp * app->ft_hz);
+	tmo[SL_TCLASS_UDP] = (uint32_t)(cfg->timeouts.udp * app->ft_hz);
+	tmo[SL_TCLASS_ICMP] = (uint32_t)(cfg->timeouts.icmp * app->ft_hz);
+	tmo[SL_TCLASS_OTHER] = (uint32_t)(cfg->timeouts.other * app->ft_hz);
+	tmo[SL_TCLASS_CLOSED] = (uint32_t)(cfg->timeouts.tcp_closed * app->ft_hz);
+	tmo[SL_TCLASS_BYPASSED] = (uint32_t)(cfg->timeouts.bypassed * app->ft_hz);
 	/* a sweep of the table per SL_AGE_SWEEP_DIV-th of the shortest timeout:
-	 * a flow is removed at most 1/4 late */
+	 * a flow is removed at most 1/4 late (TSC between batches) */
 	uint64_t batches = (cfg->flow_table_size + SL_AGE_BUDGET - 1) / SL_AGE_BUDGET;
-	tb->age_interval = min_timeout(tmo) / SL_AGE_SWEEP_DIV / batches;
+	tb->age_interval = (min_timeout(tmo) << app->ft_shift) / SL_AGE_SWEEP_DIV / batches;
 }
 
 struct sl_tables *

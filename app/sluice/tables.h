@@ -134,7 +134,7 @@ struct sl_tables {
 	uint32_t *flow_quota;          /**< by tenant slot: entries per worker (0: no bound) */
 	uint32_t rec_share;            /**< records a tenant may have waiting in one
 					    worker's record ring */
-	uint64_t timeout_tsc[SL_TCLASS_MAX]; /**< idle timeouts */
+	uint32_t timeout[SL_TCLASS_MAX]; /**< idle timeouts, flow-time units */
 	uint64_t age_interval;         /**< TSC between aging batches (a sweep per
 					    SL_AGE_SWEEP_DIV-th of the shortest timeout) */
 };

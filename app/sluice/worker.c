@@ -67,7 +67,8 @@ answer_mailbox(struct sl_worker *w)
 		if (e != NULL) {
 			w->c[SL_WC_BYPASS_FOUND]++;
 			if (sl_verdict_request(e, kp->proto, rq->op == SL_BYPASS_OP_SET,
-					       rq->until_tsc))
+					       rq->until_tsc != 0,
+					       sl_flow_time(rq->until_tsc, w->app->ft_shift)))
 				w->c[sl_ix_tenant(l, kp->tenant, SL_TC_REQUESTED_BYPASSES)]++;
 		}
 		/* the reply ring is as large as the mailbox: never full */
@@ -115,7 +116,7 @@ new_tables(struct sl_worker *w)
 	static const struct sl_cfg_rate none;
 
 	w->tbl_gen = tb->generation;
-	sl_flow_set_timeouts(w->ft, tb->timeout_tsc);
+	sl_flow_set_timeouts(w->ft, tb->timeout);
 	/* the bounds fit (the loader checked); refused only if memory is short,
 	 * and then the previous bounds stay */
 	sl_flow_table_set_quotas(w->ft, tb->flow_quota, tb->n_tenant_slots);
@@ -142,8 +143,8 @@ age_flows(struct sl_worker *w, uint64_t now)
 	} else {
 		w->age_next = now + w->age_interval;
 	}
-	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, now, budget, false, sl_flow_tenant_gone,
-						 sl_flow_ended, w);
+	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, sl_flow_time(now, w->app->ft_shift), budget,
+						 false, sl_flow_tenant_gone, sl_flow_ended, w);
 }
 
 /* Shutdown: every RX stage has stopped. Empty the ring, send held fragments
@@ -158,8 +159,8 @@ drain(struct sl_worker *w)
 		;
 	sl_tx_flush_all(w);
 	w->ending = true;
-	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, rte_rdtsc(), UINT32_MAX, true, NULL,
-						 sl_flow_ended, w);
+	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, sl_flow_time(rte_rdtsc(), w->app->ft_shift),
+						 UINT32_MAX, true, NULL, sl_flow_ended, w);
 	publish(w, rte_rdtsc());
 	__atomic_store_n(&w->ctl.done, 1, __ATOMIC_RELEASE);
 }

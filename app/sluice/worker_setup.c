@@ -95,7 +95,7 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		w->age_interval = tb->age_interval;
 		snprintf(name, sizeof(name), "sl_ft_%u", i);
 		w->ft = sl_flow_table_create(name, cfg->flow_table_size, socket, cfg->hash_seed,
-					     tb->timeout_tsc);
+					     app->ft_shift, tb->timeout);
 		if (w->ft == NULL) {
 			sl_config_error(cfg, err, (struct sl_cfg_loc){ 0, 0 }, "flow_table.size",
 					"cannot allocate a flow table of %u entries for worker %u: %s",

@@ -8,11 +8,15 @@
  * the protocol, so equal 5-tuples in two tenants (or two VLANs) are two flows.
  * Keys are hashed with rte_hash_crc and a seed.
  *
- * The flow table is one rte_hash per worker lcore plus a parallel array of
- * struct sl_flow_entry indexed by the rte_hash key position. It is owned by
- * one lcore: no function here is safe to call concurrently on one table.
- * Entries age out on per-class idle timeouts, a bounded number of slots per
- * call to sl_flow_age() (never a whole-table sweep).
+ * The flow table (sl_flow_table.c) is one per worker lcore: a bucketized
+ * cuckoo hash of 64-byte buckets (12 slots of an 8-bit tag and a 32-bit entry
+ * index) over an array of 112-byte entries that hold their key, so a lookup
+ * is two dependent cache-line loads (bucket, entry), staged over a burst.
+ * It is owned by one lcore: no function here is safe to call concurrently
+ * on one table. Entries age out on per-class idle timeouts, a bounded number
+ * of entries per call to sl_flow_age() (never a whole-table sweep). Times in
+ * entries are 32-bit "flow time" units (sl_flow_time()): TSC >> shift, about
+ * a millisecond.
  */
 #ifndef SL_FLOW_H
 #define SL_FLOW_H
@@ -62,9 +66,10 @@ enum sl_flow_tclass {
 #define SL_FLOW_F_USED 0x01
 #define SL_FLOW_F_BYPASS 0x02    /**< not forwarded any more (see bypass_why) */
 #define SL_FLOW_F_ELEPHANT 0x04  /**< rate reached the tenant's elephant threshold */
-#define SL_FLOW_F_SLICE 0x08     /**< forwarded cut to slice bytes */
+#define SL_FLOW_F_SLICE 0x08     /**< forwarded cut (the rule's or the elephant slice) */
 #define SL_FLOW_F_INIT_REV 0x10  /**< first packet seen went higher->lower endpoint */
-#define SL_FLOW_F_POLICY 0x20    /**< verdict (rule/action) has been set */
+#define SL_FLOW_F_TIMED 0x20     /**< a requested bypass that ends at win */
+#define SL_FLOW_F_APP 0x40       /**< has application-detection state (app id) */
 
 /** Why a flow is bypassed (struct sl_flow_entry::bypass_why). */
 enum sl_bypass_why {
@@ -76,37 +81,59 @@ enum sl_bypass_why {
 };
 
 /**
- * Per-flow state: 128 bytes (two cache lines; the first holds what every
- * packet touches). The issue budget is 128 bytes (RTE_BUILD_BUG_ON in
- * sl_flow.c).
+ * A flow: its key and its state, 112 bytes (pinned in sl_flow_table.c), so
+ * that a million flows with their buckets fit in 128 MiB. What every packet
+ * touches is the key, the counters, last, slot, gen, flags, action and the
+ * TCP flags. Packet counts are 32 bits per direction (they wrap at 2^32;
+ * byte counts do not). Times are flow-time units (sl_flow_time()).
  */
 struct sl_flow_entry {
-	/* line 0: every packet */
-	uint64_t first_tsc;
-	uint64_t last_tsc;
-	uint64_t pkts[2];   /**< [0]: lower->higher endpoint, [1]: reverse */
-	uint64_t bytes[2];
-	uint16_t slot;      /**< the member's slot (stable across reloads) */
-	uint8_t pool;       /**< pool index within the tenant */
-	uint8_t flags;      /**< SL_FLOW_F_* */
-	uint8_t tclass;     /**< enum sl_flow_tclass */
+	struct sl_flow_key key;
+	uint64_t bytes[2];    /**< [0]: lower->higher endpoint, [1]: reverse */
+	uint64_t nf_bytes;    /**< bytes counted but not forwarded (bypassed or dropped) */
+	uint32_t first;       /**< flow time of the first packet */
+	uint32_t last;        /**< flow time of the last packet */
+	uint32_t pkts[2];
+	uint32_t nf_pkts;     /**< packets counted but not forwarded */
+	uint32_t win;         /**< elephant window start; with SL_FLOW_F_TIMED,
+				   when a requested bypass ends */
+	uint32_t win_bytes;   /**< (bytes[0] + bytes[1]) >> 8 at the window start */
+	uint16_t slot;        /**< the member's slot (stable across reloads) */
+	uint16_t gen;         /**< the tenant's policy generation of the verdict */
+	uint16_t rule;        /**< rule index + 1, 0 = no rule matched */
+	uint8_t flags;        /**< SL_FLOW_F_* */
+	uint8_t tclass;       /**< enum sl_flow_tclass */
+	uint8_t action : 3;   /**< enum sl_rule_action of the verdict */
+	uint8_t pool : 5;     /**< pool index within the tenant */
+	uint8_t bypass_why;   /**< enum sl_bypass_why */
 	uint8_t tcp_flags[2]; /**< TCP flags seen per direction */
-	uint8_t action;     /**< enum sl_rule_action of the verdict */
-	uint16_t rule;      /**< rule index + 1, 0 = no rule matched */
-	uint16_t gen;       /**< the tenant's policy generation of the verdict */
-	uint16_t slice;     /**< bytes kept when SL_FLOW_F_SLICE */
-	uint8_t bypass_why; /**< enum sl_bypass_why */
-	uint8_t reserved0;
-	/* line 1: bypass, drops, elephants, records */
-	uint64_t bypass_pkts;   /**< packets counted but not forwarded */
-	uint64_t bypass_bytes;
-	uint64_t drop_pkts;     /**< packets dropped or filtered by policy */
-	uint64_t drop_bytes;
-	uint64_t bypass_until;  /**< TSC a requested bypass ends, 0 = for good */
-	uint64_t win_tsc;       /**< start of the elephant rate window */
-	uint64_t win_bytes;     /**< bytes[0] + bytes[1] at win_tsc */
-	uint64_t reserved1;
 };
+
+/** Flow-time shift for a TSC of @p hz: units of 2^shift cycles, the largest
+ * power of two not above a millisecond (wraps after 2^32 units, >= 24 days). */
+static inline unsigned int
+sl_flow_time_shift(uint64_t hz)
+{
+	unsigned int s = 0;
+
+	while ((2ull << s) <= hz / 1000)
+		s++;
+	return s;
+}
+
+/** Flow time of TSC @p tsc. */
+static inline uint32_t
+sl_flow_time(uint64_t tsc, unsigned int shift)
+{
+	return (uint32_t)(tsc >> shift);
+}
+
+/** Flow-time units per second. */
+static inline uint64_t
+sl_flow_time_hz(uint64_t hz, unsigned int shift)
+{
+	return hz >> shift;
+}
 
 /**
  * Build the canonical key of a parsed packet.
@@ -150,16 +177,17 @@ struct sl_flow_table;
 /**
  * Create a flow table.
  *
- * @param name      unique name (rte_hash name, <= 26 characters)
- * @param entries   capacity (>= 8)
+ * @param name      name of its memory (rte_malloc)
+ * @param entries   capacity in flows (>= 8, <= 2^30)
  * @param socket    NUMA socket for the memory
  * @param seed      hash seed used for keys (must match sl_flow_hash())
- * @param timeout_tsc idle timeout per class, in TSC ticks
+ * @param shift     flow-time shift (sl_flow_time_shift())
+ * @param timeout   idle timeout per class, in flow-time units
  * @return table, or NULL with rte_errno set.
  */
 struct sl_flow_table *sl_flow_table_create(const char *name, uint32_t entries, int socket,
-					   uint32_t seed,
-					   const uint64_t timeout_tsc[SL_TCLASS_MAX]);
+					   uint32_t seed, unsigned int shift,
+					   const uint32_t timeout[SL_TCLASS_MAX]);
 
 /** Free a table (NULL accepted). */
 void sl_flow_table_free(struct sl_flow_table *t);
@@ -189,8 +217,13 @@ uint32_t sl_flow_tenant_count(const struct sl_flow_table *t, uint16_t tenant);
  * sl_flow_add() refused it (otherwise the table was full for it). */
 bool sl_flow_over_quota(const struct sl_flow_table *t, uint16_t tenant);
 
+/** Most keys sl_flow_lookup_bulk() takes at once. */
+#define SL_FLOW_LOOKUP_MAX 64
+
 /**
- * Look up to RTE_HASH_LOOKUP_BULK_MAX (64) keys with precomputed hashes.
+ * Look up to SL_FLOW_LOOKUP_MAX keys with precomputed hashes, staged: every
+ * bucket is prefetched first, then every candidate entry (its tag matched),
+ * then the keys are compared, so the cache misses of a burst overlap.
  * out[i] is the entry, or NULL on a miss.
  */
 void sl_flow_lookup_bulk(struct sl_flow_table *t, const struct sl_flow_key **keys,
@@ -202,46 +235,49 @@ void sl_flow_lookup_bulk(struct sl_flow_table *t, const struct sl_flow_key **key
  * A key already present (two packets of a new flow in one burst both miss
  * the bulk lookup) returns its existing entry untouched with *created false.
  *
- * @return the entry: a new one is zeroed with first/last_tsc = @p now, flags
- *         USED and *created true; NULL when the table is full, or the key's
- *         tenant is at its bound (sl_flow_over_quota() tells which), or an
- *         unbounded tenant would take room the bounded ones hold in reserve.
+ * @param now  flow time (sl_flow_time())
+ * @return the entry: a new one has its key, first = last = @p now, flags
+ *         USED, the rest zero, and *created true; NULL when the table is
+ *         full, or the key's tenant is at its bound (sl_flow_over_quota()
+ *         tells which), or an unbounded tenant would take room the bounded
+ *         ones hold in reserve.
  */
 struct sl_flow_entry *sl_flow_add(struct sl_flow_table *t, const struct sl_flow_key *k,
-				  uint32_t hash, uint64_t now, bool *created);
+				  uint32_t hash, uint32_t now, bool *created);
 
 /** Called for each entry about to expire (before it is removed). */
-typedef void (*sl_flow_expire_cb)(const struct sl_flow_key *k, const struct sl_flow_entry *e,
-				  void *arg);
+typedef void (*sl_flow_expire_cb)(const struct sl_flow_entry *e, void *arg);
 
 /** Whether an entry must end now whatever its age (e.g. its tenant is gone). */
 typedef bool (*sl_flow_gone_cb)(const struct sl_flow_key *k, void *arg);
 
 /**
- * Examine up to @p budget slots from the table's cursor and remove entries
+ * Examine up to @p budget entries from the table's cursor and remove those
  * idle longer than their class timeout. Call once per loop iteration.
  *
+ * @param now    flow time
  * @param force  remove every used entry met, regardless of age (shutdown)
  * @param gone   optional: an entry for which it returns true is removed too
  * @return entries removed.
  */
-unsigned int sl_flow_age(struct sl_flow_table *t, uint64_t now, unsigned int budget, bool force,
+unsigned int sl_flow_age(struct sl_flow_table *t, uint32_t now, unsigned int budget, bool force,
 			 sl_flow_gone_cb gone, sl_flow_expire_cb cb, void *arg);
 
-/** Replace the idle timeouts (TSC ticks per class); owning lcore only. */
-void sl_flow_set_timeouts(struct sl_flow_table *t, const uint64_t timeout_tsc[SL_TCLASS_MAX]);
+/** Replace the idle timeouts (flow-time units per class); owning lcore only. */
+void sl_flow_set_timeouts(struct sl_flow_table *t, const uint32_t timeout[SL_TCLASS_MAX]);
 
 /** Live entries. */
 uint32_t sl_flow_count(const struct sl_flow_table *t);
 
-/** Capacity (slots). */
+/** Capacity (flows). */
 uint32_t sl_flow_capacity(const struct sl_flow_table *t);
 
-/**
- * Bytes of memory the table holds: rte_hash buckets, key store and free-slot
- * ring (estimated from their documented layout) plus the entry array.
- */
+/** Bytes of memory the table holds (buckets, entries, free list, per-tenant
+ * counts): what rte_malloc gave it. */
 size_t sl_flow_table_memory(const struct sl_flow_table *t);
+
+/** Entries the overflow stash holds now (keys no bucket could take). */
+uint32_t sl_flow_stashed(const struct sl_flow_table *t);
 
 #ifdef __cplusplus
 }

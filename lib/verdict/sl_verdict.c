@@ -107,12 +107,17 @@ set_bypass(struct sl_flow_entry *e, enum sl_bypass_why why)
 		e->tclass = SL_TCLASS_BYPASSED;
 }
 
+/* A bypass ends; a requested one ending on its own time restarts the
+ * elephant window (win held its end meanwhile). */
 static inline void
-clear_bypass(struct sl_flow_entry *e, uint8_t proto)
+clear_bypass(struct sl_flow_entry *e, uint8_t proto, uint32_t now)
 {
-	e->flags &= (uint8_t)~SL_FLOW_F_BYPASS;
+	if (e->flags & SL_FLOW_F_TIMED) {
+		e->win = now;
+		e->win_bytes = (uint32_t)((e->bytes[0] + e->bytes[1]) >> 8);
+	}
+	e->flags &= (uint8_t)~(SL_FLOW_F_BYPASS | SL_FLOW_F_TIMED);
 	e->bypass_why = SL_BYPASS_NONE;
-	e->bypass_until = 0;
 	if (e->tclass == SL_TCLASS_BYPASSED)
 		e->tclass = (uint8_t)sl_flow_tclass_of(proto);
 }
@@ -140,7 +145,6 @@ apply_rule(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t r
 		break;
 	case SL_ACTION_SLICE:
 		e->flags |= SL_FLOW_F_SLICE;
-		e->slice = ra->slice;
 		break;
 	case SL_ACTION_SAMPLE:
 		/* the symmetric hash, rehashed so that the choice does not
@@ -162,7 +166,7 @@ sl_verdict_new_flow(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, 
 {
 	if (dir)
 		e->flags |= SL_FLOW_F_INIT_REV;
-	e->win_tsc = e->first_tsc;
+	e->win = e->first;
 	return apply_rule(tp, e, rule, hash);
 }
 
@@ -171,13 +175,10 @@ sl_verdict_reclassify(const struct sl_tenant_policy *tp, struct sl_flow_entry *e
 		      uint8_t proto, uint32_t hash)
 {
 	if ((e->flags & SL_FLOW_F_BYPASS) && e->bypass_why == SL_BYPASS_RULE)
-		clear_bypass(e, proto);
+		clear_bypass(e, proto, e->last);
 	e->flags &= (uint8_t)~SL_FLOW_F_SLICE;
-	e->slice = 0;
-	if ((e->flags & SL_FLOW_F_ELEPHANT) && tp->elephant_action == SL_ELEPHANT_DO_SLICE) {
+	if ((e->flags & SL_FLOW_F_ELEPHANT) && tp->elephant_action == SL_ELEPHANT_DO_SLICE)
 		e->flags |= SL_FLOW_F_SLICE;
-		e->slice = tp->elephant_slice;
-	}
 	return apply_rule(tp, e, rule, hash);
 }
 
@@ -192,17 +193,18 @@ flow_depth(const struct sl_tenant_policy *tp, const struct sl_flow_entry *e)
 /* Elephant detection: the flow's rate over the last window. Returns true
  * when this packet is bypassed by it. */
 static bool
-elephant(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint64_t now,
+elephant(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint32_t now,
 	 struct sl_pkt_verdict *v)
 {
 	if (tp->elephant_bytes_per_sec == 0 || (e->flags & SL_FLOW_F_ELEPHANT) ||
-	    now - e->win_tsc < tp->elephant_window_tsc)
+	    (uint32_t)(now - e->win) < tp->elephant_window)
 		return false;
-	uint64_t total = e->bytes[0] + e->bytes[1];
-	double rate = (double)(total - e->win_bytes) * (double)tp->tsc_hz /
-		      (double)(now - e->win_tsc);
+	/* bytes in units of 256, modulo 2^32: a window holds less than 1 TiB */
+	uint32_t total = (uint32_t)((e->bytes[0] + e->bytes[1]) >> 8);
+	double rate = (double)(uint32_t)(total - e->win_bytes) * 256.0 * (double)tp->ft_hz /
+		      (double)(uint32_t)(now - e->win);
 
-	e->win_tsc = now;
+	e->win = now;
 	e->win_bytes = total;
 	if (rate < (double)tp->elephant_bytes_per_sec)
 		return false;
@@ -212,10 +214,8 @@ elephant(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint64_t no
 		set_bypass(e, SL_BYPASS_ELEPHANT);
 		return true;
 	}
-	if (tp->elephant_action == SL_ELEPHANT_DO_SLICE) {
+	if (tp->elephant_action == SL_ELEPHANT_DO_SLICE)
 		e->flags |= SL_FLOW_F_SLICE;
-		e->slice = tp->elephant_slice;
-	}
 	return false;
 }
 
@@ -247,19 +247,30 @@ depth(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint8_t dir, u
 	return true;
 }
 
+/* The length a sliced flow is cut to: its rule's, or the tenant's elephant
+ * slice for an elephant that is sliced. */
+static inline uint16_t
+slice_of(const struct sl_tenant_policy *tp, const struct sl_flow_entry *e)
+{
+	if (e->action == SL_ACTION_SLICE && e->rule && e->rule <= tp->n_rules)
+		return tp->rules[e->rule - 1].slice;
+	return tp->elephant_slice;
+}
+
 struct sl_pkt_verdict
 sl_verdict_packet(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint8_t dir,
-		  uint8_t proto, uint32_t len, uint64_t now)
+		  uint8_t proto, uint32_t len, uint32_t now)
 {
 	struct sl_pkt_verdict v = { .what = SL_DO_FORWARD };
 
 	dir &= 1;
 	if (e->flags & SL_FLOW_F_BYPASS) {
-		if (e->bypass_until == 0 || now < e->bypass_until) {
+		/* a requested bypass with an end runs until win (wrap-safe) */
+		if (!(e->flags & SL_FLOW_F_TIMED) || (int32_t)(now - e->win) < 0) {
 			v.what = SL_DO_BYPASS;
 			return v;
 		}
-		clear_bypass(e, proto); /* a requested bypass ran out */
+		clear_bypass(e, proto, now); /* a requested bypass ran out */
 		v.events |= SL_VERDICT_EV_EXPIRED;
 	}
 	if (e->action == SL_ACTION_DROP) {
@@ -270,23 +281,31 @@ sl_verdict_packet(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, ui
 		v.what = SL_DO_BYPASS;
 		return v;
 	}
-	if ((e->flags & SL_FLOW_F_SLICE) && len > e->slice)
-		v.slice = e->slice;
+	if (e->flags & SL_FLOW_F_SLICE) {
+		uint16_t s = slice_of(tp, e);
+
+		if (len > s)
+			v.slice = s;
+	}
 	v.mirror = e->action == SL_ACTION_MIRROR;
 	return v;
 }
 
 bool
-sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, uint64_t until_tsc)
+sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, bool timed, uint32_t until)
 {
 	bool newly = false;
 
 	if (set) {
 		newly = !(e->flags & SL_FLOW_F_BYPASS);
 		set_bypass(e, SL_BYPASS_REQUEST);
-		e->bypass_until = until_tsc;
+		e->flags &= (uint8_t)~SL_FLOW_F_TIMED;
+		if (timed) {
+			e->flags |= SL_FLOW_F_TIMED;
+			e->win = until;
+		}
 	} else if (e->bypass_why == SL_BYPASS_REQUEST) {
-		clear_bypass(e, proto);
+		clear_bypass(e, proto, e->last);
 	}
 	return newly;
 }

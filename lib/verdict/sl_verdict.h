@@ -185,8 +185,8 @@ struct sl_tenant_policy {
 	uint8_t elephant_action;         /**< enum sl_elephant_do */
 	uint16_t elephant_slice;
 	uint64_t elephant_bytes_per_sec; /**< 0 = off */
-	uint64_t elephant_window_tsc;
-	uint64_t tsc_hz;
+	uint32_t elephant_window;        /**< in flow-time units (sl_flow_time()) */
+	uint64_t ft_hz;                  /**< flow-time units per second */
 };
 
 /** Events a decision reports for the caller to count. */
@@ -262,21 +262,23 @@ struct sl_pkt_verdict {
  * @param proto  the flow's IP protocol (its idle-timeout class is restored
  *               when a bypass ends)
  * @param len    the packet's length, already in e->bytes
- * @param now    TSC
+ * @param now    flow time (sl_flow_time())
  */
 struct sl_pkt_verdict sl_verdict_packet(const struct sl_tenant_policy *tp,
 					struct sl_flow_entry *e, uint8_t dir, uint8_t proto,
-					uint32_t len, uint64_t now);
+					uint32_t len, uint32_t now);
 
 /**
- * A control-socket request on a flow: set (until @p until_tsc, 0 = until the
- * flow ends) or clear a requested bypass. Clearing leaves a bypass of any
- * other origin alone.
+ * A control-socket request on a flow: set (until flow time @p until when
+ * @p timed, else until the flow ends) or clear a requested bypass. Clearing
+ * leaves a bypass of any other origin alone. While a timed bypass runs, the
+ * flow's elephant window waits (the entry keeps the end there).
  *
  * @return true when @p set bypassed a flow that was not bypassed (counted as
  *         requested_bypasses).
  */
-bool sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, uint64_t until_tsc);
+bool sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, bool timed,
+			uint32_t until);
 
 #ifdef __cplusplus
 }

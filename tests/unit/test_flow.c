@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -257,7 +258,7 @@ test_tclass(void **state)
 	assert_int_equal(sl_flow_tclass_of(47), SL_TCLASS_OTHER);
 }
 
-static const uint64_t tmo[SL_TCLASS_MAX] = { 100, 50, 20, 10, 5, 30 };
+static const uint32_t tmo[SL_TCLASS_MAX] = { 100, 50, 20, 10, 5, 30 };
 
 static void
 make_key(struct sl_flow_key *k, uint32_t i, uint8_t proto)
@@ -274,7 +275,7 @@ make_key(struct sl_flow_key *k, uint32_t i, uint8_t proto)
 static void
 test_table_insert_lookup(void **state)
 {
-	struct sl_flow_table *t = sl_flow_table_create("t_ins", 4096, 0, 17, tmo);
+	struct sl_flow_table *t = sl_flow_table_create("t_ins", 4096, 0, 17, 0, tmo);
 	struct sl_flow_key keys[64];
 	const struct sl_flow_key *kp[64];
 	uint32_t h[64];
@@ -297,7 +298,8 @@ test_table_insert_lookup(void **state)
 		struct sl_flow_entry *x = sl_flow_add(t, &keys[i], h[i], 5, &created);
 		assert_non_null(x);
 		assert_true(created);
-		assert_int_equal(x->first_tsc, 5);
+		assert_int_equal(x->first, 5);
+		assert_memory_equal(&x->key, &keys[i], sizeof(keys[i]));
 		assert_int_equal(x->tclass, SL_TCLASS_TCP);
 		x->slot = (uint16_t)i;
 	}
@@ -316,7 +318,7 @@ test_table_insert_lookup(void **state)
 	assert_false(created);
 	assert_ptr_equal(again, e[3]);
 	assert_int_equal(again->slot, 3);
-	assert_int_equal(again->first_tsc, 5);
+	assert_int_equal(again->first, 5);
 	assert_int_equal(sl_flow_count(t), 32);
 	sl_flow_table_free(t);
 }
@@ -327,8 +329,9 @@ struct expired {
 };
 
 static void
-on_expire(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg)
+on_expire(const struct sl_flow_entry *e, void *arg)
 {
+	const struct sl_flow_key *k = &e->key;
 	struct expired *x = arg;
 	uint32_t id;
 
@@ -340,7 +343,7 @@ on_expire(const struct sl_flow_key *k, const struct sl_flow_entry *e, void *arg)
 static void
 test_table_expiry(void **state)
 {
-	struct sl_flow_table *t = sl_flow_table_create("t_exp", 1024, 0, 3, tmo);
+	struct sl_flow_table *t = sl_flow_table_create("t_exp", 1024, 0, 3, 0, tmo);
 	struct sl_flow_key k;
 	static struct expired x;
 	bool created;
@@ -396,7 +399,7 @@ odd_gone(const struct sl_flow_key *k, void *arg)
 static void
 test_table_gone_and_timeouts(void **state)
 {
-	struct sl_flow_table *t = sl_flow_table_create("t_gone", 1024, 0, 3, tmo);
+	struct sl_flow_table *t = sl_flow_table_create("t_gone", 1024, 0, 3, 0, tmo);
 	struct sl_flow_key k;
 	static struct expired x;
 	bool created;
@@ -413,7 +416,7 @@ test_table_gone_and_timeouts(void **state)
 		assert_int_equal(x.seen[i] % 2, 1);
 	assert_int_equal(sl_flow_count(t), 50);
 	/* tcp times out at 100; shortened to 10, the rest go at 20 */
-	uint64_t short_tmo[SL_TCLASS_MAX];
+	uint32_t short_tmo[SL_TCLASS_MAX];
 	memcpy(short_tmo, tmo, sizeof(short_tmo));
 	short_tmo[SL_TCLASS_TCP] = 10;
 	assert_int_equal(sl_flow_age(t, 20, 1024, false, NULL, NULL, NULL), 0);
@@ -429,7 +432,7 @@ test_table_gone_and_timeouts(void **state)
 static void
 test_table_quotas(void **state)
 {
-	struct sl_flow_table *t = sl_flow_table_create("t_quota", 1000, 0, 7, tmo);
+	struct sl_flow_table *t = sl_flow_table_create("t_quota", 1000, 0, 7, 0, tmo);
 	const uint32_t quota[3] = { 300, 200, 0 }; /* tenant 2 unbounded */
 	const uint32_t too_much[3] = { 800, 300, 0 };
 	struct sl_flow_key k;
@@ -503,10 +506,144 @@ test_table_quotas(void **state)
 	sl_flow_table_free(t);
 }
 
+struct tenant_arg {
+	bool *in;
+	int tenant;
+};
+
+/* sl_flow_age() predicate: the key's tenant is arg's */
+static bool
+tenant_is(const struct sl_flow_key *k, void *arg)
+{
+	const struct tenant_arg *a = arg;
+
+	return k->tenant == a->tenant;
+}
+
+/* A random key of flow i (tenant i % 3): addresses and ports from a PRNG. */
+static void
+rand_key(struct sl_flow_key *k, uint32_t i)
+{
+	struct sl_pkt_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.l3 = (rnd() & 3) ? SL_L3_IPV4 : SL_L3_IPV6;
+	for (int b = 0; b < (pi.l3 == SL_L3_IPV4 ? 4 : 16); b++) {
+		pi.src[b] = (uint8_t)rnd();
+		pi.dst[b] = (uint8_t)rnd();
+	}
+	pi.proto = (rnd() & 1) ? 6 : 17;
+	pi.has_ports = 1;
+	pi.sport = (uint16_t)rnd();
+	pi.dport = (uint16_t)rnd();
+	sl_flow_key_build(&pi, (uint16_t)(i % 3), k);
+}
+
+/* Property, at several sizes: a table takes exactly its capacity of random
+ * keys (never refusing one before), finds every key it holds by bulk and by
+ * single lookup, finds none it does not hold, and keeps all that through
+ * churn (random removals and inserts) checked against a plain list. */
+static void
+test_table_property(void **state)
+{
+	static const uint32_t sizes[] = { 8, 100, 4096, 65536 };
+
+	(void)state;
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		uint32_t cap = sizes[z], n = cap + cap / 2;
+		struct sl_flow_key *keys = calloc(n, sizeof(*keys));
+		uint32_t *h = calloc(n, sizeof(*h));
+		bool *in = calloc(n, sizeof(*in));
+		struct sl_flow_table *t = sl_flow_table_create("t_prop", cap, 0, 11, 0, tmo);
+		bool created;
+
+		assert_non_null(t);
+		assert_non_null(keys);
+		for (uint32_t i = 0; i < n; i++) {
+			rand_key(&keys[i], i);
+			h[i] = sl_flow_hash(&keys[i], 11);
+		}
+		/* fill: the first cap keys all go in, the rest are refused */
+		for (uint32_t i = 0; i < n; i++) {
+			struct sl_flow_entry *e = sl_flow_add(t, &keys[i], h[i], 0, &created);
+
+			if (i < cap) {
+				if (e == NULL)
+					fail_msg("size %u: key %u refused before the table was full "
+						 "(%u in, %u stashed)", cap, i, sl_flow_count(t),
+						 sl_flow_stashed(t));
+				assert_true(created);
+				in[i] = true;
+			} else {
+				assert_null(e);
+			}
+		}
+		assert_int_equal(sl_flow_count(t), cap);
+		/* memory: at most 128 bytes a flow of capacity, buckets,
+		 * entries and free list included */
+		if (cap >= 4096)
+			assert_true(sl_flow_table_memory(t) <= (size_t)cap * 128);
+		for (int round = 0; round < 4; round++) {
+			/* lookups, by bulk of 32, agree with the list */
+			for (uint32_t i = 0; i < n; i += 32) {
+				const struct sl_flow_key *kp[32];
+				struct sl_flow_entry *out[32];
+				uint32_t m = RTE_MIN(32u, n - i);
+
+				for (uint32_t j = 0; j < m; j++)
+					kp[j] = &keys[i + j];
+				sl_flow_lookup_bulk(t, kp, &h[i], m, out);
+				for (uint32_t j = 0; j < m; j++) {
+					if ((out[j] != NULL) != in[i + j])
+						fail_msg("size %u round %d: key %u %s", cap, round,
+							 i + j, in[i + j] ? "lost" : "found but absent");
+					if (out[j] != NULL)
+						assert_memory_equal(&out[j]->key, &keys[i + j],
+								    sizeof(keys[0]));
+				}
+			}
+			/* churn: remove about a third (the ones whose tenant is the
+			 * round's), then insert absent keys until full again */
+			struct tenant_arg arg = { in, round % 3 };
+			uint32_t before = sl_flow_count(t);
+			uint32_t removed = sl_flow_age(t, 0, cap, false, tenant_is, NULL, &arg);
+
+			assert_int_equal(sl_flow_count(t), before - removed);
+			for (uint32_t i = 0; i < n; i++)
+				if (in[i] && keys[i].tenant == arg.tenant)
+					in[i] = false;
+			for (uint32_t i = 0; i < n && sl_flow_count(t) < cap; i++) {
+				if (in[i])
+					continue;
+				if (sl_flow_add(t, &keys[i], h[i], 0, &created) == NULL)
+					fail_msg("size %u round %d: refused with %u of %u in", cap,
+						 round, sl_flow_count(t), cap);
+				in[i] = true;
+			}
+		}
+		sl_flow_table_free(t);
+		free(keys);
+		free(h);
+		free(in);
+	}
+}
+
+/* A table sized for a million flows takes at most 128 MiB. */
+static void
+test_table_memory(void **state)
+{
+	struct sl_flow_table *t = sl_flow_table_create("t_mem", 1000000, 0, 1, 0, tmo);
+
+	(void)state;
+	assert_non_null(t);
+	assert_true(sl_flow_table_memory(t) <= 128u << 20);
+	sl_flow_table_free(t);
+}
+
 static void
 test_table_full(void **state)
 {
-	struct sl_flow_table *t = sl_flow_table_create("t_full", 64, 0, 5, tmo);
+	struct sl_flow_table *t = sl_flow_table_create("t_full", 64, 0, 5, 0, tmo);
 	struct sl_flow_key k;
 	bool created;
 	uint32_t added = 0, refused = 0;
@@ -539,8 +676,8 @@ static void
 test_table_bad_args(void **state)
 {
 	(void)state;
-	assert_null(sl_flow_table_create(NULL, 1024, 0, 0, tmo));
-	assert_null(sl_flow_table_create("t_small", 4, 0, 0, tmo));
+	assert_null(sl_flow_table_create(NULL, 1024, 0, 0, 0, tmo));
+	assert_null(sl_flow_table_create("t_small", 4, 0, 0, 0, tmo));
 	sl_flow_table_free(NULL);
 }
 
@@ -560,6 +697,8 @@ main(void)
 		cmocka_unit_test(test_table_expiry),
 		cmocka_unit_test(test_table_gone_and_timeouts),
 		cmocka_unit_test(test_table_quotas),
+		cmocka_unit_test(test_table_property),
+		cmocka_unit_test(test_table_memory),
 		cmocka_unit_test(test_table_full),
 		cmocka_unit_test(test_table_bad_args),
 	};

@@ -16,7 +16,7 @@
 #include "sl_verdict.h"
 
 #define SEED 0x5eed
-#define HZ 1000000000ull /* one tick per ns: windows read as time */
+#define HZ 1000000000u /* flow-time units per second: one per ns */
 
 static uint64_t rng_state = 0x0ddba11cafef00dull;
 
@@ -339,14 +339,14 @@ policy_init(struct sl_tenant_policy *tp)
 	tp->n_rules = sizeof(rules) / sizeof(rules[0]);
 	tp->default_pool = 1;
 	tp->n_pools = 4;
-	tp->tsc_hz = HZ;
+	tp->ft_hz = HZ;
 }
 
 static void
 new_entry(struct sl_flow_entry *e, uint8_t proto, uint64_t now)
 {
 	memset(e, 0, sizeof(*e));
-	e->first_tsc = e->last_tsc = now;
+	e->first = e->last = (uint32_t)now;
 	e->flags = SL_FLOW_F_USED;
 	e->tclass = (uint8_t)sl_flow_tclass_of(proto);
 }
@@ -393,13 +393,22 @@ test_new_flow_table(void **state)
 
 		new_entry(&e, 6, 1000);
 		unsigned int ev = sl_verdict_new_flow(&tp, &e, row->rule, row->dir, 0x12345678);
+		/* the length a packet of a sliced flow is cut to */
+		uint16_t slice = 0;
+		if (e.flags & SL_FLOW_F_SLICE) {
+			struct sl_flow_entry x = e;
+
+			x.pkts[0] = 1;
+			x.bytes[0] = 1500;
+			slice = sl_verdict_packet(&tp, &x, 0, 6, 1500, 1000).slice;
+		}
 		if (ev != 0 || e.pool != row->pool || e.action != row->action ||
 		    e.flags != row->flags || e.bypass_why != row->bypass_why ||
 		    e.tclass != row->tclass || e.rule != row->rule_field ||
-		    e.slice != row->slice || e.win_tsc != 1000)
+		    slice != row->slice || e.win != 1000)
 			fail_msg("row '%s': ev %u pool %u action %u flags %#x why %u tclass %u "
 				 "rule %u slice %u", row->name, ev, e.pool, e.action, e.flags,
-				 e.bypass_why, e.tclass, e.rule, e.slice);
+				 e.bypass_why, e.tclass, e.rule, slice);
 	}
 }
 
@@ -532,7 +541,7 @@ test_packet_table(void **state)
 		tp.elephant_bytes_per_sec = row->elephant_bps;
 		tp.elephant_action = row->elephant_action;
 		tp.elephant_slice = 64;
-		tp.elephant_window_tsc = HZ;
+		tp.elephant_window = HZ;
 		tp.slow = row->pool_depth_pkts || row->elephant_bps || row->rule >= 6;
 		new_entry(&e, 6, 0);
 		sl_verdict_new_flow(&tp, &e, row->rule, 0, 1);
@@ -541,7 +550,7 @@ test_packet_table(void **state)
 		e.bytes[0] = row->bytes[0];
 		e.bytes[1] = row->bytes[1];
 		if (row->set_flags & SL_FLOW_F_BYPASS)
-			sl_verdict_request(&e, 6, true, row->until);
+			sl_verdict_request(&e, 6, true, row->until != 0, (uint32_t)row->until);
 		if (!sl_verdict_needed(&tp, &e)) {
 			if (row->what != SL_DO_FORWARD || row->mirror || row->slice || row->events)
 				fail_msg("row '%s': not checked, but a verdict is expected",
@@ -549,7 +558,7 @@ test_packet_table(void **state)
 			continue;
 		}
 		struct sl_pkt_verdict v = sl_verdict_packet(&tp, &e, row->dir, 6, row->len,
-							    row->now);
+							    (uint32_t)row->now);
 		bool byp = (e.flags & SL_FLOW_F_BYPASS) != 0;
 		if (v.what != row->what || v.events != row->events || v.mirror != row->mirror ||
 		    v.slice != row->slice || byp != row->bypassed_after)
@@ -618,6 +627,19 @@ static const struct reclass_row reclass_rows[] = {
 	  SL_BYPASS_NONE, 64 },
 };
 
+/* What a long packet of flow @p e is cut to now (0: not cut). */
+static uint16_t
+slice_now(const struct sl_tenant_policy *tp, const struct sl_flow_entry *e)
+{
+	struct sl_flow_entry x = *e;
+
+	if (!(x.flags & SL_FLOW_F_SLICE))
+		return 0;
+	x.flags &= (uint8_t)~SL_FLOW_F_BYPASS;
+	x.action = x.action == SL_ACTION_DROP ? SL_ACTION_FORWARD : x.action;
+	return sl_verdict_packet(tp, &x, 0, 6, 1500, x.last).slice;
+}
+
 static void
 test_reclassify_table(void **state)
 {
@@ -643,10 +665,11 @@ test_reclassify_table(void **state)
 		bool byp = (e.flags & SL_FLOW_F_BYPASS) != 0;
 		if (e.pool != row->pool || e.action != row->action || byp != row->bypassed ||
 		    e.bypass_why != row->bypass_why ||
-		    ((e.flags & SL_FLOW_F_SLICE) ? e.slice : 0) != row->slice ||
+		    slice_now(&tp, &e) != row->slice ||
 		    e.rule != (row->after < 0 ? 0 : row->after + 1))
 			fail_msg("row '%s': pool %u action %u bypassed %d why %u slice %u rule %u",
-				 row->name, e.pool, e.action, byp, e.bypass_why, e.slice, e.rule);
+				 row->name, e.pool, e.action, byp, e.bypass_why, slice_now(&tp, &e),
+				 e.rule);
 		/* what the flow earned stays */
 		assert_int_equal(e.pkts[0], 7);
 		assert_true(e.flags & SL_FLOW_F_INIT_REV);
@@ -663,15 +686,16 @@ test_requests(void **state)
 
 	(void)state;
 	new_entry(&e, 17, 0);
-	assert_true(sl_verdict_request(&e, 17, true, 500));
+	assert_true(sl_verdict_request(&e, 17, true, true, 500));
 	assert_int_equal(e.bypass_why, SL_BYPASS_REQUEST);
-	assert_int_equal(e.bypass_until, 500);
+	assert_true(e.flags & SL_FLOW_F_TIMED);
+	assert_int_equal(e.win, 500);
 	assert_int_equal(e.tclass, SL_TCLASS_BYPASSED);
-	/* again: not newly bypassed, the end moves */
-	assert_false(sl_verdict_request(&e, 17, true, 0));
-	assert_int_equal(e.bypass_until, 0);
+	/* again: not newly bypassed, now for good */
+	assert_false(sl_verdict_request(&e, 17, true, false, 0));
+	assert_false(e.flags & SL_FLOW_F_TIMED);
 	/* cleared */
-	assert_false(sl_verdict_request(&e, 17, false, 0));
+	assert_false(sl_verdict_request(&e, 17, false, false, 0));
 	assert_false(e.flags & SL_FLOW_F_BYPASS);
 	assert_int_equal(e.tclass, SL_TCLASS_UDP);
 	/* a clear request leaves a rule's bypass alone */
@@ -679,15 +703,15 @@ test_requests(void **state)
 	policy_init(&tp);
 	new_entry(&e, 6, 0);
 	sl_verdict_new_flow(&tp, &e, 1, 0, 1);
-	sl_verdict_request(&e, 6, false, 0);
+	sl_verdict_request(&e, 6, false, false, 0);
 	assert_true(e.flags & SL_FLOW_F_BYPASS);
 	assert_int_equal(e.bypass_why, SL_BYPASS_RULE);
 	/* a set request on a bypassed flow is not counted as new */
-	assert_false(sl_verdict_request(&e, 6, true, 0));
+	assert_false(sl_verdict_request(&e, 6, true, false, 0));
 	/* a closed TCP flow keeps its closed class when bypassed */
 	new_entry(&e, 6, 0);
 	e.tclass = SL_TCLASS_CLOSED;
-	sl_verdict_request(&e, 6, true, 0);
+	sl_verdict_request(&e, 6, true, false, 0);
 	assert_int_equal(e.tclass, SL_TCLASS_CLOSED);
 }
 
