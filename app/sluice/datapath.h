@@ -71,7 +71,7 @@ struct sl_meta {
 	uint8_t pad[6];
 	struct sl_pkt_info pi; /**< the parser's result (innermost flow, encapsulation) */
 };
-#define SL_META_SIZE 144
+#define SL_META_SIZE 148
 
 /** A packet's metadata when it travels on a ring (mbuf private area). */
 static inline struct sl_meta *

@@ -65,6 +65,8 @@ count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint
 		}
 		if (unlikely(md->pi.encap_err != 0))
 			w->c[sl_ix_encap_err(l, md->pi.encap_err)]++;
+		if (unlikely(md->pi.icmp_err))
+			w->c[SL_WC_ICMP_ERRORS]++;
 		if (md->tenant != SL_NO_TENANT) {
 			uint16_t t = md->tenant;
 

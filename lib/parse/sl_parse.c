@@ -149,6 +149,114 @@ icmp6_counterpart(uint8_t type, uint8_t code)
 	}
 }
 
+static inline int is_ipv6_ext(uint8_t nh);
+
+/* ICMP and ICMPv6 errors: they embed the packet they report on. */
+static inline bool
+is_icmp_error(uint8_t proto, uint8_t type)
+{
+	if (proto == SL_IPPROTO_ICMP)
+		/* unreachable, source quench, redirect, time exceeded, parameter */
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	/* unreachable, packet too big, time exceeded, parameter problem */
+	return type >= 1 && type <= 4;
+}
+
+/*
+ * The packet an ICMP error embeds starts at off (its IP header, of the
+ * error's own family), within end. When its addresses, protocol and, for a
+ * protocol with ports, its first 4 L4 bytes are there, the flow fields of
+ * pi become that packet's, reversed (the error travels back to the
+ * packet's sender), and pi->icmp_err is set. Otherwise nothing changes:
+ * the error keeps its own type pair. Only 8 L4 bytes are guaranteed by
+ * RFC 792, so a TCP header is not required whole.
+ */
+static void
+icmp_inner(const uint8_t *pkt, uint32_t off, uint32_t end, struct sl_pkt_info *pi)
+{
+	const uint8_t *h = pkt + off;
+	uint8_t src[16] = { 0 }, dst[16] = { 0 }, proto;
+	uint32_t l4;
+	bool no_ports = false;
+
+	if (pi->l3 == SL_L3_IPV4) {
+		uint32_t ihl;
+
+		if (end - off < SL_IPV4_MIN_HLEN || h[0] >> 4 != 4)
+			return;
+		ihl = (uint32_t)(h[0] & 0x0f) * 4;
+		if (ihl < SL_IPV4_MIN_HLEN || ihl > end - off)
+			return;
+		memcpy(src, h + 12, 4);
+		memcpy(dst, h + 16, 4);
+		proto = h[9];
+		no_ports = (sl_rd16(h + 6) & SL_IPV4_OFF_MASK) != 0; /* a later fragment */
+		l4 = off + ihl;
+	} else {
+		unsigned int n = 0;
+
+		if (end - off < SL_IPV6_HLEN || h[0] >> 4 != 6)
+			return;
+		memcpy(src, h + 8, 16);
+		memcpy(dst, h + 24, 16);
+		proto = h[6];
+		l4 = off + SL_IPV6_HLEN;
+		while (is_ipv6_ext(proto)) {
+			uint32_t elen;
+
+			if (++n > SL_MAX_IPV6_EXT || end - l4 < 8)
+				return;
+			elen = proto == SL_IPPROTO_AH ? ((uint32_t)pkt[l4 + 1] + 2) * 4
+			       : proto == SL_IPPROTO_FRAGMENT ? 8
+							       : ((uint32_t)pkt[l4 + 1] + 1) * 8;
+			if (proto == SL_IPPROTO_FRAGMENT && (sl_rd16(pkt + l4 + 2) & 0xfff8))
+				no_ports = true;
+			if (elen > end - l4)
+				return;
+			proto = pkt[l4];
+			l4 += elen;
+		}
+	}
+	uint16_t sport = 0, dport = 0;
+	uint8_t has_ports = 0;
+
+	if (!no_ports) {
+		switch (proto) {
+		case SL_IPPROTO_TCP:
+		case SL_IPPROTO_UDP:
+		case SL_IPPROTO_UDPLITE:
+		case SL_IPPROTO_SCTP:
+			if (end - l4 < 4)
+				return; /* cut too short: steered as any ICMP */
+			sport = sl_rd16(pkt + l4);
+			dport = sl_rd16(pkt + l4 + 2);
+			has_ports = 1;
+			break;
+		case SL_IPPROTO_ICMP:
+		case SL_IPPROTO_ICMPV6:
+			if (end - l4 < 2)
+				return;
+			sport = pkt[l4];
+			dport = proto == SL_IPPROTO_ICMP ? icmp4_counterpart(pkt[l4], pkt[l4 + 1])
+							 : icmp6_counterpart(pkt[l4], pkt[l4 + 1]);
+			has_ports = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	/* reversed: the error goes from the embedded packet's destination
+	 * (or a router on the way) back to its source */
+	memcpy(pi->src, dst, 16);
+	memcpy(pi->dst, src, 16);
+	pi->sport = dport;
+	pi->dport = sport;
+	pi->has_ports = has_ports;
+	pi->proto = proto;
+	pi->tcp_flags = 0;
+	pi->icmp_err = 1;
+}
+
 /*
  * L4 header at off; end is the L3 extent (<= len). pi->proto is set.
  * l4_off/l4_len are recorded whenever at least one L4 byte is present,
@@ -208,6 +316,10 @@ parse_l4(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t off,
 				    icmp4_counterpart(h[0], h[1]) :
 				    icmp6_counterpart(h[0], h[1]);
 		pi->has_ports = 1;
+		/* an error belongs to the flow it reports on: the packet it
+		 * embeds after its 8-byte header */
+		if (is_icmp_error(pi->proto, h[0]) && avail > 8)
+			icmp_inner(pkt, off + 8, end, pi);
 		return SL_PARSE_OK;
 	default:
 		/* IP-in-IP and GRE, off the TCP/UDP path. */
@@ -487,7 +599,7 @@ sl_parse(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t len,
 
 /* The worker keeps this struct per packet (its metadata embeds it, written
  * in place): a change of size is a change of the data path's layout. */
-_Static_assert(sizeof(struct sl_pkt_info) == 80, "struct sl_pkt_info is 80 bytes");
+_Static_assert(sizeof(struct sl_pkt_info) == 84, "struct sl_pkt_info is 84 bytes");
 
 int
 sl_parse_eth(const uint8_t *pkt, uint32_t len, struct sl_pkt_info *pi)

@@ -223,6 +223,14 @@ struct sl_pkt_info {
 	uint8_t tunnel_id_type; /**< enum sl_tunid_type of tunnel_id */
 	uint8_t inner_n_vlans; /**< tags in inner_vlan[] (0..SL_MAX_VLANS) */
 	uint8_t encap_err;    /**< enum sl_encap_err of the walk, 0 if none */
+	/** An ICMP or ICMPv6 error (destination unreachable, packet too big,
+	 * time exceeded, parameter problem, source quench, redirect) whose
+	 * embedded packet was complete enough: src, dst, proto, sport, dport
+	 * and has_ports then describe that packet reversed (the error travels
+	 * back to its sender), so the error belongs to the flow it reports on.
+	 * 0: the ICMP header's own type pair, as for any ICMP message. */
+	uint8_t icmp_err;
+	uint8_t pad[3];
 };
 
 /**

@@ -53,6 +53,7 @@ extern "C" {
 	X(FLOWS_ACTIVE, "flows_active") /* gauge */                            \
 	X(FLOW_TABLE_FULL, "flow_table_full") /* forwarded without an entry */ \
 	X(NON_IP, "non_ip")                                                   \
+	X(ICMP_ERRORS, "icmp_errors_in_flow") /* ICMP errors in the flow they embed */ \
 	X(STRIPPED, "stripped")       /* outer encapsulation removed (strip) */ \
 	X(SLICED, "sliced")           /* forwarded cut to a slice length */    \
 	X(ELEPHANTS, "elephants")     /* flows found to be elephants */        \

@@ -2407,6 +2407,140 @@ test_icmp_counterparts(void **state)
 	assert_int_equal(fb_icmp_peer(1, 1, 4), 4);
 }
 
+/* ---- ICMP errors take the flow they report on ---------------------------- */
+
+/*
+ * An ICMP error from router R to host A about A's packet to B: the outer
+ * header's addresses are R and A; the embedded packet's are A and B. The
+ * parse must describe the embedded packet reversed (B:dport -> A:sport), so
+ * that the error falls in the flow of A's packet.
+ */
+static uint32_t
+build_icmp_error(struct fb_frame *f, int v6, uint8_t type, uint8_t eproto, int later_frag,
+		 int hbh)
+{
+	static const uint8_t R4[4] = { 203, 0, 113, 9 };
+	static const uint8_t R6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					0, 0, 0, 0, 0, 0, 0, 0x99 };
+	uint32_t emb;
+
+	fb_eth(f, v6 ? 0x86dd : 0x0800);
+	if (v6)
+		fb_ipv6(f, 58, R6, FB_V6A);
+	else
+		fb_ipv4(f, 1, 5, 0, 7, R4, FB_V4A);
+	fb_icmp(f, type, 0);          /* 8 bytes: type, code, checksum, unused */
+	emb = f->len;
+	if (v6) {
+		fb_u32(f, 0x60000000);   /* version 6 */
+		fb_u16(f, 64);           /* payload length (as sent) */
+		fb_u8(f, hbh ? 0 : (later_frag ? 44 : eproto));
+		fb_u8(f, 64);
+		fb_put(f, FB_V6A, 16);
+		fb_put(f, FB_V6B, 16);
+		if (hbh) {               /* hop-by-hop, 8 bytes */
+			fb_u8(f, later_frag ? 44 : eproto);
+			fb_u8(f, 0);
+			fb_fill(f, 6, 0);
+		}
+		if (later_frag) {        /* fragment header, offset 8 */
+			fb_u8(f, eproto);
+			fb_u8(f, 0);
+			fb_u16(f, 8 << 3);
+			fb_u32(f, 77);
+		}
+	} else {
+		fb_u8(f, 0x45);
+		fb_u8(f, 0);
+		fb_u16(f, 84);
+		fb_u16(f, 1);
+		fb_u16(f, later_frag ? 0x0001 : 0); /* fragment offset 8 bytes */
+		fb_u8(f, 64);
+		fb_u8(f, eproto);
+		fb_u16(f, 0);
+		fb_put(f, FB_V4A, 4);
+		fb_put(f, FB_V4B, 4);
+	}
+	if (eproto == 1 || eproto == 58) {
+		fb_u8(f, eproto == 1 ? 8 : 128); /* echo request */
+		fb_u8(f, 0);
+		fb_fill(f, 6, 0);
+	} else {
+		fb_u16(f, 1234);
+		fb_u16(f, 80);
+		fb_fill(f, 4, 0);        /* the 8 bytes RFC 792 guarantees */
+	}
+	/* outer lengths are not checked against the embedded packet's */
+	fb_done(f);
+	return emb;
+}
+
+static void
+test_icmp_errors(void **state)
+{
+	static const uint8_t types[2][5] = { { 3, 4, 5, 11, 12 }, { 1, 2, 3, 4, 1 } };
+	static const uint8_t eprotos[2][4] = { { 6, 17, 132, 1 }, { 6, 17, 132, 58 } };
+	struct sl_pkt_info pi;
+	struct fb_frame f;
+
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int t = 0; t < 5; t++)
+			for (int p = 0; p < 4; p++)
+				for (int hbh = 0; hbh <= v6; hbh++) {
+		uint8_t ep = eprotos[v6][p];
+		uint32_t emb = build_icmp_error(&f, v6, types[v6][t], ep, 0, hbh);
+
+		assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
+		assert_int_equal(pi.icmp_err, 1);
+		assert_int_equal(pi.proto, ep);
+		assert_int_equal(pi.has_ports, 1);
+		/* reversed: from B back to A */
+		assert_memory_equal(pi.src, v6 ? FB_V6B : FB_V4B, v6 ? 16 : 4);
+		assert_memory_equal(pi.dst, v6 ? FB_V6A : FB_V4A, v6 ? 16 : 4);
+		if (ep == 1 || ep == 58) {
+			/* the echo request's pair, reversed */
+			assert_int_equal(pi.sport, ep == 1 ? 0 : 129);
+			assert_int_equal(pi.dport, ep == 1 ? 8 : 128);
+		} else {
+			assert_int_equal(pi.sport, 80);
+			assert_int_equal(pi.dport, 1234);
+		}
+		assert_int_equal(pi.tcp_flags, 0);
+		/* every cut: the embedded flow when its tuple is all there,
+		 * else the error's own type pair, and never more */
+		uint32_t l4 = emb + (v6 ? 40 + 8 * hbh : 20);
+		uint32_t need = l4 + ((ep == 1 || ep == 58) ? 2 : 4);
+		for (uint32_t cut = emb; cut < f.len; cut++) {
+			assert_int_equal(parse_copy(f.b, cut, &pi), SL_PARSE_OK);
+			assert_int_equal(pi.icmp_err, cut >= need);
+			if (cut < need) {
+				assert_int_equal(pi.proto, v6 ? 58 : 1);
+				assert_int_equal(pi.sport, types[v6][t]);
+			}
+		}
+	}
+	/* an embedded later fragment: no ports, the addresses still count */
+	for (int v6 = 0; v6 < 2; v6++) {
+		build_icmp_error(&f, v6, v6 ? 3 : 11, 17, 1, 0);
+		assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
+		assert_int_equal(pi.icmp_err, 1);
+		assert_int_equal(pi.has_ports, 0);
+		assert_int_equal(pi.sport + pi.dport, 0);
+		assert_int_equal(pi.proto, 17);
+	}
+	/* not errors: echo, and garbage after an unreachable */
+	build_icmp_error(&f, 0, 8, 17, 0, 0);
+	assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
+	assert_int_equal(pi.icmp_err, 0);
+	assert_int_equal(pi.sport, 8);
+	uint32_t emb = build_icmp_error(&f, 0, 3, 17, 0, 0);
+	f.b[emb] = 0x65; /* not version 4 */
+	assert_int_equal(parse_copy(f.b, f.len, &pi), SL_PARSE_OK);
+	assert_int_equal(pi.icmp_err, 0);
+	assert_int_equal(pi.sport, 3);
+}
+
 /* A request and its reply give swapped sport/dport. */
 static void
 test_icmp_request_reply_swap(void **state)
@@ -2923,7 +3057,7 @@ test_encap_names(void **state)
 						sl_encap_type_name(j));
 	assert_true(SL_ENCAP_TYPE_MAX <= 16);
 	/* The result stays compact: 64 bytes of flow, 16 of encapsulation. */
-	assert_int_equal(sizeof(struct sl_pkt_info), 80);
+	assert_int_equal(sizeof(struct sl_pkt_info), 84);
 }
 
 /* ---- tunnels: random frames --------------------------------------------- */
@@ -2998,6 +3132,7 @@ main(void)
 		cmocka_unit_test(test_tun_depth0),
 		cmocka_unit_test(test_icmp_counterparts),
 		cmocka_unit_test(test_icmp_request_reply_swap),
+		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_err_names),
 		cmocka_unit_test(test_result_overwritten),
 		cmocka_unit_test(test_jumbo_large),
