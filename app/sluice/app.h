@@ -113,6 +113,7 @@ struct sl_app {
 	struct sl_bypass_srv *bypass;  /**< bypass.c */
 	struct sl_reload *reload;      /**< reload.c */
 	struct sl_admin *admin;        /**< admin.c */
+	struct sl_kstats *kstats;      /**< kstats.c */
 	unsigned int cfg_flags;        /**< sl_config_load() flags of every load */
 };
 

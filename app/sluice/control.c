@@ -16,6 +16,7 @@
 #include <rte_pause.h>
 
 #include "datapath.h"
+#include "kstats.h"
 
 int
 sl_control_init(struct sl_app *app)
@@ -32,7 +33,7 @@ sl_control_init(struct sl_app *app)
 		if (a->per_worker[w] == NULL)
 			return -ENOMEM;
 	}
-	return 0;
+	return sl_kstats_init(app);
 }
 
 void
@@ -47,6 +48,7 @@ sl_control_free(struct sl_app *app)
 	free(a->sum);
 	a->per_worker = NULL;
 	a->sum = NULL;
+	sl_kstats_free(app);
 }
 
 static void
@@ -348,6 +350,7 @@ sl_stats_json(struct sl_app *app, bool final)
 			    counters_obj(s, l->off_frag, l->n_frag, sl_frag_stat_name, false));
 	json_object_set_new(stats, "flows", flows);
 	json_object_set_new(stats, "inputs", inputs_json(app, s));
+	sl_kstats_json(app, stats); /* the kernel's view beside the inputs' */
 	json_object_set_new(stats, "outputs", outputs_json(app));
 	json_object_set_new(stats, "workers", workers);
 	json_object_set_new(stats, "tenants", tenants);
