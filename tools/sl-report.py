@@ -87,10 +87,20 @@ def main():
           f"forwarded {lg['forwarded']} + filtered {lg['filtered']} + dropped {lg['dropped']} + "
           f"bypassed {lg.get('bypassed', 0)} + in flight {lg['in_flight']}  -> "
           f"{'BALANCED' if lg['balanced'] else 'NOT BALANCED'}")
+    if "inputs_lossless" in lg:
+        print(f"before sluice: imissed {lg['imissed']}, kernel dropped {lg['kernel_dropped']}  -> "
+              f"{'inputs LOSSLESS' if lg['inputs_lossless'] else 'FRAMES LOST BEFORE SLUICE'}")
     for i in s["inputs"]:
         print(f"input {i['name']}: port ipackets {i['ipackets']}, imissed {i['imissed']}, "
               f"ierrors {i['ierrors']}, rx_nombuf {i['rx_nombuf']}, sluice received "
               f"{i['received']} ({i['distribution']} distribution)")
+        k = i.get("kernel")
+        if k:
+            sock = k.get("socket", {})
+            extra = ", ".join(f"{k2}={v}" for k2, v in sock.items() if k2 not in ("kind", "count"))
+            print(f"  kernel {k['interface']}: packets {k['packets']}, dropped {k['dropped']}"
+                  + (f"; {sock['kind']} sockets x{sock['count']}: {extra}" if sock else "")
+                  + (f"; {k['error']}" if k.get("error") else ""))
     print(f"flows: created {s['flows']['created']}, expired {s['flows']['expired']}, "
           f"active {s['flows']['active']}, table full {s['flows']['table_full']}")
     return 0 if lg["balanced"] else 1
