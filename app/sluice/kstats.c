@@ -29,7 +29,7 @@
  *               the PMD's file descriptor)
  *
  * "dropped" per input is what the kernel dropped on the way that imissed
- * does not already hold. The ledger keeps its own identity; beside it,
+ * does not already hold (see kernel_dropped() for what is left out). The ledger keeps its own identity; beside it,
  * "inputs_lossless" is false as soon as any input's imissed or kernel drops
  * are not zero.
  */
@@ -373,25 +373,26 @@ read_sockets(struct kin *k)
 
 #define DELTA(k, f) ((json_int_t)((k)->now.f - (k)->base.f))
 
-/* What the kernel dropped on this input's way that imissed does not hold. */
+/*
+ * What the kernel dropped on this input's way that imissed does not hold.
+ * The interface's rx_missed (a NIC's FIFO overflow) is always before the
+ * PMD. Its rx_dropped is not counted: the stack also counts there frames
+ * it discarded after the packet socket took its copy (a QinQ frame, a
+ * VLAN or protocol nobody handles) and, on veth, XDP redirects into a full
+ * XSK that the socket counts too; it is shown beside, not added.
+ */
 static uint64_t
 kernel_dropped(const struct kin *k)
 {
-	uint64_t if_drops = (k->now.rx_dropped - k->base.rx_dropped) +
-			    (k->now.rx_missed_errors - k->base.rx_missed_errors);
+	uint64_t missed = k->now.rx_missed_errors - k->base.rx_missed_errors;
 
 	switch (k->kind) {
 	case KIN_PACKET:
 		/* 25.03+: the socket's drops are the port's imissed */
-		return if_drops + (SL_AFP_PMD_READS_DROPS ? 0 : k->sock_drops);
-	case KIN_XDP: {
-		/* imissed holds rx_dropped. A failed XDP redirect into a full XSK
-		 * is counted by the socket and, on some drivers (veth), in the
-		 * interface's rx_dropped too: only the excess is added, so this
-		 * is a lower bound when both happen. */
-		uint64_t xsk = k->xdp.rx_dropped + k->xdp.rx_ring_full;
-		return k->xdp.rx_ring_full + (if_drops > xsk ? if_drops - xsk : 0);
-	}
+		return missed + (SL_AFP_PMD_READS_DROPS ? 0 : k->sock_drops);
+	case KIN_XDP:
+		/* imissed holds rx_dropped, not rx_ring_full */
+		return missed + k->xdp.rx_ring_full;
 	case KIN_TAP:
 		return k->now.tx_dropped - k->base.tx_dropped;
 	default:
