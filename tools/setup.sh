@@ -13,7 +13,8 @@ PKGS=(build-essential pkg-config meson ninja-build
       dpdk dpdk-dev libdpdk-dev libnuma-dev libjansson-dev libyaml-dev libpcap-dev libssl-dev
       libcmocka-dev python3 python3-pytest python3-scapy python3-yaml
       tshark tcpdump tcpreplay clang libclang-rt-14-dev iproute2 procps
-      yamllint python3-kubernetes)
+      yamllint python3-kubernetes
+      openvswitch-switch-dpdk tcpflow argus-server argus-client)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
@@ -31,6 +32,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     # tshark asks whether non-root users may capture: keep the default (no)
     echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Open vSwitch: the DPDK build of ovs-vswitchd (tests/e2e/test_ovs.py runs
+# it from a private directory; the system service, if any, is left alone)
+ovs_dpdk=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+if [ -x "$ovs_dpdk" ] && [ "$(readlink -f /usr/sbin/ovs-vswitchd)" != "$ovs_dpdk" ]; then
+    $SUDO update-alternatives --set ovs-vswitchd "$ovs_dpdk" >/dev/null
 fi
 
 # Hugepages: 2 MiB pages, SL_HUGEPAGES of them (default 1024 = 2 GiB).
