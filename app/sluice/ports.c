@@ -193,8 +193,9 @@ setup_input(struct sl_app *app, uint16_t i, struct sl_cfg_error *err)
 		return -EINVAL;
 	}
 	rt->nb_rxq = nq;
-	/* Inputs do not transmit, but most PMDs require a TX queue. */
-	rt->nb_txq = info.max_tx_queues > 0 ? 1 : 0;
+	/* Inputs do not transmit, but most PMDs require a TX queue, and
+	 * net_tap one per RX queue: as many as RX queues, when there are. */
+	rt->nb_txq = RTE_MIN(nq, info.max_tx_queues);
 	rc = rte_eth_dev_configure(rt->port_id, nq, rt->nb_txq, &conf);
 	rt->configured = rc == 0;
 	if (rc == 0)
@@ -203,8 +204,8 @@ setup_input(struct sl_app *app, uint16_t i, struct sl_cfg_error *err)
 	for (uint16_t q = 0; rc == 0 && q < nq; q++)
 		rc = rte_eth_rx_queue_setup(rt->port_id, q, nb_rxd, socket < 0 ? 0 : socket, NULL,
 					    app->pool);
-	if (rc == 0 && rt->nb_txq)
-		rc = rte_eth_tx_queue_setup(rt->port_id, 0, nb_txd, socket < 0 ? 0 : socket, NULL);
+	for (uint16_t q = 0; rc == 0 && q < rt->nb_txq; q++)
+		rc = rte_eth_tx_queue_setup(rt->port_id, q, nb_txd, socket < 0 ? 0 : socket, NULL);
 	/* A mirror port must see every frame; PMDs without the notion
 	 * (pcap, ring, null) answer -ENOTSUP, which is fine. */
 	if (rc == 0) {
