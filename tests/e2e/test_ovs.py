@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import time
 import uuid
@@ -156,6 +157,10 @@ class Ovs:
             else:
                 sh("ip", "netns", "del", what, check=False)
         cleanup_prefix(self.prefix)
+        # the sockets (database, control, OpenFlow, vhost-user); logs stay
+        for name in os.listdir(self.dir):
+            if stat.S_ISSOCK(os.stat(os.path.join(self.dir, name)).st_mode):
+                os.unlink(os.path.join(self.dir, name))
 
 
 @pytest.fixture
