@@ -26,7 +26,8 @@ import subprocess
 
 import pytest
 
-from conftest import CORPUS, gen, read_pcap, run_sluice
+from conftest import (CORPUS, gen, pcap_in, pcap_out, pcap_outs, pool, read_pcap, run_sluice,
+                      sluice_config, tenant)
 
 TOOLS = ("tcpflow", "argus", "ra")
 pytestmark = pytest.mark.skipif(
@@ -144,24 +145,15 @@ def test_corpus_sample_streams_and_flows_unchanged(tmp):
     os.makedirs(out)
     inputs, outputs, tenants = [], [], []
     for i, path in enumerate(files):
-        inputs.append(f'  - {{name: in{i}, vdev: "net_pcap{i},rx_pcap={path}"}}')
-        for m in range(2):
-            n = len(files) + 2 * i + m
-            outputs.append(f'  - {{name: o{i}m{m}, vdev: "net_pcap{n},tx_pcap={out}/{i}-{m}.pcap"}}')
-        tenants.append(f"""  - name: t{i}
-    id: {i + 1}
-    match: {{untagged: true, vlan: ["1-4094"], inputs: [in{i}]}}
-    pools: [{{name: p, hash: 5-tuple, members: [o{i}m0, o{i}m1]}}]""")
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs:
-{chr(10).join(inputs)}
-outputs:
-{chr(10).join(outputs)}
-tenants:
-{chr(10).join(tenants)}
-flow_table: {{size: 131072}}
-tuning: {{mbufs: 32767}}
-"""
+        inputs.append(pcap_in(path, name=f"in{i}", port=i))
+        names = [f"o{i}m{m}" for m in range(2)]
+        outputs += [pcap_out(n, f"{out}/{i}-{m}.pcap", len(files) + 2 * i + m)
+                    for m, n in enumerate(names)]
+        tenants.append(tenant(f"t{i}", i + 1, [pool("p", names, hash="5-tuple")],
+                              match={"untagged": True, "vlan": ["1-4094"],
+                                     "inputs": [f"in{i}"]}))
+    cfg = sluice_config(inputs, outputs, tenants, flow_table={"size": 131072},
+                        tuning={"mbufs": 32767})
     r = run_sluice(tmp, cfg, timeout=300)
     assert r.rc == 0, r.stderr[-3000:]
     lg = r.final["ledger"]
@@ -187,24 +179,12 @@ def test_tunnelled_fragmented_inner_flows_unchanged(tmp, tunnel, envelope):
     key = "vni" if tunnel == "--vxlan" else "gre_key"
     out = os.path.join(tmp, "out")
     os.makedirs(out)
-    outs = "\n".join(f'  - {{name: m{i}, vdev: "net_pcap{i + 1},tx_pcap={out}/m{i}.pcap"}}'
-                     for i in range(3))
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs:
-  - {{name: mirror, vdev: "net_pcap0,rx_pcap={pcap}"}}
-outputs:
-{outs}
-tenants:
-  - name: s0
-    id: 1
-    match: {{{key}: [5000]}}
-    pools: [{{name: p, hash: 5-tuple, strip: outer, members: [m0, m1, m2]}}]
-  - name: s1
-    id: 2
-    match: {{{key}: [5001]}}
-    pools: [{{name: p, hash: 5-tuple, strip: outer, members: [m0, m1, m2]}}]
-flow_table: {{size: 65536}}
-"""
+    members = ["m0", "m1", "m2"]
+    cfg = sluice_config(
+        [pcap_in(pcap, name="mirror")], pcap_outs(out, members),
+        [tenant(f"s{t}", t + 1, [pool("p", members, hash="5-tuple", strip="outer")],
+                match={key: [5000 + t]}) for t in range(2)],
+        flow_table={"size": 65536})
     r = run_sluice(tmp, cfg)
     assert r.rc == 0, r.stderr[-3000:]
     s = r.final
@@ -212,7 +192,7 @@ flow_table: {{size: 65536}}
     # every non-first fragment followed its first to the flow's member
     fr = s["fragments"]
     assert fr["sent"] > 0 and fr["released_unmatched"] == 0 and fr["unmatched_limit"] == 0, fr
-    members = [os.path.join(out, f"m{i}.pcap") for i in range(3)]
-    assert sum(len(read_pcap(m)) for m in members) == len(frames)
-    n_streams, n_flows = compare(tmp, [(tunnel.strip("-"), inner, members)])
+    paths = [os.path.join(out, f"{m}.pcap") for m in members]
+    assert sum(len(read_pcap(m)) for m in paths) == len(frames)
+    n_streams, n_flows = compare(tmp, [(tunnel.strip("-"), inner, paths)])
     assert n_streams > 0 and n_flows >= len(flows)

@@ -22,17 +22,14 @@ member, and the counts reconcile from tcpreplay through the TAP's kernel
 counters to the members' captures.
 """
 import collections
-import json
 import os
 import shutil
-import signal
 import subprocess
-import time
-import uuid
 
 import pytest
 
-from conftest import SLUICE, cleanup_prefix, gen, read_pcap
+from conftest import (SLUICE, gen, pcap_outs, pool, read_pcap, sluice_config, stats_lines, stop,
+                      tenant, uid, wait_for)
 from test_rig import flow_of
 
 
@@ -52,82 +49,51 @@ def sh(*cmd, check=True):
                           timeout=60)
 
 
-def config(out, members):
-    outs = "\n".join(f'  - {{name: m{i}, vdev: "net_pcap{i + 1},tx_pcap={out}/m{i}.pcap"}}'
-                     for i in range(members))
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1, 2]}}
-inputs:
-  - {{name: tap, vdev: "net_tap0,iface=sl-rss0", distribution: rss}}
-outputs:
-{outs}
-tenants:
-  - name: all
-    id: 1
-    match: {{untagged: true, vlan: ["1-4094"]}}
-    pools: [{{name: p, hash: 5-tuple, members: [{", ".join(f"m{i}" for i in range(members))}]}}]
-flow_table: {{size: 65536}}
-stats: {{interval: 0.2}}
-"""
-
-
-def test_rss_on_multiqueue_tap(tmp):
+def test_rss_on_multiqueue_tap(tmp, peers):
     pcap, flows = gen(tmp, "rss", "--flows", 300, "--tenants", 2, "--vlan-base", 10,
                       "--ipv6", 30, "--udp", 30, "--icmp", 10, "--packets", 6, "--seed", 44)
     frames = read_pcap(pcap)
-    ns = "slrss-" + uuid.uuid4().hex[:8]
-    prefix = "sl-test-rss-" + uuid.uuid4().hex[:8]
     out = os.path.join(tmp, "out")
     os.makedirs(out)
-    cfg, stats, log = (os.path.join(tmp, n) for n in ("sluice.yaml", "stats.json", "sluice.log"))
+    members = ["m0", "m1", "m2"]
+    cfg = os.path.join(tmp, "sluice.yaml")
     with open(cfg, "w") as f:
-        f.write(config(out, 3))
+        f.write(sluice_config(
+            [{"name": "tap", "vdev": "net_tap0,iface=sl-rss0", "distribution": "rss"}],
+            pcap_outs(out, members),
+            [tenant("all", 1, [pool("p", members, hash="5-tuple")],
+                    match={"untagged": True, "vlan": ["1-4094"]})],
+            eal={"main_lcore": 0, "worker_lcores": [1, 2]},
+            flow_table={"size": 65536}, stats={"interval": 0.2}))
+    stats = os.path.join(tmp, "stats.json")
+    ns = "slrss-" + uid()
     sh("ip", "netns", "add", ns)
-    sl = None
     try:
         sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
            "net.ipv6.conf.default.disable_ipv6=1")
         sh("ip", "-n", ns, "link", "add", "mirror", "type", "veth", "peer", "name", "feed")
         for i in ("mirror", "feed"):
             sh("ip", "-n", ns, "link", "set", i, "up")
-        with open(log, "w") as logf:
-            # two workers on CPU 1: the test needs two queues, not speed
-            sl = subprocess.Popen(["ip", "netns", "exec", ns, SLUICE, "--config", cfg,
-                                   "--stats-path", stats, "--", f"--file-prefix={prefix}",
-                                   "--in-memory", "--lcores=0@0,1@1,2@1",
-                                   "--log-level=lib.eal:error"], stdout=logf,
-                                  stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while "running:" not in open(log).read():
-            assert sl.poll() is None and time.time() < deadline, open(log).read()
-            time.sleep(0.1)
+        # two workers on CPU 1: the test needs two queues, not speed
+        sl = peers.start(["ip", "netns", "exec", ns, SLUICE, "--config", cfg, "--stats-path",
+                          stats, "--", f"--file-prefix={peers.prefix()}", "--in-memory",
+                          "--lcores=0@0,1@1,2@1", "--log-level=lib.eal:error"],
+                         stdout=subprocess.DEVNULL, stderr=peers.open("sluice.err"))
+        wait_for(lambda: stats_lines(stats), "sluice running", [sl])
+        # each TAP queue holds every frame: nothing depends on sluice's pace
+        sh("ip", "-n", ns, "link", "set", "sl-rss0", "txqueuelen", 4096)
         sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "mirror", "ingress")
         sh("ip", "netns", "exec", ns, "tc", "filter", "add", "dev", "mirror", "parent", "ffff:",
            "protocol", "all", "u32", "match", "u32", 0, 0, "action", "mirred", "egress",
            "redirect", "dev", "sl-rss0")
         sh("ip", "netns", "exec", ns, "tcpreplay", "-i", "feed", "--pps", 4000, pcap)
-        # until the TAP's counters and sluice's stop moving
-        seen, same, deadline = None, 0, time.time() + 60
-        while same < 5 and time.time() < deadline:
-            time.sleep(0.2)
-            try:
-                s = json.loads([l for l in open(stats) if l.strip()][-1])["stats"]
-                cur = (s["ledger"]["received"], s["inputs"][0]["kernel"]["packets"])
-            except (OSError, IndexError, ValueError, KeyError):
-                cur = None
-            same = same + 1 if cur == seen and cur is not None else 0
-            seen = cur
+        wait_for(lambda: stats_lines(stats)[-1]["ledger"]["received"] >= len(frames),
+                 "sluice to receive every frame", [sl])
+        stop(sl)
     finally:
-        if sl is not None:
-            sl.send_signal(signal.SIGINT)
-            try:
-                sl.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                sl.kill()
-                sl.wait()
         sh("ip", "netns", "del", ns, check=False)
-        cleanup_prefix(prefix)
-    assert sl.returncode == 0, open(log).read()
-    s = [json.loads(l)["stats"] for l in open(stats) if l.strip()][-1]
+    assert sl.returncode == 0
+    s = stats_lines(stats)[-1]
     assert s["final"]
     lg, inp = s["ledger"], s["inputs"][0]
     assert inp["distribution"] == "rss" and inp["queues"] == 2
@@ -140,7 +106,7 @@ def test_rss_on_multiqueue_tap(tmp):
     assert len(per_worker) == 2 and all(per_worker), per_worker
     assert s["flows"]["created"] == len(flows), (s["flows"], len(flows))
     # every flow whole on one member
-    got = {f"m{i}": read_pcap(os.path.join(out, f"m{i}.pcap")) for i in range(3)}
+    got = {m: read_pcap(os.path.join(out, f"{m}.pcap")) for m in members}
     assert collections.Counter(f for v in got.values() for f in v) == collections.Counter(frames)
     where = collections.defaultdict(set)
     for m, fr in got.items():
