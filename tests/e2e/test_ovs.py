@@ -14,9 +14,10 @@ port as virtio-user (server=1) and writes two pcap members (the analyzers).
 Checked: OVS's own port counters (ovs-ofctl dump-ports) reconcile with
 tcpreplay and with sluice's ledger, and the analyzers' captures hold every
 mirrored frame, byte for byte, each flow, both directions, in one member.
-Whether OVS can hand every frame to sluice depends on sluice's worker
-getting the CPU in time (a full virtio ring is OVS's tx_drop): the test
-requires that such frames are counted there, not that there are none.
+Whether every frame gets through depends on OVS's PMD thread and sluice's
+worker getting the CPU in time (libpcap's buffer on the uplink port: OVS's
+rx_drop; a full virtio ring: OVS's tx_drop): the test requires that such
+frames are counted there, not that there are none.
 Every process, socket, namespace and DPDK run directory is removed.
 """
 import collections
@@ -216,7 +217,7 @@ def run_through_ovs(ovs, peers, tmp, capture):
     assert ovs.vsctl("get", "interface", "sensor", "link_state").strip() == "up"
     # the port is in OVS's OpenFlow mapping before a frame arrives
     assert "in_port=" in ovs.appctl("ovs-vswitchd", "ofproto/trace", "br0", "in_port=uplink")
-    tr = sh("ip", "netns", "exec", ovs.feed_ns, "tcpreplay", "-i", "feed", "--pps", 3000, capture)
+    tr = sh("ip", "netns", "exec", ovs.feed_ns, "tcpreplay", "-i", "feed", "--pps", 2000, capture)
     sent = int(re.search(r"Successful packets:\s+(\d+)", tr.stdout).group(1))
 
     # until OVS and sluice have nothing left in flight
@@ -250,14 +251,16 @@ def test_ovs_mirror_to_sluice_over_vhost_user(ovs, peers, tmp, source):
     sent, ports, s, out = run_through_ovs(ovs, peers, tmp, capture)
     lg = s["ledger"]
     assert lg["balanced"] and lg["in_flight"] == 0, lg
-    # OVS's counters: every frame tcpreplay sent entered the bridge, and the
-    # mirror gave each one to the sensor port once: sent to sluice, or
-    # dropped by OVS when sluice's virtio ring was full (a stalled sensor;
-    # then counted in tx_drop, never silently)
+    # OVS's counters: every frame tcpreplay sent reached the bridge's uplink
+    # port (or its capture buffer overflowed while OVS's PMD thread did not
+    # run: rx_drop), and the mirror gave each frame the bridge received to
+    # the sensor port once: sent to sluice, or dropped by OVS when sluice's
+    # virtio ring was full (tx_drop). Losses are counted, never silent.
     assert sent == len(frames)
-    assert ports["uplink"]["rx"] == sent and ports["uplink"]["rx_drop"] == 0, ports
+    received, in_dropped = ports["uplink"]["rx"], ports["uplink"]["rx_drop"]
+    assert received + in_dropped == sent, ports
     mirrored, ovs_dropped = ports["sensor"]["tx"], ports["sensor"]["tx_drop"]
-    assert mirrored + ovs_dropped == sent, ports
+    assert mirrored + ovs_dropped == received, ports
     # ... and reconcile with sluice's ledger and the analyzers' files
     assert s["inputs"][0]["ipackets"] == lg["received"] == mirrored
     assert lg["forwarded"] == lg["received"] and lg["dropped"] == 0, s["drops"]
@@ -268,7 +271,7 @@ def test_ovs_mirror_to_sluice_over_vhost_user(ovs, peers, tmp, source):
     # the analyzers hold every mirrored frame, byte for byte
     held, played = collections.Counter(f for v in got.values() for f in v), \
         collections.Counter(frames)
-    assert not held - played and sum((played - held).values()) == ovs_dropped
+    assert not held - played and sum((played - held).values()) == in_dropped + ovs_dropped
     where = collections.defaultdict(set)
     for m, fr in got.items():
         for f in fr:
