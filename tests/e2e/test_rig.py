@@ -158,18 +158,21 @@ def test_stalled_reader_loss_is_named(tmp, driver):
     capture = os.path.join(tmp, "gen.pcap")
     subprocess.run(list(map(str, [SL_GEN, "-o", capture, "--flows", 100, "--packets", 10,
                                   "--seed", 5])), check=True, capture_output=True)
-    r = rig(tmp, capture, "--driver", driver, "--pps", 20000, "--count", 6000, "--stall")
+    r = rig(tmp, capture, "--driver", driver, "--pps", 10000, "--count", 6000, "--stall")
     check_reconciled(r)
     lg = r["stats"]["ledger"]
     lost = lg["kernel_dropped"] + lg["imissed"]
     assert lost > 0, r["table"]
     assert lg["inputs_lossless"] is False
     assert not r["lossless"]
-    assert lg["received"] + lost == 6000, r["table"]
+    # (the sending veth may drop too, on a loaded machine: its tx_dropped,
+    # checked by check_reconciled; what reached the interface is here)
+    rx = r["receiver"]["rx_packets"]
+    assert lg["received"] + lost == rx, r["table"]
     k = r["stats"]["inputs"][0]["kernel"]
     if driver == "af_packet":
         # DPDK 22.11's PMD reports none of it; the packet socket does
-        assert k["socket"]["drops"] == lost and k["socket"]["packets"] == 6000, k
+        assert k["socket"]["drops"] == lost and k["socket"]["packets"] == rx, k
     else:
         assert k["socket"]["rx_ring_full"] + k["socket"]["rx_dropped"] == lost, k
     assert "RECONCILED, LOSSY" in r["table"] and "kernel dropped before sluice" in r["table"]
