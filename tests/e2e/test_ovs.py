@@ -9,15 +9,24 @@ that tcpreplay feeds from another namespace: OVS starts polling a port
 before its OpenFlow mapping exists, so an rx_pcap file, read in the first
 milliseconds, would be lost to failed upcalls), a destination port, and an
 OVS mirror (select_all) to a dpdkvhostuserclient port. sluice reads that
-port as virtio-user (server=1) and writes two pcap members (the analyzers).
+port as virtio-user (server=1) and delivers to two analyzers, either
+- as pcap members (sluice writes the files), or
+- back into OVS: each member is a virtio-user server (net_virtio_user,
+  server=1) that a dpdkvhostuserclient port of its own analyzer bridge
+  connects to, and one OpenFlow rule per bridge outputs what sluice sends
+  to a net_pcap tx_pcap port (the analyzer's capture, written by OVS). The
+  analyzer bridges are separate from the mirrored bridge, so what sluice
+  sends back is never mirrored to it again.
 
 Checked: OVS's own port counters (ovs-ofctl dump-ports) reconcile with
-tcpreplay and with sluice's ledger, and the analyzers' captures hold every
+tcpreplay, with sluice's ledger and per-member counts, and (back into OVS)
+with the analyzer bridges' ports; the analyzers' captures hold every
 mirrored frame, byte for byte, each flow, both directions, in one member.
 Whether every frame gets through depends on OVS's PMD thread and sluice's
 worker getting the CPU in time (libpcap's buffer on the uplink port: OVS's
-rx_drop; a full virtio ring: OVS's tx_drop): the test requires that such
-frames are counted there, not that there are none.
+rx_drop; a full virtio ring: OVS's tx_drop towards sluice, sluice's
+tx_refused towards OVS): the test requires that such frames are counted
+there, not that there are none.
 Every process, socket, namespace and DPDK run directory is removed.
 """
 import collections
@@ -127,13 +136,33 @@ class Ovs:
         except OSError:
             return ""
 
-    def ports(self):
+    def ofctl(self, bridge, *args):
+        return sh("ovs-ofctl", *args[:1], f"unix:{self.dir}/{bridge}.mgmt", *args[1:]).stdout
+
+    def add_analyzer(self, name, sock, capture, pcap_port):
+        """A bridge of its own for an analyzer that sluice sends to: the
+        dpdkvhostuserclient port `name` (OVS connects to sluice's
+        virtio-user server at sock) and a net_pcap port writing capture.
+        fail_mode=secure starts the bridge without OVS's NORMAL flow, and
+        the one rule outputs everything from sluice to the capture port:
+        no MAC learning (it would drop a reply whose destination was
+        learnt on the port it came in on), no flooding, no path back."""
+        br, cap = f"br-{name}", f"cap-{name}"
+        self.vsctl("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev",
+                   "fail_mode=secure",
+                   "--", "add-port", br, name, "--", "set", "interface", name,
+                   "type=dpdkvhostuserclient", f"options:vhost-server-path={sock}",
+                   "--", "add-port", br, cap, "--", "set", "interface", cap, "type=dpdk",
+                   f"options:dpdk-devargs=net_pcap{pcap_port},tx_pcap={capture}")
+        self.ofctl(br, "add-flow", f"in_port={name},actions=output:{cap}")
+        assert self.ofctl(br, "dump-flows").count("actions=") == 1
+
+    def ports(self, bridge="br0"):
         """Live OpenFlow port counters: name -> {rx, rx_drop, tx, tx_drop}."""
         names = {}
-        for m in re.finditer(r"^ (\d+)\(([^)]+)\):", sh("ovs-ofctl", "show",
-                                                        f"unix:{self.dir}/br0.mgmt").stdout, re.M):
+        for m in re.finditer(r"^ (\d+)\(([^)]+)\):", self.ofctl(bridge, "show"), re.M):
             names[m.group(1)] = m.group(2)
-        out = sh("ovs-ofctl", "dump-ports", f"unix:{self.dir}/br0.mgmt").stdout
+        out = self.ofctl(bridge, "dump-ports")
         res = {}
         for m in re.finditer(r"port\s+(\w+): rx pkts=(\d+), bytes=\d+, drop=(\d+).*?\n\s+"
                              r"tx pkts=(\d+), bytes=\d+, drop=(\d+)", out):
@@ -180,28 +209,46 @@ def ovs(tmp):
         assert o.ns not in sh("ip", "netns", "list").stdout
 
 
-def sensor_config(sock, out):
+ANALYZERS = ("ids0", "ids1")
+
+
+def virtio_server(n, sock):
+    """A virtio-user port that is the vhost-user server at sock (OVS's
+    dpdkvhostuserclient port connects to it, and again after a restart)."""
+    return f"net_virtio_user{n},path={sock},server=1,queues=1,queue_size=1024"
+
+
+def sensor_config(sock, outputs):
     """sluice reading the mirror port as virtio-user (server: OVS connects
-    to it). vhost-user takes at most 8 memory regions: with --in-memory
-    every hugepage is one unless the EAL uses a file per segment list."""
+    to it), one pool of members on outputs. vhost-user takes at most 8
+    memory regions: with --in-memory every hugepage is one unless the EAL
+    uses a file per segment list."""
     return sluice_config(
-        [{"name": "ovs-mirror", "distribution": "software",
-          "vdev": f"net_virtio_user0,path={sock},server=1,queues=1,queue_size=1024"}],
-        pcap_outs(out, ["ids0", "ids1"]),
-        [tenant("vms", 1, [pool("p", ["ids0", "ids1"], hash="5-tuple")],
+        [{"name": "ovs-mirror", "distribution": "software", "vdev": virtio_server(0, sock)}],
+        outputs,
+        [tenant("vms", 1, [pool("p", [o["name"] for o in outputs], hash="5-tuple")],
                 match={"untagged": True, "vlan": ["1-4094"]})],
         eal={"main_lcore": 0, "worker_lcores": [1], "args": ["--single-file-segments"]},
         flow_table={"size": 65536}, tuning={"mbufs": 16383}, stats={"interval": 0.2})
 
 
-def run_through_ovs(ovs, peers, tmp, capture):
+def run_through_ovs(ovs, peers, tmp, capture, into_ovs):
     """sluice behind OVS's mirror; tcpreplay plays capture into the bridge.
-    Returns (frames sent, OVS's port counters, sluice's final stats, the
-    members' output directory)."""
+    sluice's members write pcap files, or (into_ovs) are vhost-user ports
+    of analyzer bridges whose capture ports write them. Returns (frames
+    sent, OVS's port counters by bridge, sluice's final stats, the frames
+    of each analyzer's capture)."""
     out = os.path.join(tmp, "out")
     os.makedirs(out)
+    captures = {n: os.path.join(out, f"{n}.pcap") for n in ANALYZERS}
     sock = peers.path(f"{ovs.dir}/sensor.sock")
-    sl = peers.sluice(sensor_config(sock, out))
+    socks = {n: peers.path(f"{ovs.dir}/{n}.sock") for n in ANALYZERS} if into_ovs else {}
+    if into_ovs:
+        outputs = [{"name": n, "vdev": virtio_server(1 + i, socks[n])}
+                   for i, n in enumerate(ANALYZERS)]
+    else:
+        outputs = pcap_outs(out, ANALYZERS)
+    sl = peers.sluice(sensor_config(sock, outputs))
     # sluice (virtio-user server) waits in its probe for OVS to connect
     sl.wait(lambda: os.path.exists(sock), "sluice's vhost-user socket")
     ovs.vsctl("add-port", "br0", "sensor", "--", "set", "interface", "sensor",
@@ -211,67 +258,83 @@ def run_through_ovs(ovs, peers, tmp, capture):
     ovs.vsctl("--", "--id=@p", "get", "port", "sensor", "--", "--id=@m", "create", "mirror",
               "name=to-sensor", "select_all=true", "output-port=@p", "--", "set", "bridge",
               "br0", "mirrors=@m")
+    bridges = {"br0": ["sensor"]}
+    if into_ovs:
+        # ... then, probing its outputs in order, for each analyzer port
+        for i, n in enumerate(ANALYZERS):
+            sl.wait(lambda p=socks[n]: os.path.exists(p), f"sluice's vhost-user socket {n}")
+            ovs.add_analyzer(n, socks[n], captures[n], 10 + i)
+            bridges[f"br-{n}"] = [n]
     ovs.vsctl("add-port", "br0", "uplink", "--", "set", "interface", "uplink", "type=dpdk",
               "options:dpdk-devargs=net_pcap9,rx_iface=ovs-in")
     sl.wait(lambda: "running:" in sl.stderr() and sl.last() is not None, "sluice running")
-    assert ovs.vsctl("get", "interface", "sensor", "link_state").strip() == "up"
+    for vhost in (p for ps in bridges.values() for p in ps):
+        assert ovs.vsctl("get", "interface", vhost, "link_state").strip() == "up", vhost
+    assert all(o["state"] == "up" for o in sl.last()["outputs"]), sl.last()["outputs"]
     # the port is in OVS's OpenFlow mapping before a frame arrives
     assert "in_port=" in ovs.appctl("ovs-vswitchd", "ofproto/trace", "br0", "in_port=uplink")
     tr = sh("ip", "netns", "exec", ovs.feed_ns, "tcpreplay", "-i", "feed", "--pps", 2000, capture)
     sent = int(re.search(r"Successful packets:\s+(\d+)", tr.stdout).group(1))
 
-    # until OVS and sluice have nothing left in flight
+    # until OVS (every bridge) and sluice have nothing left in flight
     state = {"seen": None, "same": 0}
 
     def settled():
-        p, s = ovs.ports(), sl.last()
-        cur = (p["uplink"]["rx"], p["sensor"]["tx"], p["sensor"]["tx_drop"],
-               s["ledger"]["received"])
+        s = sl.last()
+        cur = (sorted((b, sorted(ovs.ports(b).items())) for b in bridges),
+               s["ledger"]["received"], s["ledger"]["forwarded"], s["ledger"]["dropped"])
         state["same"] = state["same"] + 1 if cur == state["seen"] else 0
         state["seen"] = cur
         time.sleep(0.2)
         return state["same"] >= 5
     sl.wait(settled, "OVS's and sluice's counters to settle")
-    ports = ovs.ports()
-    return sent, ports, sl.finish(), out
+    ports = {b: ovs.ports(b) for b in bridges}
+    s = sl.finish()
+    if into_ovs:
+        # removing a capture port closes its file: nothing is left buffered
+        for n in ANALYZERS:
+            ovs.vsctl("del-port", f"br-{n}", f"cap-{n}")
+    return sent, ports, s, {n: read_pcap(captures[n]) for n in ANALYZERS}
 
 
-@pytest.mark.parametrize("source", ["slgen", "corpus"])
-def test_ovs_mirror_to_sluice_over_vhost_user(ovs, peers, tmp, source):
+def capture_of(source, tmp):
     if source == "corpus":
         capture = os.path.join(CORPUS, CORPUS_CAPTURE)
         if not os.path.exists(capture):
             pytest.skip(f"corpus capture {CORPUS_CAPTURE} not found under {CORPUS}")
-    else:
-        capture = os.path.join(tmp, "vms.pcap")
-        sh(SL_GEN, "-o", capture, "--flows", 200, "--tenants", 2, "--vlan-base", 10,
-           "--ipv6", 30, "--udp", 30, "--icmp", 10, "--packets", 6, "--frame", "imix",
-           "--seed", 21)
-    frames = read_pcap(capture)
-    sent, ports, s, out = run_through_ovs(ovs, peers, tmp, capture)
+        return capture
+    capture = os.path.join(tmp, "vms.pcap")
+    sh(SL_GEN, "-o", capture, "--flows", 200, "--tenants", 2, "--vlan-base", 10,
+       "--ipv6", 30, "--udp", 30, "--icmp", 10, "--packets", 6, "--frame", "imix",
+       "--seed", 21)
+    return capture
+
+
+def check_delivered(frames, sent, ports, s, got, lost_after):
+    """What OVS mirrored to sluice is in the analyzers' captures: every
+    frame, byte for byte, but the lost_after frames lost (and counted)
+    past sluice's input; each flow, both directions, in one analyzer."""
     lg = s["ledger"]
     assert lg["balanced"] and lg["in_flight"] == 0, lg
     # OVS's counters: every frame tcpreplay sent reached the bridge's uplink
     # port (or its capture buffer overflowed while OVS's PMD thread did not
     # run: rx_drop), and the mirror gave each frame the bridge received to
     # the sensor port once: sent to sluice, or dropped by OVS when sluice's
-    # virtio ring was full (tx_drop). Losses are counted, never silent.
+    # virtio ring was full (tx_drop). Losses are counted, never silent; and
+    # nothing an analyzer got came back to the mirror.
+    br0 = ports["br0"]
     assert sent == len(frames)
-    received, in_dropped = ports["uplink"]["rx"], ports["uplink"]["rx_drop"]
-    assert received + in_dropped == sent, ports
-    mirrored, ovs_dropped = ports["sensor"]["tx"], ports["sensor"]["tx_drop"]
-    assert mirrored + ovs_dropped == received, ports
-    # ... and reconcile with sluice's ledger and the analyzers' files
+    received, in_dropped = br0["uplink"]["rx"], br0["uplink"]["rx_drop"]
+    assert received + in_dropped == sent, br0
+    mirrored, ovs_dropped = br0["sensor"]["tx"], br0["sensor"]["tx_drop"]
+    assert mirrored + ovs_dropped == received, br0
+    # ... and reconcile with sluice's ledger
     assert s["inputs"][0]["ipackets"] == lg["received"] == mirrored
-    assert lg["forwarded"] == lg["received"] and lg["dropped"] == 0, s["drops"]
-    members = {m["output"]: m["forwarded"] for t in s["tenants"] for p in t["pools"]
-               for m in p["members"]}
-    got = {m: read_pcap(os.path.join(out, f"{m}.pcap")) for m in members}
-    assert {m: len(v) for m, v in got.items()} == members
     # the analyzers hold every mirrored frame, byte for byte
     held, played = collections.Counter(f for v in got.values() for f in v), \
         collections.Counter(frames)
-    assert not held - played and sum((played - held).values()) == in_dropped + ovs_dropped
+    assert not held - played
+    assert sum((played - held).values()) == in_dropped + ovs_dropped + lost_after
     where = collections.defaultdict(set)
     for m, fr in got.items():
         for f in fr:
@@ -279,3 +342,49 @@ def test_ovs_mirror_to_sluice_over_vhost_user(ovs, peers, tmp, source):
     assert all(len(ms) == 1 for ms in where.values()), \
         [f for f, ms in where.items() if len(ms) > 1][:5]
     assert all(got.values()), "one analyzer got nothing"
+
+
+def members_of(s):
+    return {m["output"]: m for t in s["tenants"] for p in t["pools"] for m in p["members"]}
+
+
+@pytest.mark.parametrize("source", ["slgen", "corpus"])
+def test_ovs_mirror_to_sluice_over_vhost_user(ovs, peers, tmp, source):
+    capture = capture_of(source, tmp)
+    frames = read_pcap(capture)
+    sent, ports, s, got = run_through_ovs(ovs, peers, tmp, capture, into_ovs=False)
+    lg = s["ledger"]
+    assert lg["forwarded"] == lg["received"] and lg["dropped"] == 0, s["drops"]
+    # sluice wrote each member's file: all it forwarded
+    assert {m: len(v) for m, v in got.items()} == \
+        {n: m["forwarded"] for n, m in members_of(s).items()}
+    check_delivered(frames, sent, ports, s, got, 0)
+
+
+@pytest.mark.parametrize("source", ["slgen", "corpus"])
+def test_ovs_mirror_to_sluice_back_into_ovs(ovs, peers, tmp, source):
+    """sluice's members are vhost-user ports of OVS analyzer bridges."""
+    capture = capture_of(source, tmp)
+    frames = read_pcap(capture)
+    sent, ports, s, got = run_through_ovs(ovs, peers, tmp, capture, into_ovs=True)
+    lg, members = s["ledger"], members_of(s)
+    assert set(members) == set(ANALYZERS)
+    # sluice forwarded each packet or, when OVS had not yet emptied a
+    # member's virtio ring, counted it refused; no member went down (a
+    # flow resteered would be in two analyzers)
+    refused = sum(m["tx_refused"] for m in members.values())
+    assert all(m["link_down"] == 0 for m in members.values()), members
+    assert lg["forwarded"] + refused == lg["received"] and lg["dropped"] == refused, s["drops"]
+    assert sum(m["forwarded"] for m in members.values()) == lg["forwarded"]
+    lost = refused
+    for n in ANALYZERS:
+        br, cap = ports[f"br-{n}"], f"cap-{n}"
+        # OVS received on the member's port what sluice says it forwarded
+        # there (rx_drop: OVS's ingress policing), sent nothing back to
+        # sluice, and wrote each frame to the capture port or counted it
+        assert br[n]["rx"] + br[n]["rx_drop"] == members[n]["forwarded"], (n, br, members[n])
+        assert br[n]["tx"] == 0 and br[cap]["rx"] == 0, br
+        assert br[cap]["tx"] + br[cap]["tx_drop"] == br[n]["rx"], br
+        assert len(got[n]) == br[cap]["tx"], (n, len(got[n]), br)
+        lost += br[n]["rx_drop"] + br[cap]["tx_drop"]
+    check_delivered(frames, sent, ports, s, got, lost)
