@@ -41,6 +41,8 @@ extern "C" {
 
 /** Ethernet header length. */
 #define SL_L2_ETH_HLEN 14
+/** Longest link-layer header sl_l2_to_eth() reads (LINUX_SLL2). */
+#define SL_L2_HDR_MAX 20
 /** Source MAC of a synthetic header when the capture has none: 02:00:00:00:00:01. */
 #define SL_L2_MAC_SRC { 0x02, 0, 0, 0, 0, 0x01 }
 /** Destination MAC of a synthetic header when the capture has none: 02:00:00:00:00:02. */
@@ -91,12 +93,15 @@ const char *sl_l2_kind_name(int kind);
  * How to turn one frame of link layer @p kind into an Ethernet frame:
  * remove out->strip leading bytes, then put a 14-byte header (out->dst,
  * out->src, out->ethertype; see sl_l2_eth_header()) in front of what is
- * left. Reads at most the link-layer header (20 bytes) and, for raw IP,
- * the first byte.
+ * left. Reads only the link-layer header (at most SL_L2_HDR_MAX bytes)
+ * and, for raw IP, the first byte: a caller holding a frame in pieces
+ * passes a copy of its first min(@p len, SL_L2_HDR_MAX) bytes and the
+ * frame's whole length.
  *
  * @param kind   an enum sl_l2_kind other than SL_L2_ETHERNET
- * @param frame  the frame as captured (may be NULL when @p len is 0)
- * @param len    its length in bytes
+ * @param frame  the frame as captured, at least its first
+ *               min(@p len, SL_L2_HDR_MAX) bytes (NULL when @p len is 0)
+ * @param len    the frame's length in bytes
  * @param out    receives the conversion; unspecified on error
  * @return 0;
  *         -EINVAL for NULL @p out (or @p frame with @p len > 0), or a kind

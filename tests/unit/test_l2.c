@@ -389,6 +389,15 @@ test_sll(void **state)
 	put(&f, "\x42\x42\x03\x00\x00\x00\x00", 7);
 	w = want_conv(16, 7, mcast, mac);
 	check_cuts(SL_L2_SLL, &f, 16, 0, &w);
+	/* a frame in pieces: only the first SL_L2_HDR_MAX bytes are passed */
+	{
+		uint8_t *head = malloc(SL_L2_HDR_MAX);
+
+		memcpy(head, f.b, SL_L2_HDR_MAX);
+		assert_int_equal(sl_l2_to_eth(SL_L2_SLL, head, 1000, &w), 0);
+		assert_int_equal(w.ethertype, 1000 - 16);
+		free(head);
+	}
 	/* ... but not past 1500 bytes */
 	f.len = 0;
 	sll(&f, 0, 1, 6, mac, 0x0001);
