@@ -249,10 +249,19 @@ main(int argc, char **argv)
 	app.parse_cfg.n_geneve_ports = app.cfg->tunnels.n_geneve_ports;
 	memcpy(app.parse_cfg.geneve_ports, app.cfg->tunnels.geneve_ports,
 	       sizeof(app.parse_cfg.geneve_ports));
+	/* capture files of net_pcap inputs: link type, damaged records, the
+	 * mbufs infinite_rx needs (pcapin.c) */
+	if (sl_pcap_inputs_inspect(app.cfg, &app.pcap_in, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		sl_pcap_inputs_free(app.pcap_in);
+		sl_config_free(app.cfg);
+		return 1;
+	}
 	if (o.check) {
 		printf("%s: configuration OK (%u inputs, %u outputs, %u tenants, %u workers)\n",
 		       o.config, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
 		       app.cfg->n_workers);
+		sl_pcap_inputs_free(app.pcap_in);
 		sl_config_free(app.cfg);
 		return 0;
 	}
@@ -353,6 +362,7 @@ out_run:
 out_eal:
 	rte_eal_cleanup();
 out_cfg:
+	sl_pcap_inputs_free(app.pcap_in);
 	sl_eal_args_free(eal_argc, eal_argv);
 	sl_config_free(app.cfg);
 	return ret;

@@ -23,6 +23,7 @@
 #include "sl_config.h"
 #include "sl_flow.h"
 #include "sl_frag.h"
+#include "sl_l2.h"
 #include "sl_parse.h"
 #include "sl_stats.h"
 
@@ -174,6 +175,8 @@ struct sl_rxq {
 	uint16_t queue;
 	uint16_t input;      /* index into cfg->inputs */
 	bool software;       /* hand packets to the owning worker */
+	uint8_t l2_kind;     /* enum sl_l2_kind of its frames: SL_L2_ETHERNET
+				except a capture file of another link type */
 };
 
 struct sl_port_rt {
@@ -274,6 +277,7 @@ struct sl_app {
 	uint64_t start_unix_us;        /* wall clock at start_tsc */
 	struct sl_records *rec;        /* records.c */
 	struct sl_bypass_srv *bypass;  /* bypass.c */
+	struct sl_pcap_inputs *pcap_in; /* pcapin.c: capture files of net_pcap inputs */
 };
 
 /* Wall-clock nanoseconds (since the Unix epoch) of TSC @p tsc: flow record
@@ -343,6 +347,24 @@ int sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err);
 void sl_bypass_poll(struct sl_app *app, int timeout_ms);
 struct json_t *sl_bypass_json(struct sl_app *app, uint16_t tenant);
 void sl_bypass_free(struct sl_app *app);
+
+/* pcapin.c: capture files of net_pcap inputs, inspected before EAL init
+ * (link type, damaged records, mbufs infinite_rx needs) */
+struct sl_pcap_inputs;
+int sl_pcap_inputs_inspect(const struct sl_cfg *cfg, struct sl_pcap_inputs **out,
+			   struct sl_cfg_error *err);
+void sl_pcap_inputs_free(struct sl_pcap_inputs *pi);
+/* enum sl_l2_kind of the frames of RX queue @p queue of input @p input */
+int sl_pcap_input_l2_kind(const struct sl_pcap_inputs *pi, uint16_t input, uint16_t queue);
+/* link type names of a net_pcap input's captures ("RAW"), NULL for other inputs */
+const char *sl_pcap_input_linktypes(const struct sl_pcap_inputs *pi, uint16_t input);
+/* before an infinite_rx queue is set up: the pool still holds its packets */
+int sl_pcap_input_check_queue(const struct sl_app *app, uint16_t input, uint16_t queue,
+			      struct sl_cfg_error *err);
+
+/* linktype.c: a frame of a non-Ethernet capture rewritten as Ethernet;
+ * one that cannot be is emptied (dropped as parse_l2_truncated) */
+int sl_rx_to_ethernet(struct rte_mbuf *m, int l2_kind);
 
 /* telemetry.c */
 int sl_telemetry_register(struct sl_app *app);
