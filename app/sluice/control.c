@@ -173,14 +173,19 @@ inputs_json(struct sl_app *app, const uint64_t *sum)
 
 		memset(&st, 0, sizeof(st));
 		rte_eth_stats_get(p->port_id, &st);
-		json_array_append_new(arr, json_pack(
+		json_t *in = json_pack(
 			"{s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"name", app->cfg->inputs[i].name, "port", p->port_id,
 			"distribution", sl_dist_mode_name(p->mode), "queues", p->nb_rxq,
 			"received", (json_int_t)sum[sl_ix_input(l, i, SL_IC_PACKETS)],
 			"bytes", (json_int_t)sum[sl_ix_input(l, i, SL_IC_BYTES)],
 			"ipackets", (json_int_t)st.ipackets, "imissed", (json_int_t)st.imissed,
-			"ierrors", (json_int_t)st.ierrors, "rx_nombuf", (json_int_t)st.rx_nombuf));
+			"ierrors", (json_int_t)st.ierrors, "rx_nombuf", (json_int_t)st.rx_nombuf);
+		/* capture files: their link type (frames converted to Ethernet) */
+		const char *lt = sl_pcap_input_linktypes(app->pcap_in, i);
+		if (lt != NULL)
+			json_object_set_new(in, "linktype", json_string(lt));
+		json_array_append_new(arr, in);
 	}
 	return arr;
 }

@@ -967,6 +967,10 @@ poll_rx(struct sl_worker *w, uint64_t now)
 		if (n == 0)
 			continue;
 		total += n;
+		/* issue 13: a capture that is not Ethernet becomes Ethernet (linktype.c) */
+		if (unlikely(rq->l2_kind != SL_L2_ETHERNET))
+			for (uint16_t k = 0; k < n; k++)
+				sl_rx_to_ethernet(pkts[k], rq->l2_kind);
 		count_rx(w, pkts, meta, n, rq->input);
 		if (rq->software && w->app->n_workers > 1) {
 			distribute(w, pkts, meta, n, now);
