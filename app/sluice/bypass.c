@@ -1,28 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Analyzer-requested bypass: each tenant's Unix stream socket, JSON lines.
+ * Analyzer-requested bypass: each tenant's Unix stream socket, JSON lines
+ * (lib/ctlproto: the protocol; docs/operations.md: the commands).
  *
- *   -> {"cmd":"bypass","proto":"tcp","src_ip":"10.0.0.1","src_port":1234,
- *       "dest_ip":"10.0.0.2","dest_port":80,"vlan":[100],"ttl":60}
- *   <- {"ok":true,"found":true}
+ * vlan (a list of up to two ids, outermost first) defaults to the tenant's
+ * only VLAN when it has exactly one, and to none (untagged) when the tenant
+ * matches untagged frames only; tunnel_id defaults to the tenant's only
+ * VNI/GRE key/ERSPAN id likewise. The flow key is built with the socket's
+ * own tenant: a tenant can only ever reach its own flows. Every request goes
+ * to every worker's mailbox (in rss mode the NIC, not sluice, chose the
+ * worker); the answer is "found" when one of them holds the flow.
  *
- * Commands: bypass (optional ttl in seconds; none = until the flow ends),
- * unbypass (ends a requested bypass), ping. vlan (a list of up to two ids,
- * outermost first) defaults to the tenant's only VLAN when it has exactly
- * one, and to none (untagged) when the tenant matches untagged frames only;
- * tunnel_id defaults to the tenant's only VNI/GRE key/ERSPAN id likewise.
- * The flow key is built with the socket's own tenant: a tenant can only
- * ever reach its own flows. Every request goes to every worker's mailbox
- * (in rss mode the NIC, not sluice, chose the worker); the answer is
- * "found" when one of them holds the flow.
+ * Runs on the control lcore only, as one source of work of the control loop
+ * with a bounded share per call (sl_bypass_poll()):
  *
- * Runs on the control lcore only; sockets are non-blocking, a client that
- * sends garbage gets {"ok":false,"error":...} and a counter, one that sends
- * more than SL_CTL_LINE_MAX bytes without a newline is disconnected.
+ * - tenants are served in turn, starting one further each call;
+ * - per tenant: at most SL_CTL_ACCEPT_BURST new connections and
+ *   SL_CTL_TENANT_BURST requests, and no more than its rate (control.rate,
+ *   a token bucket holding one second of requests): a tenant out of tokens
+ *   is not read until they refill, so its clients wait (their socket
+ *   buffers fill) and nobody else does;
+ * - per client: one read of at most SL_CTL_LINE_MAX bytes and at most
+ *   SL_CTL_CLIENT_BURST requests, clients served in turn;
+ * - control.max_clients connections per tenant; one more is told why and
+ *   closed; a client silent for control.idle_timeout is closed.
+ *
+ * A client that sends more than SL_CTL_LINE_MAX bytes without a newline is
+ * told and disconnected; garbage gets {"ok":false,"error":...} and a
+ * counter; a client that does not read its answers loses them (never
+ * block).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -38,38 +48,119 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "sl_ctlproto.h"
 #include "sluice.h"
 
-#define SL_CTL_MAX_CLIENTS 16
-#define SL_CTL_LINE_MAX 4096
+RTE_LOG_REGISTER(sl_ctl_logtype, user.sluice.control, INFO);
+#define CLOG(level, ...) rte_log(RTE_LOG_##level, sl_ctl_logtype, "sluice: " __VA_ARGS__)
+
+/** Requests one client may have answered per call. */
+#define SL_CTL_CLIENT_BURST 8
+/** Requests one tenant may have answered per call (all its clients). */
+#define SL_CTL_TENANT_BURST 32
+/** Connections one tenant may open per call. */
+#define SL_CTL_ACCEPT_BURST 4
+#define SL_CTL_BACKLOG 16
 /* A worker answers within one loop iteration: microseconds. */
 #define SL_CTL_REPLY_WAIT_MS 1000
 
 struct ctl_client {
 	int fd;
-	size_t len;
+	uint32_t len;        /* bytes in buf */
+	uint64_t last_ns;    /* connected or last byte received */
 	char buf[SL_CTL_LINE_MAX];
 };
 
 struct ctl_tenant {
 	int lfd;
 	char path[SL_PATH_MAX];
-	struct ctl_client cl[SL_CTL_MAX_CLIENTS];
+	struct ctl_client *cl;  /* max_clients of them; fd -1 when free */
+	uint32_t max_clients;
+	uint32_t n_clients;
+	uint32_t rr;            /* client served first in the next call */
+	uint32_t pfd_base;      /* its listening socket's slot in pfd, clients after it */
+	uint64_t idle_ns;
+	double rate;            /* requests per second, and the bucket's size */
+	double tokens;
+	uint64_t refill_ns;     /* when tokens were last topped up */
+	bool limited;           /* out of tokens (counted once per episode) */
 	uint64_t requests, errors, found;
+	uint64_t refused_clients, idle_closed, rate_limited, too_long;
 };
 
 struct sl_bypass_srv {
 	uint16_t n;
+	uint16_t rr;           /* tenant served first in the next call */
 	unsigned int n_listening;
-	struct ctl_tenant *t; /* cfg->n_tenants, lfd -1 when none */
-	struct pollfd *pfd;   /* room for every listening socket and its clients */
+	struct ctl_tenant *t;  /* cfg->n_tenants, lfd -1 when none */
+	struct pollfd *pfd;    /* every listening socket and its clients */
+	uint32_t n_pfd;
 };
+
+/*
+ * Listen on cc->socket with its owner, group and mode set before anyone can
+ * connect: bind inside a fresh directory only sluice can enter, set them,
+ * listen, then rename the socket to its path.
+ */
+static int
+listen_socket(const struct sl_cfg_control *cc, int *out, char *why, size_t whylen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[SL_PATH_MAX], priv[SL_PATH_MAX];
+	struct stat st;
+	int fd = -1, rc;
+
+	snprintf(dir, sizeof(dir), "%s", cc->socket);
+	snprintf(priv, sizeof(priv), "%s/.sluice-XXXXXX", dirname(dir));
+	if (lstat(cc->socket, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(why, whylen, "it exists and is not a socket");
+		return -EEXIST;
+	}
+	if (mkdtemp(priv) == NULL) {
+		rc = -errno;
+		snprintf(why, whylen, "cannot make a directory next to it: %s", strerror(errno));
+		return rc;
+	}
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", priv) >= sizeof(sa.sun_path)) {
+		rmdir(priv);
+		snprintf(why, whylen, "the path of its private bind directory '%s/s' is longer "
+			 "than %zu bytes: use a shorter socket path", priv, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto sys;
+	if ((cc->uid >= 0 || cc->gid >= 0) &&
+	    chown(sa.sun_path, cc->uid >= 0 ? (uid_t)cc->uid : (uid_t)-1,
+		  cc->gid >= 0 ? (gid_t)cc->gid : (gid_t)-1) != 0) {
+		rc = -errno;
+		snprintf(why, whylen, "cannot give it owner %lld, group %lld: %s",
+			 (long long)cc->uid, (long long)cc->gid, strerror(errno));
+		goto fail;
+	}
+	if (chmod(sa.sun_path, cc->mode) != 0 || listen(fd, SL_CTL_BACKLOG) != 0 ||
+	    rename(sa.sun_path, cc->socket) != 0)
+		goto sys;
+	rmdir(priv);
+	*out = fd;
+	return 0;
+sys:
+	rc = -errno;
+	snprintf(why, whylen, "%s", strerror(errno));
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(sa.sun_path);
+	rmdir(priv);
+	return rc;
+}
 
 int
 sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
 {
 	const struct sl_cfg *cfg = app->cfg;
 	struct sl_bypass_srv *s = calloc(1, sizeof(*s));
+	uint64_t now = sl_mono_ns();
 
 	if (s == NULL)
 		goto nomem;
@@ -78,37 +169,38 @@ sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
 	s->t = calloc(cfg->n_tenants, sizeof(*s->t));
 	if (s->t == NULL)
 		goto nomem;
+	for (uint16_t i = 0; i < cfg->n_tenants; i++)
+		s->t[i].lfd = -1;
 	for (uint16_t i = 0; i < cfg->n_tenants; i++) {
 		const struct sl_cfg_control *cc = &cfg->tenants[i].control;
 		struct ctl_tenant *t = &s->t[i];
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		char why[256];
+		int rc;
 
-		t->lfd = -1;
-		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-			t->cl[c].fd = -1;
 		if (cc->socket[0] == '\0')
 			continue;
+		t->max_clients = cc->max_clients;
+		t->cl = calloc(t->max_clients, sizeof(*t->cl));
+		if (t->cl == NULL)
+			goto nomem;
+		for (uint32_t c = 0; c < t->max_clients; c++)
+			t->cl[c].fd = -1;
+		t->idle_ns = (uint64_t)cc->idle_timeout_ms * 1000000;
+		t->rate = t->tokens = cc->rate;
+		t->refill_ns = now;
+		rc = listen_socket(cc, &t->lfd, why, sizeof(why));
+		if (rc != 0) {
+			sl_config_error(cfg, err, cfg->tenants[i].loc, "control.socket",
+					"tenant '%s': cannot listen on '%s': %s", cfg->tenants[i].name,
+					cc->socket, why);
+			return rc;
+		}
 		snprintf(t->path, sizeof(t->path), "%s", cc->socket);
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cc->socket);
-		t->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (t->lfd < 0)
-			goto sys;
-		/* a socket file left by a previous run that died */
-		struct stat st;
-		if (lstat(cc->socket, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(cc->socket);
-		if (bind(t->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-		    chmod(cc->socket, cc->mode) != 0 || listen(t->lfd, 8) != 0)
-			goto sys;
 		s->n_listening++;
-		continue;
-sys:
-		sl_config_error(cfg, err, cfg->tenants[i].loc, "control.socket",
-				"tenant '%s': cannot listen on '%s': %s", cfg->tenants[i].name,
-				cc->socket, strerror(errno));
-		return -errno;
+		t->pfd_base = s->n_pfd;
+		s->n_pfd += 1 + t->max_clients;
 	}
-	s->pfd = calloc(s->n_listening * (1 + SL_CTL_MAX_CLIENTS) + 1, sizeof(*s->pfd));
+	s->pfd = calloc(s->n_pfd + 1, sizeof(*s->pfd));
 	if (s->pfd == NULL)
 		goto nomem;
 	return 0;
@@ -127,9 +219,10 @@ sl_bypass_free(struct sl_app *app)
 	for (uint16_t i = 0; s->t != NULL && i < s->n; i++) {
 		struct ctl_tenant *t = &s->t[i];
 
-		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
+		for (uint32_t c = 0; t->cl != NULL && c < t->max_clients; c++)
 			if (t->cl[c].fd >= 0)
 				close(t->cl[c].fd);
+		free(t->cl);
 		if (t->lfd >= 0) {
 			close(t->lfd);
 			unlink(t->path);
@@ -151,111 +244,33 @@ only_id(const struct sl_cfg_id_range *r, uint16_t n, uint32_t *out)
 	return true;
 }
 
-static const char *
-get_addr(json_t *req, const char *name, uint8_t *addr, uint8_t *family)
-{
-	const char *s = json_string_value(json_object_get(req, name));
-
-	if (s == NULL)
-		return "missing or non-string address";
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, s, addr) == 1) {
-		*family = SL_L3_IPV4;
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*family = SL_L3_IPV6;
-		return NULL;
-	}
-	return "not an IPv4 or IPv6 address";
-}
-
-static const char *
-get_port(json_t *req, const char *name, uint16_t *port)
-{
-	json_t *v = json_object_get(req, name);
-
-	if (v == NULL) {
-		*port = 0;
-		return NULL;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 65535)
-		return "port must be an integer 0..65535";
-	*port = (uint16_t)json_integer_value(v);
-	return NULL;
-}
-
-static const char *
-get_proto(json_t *req, uint8_t *proto)
-{
-	static const struct { const char *n; uint8_t p; } names[] = {
-		{ "tcp", 6 }, { "udp", 17 }, { "sctp", 132 }, { "icmp", 1 }, { "icmp6", 58 },
-		{ "ipv6-icmp", 58 },
-	};
-	json_t *v = json_object_get(req, "proto");
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 255) {
-		*proto = (uint8_t)json_integer_value(v);
-		return NULL;
-	}
-	if (json_is_string(v))
-		for (size_t i = 0; i < RTE_DIM(names); i++)
-			if (strcasecmp(json_string_value(v), names[i].n) == 0) {
-				*proto = names[i].p;
-				return NULL;
-			}
-	return "proto must be tcp, udp, sctp, icmp, icmp6 or 0..255";
-}
-
 /* The request's flow key in tenant t, or an error message. */
 static const char *
-request_key(struct sl_app *app, uint16_t t, json_t *req, struct sl_flow_key *k)
+request_key(struct sl_app *app, uint16_t t, const struct sl_ctl_request *rq,
+	    struct sl_flow_key *k)
 {
 	const struct sl_cfg_tenant *ct = &app->cfg->tenants[t];
 	struct sl_pkt_info pi;
-	uint8_t f2;
-	const char *e;
-	json_t *v;
 
 	memset(&pi, 0, sizeof(pi));
-	if ((e = get_addr(req, "src_ip", pi.src, &pi.l3)) ||
-	    (e = get_addr(req, "dest_ip", pi.dst, &f2)))
-		return e;
-	if (f2 != pi.l3)
-		return "src_ip and dest_ip are of different families";
-	if ((e = get_proto(req, &pi.proto)) || (e = get_port(req, "src_port", &pi.sport)) ||
-	    (e = get_port(req, "dest_port", &pi.dport)))
-		return e;
+	pi.l3 = rq->family == 4 ? SL_L3_IPV4 : SL_L3_IPV6;
+	memcpy(pi.src, rq->src, 16);
+	memcpy(pi.dst, rq->dst, 16);
+	pi.proto = rq->proto;
+	pi.sport = rq->sport;
+	pi.dport = rq->dport;
 	pi.has_ports = pi.proto == 6 || pi.proto == 17 || pi.proto == 132 || pi.proto == 136;
-	v = json_object_get(req, "vlan");
-	if (v != NULL) {
-		if (json_is_integer(v)) {
-			pi.vlan[0] = (uint16_t)json_integer_value(v);
-			if (json_integer_value(v) < 1 || json_integer_value(v) > 4094)
-				return "vlan must be 1..4094 or a list of up to two";
-		} else if (json_is_array(v) && json_array_size(v) <= SL_MAX_VLANS) {
-			for (size_t i = 0; i < json_array_size(v); i++) {
-				json_t *x = json_array_get(v, i);
-				if (!json_is_integer(x) || json_integer_value(x) < 1 ||
-				    json_integer_value(x) > 4094)
-					return "vlan must be 1..4094 or a list of up to two";
-				pi.vlan[i] = (uint16_t)json_integer_value(x);
-			}
-		} else {
-			return "vlan must be 1..4094 or a list of up to two";
-		}
+	if (rq->has_vlan) {
+		pi.vlan[0] = rq->n_vlan > 0 ? rq->vlan[0] : 0;
+		pi.vlan[1] = rq->n_vlan > 1 ? rq->vlan[1] : 0;
 	} else if (ct->n_vlans == 1 && ct->vlans[0].lo == ct->vlans[0].hi && ct->n_qinq == 0 &&
 		   !ct->untagged) {
 		pi.vlan[0] = ct->vlans[0].lo;
 	} else if (ct->n_vlans > 0 || ct->n_qinq > 0) {
 		return "vlan required: the tenant has several VLANs";
 	}
-	v = json_object_get(req, "tunnel_id");
-	if (v != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    json_integer_value(v) > UINT32_MAX)
-			return "tunnel_id must be an integer 0..4294967295";
-		pi.tunnel_id = (uint32_t)json_integer_value(v);
+	if (rq->has_tunnel_id) {
+		pi.tunnel_id = rq->tunnel_id;
 	} else if (sl_config_tenant_is_tunnel(ct)) {
 		if (!only_id(ct->vni, ct->n_vni, &pi.tunnel_id) &&
 		    !only_id(ct->gre_key, ct->n_gre_key, &pi.tunnel_id) &&
@@ -301,166 +316,304 @@ ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
 	return found;
 }
 
-static json_t *
-handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line)
+/* Answer one request line; fills @p rep (strings static or the config's). */
+static void
+handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line, size_t len,
+       struct sl_ctl_reply *rep)
 {
-	json_error_t jerr;
-	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *rep;
-	const char *cmd, *e = NULL;
-	struct sl_bypass_req rq;
+	struct sl_ctl_request rq;
+	struct sl_bypass_req br;
+	const char *e = NULL;
 
 	ct->requests++;
-	if (req == NULL || !json_is_object(req)) {
-		json_decref(req);
-		ct->errors++;
-		return json_pack("{s:b,s:s}", "ok", 0, "error", "request is not a JSON object");
-	}
-	cmd = json_string_value(json_object_get(req, "cmd"));
-	if (cmd != NULL && strcmp(cmd, "ping") == 0) {
-		rep = json_pack("{s:b,s:s}", "ok", 1, "tenant", app->cfg->tenants[t].name);
-		goto out;
-	}
-	memset(&rq, 0, sizeof(rq));
-	if (cmd == NULL || (strcmp(cmd, "bypass") != 0 && strcmp(cmd, "unbypass") != 0)) {
-		e = "cmd must be bypass, unbypass or ping";
+	*rep = (struct sl_ctl_reply){ .ok = true, .found = -1 };
+	if (sl_ctlproto_parse(line, len, &rq, &e) != 0)
 		goto fail;
+	if (rq.cmd == SL_CTL_PING) {
+		rep->tenant = app->cfg->tenants[t].name;
+		return;
 	}
-	rq.op = strcmp(cmd, "bypass") == 0 ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
-	json_t *ttl = json_object_get(req, "ttl");
-	if (ttl != NULL) {
-		if (!json_is_number(ttl) || json_number_value(ttl) <= 0 ||
-		    json_number_value(ttl) > 86400 * 365) {
-			e = "ttl must be a number of seconds > 0";
-			goto fail;
-		}
-		rq.until_tsc = rte_rdtsc() + (uint64_t)(json_number_value(ttl) * (double)app->tsc_hz);
-	}
-	if ((e = request_key(app, t, req, &rq.key)) != NULL)
+	memset(&br, 0, sizeof(br));
+	br.op = rq.cmd == SL_CTL_BYPASS ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
+	if (rq.has_ttl)
+		br.until_tsc = rte_rdtsc() + (uint64_t)(rq.ttl * (double)app->tsc_hz);
+	if ((e = request_key(app, t, &rq, &br.key)) != NULL)
 		goto fail;
-	rq.hash = sl_flow_hash(&rq.key, app->cfg->hash_seed);
-	bool found = ask_workers(app, &rq, &e);
+	br.hash = sl_flow_hash(&br.key, app->cfg->hash_seed);
+	bool found = ask_workers(app, &br, &e);
 	if (e != NULL)
 		goto fail;
 	ct->found += found;
-	rep = json_pack("{s:b,s:b}", "ok", 1, "found", found);
-	goto out;
+	rep->found = found;
+	return;
 fail:
 	ct->errors++;
-	rep = json_pack("{s:b,s:s}", "ok", 0, "error", e);
-out:
-	json_decref(req);
-	return rep;
+	*rep = (struct sl_ctl_reply){ .ok = false, .error = e ? e : "?", .found = -1 };
 }
 
 static void
-reply(struct ctl_client *c, json_t *rep)
+reply(int fd, const struct sl_ctl_reply *rep)
 {
-	char *s = json_dumps(rep, JSON_COMPACT);
+	char out[512];
+	int n = sl_ctlproto_format_reply(rep, out, sizeof(out));
 
-	json_decref(rep);
-	if (s == NULL)
+	if (n <= 0)
 		return;
-	size_t n = strlen(s);
-	s[n] = '\n'; /* replaces the NUL: write n + 1 bytes */
 	/* a client that does not read its answers loses them (never block) */
-	if (send(c->fd, s, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
-		RTE_LOG(DEBUG, USER1, "control socket: reply lost: %s\n", strerror(errno));
-	free(s);
+	if (send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		CLOG(DEBUG, "control socket: reply lost: %s\n", strerror(errno));
 }
 
 static void
-drop_client(struct ctl_client *c)
+drop_client(struct ctl_tenant *t, struct ctl_client *c)
 {
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	t->n_clients--;
 }
 
 static void
-serve_client(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, struct ctl_client *c)
+refill(struct ctl_tenant *t, uint64_t now)
 {
-	for (;;) {
-		ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-			drop_client(c);
-			return;
+	if (now > t->refill_ns) {
+		t->tokens += (double)(now - t->refill_ns) * t->rate / (double)NS_PER_S;
+		if (t->tokens > t->rate)
+			t->tokens = t->rate;
+	}
+	t->refill_ns = now;
+	if (t->tokens >= 1)
+		t->limited = false;
+}
+
+/* Nanoseconds until the tenant has a token again. */
+static uint64_t
+refill_wait_ns(const struct ctl_tenant *t)
+{
+	return (uint64_t)((1.0 - t->tokens) * (double)NS_PER_S / t->rate) + 1;
+}
+
+/* Does the client hold a whole request line? */
+static bool
+has_line(const struct ctl_client *c)
+{
+	return c->len > 0 && memchr(c->buf, '\n', c->len) != NULL;
+}
+
+/*
+ * Answer the whole lines a client holds, within its and its tenant's
+ * budgets. Returns the requests answered.
+ */
+static unsigned int
+answer_lines(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, struct ctl_client *c,
+	     unsigned int budget)
+{
+	unsigned int done = 0;
+	uint32_t off = 0;
+	char *nl;
+
+	while (done < budget && t->tokens >= 1 &&
+	       (nl = memchr(c->buf + off, '\n', c->len - off)) != NULL) {
+		size_t len = (size_t)(nl - (c->buf + off));
+
+		if (len > 0) { /* empty lines are not requests */
+			struct sl_ctl_reply rep;
+
+			handle(app, ti, t, c->buf + off, len, &rep);
+			reply(c->fd, &rep);
+			t->tokens -= 1;
+			done++;
 		}
-		if (r < 0)
+		off += (uint32_t)len + 1;
+	}
+	if (off > 0) {
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
+	}
+	if (t->tokens < 1 && !t->limited) {
+		t->limited = true;
+		t->rate_limited++;
+	}
+	return done;
+}
+
+/* One read of at most what the buffer holds; false when the client is gone. */
+static bool
+read_client(struct ctl_tenant *t, struct ctl_client *c, uint64_t now)
+{
+	ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		drop_client(t, c);
+		return false;
+	}
+	if (r > 0) {
+		c->len += (uint32_t)r;
+		c->last_ns = now;
+	}
+	return true;
+}
+
+static void
+accept_clients(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, uint64_t now)
+{
+	for (int k = 0; k < SL_CTL_ACCEPT_BURST; k++) {
+		int fd = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		uint32_t c;
+
+		if (fd < 0)
 			return;
-		c->len += (size_t)r;
-		char *nl;
-		while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-			*nl = '\0';
-			if (nl != c->buf)
-				reply(c, handle(app, t, ct, c->buf));
-			size_t used = (size_t)(nl - c->buf) + 1;
-			memmove(c->buf, nl + 1, c->len - used);
-			c->len -= used;
+		for (c = 0; c < t->max_clients && t->cl[c].fd >= 0; c++)
+			;
+		if (c == t->max_clients) {
+			char msg[96];
+			struct sl_ctl_reply rep = { .ok = false, .error = msg, .found = -1 };
+
+			snprintf(msg, sizeof(msg), "too many clients (max_clients %u)", t->max_clients);
+			reply(fd, &rep);
+			close(fd);
+			if (t->refused_clients++ == 0)
+				CLOG(WARNING, "tenant '%s': control socket full (%u clients), "
+				     "refusing more (counted as refused_clients)\n",
+				     app->cfg->tenants[ti].name, t->max_clients);
+			continue;
 		}
-		if (c->len == sizeof(c->buf)) {
-			ct->errors++;
-			json_t *rep = json_pack("{s:b,s:s}", "ok", 0, "error", "line too long");
-			reply(c, rep);
-			drop_client(c);
-			return;
-		}
+		t->cl[c] = (struct ctl_client){ .fd = fd, .len = 0, .last_ns = now };
+		t->n_clients++;
 	}
 }
 
-void
-sl_bypass_poll(struct sl_app *app, int timeout_ms)
+/* Serve one tenant within its budgets; true when it has more to do now. */
+static bool
+serve_tenant(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, const struct pollfd *pfd,
+	     uint64_t now)
+{
+	unsigned int budget = SL_CTL_TENANT_BURST;
+	bool more = false;
+
+	for (uint32_t k = 0; k < t->max_clients; k++) {
+		uint32_t ci = (t->rr + k) % t->max_clients;
+		struct ctl_client *c = &t->cl[ci];
+
+		if (c->fd < 0)
+			continue;
+		if ((pfd[1 + ci].revents & (POLLIN | POLLHUP | POLLERR)) && !read_client(t, c, now))
+			continue;
+		if (budget > 0 && t->tokens >= 1) {
+			budget -= answer_lines(app, ti, t, c,
+					       RTE_MIN(budget, (unsigned int)SL_CTL_CLIENT_BURST));
+			if (budget == 0 || t->tokens < 1)
+				t->rr = (ci + 1) % t->max_clients; /* the next one goes first */
+		}
+		if (c->len == sizeof(c->buf) && !has_line(c)) {
+			struct sl_ctl_reply rep = { .ok = false, .error = "line too long", .found = -1 };
+
+			t->errors++;
+			t->too_long++;
+			reply(c->fd, &rep);
+			drop_client(t, c);
+			continue;
+		}
+		if (has_line(c) && t->tokens >= 1)
+			more = true;
+	}
+	/* after the clients: a slot taken now has no poll result yet */
+	if (pfd[0].revents & POLLIN)
+		accept_clients(app, ti, t, now);
+	return more;
+}
+
+/* Close the clients that were silent for the idle timeout. */
+static void
+close_idle(struct ctl_tenant *t, uint64_t now)
+{
+	for (uint32_t c = 0; c < t->max_clients; c++)
+		if (t->cl[c].fd >= 0 && now - t->cl[c].last_ns >= t->idle_ns) {
+			drop_client(t, &t->cl[c]);
+			t->idle_closed++;
+		}
+}
+
+bool
+sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns)
 {
 	struct sl_bypass_srv *s = app->bypass;
+	uint64_t now = sl_mono_ns(), wake = deadline_ns;
+	bool pending = false;
+	uint32_t n = 0;
+	int rc;
 
 	if (s == NULL || s->n_listening == 0) {
-		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
-		return;
+		sl_sleep_until(deadline_ns);
+		return false;
 	}
-	/* one poll over every socket of every tenant */
-	struct pollfd *all = s->pfd;
-	unsigned int n = 0;
+	/* one ppoll over every socket a tenant with tokens may read */
 	for (uint16_t i = 0; i < s->n; i++) {
-		if (s->t[i].lfd < 0)
-			continue;
-		all[n++] = (struct pollfd){ .fd = s->t[i].lfd, .events = POLLIN };
-		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-			if (s->t[i].cl[c].fd >= 0)
-				all[n++] = (struct pollfd){ .fd = s->t[i].cl[c].fd, .events = POLLIN };
-	}
-	if (poll(all, n, timeout_ms) > 0) {
-		for (uint16_t i = 0; i < s->n; i++) {
-			struct ctl_tenant *t = &s->t[i];
-			int fd;
+		struct ctl_tenant *t = &s->t[i];
 
-			if (t->lfd < 0)
-				continue;
-			while ((fd = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-				int c;
-				for (c = 0; c < SL_CTL_MAX_CLIENTS && t->cl[c].fd >= 0; c++)
-					;
-				if (c == SL_CTL_MAX_CLIENTS) {
-					t->errors++;
-					close(fd); /* too many clients */
-					continue;
-				}
-				t->cl[c].fd = fd;
-				t->cl[c].len = 0;
-			}
-			for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-				if (t->cl[c].fd >= 0)
-					serve_client(app, i, t, &t->cl[c]);
+		if (t->lfd < 0)
+			continue;
+		refill(t, now);
+		close_idle(t, now);
+		s->pfd[n].fd = t->lfd;
+		s->pfd[n].events = POLLIN;
+		s->pfd[n++].revents = 0;
+		for (uint32_t c = 0; c < t->max_clients; c++) {
+			const struct ctl_client *cl = &t->cl[c];
+			bool readable = cl->fd >= 0 && t->tokens >= 1 && cl->len < sizeof(cl->buf);
+
+			/* not polled: -1 keeps the slot (ppoll ignores it) */
+			s->pfd[n].fd = readable ? cl->fd : -1;
+			s->pfd[n].events = POLLIN;
+			s->pfd[n++].revents = 0;
+			if (cl->fd >= 0 && t->tokens >= 1 && has_line(cl))
+				pending = true;
 		}
+		if (t->tokens < 1 && t->n_clients > 0 && now + refill_wait_ns(t) < wake)
+			wake = now + refill_wait_ns(t);
 	}
+	if (pending || wake <= now) {
+		rc = poll(s->pfd, n, 0);
+	} else {
+		uint64_t d = wake - now;
+		struct timespec ts = { .tv_sec = (time_t)(d / NS_PER_S),
+				       .tv_nsec = (long)(d % NS_PER_S) };
+
+		/* a signal ends the wait early; the caller waits again for what
+		 * is left of the same deadline */
+		rc = ppoll(s->pfd, n, &ts, NULL);
+	}
+	if (rc < 0)
+		return false;
+	now = sl_mono_ns();
+	/* tenants in turn, starting one further each call */
+	bool more = false;
+	for (uint16_t k = 0; k < s->n; k++) {
+		uint16_t i = (uint16_t)((s->rr + k) % s->n);
+		struct ctl_tenant *t = &s->t[i];
+
+		if (t->lfd >= 0)
+			more |= serve_tenant(app, i, t, &s->pfd[t->pfd_base], now);
+	}
+	s->rr = (uint16_t)((s->rr + 1) % s->n);
+	return more;
 }
 
 json_t *
 sl_bypass_json(struct sl_app *app, uint16_t t)
 {
 	struct sl_bypass_srv *s = app->bypass;
+	const struct ctl_tenant *ct;
 
 	if (s == NULL || t >= s->n || s->t[t].lfd < 0)
 		return NULL;
-	return json_pack("{s:s,s:I,s:I,s:I}", "socket", s->t[t].path, "requests",
-			 (json_int_t)s->t[t].requests, "errors", (json_int_t)s->t[t].errors,
-			 "found", (json_int_t)s->t[t].found);
+	ct = &s->t[t];
+	return json_pack("{s:s,s:I,s:I,s:I,s:i,s:i,s:I,s:I,s:I,s:I}", "socket", ct->path,
+			 "requests", (json_int_t)ct->requests, "errors", (json_int_t)ct->errors,
+			 "found", (json_int_t)ct->found, "clients", (int)ct->n_clients,
+			 "max_clients", (int)ct->max_clients,
+			 "refused_clients", (json_int_t)ct->refused_clients,
+			 "idle_closed", (json_int_t)ct->idle_closed,
+			 "rate_limited", (json_int_t)ct->rate_limited,
+			 "lines_too_long", (json_int_t)ct->too_long);
 }

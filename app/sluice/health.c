@@ -8,8 +8,8 @@
  *   ring       a consumer attached whose heartbeat is within heartbeat_ms
  *   others     the PMD's link status (pcap, ring, null: up once started)
  *
- * The control thread polls every output every SL_CONTROL_SLICE_MS and
- * publishes one byte per member (app->member_down) that the workers read
+ * The control thread polls the outputs every SL_HEALTH_MS, at most
+ * SL_HEALTH_BUDGET of them each time (in turn), and publishes one byte per member (app->member_down) that the workers read
  * when they steer a packet (worker.c). A change is logged once, counted per
  * output and shown in the stats lines and telemetry (state, why,
  * state_changes on the output and on each member).
@@ -78,13 +78,17 @@ set_members(struct sl_app *app, uint16_t o, bool up)
 			__atomic_store_n(&app->member_down[m], up ? 0 : 1, __ATOMIC_RELAXED);
 }
 
-/* Poll every output; log and publish the changes (control thread). */
+/* Poll @p count outputs from @p from (wrapping); log and publish the
+ * changes (control thread). @p first: the initial poll (nothing logged as
+ * a change). */
 static void
-poll_outputs(struct sl_app *app, bool first)
+poll_outputs(struct sl_app *app, bool first, uint16_t from, uint16_t count)
 {
 	uint64_t now_ns = sl_shmring_now_ns();
+	uint16_t n = app->cfg->n_outputs;
 
-	for (uint16_t o = 0; o < app->cfg->n_outputs; o++) {
+	for (uint16_t k = 0; k < count && k < n; k++) {
+		uint16_t o = (uint16_t)((from + k) % n);
 		struct sl_port_rt *rt = &app->out_ports[o];
 		char why[sizeof(rt->why)];
 		bool up = output_up(app, o, now_ns, why, sizeof(why));
@@ -114,19 +118,23 @@ sl_health_init(struct sl_app *app)
 				       RTE_CACHE_LINE_SIZE);
 	if (app->member_down == NULL)
 		return -ENOMEM;
-	poll_outputs(app, true);
+	poll_outputs(app, true, 0, app->cfg->n_outputs);
 	return 0;
 }
 
-/* Under agg_lock: telemetry reads the state from its own thread. */
+/* Under agg_lock: telemetry reads the state from its own thread. At most
+ * SL_HEALTH_BUDGET outputs per call, in turn from *next. */
 void
-sl_health_poll(struct sl_app *app)
+sl_health_poll(struct sl_app *app, uint16_t *next)
 {
-	if (app->member_down == NULL)
+	uint16_t n = app->cfg->n_outputs;
+
+	if (app->member_down == NULL || n == 0)
 		return;
 	pthread_mutex_lock(&app->agg_lock);
-	poll_outputs(app, false);
+	poll_outputs(app, false, *next % n, RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET));
 	pthread_mutex_unlock(&app->agg_lock);
+	*next = (uint16_t)((*next % n + RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET)) % n);
 }
 
 void

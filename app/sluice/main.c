@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,45 +151,73 @@ open_stats(const char *path)
 	return fopen(path, "a");
 }
 
-/* The control loop: snapshots, stats lines, stop conditions. */
+/*
+ * The control loop. Each iteration waits, until the nearest deadline at the
+ * latest, for control-socket requests, then does a bounded share of each
+ * source of work: requests (per client and per tenant, bypass.c), flow
+ * records (SL_REC_DRAIN_BUDGET), member health (SL_HEALTH_BUDGET outputs),
+ * then the snapshot and the stats line when their time has come. Deadlines
+ * are absolute CLOCK_MONOTONIC times: a signal ends a wait early and the
+ * next wait is for what is left, so no signal (the TAP PMD raises SIGIO for
+ * every frame) can stretch a wait, and SIGTERM, delivered to this thread
+ * only (main() blocks it in the others), ends the wait at once. When a
+ * budget left work over, the next iteration does not wait.
+ */
 static void
 control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 {
-	const uint64_t hz = app->tsc_hz;
-	const uint64_t stats_tsc = hz / 1000 * app->cfg->stats_interval_ms;
-	const uint64_t end_tsc = o->duration > 0 ? app->start_tsc + (uint64_t)(o->duration * hz) : 0;
-	const uint64_t idle_tsc = hz / 1000 * o->idle_ms;
-	uint64_t next_stats = app->start_tsc + stats_tsc;
-	uint64_t last_rx = 0, last_change = app->start_tsc;
+	const uint64_t ms = 1000000;
+	const uint64_t start = sl_mono_ns();
+	const uint64_t stats_ns = app->cfg->stats_interval_ms * ms;
+	const uint64_t end = o->duration > 0 ? start + (uint64_t)(o->duration * 1e9) : UINT64_MAX;
+	const uint64_t idle_ns = o->idle_ms * ms;
+	uint64_t next_stats = start + stats_ns, next_snap = start + SL_SNAPSHOT_MS * ms;
+	uint64_t next_health = start + SL_HEALTH_MS * ms;
+	uint64_t last_rx = 0, last_change = start;
+	uint16_t health_next = 0;
+	bool busy = false;
 
 	while (!quit_signal) {
-		/* between snapshots: control sockets and flow records */
-		for (int slice = 0; slice < SL_SNAPSHOT_MS / SL_CONTROL_SLICE_MS; slice++) {
-			sl_bypass_poll(app, SL_CONTROL_SLICE_MS);
-			sl_records_drain(app);
-			sl_health_poll(app);
-			if (hup_signal) {
-				hup_signal = 0;
-				SL_LOG(INFO, "SIGHUP: reopening flow record files\n");
-				sl_records_reopen(app);
-			}
-		}
-		uint64_t now = rte_rdtsc();
+		uint64_t deadline = RTE_MIN(RTE_MIN(next_snap, next_stats), RTE_MIN(next_health, end));
 
+		/* waits for requests until the deadline (not at all when busy) */
+		busy = sl_bypass_poll(app, busy ? 0 : deadline);
+		if (quit_signal)
+			break;
+		if (sl_records_drain(app, SL_REC_DRAIN_BUDGET) == SL_REC_DRAIN_BUDGET)
+			busy = true;
+		if (hup_signal) {
+			hup_signal = 0;
+			SL_LOG(INFO, "SIGHUP: reopening flow record files\n");
+			sl_records_reopen(app);
+		}
+		uint64_t now = sl_mono_ns();
+
+		if (now >= next_health) {
+			sl_health_poll(app, &health_next);
+			next_health = now + SL_HEALTH_MS * ms;
+		}
+		if (now < next_snap && now < next_stats && now < end)
+			continue;
 		sl_control_snapshot(app);
+		next_snap = now + SL_SNAPSHOT_MS * ms;
 		if (now >= next_stats) {
 			if (sl_control_write_stats(app, stats, false) != 0)
 				SL_LOG(WARNING, "writing stats failed\n");
-			next_stats = now + stats_tsc;
+			/* on the interval's grid; a line that could not be on
+			 * time is not followed by a burst of catching up */
+			next_stats += stats_ns;
+			if (next_stats <= now)
+				next_stats = now + stats_ns;
 		}
-		if (end_tsc && now >= end_tsc)
+		if (now >= end)
 			break;
-		if (idle_tsc) {
+		if (idle_ns) {
 			uint64_t rx = app->agg.ledger.received;
 			if (rx != last_rx) {
 				last_rx = rx;
 				last_change = now;
-			} else if (now - last_change >= idle_tsc && app->agg.ledger.in_flight == 0) {
+			} else if (now - last_change >= idle_ns && app->agg.ledger.in_flight == 0) {
 				SL_LOG(INFO, "inputs idle for %u ms, stopping\n", o->idle_ms);
 				break;
 			}
@@ -210,10 +239,11 @@ shutdown_workers(struct sl_app *app)
 	/* workers end every flow now: take their records while they do */
 	for (uint16_t w = 0; w < app->n_workers; w++)
 		while (!__atomic_load_n(&app->workers[w]->ctl.done, __ATOMIC_ACQUIRE))
-			if (sl_records_drain(app) == 0)
-				rte_delay_us_sleep(1000);
+			if (sl_records_drain(app, SL_REC_DRAIN_BUDGET) == 0)
+				sl_sleep_until(sl_mono_ns() + 1000000);
 	rte_eal_mp_wait_lcore();
-	sl_records_drain(app);
+	while (sl_records_drain(app, SL_REC_DRAIN_BUDGET) > 0)
+		;
 }
 
 int
@@ -274,10 +304,20 @@ main(int argc, char **argv)
 	{
 		/* rte_eal_init permutes argv: give it a copy of the pointers */
 		char **tmp = calloc(eal_argc + 1, sizeof(char *));
+		sigset_t stop_sigs, old_mask;
 		if (tmp == NULL)
 			goto out_cfg;
 		memcpy(tmp, eal_argv, eal_argc * sizeof(char *));
+		/* the EAL's threads (workers, interrupts, telemetry) inherit a
+		 * mask that blocks the stop signals: they reach this thread,
+		 * whose wait they end at once (control_loop()) */
+		sigemptyset(&stop_sigs);
+		sigaddset(&stop_sigs, SIGINT);
+		sigaddset(&stop_sigs, SIGTERM);
+		sigaddset(&stop_sigs, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_mask);
 		rc = rte_eal_init(eal_argc, tmp);
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		free(tmp);
 	}
 	if (rc < 0) {

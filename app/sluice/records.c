@@ -32,6 +32,7 @@ struct rec_tenant {
 
 struct sl_records {
 	uint16_t n;
+	uint16_t rr;           /* worker drained first in the next call */
 	struct rec_tenant *t;
 };
 
@@ -173,29 +174,36 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 }
 
 unsigned int
-sl_records_drain(struct sl_app *app)
+sl_records_drain(struct sl_app *app, unsigned int budget)
 {
+	struct sl_records *r = app->rec;
 	struct sl_rec_msg msgs[SL_REC_BURST];
 	unsigned int total = 0;
+	bool full = true;
 
-	if (app->rec == NULL)
+	if (r == NULL)
 		return 0;
-	for (uint16_t w = 0; w < app->n_workers; w++) {
-		struct rte_ring *ring = app->workers[w]->records;
-		unsigned int n;
+	/* bursts from each worker in turn, starting one further each call,
+	 * until the budget is spent or every ring is empty */
+	while (full && total < budget) {
+		full = false;
+		for (uint16_t k = 0; k < app->n_workers && total < budget; k++) {
+			uint16_t w = (uint16_t)((r->rr + k) % app->n_workers);
+			struct rte_ring *ring = app->workers[w]->records;
+			unsigned int n;
 
-		if (ring == NULL)
-			continue;
-		do {
-			n = rte_ring_sc_dequeue_burst_elem(ring, msgs, sizeof(msgs[0]), SL_REC_BURST,
-							   NULL);
+			if (ring == NULL)
+				continue;
+			n = rte_ring_sc_dequeue_burst_elem(ring, msgs, sizeof(msgs[0]),
+							   RTE_MIN((unsigned int)SL_REC_BURST, budget - total), NULL);
 			for (unsigned int i = 0; i < n; i++)
-				if (msgs[i].key.tenant < app->rec->n &&
-				    app->rec->t[msgs[i].key.tenant].sink != NULL)
+				if (msgs[i].key.tenant < r->n && r->t[msgs[i].key.tenant].sink != NULL)
 					write_record(app, &msgs[i]);
 			total += n;
-		} while (n == SL_REC_BURST);
+			full |= n == SL_REC_BURST;
+		}
 	}
+	r->rr = app->n_workers ? (uint16_t)((r->rr + 1) % app->n_workers) : 0;
 	return total;
 }
 

@@ -44,6 +44,12 @@
 #define SL_SNAPSHOT_MS 100
 /** Longest wait of a control-socket request or a flow record. */
 #define SL_CONTROL_SLICE_MS 10
+/** How often the control loop polls outputs for member health, and how
+ * many outputs at most each time (in turn). */
+#define SL_HEALTH_MS 10
+#define SL_HEALTH_BUDGET 64
+/** Flow records the control loop drains per iteration at most. */
+#define SL_REC_DRAIN_BUDGET 4096
 
 /* Per-packet classification. Kept on the stack of the worker that read the
  * packet; copied into the mbuf private area only when the packet is handed
@@ -303,7 +309,7 @@ struct json_t;
 
 /* health.c: member state (up/down) from link status and ring heartbeats */
 int sl_health_init(struct sl_app *app);
-void sl_health_poll(struct sl_app *app);
+void sl_health_poll(struct sl_app *app, uint16_t *next);
 void sl_health_free(struct sl_app *app);
 /* state of an output (and a ring's own counters), of a member, into JSON;
  * under agg_lock */
@@ -323,6 +329,11 @@ void sl_classify(const struct sl_app *app, const struct rte_mbuf *m, uint16_t in
 		 struct sl_meta *md);
 
 /* control.c */
+/* CLOCK_MONOTONIC in nanoseconds: the control loop's clock */
+uint64_t sl_mono_ns(void);
+/* sleep until CLOCK_MONOTONIC time ns; a signal ends it early (the caller
+ * sleeps again until the same time: a signal never extends the wait) */
+void sl_sleep_until(uint64_t ns);
 int sl_control_init(struct sl_app *app);
 void sl_control_free(struct sl_app *app);
 void sl_control_snapshot(struct sl_app *app);
@@ -336,15 +347,18 @@ void sl_policy_destroy(struct sl_app *app);
 
 /* records.c: flow records from the workers' rings to each tenant's sink */
 int sl_records_init(struct sl_app *app, struct sl_cfg_error *err);
-unsigned int sl_records_drain(struct sl_app *app);
+/* drain at most budget records (workers in turn); returns how many */
+unsigned int sl_records_drain(struct sl_app *app, unsigned int budget);
 void sl_records_reopen(struct sl_app *app);
 struct json_t *sl_records_json(struct sl_app *app, uint16_t tenant);
 void sl_records_free(struct sl_app *app);
 
 /* bypass.c: each tenant's control socket */
 int sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err);
-/* wait up to timeout_ms for requests and answer them (sleeps when no socket) */
-void sl_bypass_poll(struct sl_app *app, int timeout_ms);
+/* wait until the CLOCK_MONOTONIC time deadline_ns (or a signal) for requests
+ * and answer a bounded share of them (sleeps when no socket); true when
+ * requests are waiting that the budgets left for the next call */
+bool sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns);
 struct json_t *sl_bypass_json(struct sl_app *app, uint16_t tenant);
 void sl_bypass_free(struct sl_app *app);
 
