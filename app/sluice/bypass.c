@@ -22,6 +22,8 @@
  *   buffers fill) and nobody else does;
  * - per client: one read of at most SL_CTL_LINE_MAX bytes and at most
  *   SL_CTL_CLIENT_BURST requests, clients served in turn;
+ * - a tenant's requests of one call go to the workers together: one round
+ *   trip through their mailboxes per tenant and call, answers in order;
  * - control.max_clients connections per tenant; one more is told why and
  *   closed; a client silent for control.idle_timeout is closed.
  *
@@ -88,6 +90,15 @@ struct ctl_tenant {
 	uint64_t refused_clients, idle_closed, rate_limited, too_long;
 };
 
+/* A request of this call's batch, answered once the workers were asked. */
+struct ctl_pending {
+	struct ctl_tenant *t;
+	int fd;                 /* its client */
+	bool ask;               /* a flow request for the workers */
+	struct sl_bypass_req rq;
+	struct sl_ctl_reply rep;
+};
+
 struct sl_bypass_srv {
 	uint16_t n;
 	uint16_t rr;           /* tenant served first in the next call */
@@ -95,6 +106,8 @@ struct sl_bypass_srv {
 	struct ctl_tenant *t;  /* cfg->n_tenants, lfd -1 when none */
 	struct pollfd *pfd;    /* every listening socket and its clients */
 	uint32_t n_pfd;
+	struct ctl_pending pend[SL_CTL_TENANT_BURST]; /* one tenant's batch */
+	struct sl_bypass_req *wreq; /* per worker, SL_CTL_TENANT_BURST copies */
 };
 
 /*
@@ -201,7 +214,8 @@ sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
 		s->n_pfd += 1 + t->max_clients;
 	}
 	s->pfd = calloc(s->n_pfd + 1, sizeof(*s->pfd));
-	if (s->pfd == NULL)
+	s->wreq = calloc((size_t)app->n_workers * SL_CTL_TENANT_BURST, sizeof(*s->wreq));
+	if (s->pfd == NULL || s->wreq == NULL)
 		goto nomem;
 	return 0;
 nomem:
@@ -230,6 +244,7 @@ sl_bypass_free(struct sl_app *app)
 	}
 	free(s->t);
 	free(s->pfd);
+	free(s->wreq);
 	free(s);
 	app->bypass = NULL;
 }
@@ -281,74 +296,97 @@ request_key(struct sl_app *app, uint16_t t, const struct sl_ctl_request *rq,
 	return NULL;
 }
 
-/* Ask every worker; true when one holds the flow. */
-static bool
-ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
+/*
+ * Ask every worker about the batch's flow requests at once (one round trip
+ * per batch, not per request) and fill in their answers. The requests live
+ * in s->wreq, not on the stack: every one sent is collected before
+ * returning (workers run until the control loop, this thread, stops them,
+ * and answer their whole mailbox within one loop iteration).
+ */
+static void
+ask_workers(struct sl_app *app, struct sl_bypass_srv *s, struct ctl_pending *pend,
+	    unsigned int n)
 {
-	struct sl_bypass_req reqs[SL_MAX_WORKERS];
-	uint16_t sent = 0, got = 0;
-	bool found = false;
-
-	for (uint16_t w = 0; w < app->n_workers; w++) {
-		reqs[w] = *rq;
-		if (rte_ring_sp_enqueue(app->workers[w]->mailbox, &reqs[w]) == 0)
-			sent++;
-	}
-	/* Replies point into reqs[] on this stack: every request sent is
-	 * collected before returning (workers run until the control loop,
-	 * this thread, stops them, and answer within one loop iteration).
-	 * An answer later than the deadline is reported as an error. */
 	uint64_t deadline = rte_rdtsc() + app->tsc_hz / 1000 * SL_CTL_REPLY_WAIT_MS;
+	unsigned int sent = 0, got = 0, n_ask = 0;
+	bool found[SL_CTL_TENANT_BURST] = { false };
+	unsigned int asked[SL_CTL_TENANT_BURST]; /* batch index of each request sent */
+
+	for (unsigned int i = 0; i < n; i++)
+		if (pend[i].ask)
+			asked[n_ask++] = i;
+	if (n_ask == 0)
+		return;
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		struct sl_bypass_req *base = &s->wreq[(size_t)w * SL_CTL_TENANT_BURST];
+		void *ptrs[SL_CTL_TENANT_BURST];
+
+		for (unsigned int k = 0; k < n_ask; k++) {
+			base[k] = pend[asked[k]].rq;
+			ptrs[k] = &base[k];
+		}
+		sent += rte_ring_sp_enqueue_burst(app->workers[w]->mailbox, ptrs, n_ask, NULL);
+	}
 	while (got < sent) {
 		for (uint16_t w = 0; w < app->n_workers; w++) {
 			struct sl_bypass_req *r;
 
 			while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0) {
+				size_t k = (size_t)(r - s->wreq) % SL_CTL_TENANT_BURST;
+
 				got++;
-				found |= r->found != 0;
+				found[k] |= r->found != 0;
 			}
 		}
 		if (got < sent)
 			rte_pause();
 	}
-	if (sent < app->n_workers || rte_rdtsc() > deadline)
-		*err = "a worker did not answer";
-	return found;
+	bool late = sent < (unsigned int)app->n_workers * n_ask || rte_rdtsc() > deadline;
+	for (unsigned int k = 0; k < n_ask; k++) {
+		struct ctl_pending *p = &pend[asked[k]];
+
+		if (late) {
+			p->t->errors++;
+			p->rep = (struct sl_ctl_reply){ .ok = false, .error = "a worker did not answer",
+							.found = -1 };
+			continue;
+		}
+		p->t->found += found[k];
+		p->rep.found = found[k];
+	}
 }
 
-/* Answer one request line; fills @p rep (strings static or the config's). */
+/* Parse one request line into @p p: answered now (ping, errors) or after
+ * asking the workers (p->ask). */
 static void
-handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line, size_t len,
-       struct sl_ctl_reply *rep)
+prepare(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line, size_t len,
+	struct ctl_pending *p)
 {
 	struct sl_ctl_request rq;
-	struct sl_bypass_req br;
 	const char *e = NULL;
 
 	ct->requests++;
-	*rep = (struct sl_ctl_reply){ .ok = true, .found = -1 };
+	p->t = ct;
+	p->ask = false;
+	p->rep = (struct sl_ctl_reply){ .ok = true, .found = -1 };
 	if (sl_ctlproto_parse(line, len, &rq, &e) != 0)
 		goto fail;
 	if (rq.cmd == SL_CTL_PING) {
-		rep->tenant = app->cfg->tenants[t].name;
+		p->rep.tenant = app->cfg->tenants[t].name;
 		return;
 	}
-	memset(&br, 0, sizeof(br));
-	br.op = rq.cmd == SL_CTL_BYPASS ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
+	memset(&p->rq, 0, sizeof(p->rq));
+	p->rq.op = rq.cmd == SL_CTL_BYPASS ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
 	if (rq.has_ttl)
-		br.until_tsc = rte_rdtsc() + (uint64_t)(rq.ttl * (double)app->tsc_hz);
-	if ((e = request_key(app, t, &rq, &br.key)) != NULL)
+		p->rq.until_tsc = rte_rdtsc() + (uint64_t)(rq.ttl * (double)app->tsc_hz);
+	if ((e = request_key(app, t, &rq, &p->rq.key)) != NULL)
 		goto fail;
-	br.hash = sl_flow_hash(&br.key, app->cfg->hash_seed);
-	bool found = ask_workers(app, &br, &e);
-	if (e != NULL)
-		goto fail;
-	ct->found += found;
-	rep->found = found;
+	p->rq.hash = sl_flow_hash(&p->rq.key, app->cfg->hash_seed);
+	p->ask = true;
 	return;
 fail:
 	ct->errors++;
-	*rep = (struct sl_ctl_reply){ .ok = false, .error = e ? e : "?", .found = -1 };
+	p->rep = (struct sl_ctl_reply){ .ok = false, .error = e ? e : "?", .found = -1 };
 }
 
 static void
@@ -401,12 +439,12 @@ has_line(const struct ctl_client *c)
 }
 
 /*
- * Answer the whole lines a client holds, within its and its tenant's
- * budgets. Returns the requests answered.
+ * Take the whole lines a client holds into the batch, within its and its
+ * tenant's budgets (tokens are spent here). Returns the requests taken.
  */
 static unsigned int
-answer_lines(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, struct ctl_client *c,
-	     unsigned int budget)
+take_lines(struct sl_app *app, struct sl_bypass_srv *s, unsigned int np, uint16_t ti,
+	   struct ctl_tenant *t, struct ctl_client *c, unsigned int budget)
 {
 	unsigned int done = 0;
 	uint32_t off = 0;
@@ -417,10 +455,10 @@ answer_lines(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, struct ctl_c
 		size_t len = (size_t)(nl - (c->buf + off));
 
 		if (len > 0) { /* empty lines are not requests */
-			struct sl_ctl_reply rep;
+			struct ctl_pending *p = &s->pend[np + done];
 
-			handle(app, ti, t, c->buf + off, len, &rep);
-			reply(c->fd, &rep);
+			prepare(app, ti, t, c->buf + off, len, p);
+			p->fd = c->fd;
 			t->tokens -= 1;
 			done++;
 		}
@@ -485,12 +523,13 @@ accept_clients(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, uint64_t n
 
 /* Serve one tenant within its budgets; true when it has more to do now. */
 static bool
-serve_tenant(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, const struct pollfd *pfd,
-	     uint64_t now)
+serve_tenant(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_tenant *t,
+	     const struct pollfd *pfd, uint64_t now)
 {
-	unsigned int budget = SL_CTL_TENANT_BURST;
+	unsigned int np = 0;
 	bool more = false;
 
+	/* read, and take requests into the batch, clients in turn */
 	for (uint32_t k = 0; k < t->max_clients; k++) {
 		uint32_t ci = (t->rr + k) % t->max_clients;
 		struct ctl_client *c = &t->cl[ci];
@@ -499,12 +538,23 @@ serve_tenant(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, const struct
 			continue;
 		if ((pfd[1 + ci].revents & (POLLIN | POLLHUP | POLLERR)) && !read_client(t, c, now))
 			continue;
-		if (budget > 0 && t->tokens >= 1) {
-			budget -= answer_lines(app, ti, t, c,
-					       RTE_MIN(budget, (unsigned int)SL_CTL_CLIENT_BURST));
-			if (budget == 0 || t->tokens < 1)
+		if (np < SL_CTL_TENANT_BURST && t->tokens >= 1) {
+			np += take_lines(app, s, np, ti, t, c,
+					 RTE_MIN(SL_CTL_TENANT_BURST - np,
+						 (unsigned int)SL_CTL_CLIENT_BURST));
+			if (np == SL_CTL_TENANT_BURST || t->tokens < 1)
 				t->rr = (ci + 1) % t->max_clients; /* the next one goes first */
 		}
+	}
+	/* one round trip to the workers for the batch, then the answers in order */
+	ask_workers(app, s, s->pend, np);
+	for (unsigned int i = 0; i < np; i++)
+		reply(s->pend[i].fd, &s->pend[i].rep);
+	for (uint32_t ci = 0; ci < t->max_clients; ci++) {
+		struct ctl_client *c = &t->cl[ci];
+
+		if (c->fd < 0)
+			continue;
 		if (c->len == sizeof(c->buf) && !has_line(c)) {
 			struct sl_ctl_reply rep = { .ok = false, .error = "line too long", .found = -1 };
 
@@ -593,7 +643,7 @@ sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns)
 		struct ctl_tenant *t = &s->t[i];
 
 		if (t->lfd >= 0)
-			more |= serve_tenant(app, i, t, &s->pfd[t->pfd_base], now);
+			more |= serve_tenant(app, s, i, t, &s->pfd[t->pfd_base], now);
 	}
 	s->rr = (uint16_t)((s->rr + 1) % s->n);
 	return more;
