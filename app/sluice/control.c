@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "sl_flowrec.h"
 #include "sluice.h"
 
 uint64_t
@@ -348,16 +349,22 @@ sl_stats_json(struct sl_app *app, bool final)
 }
 
 int
-sl_control_write_stats(struct sl_app *app, FILE *f, bool final)
+sl_control_write_stats(struct sl_app *app, int fd, bool final)
 {
 	json_t *j = sl_stats_json(app, final);
+	char *s;
+	size_t n;
 	int rc;
 
 	if (j == NULL)
 		return -ENOMEM;
-	rc = json_dumpf(j, f, JSON_COMPACT);
+	s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	if (rc == 0 && (fputc('\n', f) == EOF || fflush(f) != 0))
-		rc = -1;
-	return rc == 0 ? 0 : -EIO;
+	if (s == NULL)
+		return -ENOMEM;
+	n = strlen(s);
+	s[n] = '\n'; /* replaces the NUL: one whole line, one write */
+	rc = sl_write_lines_fd(fd, s, n + 1, NULL);
+	free(s);
+	return rc;
 }

@@ -7,7 +7,9 @@
  *          [--stats-path PATH] [-- EAL arguments]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@
 #include <rte_log.h>
 #include <rte_pause.h>
 
+#include "faillog.h"
+#include "sl_flowrec.h"
 #include "sluice.h"
 
 RTE_LOG_REGISTER(sl_app_logtype, user.sluice.app, INFO);
@@ -143,12 +147,26 @@ parse_opts(int argc, char **argv, struct sl_opts *o)
 	return 0;
 }
 
-static FILE *
+/* The stats destination: stdout for "" or "-", else a file opened for
+ * appending. -1 with errno on failure. */
+static int
 open_stats(const char *path)
 {
 	if (path == NULL || path[0] == '\0' || strcmp(path, "-") == 0)
-		return stdout;
-	return fopen(path, "a");
+		return STDOUT_FILENO;
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+/* A stats line that could not be written: logged once per kind, then
+ * every 10 s at most (faillog.h). */
+static void
+stats_failed(struct sl_faillog *fl, const char *path, int rc)
+{
+	uint64_t n;
+
+	if (sl_faillog_failed(fl, -rc, 1, sl_mono_ns(), &n))
+		SL_LOG(WARNING, "stats: %" PRIu64 " line(s) could not be written to '%s': %s (%s)\n",
+		       n, path, strerror(-rc), strerrorname_np(-rc) ? strerrorname_np(-rc) : "?");
 }
 
 /*
@@ -164,8 +182,9 @@ open_stats(const char *path)
  * budget left work over, the next iteration does not wait.
  */
 static void
-control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
+control_loop(struct sl_app *app, const struct sl_opts *o, int stats, const char *stats_path)
 {
+	struct sl_faillog stats_fail = { 0 };
 	const uint64_t ms = 1000000;
 	const uint64_t start = sl_mono_ns();
 	const uint64_t stats_ns = app->cfg->stats_interval_ms * ms;
@@ -202,8 +221,14 @@ control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
 		sl_control_snapshot(app);
 		next_snap = now + SL_SNAPSHOT_MS * ms;
 		if (now >= next_stats) {
-			if (sl_control_write_stats(app, stats, false) != 0)
-				SL_LOG(WARNING, "writing stats failed\n");
+			int rc = sl_control_write_stats(app, stats, false);
+			uint64_t lost;
+
+			if (rc != 0)
+				stats_failed(&stats_fail, stats_path, rc);
+			else if (sl_faillog_ok(&stats_fail, &lost))
+				SL_LOG(NOTICE, "stats: written to '%s' again (%" PRIu64 " lines lost)\n",
+				       stats_path, lost);
 			/* on the interval's grid; a line that could not be on
 			 * time is not followed by a burst of catching up */
 			next_stats += stats_ns;
@@ -254,7 +279,8 @@ main(int argc, char **argv)
 	struct sl_app app;
 	int eal_argc = 0;
 	char **eal_argv = NULL;
-	FILE *stats = NULL;
+	const char *stats_path = NULL;
+	int stats = -1;
 	int rc, ret = 1;
 
 	memset(&app, 0, sizeof(app));
@@ -353,8 +379,11 @@ main(int argc, char **argv)
 	}
 
 	/* Stage 4: control plane. */
-	stats = open_stats(o.stats_path != NULL ? o.stats_path : app.cfg->stats_path);
-	if (stats == NULL) {
+	stats_path = o.stats_path != NULL ? o.stats_path : app.cfg->stats_path;
+	stats = open_stats(stats_path);
+	if (stats_path[0] == '\0')
+		stats_path = "-";
+	if (stats < 0) {
 		snprintf(err.msg, sizeof(err.msg), "%.400s: stats.path: cannot open '%.400s': %s",
 			 app.cfg->path, o.stats_path ? o.stats_path : app.cfg->stats_path,
 			 strerror(errno));
@@ -376,21 +405,27 @@ main(int argc, char **argv)
 	SL_LOG(INFO, "running: %u workers, %u inputs, %u outputs, %u tenants, %u members\n",
 	       app.n_workers, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
 	       app.n_members);
-	control_loop(&app, &o, stats);
+	control_loop(&app, &o, stats, stats_path);
 	shutdown_workers(&app);
 	sl_control_snapshot(&app); /* workers are done: reads their final counters */
-	if (sl_control_write_stats(&app, stats, true) != 0)
-		SL_LOG(ERR, "writing final stats failed\n");
+	rc = sl_control_write_stats(&app, stats, true);
 	ret = app.agg.ledger.balanced ? 0 : 3;
 	if (!app.agg.ledger.balanced)
 		SL_LOG(ERR, "ledger does not balance at exit\n");
+	if (rc != 0) {
+		/* nobody can check the ledger: say so in the exit status */
+		SL_LOG(ERR, "stats: the final line could not be written to '%s': %s; exit "
+		       "status 4\n", stats_path, strerror(-rc));
+		if (ret == 0)
+			ret = 4;
+	}
 	goto out_run;
 
 fail_msg:
 	fprintf(stderr, "%s\n", err.msg);
 out_run:
-	if (stats != NULL && stats != stdout)
-		fclose(stats);
+	if (stats >= 0 && stats != STDOUT_FILENO)
+		close(stats);
 	sl_ports_close(&app);
 	sl_bypass_free(&app);
 	sl_records_free(&app);

@@ -337,7 +337,9 @@ void sl_sleep_until(uint64_t ns);
 int sl_control_init(struct sl_app *app);
 void sl_control_free(struct sl_app *app);
 void sl_control_snapshot(struct sl_app *app);
-int sl_control_write_stats(struct sl_app *app, FILE *f, bool final);
+/* one stats line, written whole or not at all (a cut line is taken back);
+ * 0 or -errno */
+int sl_control_write_stats(struct sl_app *app, int fd, bool final);
 struct json_t *sl_stats_json(struct sl_app *app, bool final);
 struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t);
 
