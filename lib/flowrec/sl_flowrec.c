@@ -58,8 +58,14 @@ put(struct out *o, const char *s, size_t n)
 		o->rc = -ENOSPC;
 		return;
 	}
-	memcpy(o->p, s, n);
-	o->p += n;
+	/* a loop, not memcpy(): the pieces are a few bytes long, and GCC
+	 * expands a memcpy() of unknown size inline as "rep movsb", whose
+	 * start-up cost was two thirds of the whole formatting (perf) */
+	char *d = o->p; /* a local: o->p itself may alias the bytes copied */
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+	o->p = d + n;
 }
 
 #define PUTS(o, lit) put((o), (lit), sizeof(lit) - 1)
@@ -271,6 +277,22 @@ community_id(struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r, char *cid)
 	return sl_cid_encode(md, cid);
 }
 
+/* Dotted quad, as inet_ntop() writes it (which goes through sprintf()). */
+static void
+ipv4_text(const uint8_t *a, char *out)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned int v = a[i];
+
+		if (v >= 100)
+			*out++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*out++ = (char)('0' + v / 10 % 10);
+		*out++ = (char)('0' + v % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 /* The addresses, ports, proto and community_id of an IP flow. */
 static void
 put_tuple(struct out *o, struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r)
@@ -282,8 +304,11 @@ put_tuple(struct out *o, struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r)
 	char cid[SL_COMMUNITY_ID_LEN];
 	int rc;
 
-	if (inet_ntop(af, r->src, src, sizeof(src)) == NULL ||
-	    inet_ntop(af, r->dst, dst, sizeof(dst)) == NULL) {
+	if (r->family == 4) {
+		ipv4_text(r->src, src);
+		ipv4_text(r->dst, dst);
+	} else if (inet_ntop(af, r->src, src, sizeof(src)) == NULL ||
+		   inet_ntop(af, r->dst, dst, sizeof(dst)) == NULL) {
 		o->rc = o->rc != 0 ? o->rc : -EINVAL;
 		return;
 	}
