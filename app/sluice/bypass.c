@@ -136,8 +136,8 @@ listen_socket(const struct sl_cfg_control *cc, int *out, char *why, size_t whyle
 	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", priv) >= sizeof(sa.sun_path)) {
 		rmdir(priv);
-		snprintf(why, whylen, "the path of its private bind directory '%s/s' is longer "
-			 "than %zu bytes: use a shorter socket path", priv, sizeof(sa.sun_path) - 1);
+		snprintf(why, whylen, "its private bind path '%.150s/s' is too long for a socket: "
+			 "use a shorter path", priv);
 		return -ENAMETOOLONG;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
