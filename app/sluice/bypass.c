@@ -22,8 +22,12 @@
  *   buffers fill) and nobody else does;
  * - per client: one read of at most SL_CTL_LINE_MAX bytes and at most
  *   SL_CTL_CLIENT_BURST requests, clients served in turn;
- * - a tenant's requests of one call go to the workers together: one round
- *   trip through their mailboxes per tenant and call, answers in order;
+ * - flow requests go to the workers in batches (at most SL_CTL_BATCH, from
+ *   any tenants), one batch at a time, without waiting: the batch's
+ *   answers are collected in the next calls, so a slow or descheduled
+ *   worker delays bypass answers but never the control loop, pings or
+ *   another tenant's socket. A client whose request is in the batch is
+ *   not read further until it is answered, so its answers stay in order;
  * - control.max_clients connections per tenant; one more is told why and
  *   closed; a client silent for control.idle_timeout is closed.
  *
@@ -62,13 +66,17 @@ RTE_LOG_REGISTER(sl_ctl_logtype, user.sluice.control, INFO);
 #define SL_CTL_TENANT_BURST 32
 /** Connections one tenant may open per call. */
 #define SL_CTL_ACCEPT_BURST 4
+/** Flow requests at the workers at once (a worker's mailbox holds 63). */
+#define SL_CTL_BATCH 32
+/** While a batch is at the workers, look for their answers this often. */
+#define SL_CTL_REPLY_POLL_NS 100000
 #define SL_CTL_BACKLOG 16
-/* A worker answers within one loop iteration: microseconds. */
-#define SL_CTL_REPLY_WAIT_MS 1000
 
 struct ctl_client {
 	int fd;
 	uint32_t len;        /* bytes in buf */
+	uint32_t gen;        /* changes when the slot gets a new client */
+	bool waiting;        /* its request is in the batch at the workers */
 	uint64_t last_ns;    /* connected or last byte received */
 	char buf[SL_CTL_LINE_MAX];
 };
@@ -90,13 +98,21 @@ struct ctl_tenant {
 	uint64_t refused_clients, idle_closed, rate_limited, too_long;
 };
 
-/* A request of this call's batch, answered once the workers were asked. */
+/* A flow request in the batch: whose it is, what the workers get. */
 struct ctl_pending {
-	struct ctl_tenant *t;
-	int fd;                 /* its client */
-	bool ask;               /* a flow request for the workers */
+	uint16_t tenant;
+	uint32_t client;        /* slot in its tenant's cl[] */
+	uint32_t gen;           /* the client's gen when it asked */
 	struct sl_bypass_req rq;
-	struct sl_ctl_reply rep;
+};
+
+/* The flow requests on their way to the workers: one batch at a time. */
+struct ctl_batch {
+	unsigned int n;
+	bool in_flight;
+	unsigned int sent, got;
+	struct ctl_pending pend[SL_CTL_BATCH];
+	bool found[SL_CTL_BATCH];
 };
 
 struct sl_bypass_srv {
@@ -106,8 +122,9 @@ struct sl_bypass_srv {
 	struct ctl_tenant *t;  /* cfg->n_tenants, lfd -1 when none */
 	struct pollfd *pfd;    /* every listening socket and its clients */
 	uint32_t n_pfd;
-	struct ctl_pending pend[SL_CTL_TENANT_BURST]; /* one tenant's batch */
-	struct sl_bypass_req *wreq; /* per worker, SL_CTL_TENANT_BURST copies */
+	struct ctl_batch batch;
+	struct sl_bypass_req *wreq; /* per worker, SL_CTL_BATCH copies (stay put
+				       while the workers hold pointers to them) */
 };
 
 /*
@@ -214,7 +231,7 @@ sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
 		s->n_pfd += 1 + t->max_clients;
 	}
 	s->pfd = calloc(s->n_pfd + 1, sizeof(*s->pfd));
-	s->wreq = calloc((size_t)app->n_workers * SL_CTL_TENANT_BURST, sizeof(*s->wreq));
+	s->wreq = calloc((size_t)app->n_workers * SL_CTL_BATCH, sizeof(*s->wreq));
 	if (s->pfd == NULL || s->wreq == NULL)
 		goto nomem;
 	return 0;
@@ -296,99 +313,6 @@ request_key(struct sl_app *app, uint16_t t, const struct sl_ctl_request *rq,
 	return NULL;
 }
 
-/*
- * Ask every worker about the batch's flow requests at once (one round trip
- * per batch, not per request) and fill in their answers. The requests live
- * in s->wreq, not on the stack: every one sent is collected before
- * returning (workers run until the control loop, this thread, stops them,
- * and answer their whole mailbox within one loop iteration).
- */
-static void
-ask_workers(struct sl_app *app, struct sl_bypass_srv *s, struct ctl_pending *pend,
-	    unsigned int n)
-{
-	uint64_t deadline = rte_rdtsc() + app->tsc_hz / 1000 * SL_CTL_REPLY_WAIT_MS;
-	unsigned int sent = 0, got = 0, n_ask = 0;
-	bool found[SL_CTL_TENANT_BURST] = { false };
-	unsigned int asked[SL_CTL_TENANT_BURST]; /* batch index of each request sent */
-
-	for (unsigned int i = 0; i < n; i++)
-		if (pend[i].ask)
-			asked[n_ask++] = i;
-	if (n_ask == 0)
-		return;
-	for (uint16_t w = 0; w < app->n_workers; w++) {
-		struct sl_bypass_req *base = &s->wreq[(size_t)w * SL_CTL_TENANT_BURST];
-		void *ptrs[SL_CTL_TENANT_BURST];
-
-		for (unsigned int k = 0; k < n_ask; k++) {
-			base[k] = pend[asked[k]].rq;
-			ptrs[k] = &base[k];
-		}
-		sent += rte_ring_sp_enqueue_burst(app->workers[w]->mailbox, ptrs, n_ask, NULL);
-	}
-	while (got < sent) {
-		for (uint16_t w = 0; w < app->n_workers; w++) {
-			struct sl_bypass_req *r;
-
-			while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0) {
-				size_t k = (size_t)(r - s->wreq) % SL_CTL_TENANT_BURST;
-
-				got++;
-				found[k] |= r->found != 0;
-			}
-		}
-		if (got < sent)
-			rte_pause();
-	}
-	bool late = sent < (unsigned int)app->n_workers * n_ask || rte_rdtsc() > deadline;
-	for (unsigned int k = 0; k < n_ask; k++) {
-		struct ctl_pending *p = &pend[asked[k]];
-
-		if (late) {
-			p->t->errors++;
-			p->rep = (struct sl_ctl_reply){ .ok = false, .error = "a worker did not answer",
-							.found = -1 };
-			continue;
-		}
-		p->t->found += found[k];
-		p->rep.found = found[k];
-	}
-}
-
-/* Parse one request line into @p p: answered now (ping, errors) or after
- * asking the workers (p->ask). */
-static void
-prepare(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line, size_t len,
-	struct ctl_pending *p)
-{
-	struct sl_ctl_request rq;
-	const char *e = NULL;
-
-	ct->requests++;
-	p->t = ct;
-	p->ask = false;
-	p->rep = (struct sl_ctl_reply){ .ok = true, .found = -1 };
-	if (sl_ctlproto_parse(line, len, &rq, &e) != 0)
-		goto fail;
-	if (rq.cmd == SL_CTL_PING) {
-		p->rep.tenant = app->cfg->tenants[t].name;
-		return;
-	}
-	memset(&p->rq, 0, sizeof(p->rq));
-	p->rq.op = rq.cmd == SL_CTL_BYPASS ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
-	if (rq.has_ttl)
-		p->rq.until_tsc = rte_rdtsc() + (uint64_t)(rq.ttl * (double)app->tsc_hz);
-	if ((e = request_key(app, t, &rq, &p->rq.key)) != NULL)
-		goto fail;
-	p->rq.hash = sl_flow_hash(&p->rq.key, app->cfg->hash_seed);
-	p->ask = true;
-	return;
-fail:
-	ct->errors++;
-	p->rep = (struct sl_ctl_reply){ .ok = false, .error = e ? e : "?", .found = -1 };
-}
-
 static void
 reply(int fd, const struct sl_ctl_reply *rep)
 {
@@ -402,12 +326,125 @@ reply(int fd, const struct sl_ctl_reply *rep)
 		CLOG(DEBUG, "control socket: reply lost: %s\n", strerror(errno));
 }
 
+/* Send the batch to every worker's mailbox; the answers come later. */
+static void
+send_batch(struct sl_app *app, struct sl_bypass_srv *s)
+{
+	struct ctl_batch *b = &s->batch;
+
+	b->sent = b->got = 0;
+	memset(b->found, 0, sizeof(b->found));
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		struct sl_bypass_req *base = &s->wreq[(size_t)w * SL_CTL_BATCH];
+		void *ptrs[SL_CTL_BATCH];
+
+		for (unsigned int k = 0; k < b->n; k++) {
+			base[k] = b->pend[k].rq;
+			ptrs[k] = &base[k];
+		}
+		/* the mailbox is empty (one batch at a time) and holds 63 */
+		b->sent += rte_ring_sp_enqueue_burst(app->workers[w]->mailbox, ptrs, b->n, NULL);
+	}
+	b->in_flight = true;
+}
+
+/*
+ * Take the workers' answers that are there (never waits). Once every
+ * request sent is answered, answer the clients (those still connected) in
+ * order and free the batch.
+ */
+static void
+collect_batch(struct sl_app *app, struct sl_bypass_srv *s)
+{
+	struct ctl_batch *b = &s->batch;
+
+	if (!b->in_flight)
+		return;
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		struct sl_bypass_req *r;
+
+		while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0) {
+			b->got++;
+			b->found[(size_t)(r - s->wreq) % SL_CTL_BATCH] |= r->found != 0;
+		}
+	}
+	if (b->got < b->sent)
+		return;
+	bool missing = b->sent < (unsigned int)app->n_workers * b->n;
+	for (unsigned int k = 0; k < b->n; k++) {
+		const struct ctl_pending *p = &b->pend[k];
+		struct ctl_tenant *t = &s->t[p->tenant];
+		struct ctl_client *c = &t->cl[p->client];
+		struct sl_ctl_reply rep = { .ok = true, .found = b->found[k] };
+
+		if (missing) {
+			t->errors++;
+			rep = (struct sl_ctl_reply){ .ok = false, .error = "a worker did not answer",
+						     .found = -1 };
+		} else {
+			t->found += b->found[k];
+		}
+		if (c->fd >= 0 && c->gen == p->gen) {
+			reply(c->fd, &rep);
+			c->waiting = false;
+		}
+	}
+	b->n = 0;
+	b->in_flight = false;
+}
+
+/*
+ * One request line: answered now (ping, errors), or put in the batch for
+ * the workers (returns true: the client waits for it). The caller checked
+ * that the batch has room.
+ */
+static bool
+handle_line(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_tenant *t,
+	    uint32_t ci, const char *line, size_t len)
+{
+	struct ctl_client *c = &t->cl[ci];
+	struct sl_ctl_request rq;
+	struct sl_ctl_reply rep = { .ok = true, .found = -1 };
+	const char *e = NULL;
+
+	t->requests++;
+	if (sl_ctlproto_parse(line, len, &rq, &e) != 0)
+		goto fail;
+	if (rq.cmd == SL_CTL_PING) {
+		rep.tenant = app->cfg->tenants[ti].name;
+		reply(c->fd, &rep);
+		return false;
+	}
+	struct ctl_pending *p = &s->batch.pend[s->batch.n];
+
+	memset(&p->rq, 0, sizeof(p->rq));
+	p->rq.op = rq.cmd == SL_CTL_BYPASS ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
+	if (rq.has_ttl)
+		p->rq.until_tsc = rte_rdtsc() + (uint64_t)(rq.ttl * (double)app->tsc_hz);
+	if ((e = request_key(app, ti, &rq, &p->rq.key)) != NULL)
+		goto fail;
+	p->rq.hash = sl_flow_hash(&p->rq.key, app->cfg->hash_seed);
+	p->tenant = ti;
+	p->client = ci;
+	p->gen = c->gen;
+	s->batch.n++;
+	c->waiting = true;
+	return true;
+fail:
+	t->errors++;
+	rep = (struct sl_ctl_reply){ .ok = false, .error = e ? e : "?", .found = -1 };
+	reply(c->fd, &rep);
+	return false;
+}
+
+
 static void
 drop_client(struct ctl_tenant *t, struct ctl_client *c)
 {
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->waiting = false; /* an answer still to come is dropped (gen) */
 	t->n_clients--;
 }
 
@@ -439,26 +476,27 @@ has_line(const struct ctl_client *c)
 }
 
 /*
- * Take the whole lines a client holds into the batch, within its and its
- * tenant's budgets (tokens are spent here). Returns the requests taken.
+ * Answer the whole lines a client holds, within its and its tenant's
+ * budgets (tokens are spent here), until one of them goes to the workers
+ * (the client then waits) or the batch is full or at the workers (its
+ * lines wait). Returns the requests handled.
  */
 static unsigned int
-take_lines(struct sl_app *app, struct sl_bypass_srv *s, unsigned int np, uint16_t ti,
-	   struct ctl_tenant *t, struct ctl_client *c, unsigned int budget)
+take_lines(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_tenant *t,
+	   uint32_t ci, unsigned int budget)
 {
+	struct ctl_client *c = &t->cl[ci];
 	unsigned int done = 0;
 	uint32_t off = 0;
 	char *nl;
 
-	while (done < budget && t->tokens >= 1 &&
+	while (done < budget && t->tokens >= 1 && !c->waiting &&
+	       !s->batch.in_flight && s->batch.n < SL_CTL_BATCH &&
 	       (nl = memchr(c->buf + off, '\n', c->len - off)) != NULL) {
 		size_t len = (size_t)(nl - (c->buf + off));
 
 		if (len > 0) { /* empty lines are not requests */
-			struct ctl_pending *p = &s->pend[np + done];
-
-			prepare(app, ti, t, c->buf + off, len, p);
-			p->fd = c->fd;
+			handle_line(app, s, ti, t, ci, c->buf + off, len);
 			t->tokens -= 1;
 			done++;
 		}
@@ -473,6 +511,14 @@ take_lines(struct sl_app *app, struct sl_bypass_srv *s, unsigned int np, uint16_
 		t->rate_limited++;
 	}
 	return done;
+}
+
+/* Could the client's next line be taken now? */
+static bool
+ready(const struct sl_bypass_srv *s, const struct ctl_tenant *t, const struct ctl_client *c)
+{
+	return c->fd >= 0 && !c->waiting && t->tokens >= 1 && !s->batch.in_flight &&
+	       s->batch.n < SL_CTL_BATCH && has_line(c);
 }
 
 /* One read of at most what the buffer holds; false when the client is gone. */
@@ -516,7 +562,11 @@ accept_clients(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, uint64_t n
 				     app->cfg->tenants[ti].name, t->max_clients);
 			continue;
 		}
-		t->cl[c] = (struct ctl_client){ .fd = fd, .len = 0, .last_ns = now };
+		t->cl[c].fd = fd;
+		t->cl[c].len = 0;
+		t->cl[c].gen++;
+		t->cl[c].waiting = false;
+		t->cl[c].last_ns = now;
 		t->n_clients++;
 	}
 }
@@ -526,10 +576,10 @@ static bool
 serve_tenant(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_tenant *t,
 	     const struct pollfd *pfd, uint64_t now)
 {
-	unsigned int np = 0;
+	unsigned int budget = SL_CTL_TENANT_BURST;
 	bool more = false;
 
-	/* read, and take requests into the batch, clients in turn */
+	/* read, and handle requests, clients in turn */
 	for (uint32_t k = 0; k < t->max_clients; k++) {
 		uint32_t ci = (t->rr + k) % t->max_clients;
 		struct ctl_client *c = &t->cl[ci];
@@ -538,23 +588,12 @@ serve_tenant(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ct
 			continue;
 		if ((pfd[1 + ci].revents & (POLLIN | POLLHUP | POLLERR)) && !read_client(t, c, now))
 			continue;
-		if (np < SL_CTL_TENANT_BURST && t->tokens >= 1) {
-			np += take_lines(app, s, np, ti, t, c,
-					 RTE_MIN(SL_CTL_TENANT_BURST - np,
-						 (unsigned int)SL_CTL_CLIENT_BURST));
-			if (np == SL_CTL_TENANT_BURST || t->tokens < 1)
+		if (budget > 0 && t->tokens >= 1) {
+			budget -= take_lines(app, s, ti, t, ci,
+					     RTE_MIN(budget, (unsigned int)SL_CTL_CLIENT_BURST));
+			if (budget == 0 || t->tokens < 1)
 				t->rr = (ci + 1) % t->max_clients; /* the next one goes first */
 		}
-	}
-	/* one round trip to the workers for the batch, then the answers in order */
-	ask_workers(app, s, s->pend, np);
-	for (unsigned int i = 0; i < np; i++)
-		reply(s->pend[i].fd, &s->pend[i].rep);
-	for (uint32_t ci = 0; ci < t->max_clients; ci++) {
-		struct ctl_client *c = &t->cl[ci];
-
-		if (c->fd < 0)
-			continue;
 		if (c->len == sizeof(c->buf) && !has_line(c)) {
 			struct sl_ctl_reply rep = { .ok = false, .error = "line too long", .found = -1 };
 
@@ -564,8 +603,7 @@ serve_tenant(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ct
 			drop_client(t, c);
 			continue;
 		}
-		if (has_line(c) && t->tokens >= 1)
-			more = true;
+		more |= ready(s, t, c);
 	}
 	/* after the clients: a slot taken now has no poll result yet */
 	if (pfd[0].revents & POLLIN)
@@ -597,6 +635,9 @@ sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns)
 		sl_sleep_until(deadline_ns);
 		return false;
 	}
+	collect_batch(app, s);
+	if (s->batch.in_flight && now + SL_CTL_REPLY_POLL_NS < wake)
+		wake = now + SL_CTL_REPLY_POLL_NS; /* look for the workers' answers soon */
 	/* one ppoll over every socket a tenant with tokens may read */
 	for (uint16_t i = 0; i < s->n; i++) {
 		struct ctl_tenant *t = &s->t[i];
@@ -616,7 +657,7 @@ sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns)
 			s->pfd[n].fd = readable ? cl->fd : -1;
 			s->pfd[n].events = POLLIN;
 			s->pfd[n++].revents = 0;
-			if (cl->fd >= 0 && t->tokens >= 1 && has_line(cl))
+			if (ready(s, t, cl))
 				pending = true;
 		}
 		if (t->tokens < 1 && t->n_clients > 0 && now + refill_wait_ns(t) < wake)
@@ -646,6 +687,8 @@ sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns)
 			more |= serve_tenant(app, s, i, t, &s->pfd[t->pfd_base], now);
 	}
 	s->rr = (uint16_t)((s->rr + 1) % s->n);
+	if (s->batch.n > 0 && !s->batch.in_flight)
+		send_batch(app, s);
 	return more;
 }
 
