@@ -33,9 +33,10 @@
 RTE_LOG_REGISTER(sl_health_logtype, user.sluice.health, INFO);
 #define HLOG(level, ...) rte_log(RTE_LOG_##level, sl_health_logtype, "sluice: " __VA_ARGS__)
 
-/* Poll one output; true when up, with the reason in why when down. */
-static bool
-output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t size)
+/* Poll one output: 1 up, 0 down (the reason in why), -1 not known now (a
+ * worker holds the ring's lock and @p wait is false). */
+static int
+output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, bool wait, char *why, size_t size)
 {
 	const struct sl_cfg_port *cp = &app->cfg->outputs[o];
 	struct sl_port_rt *rt = &app->out_ports[o];
@@ -43,13 +44,19 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t siz
 	if (rt->ring != NULL) {
 		int live;
 
-		rte_spinlock_lock(&rt->locks[0]);
+		/* A worker holds the lock for one burst; if it is descheduled
+		 * meanwhile (a shared CPU), spinning here would stall the whole
+		 * control loop: try, and look again at the next poll. */
+		if (wait)
+			rte_spinlock_lock(&rt->locks[0]);
+		else if (!rte_spinlock_trylock(&rt->locks[0]))
+			return -1;
 		live = sl_shmring_poll(rt->ring, now_ns, (uint64_t)cp->ring.heartbeat_ms * 1000000);
 		rte_spinlock_unlock(&rt->locks[0]);
 		if (live != 1)
 			snprintf(why, size, "no ring consumer with a heartbeat in %u ms",
 				 cp->ring.heartbeat_ms);
-		return live == 1;
+		return live == 1 ? 1 : 0;
 	}
 
 	struct rte_eth_link link;
@@ -57,7 +64,7 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t siz
 
 	if (rc != 0) {
 		snprintf(why, size, "link status unknown: %s", rte_strerror(-rc));
-		return false;
+		return 0;
 	}
 	if (link.link_status != RTE_ETH_LINK_UP) {
 		snprintf(why, size, "link down (%s)",
@@ -65,9 +72,9 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t siz
 			 : strncmp(cp->vdev, "net_vhost", 9) == 0 ? "virtio device not ready"
 			 : strncmp(cp->vdev, "net_tap", 7) == 0   ? "interface down or no carrier"
 								  : "no carrier");
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
 }
 
 static void
@@ -91,9 +98,10 @@ poll_outputs(struct sl_app *app, bool first, uint16_t from, uint16_t count)
 		uint16_t o = (uint16_t)((from + k) % n);
 		struct sl_port_rt *rt = &app->out_ports[o];
 		char why[sizeof(rt->why)];
-		bool up = output_up(app, o, now_ns, why, sizeof(why));
+		int state = output_up(app, o, now_ns, first, why, sizeof(why));
+		bool up = state == 1;
 
-		if (!first && up == rt->up)
+		if (state < 0 || (!first && up == rt->up))
 			continue;
 		if (!first)
 			rt->changes++;
