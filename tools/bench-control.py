@@ -18,7 +18,9 @@ Per load, one JSON line and a table row:
   stats_lines, interval_s, gap_min_s, gap_max_s, worst_dev_pct (the largest
   |gap - interval| / interval over consecutive stats lines), sigterm_ms
   (SIGTERM sent to "signal 15, stopping" read on sluice's stderr),
-  exit_ms (SIGTERM to the process gone, shutdown included), b_ping_ms_max
+  exit_ms (SIGTERM to the process gone, shutdown included),
+  sigterm_wait_states (the control thread's state and wait channel,
+  sampled every 5 ms until it acted on SIGTERM), b_ping_ms_max
   and b_ping_ms_p50 (flood, churn), a_requests (flood), records_written and
   records_lost (churn), received.
 
@@ -209,6 +211,17 @@ def run_load(load, seconds, interval):
         time.sleep(0.3)
         t_kill = time.monotonic()
         proc.send_signal(signal.SIGTERM)
+        # where the control thread is until it acts on the signal
+        where = {}
+        task = f"/proc/{proc.pid}/task/{proc.pid}"
+        while err.when("signal 15, stopping") is None and proc.poll() is None:
+            try:
+                st = open(f"{task}/stat").read().split()[2]
+                wchan = open(f"{task}/wchan").read().strip()
+                where[f"{st} {wchan}"] = where.get(f"{st} {wchan}", 0) + 1
+            except OSError:
+                break
+            time.sleep(0.005)
         proc.wait(timeout=600)
         t_gone = time.monotonic()
         stop.set()
@@ -229,6 +242,7 @@ def run_load(load, seconds, interval):
             "sigterm_ms": round((t_sig - t_kill) * 1000, 1) if t_sig else None,
             "exit_ms": round((t_gone - t_kill) * 1000, 1),
             "received": final["ledger"]["received"], "exit_status": proc.returncode,
+            "sigterm_wait_states": where,
         })
         if pings:
             fin = [p for p in pings if p != float("inf")]
