@@ -1,17 +1,25 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the frames of Ethernet pcaps as libFuzzer seed files (one frame per
-file, deduplicated), from ../shared/corpus/suricata-verify and any extra pcaps.
+"""Write the frames of Ethernet pcaps as libFuzzer seeds for fuzz_parse, in
+the harness's input format: one settings byte, then the frame (see
+tests/fuzz/fuzz_parse.c: low nibble mod 9 = tunnels.max_depth, bit 4 =
+mpls_pw). Each frame gets settings 0x03 (depth 3, the default); one in
+eight also 0x18 (depth 8, pseudowires), so the deepest walk is seeded too.
+Frames are deduplicated; the corpus is $SL_CORPUS or
+../shared/corpus/suricata-verify, plus any pcaps named.
 
-    tools/fuzz-seeds.py OUTDIR [PCAP ...]
+    tools/fuzz-seeds.py [--max N] OUTDIR [PCAP ...]
 """
+import argparse
 import hashlib
 import os
 import struct
-import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "suricata-verify")
+CORPUS = os.environ.get("SL_CORPUS") or os.path.join(os.path.dirname(ROOT), "shared", "corpus",
+                                                      "suricata-verify")
+DEFAULT_SETTINGS = 0x03
+DEEP_SETTINGS = 0x18
 
 
 def frames(path):
@@ -37,21 +45,32 @@ def frames(path):
 
 
 def main():
-    out = sys.argv[1]
-    os.makedirs(out, exist_ok=True)
-    pcaps = sys.argv[2:]
-    if os.path.isdir(CORPUS):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--max", type=int, default=0, help="stop after N seeds (0: all)")
+    ap.add_argument("--no-corpus", action="store_true", help="only the pcaps named")
+    ap.add_argument("out")
+    ap.add_argument("pcaps", nargs="*")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    pcaps = list(a.pcaps)
+    if not a.no_corpus and os.path.isdir(CORPUS):
         pcaps += [os.path.join(CORPUS, p) for p in sorted(os.listdir(CORPUS)) if p.endswith(".pcap")]
     n = 0
     for p in pcaps:
         for fr in frames(p):
             h = hashlib.sha1(fr[:256]).hexdigest()
-            path = os.path.join(out, h)
-            if not os.path.exists(path):
+            variants = [DEFAULT_SETTINGS] + ([DEEP_SETTINGS] if int(h[-1], 16) % 8 == 0 else [])
+            for s in variants:
+                path = os.path.join(a.out, f"{h}-{s:02x}")
+                if os.path.exists(path):
+                    continue
                 with open(path, "wb") as f:
-                    f.write(fr[:4096])
+                    f.write(bytes([s]) + fr[:4095])
                 n += 1
-    print(f"fuzz-seeds: {n} seed frames in {out}")
+                if a.max and n >= a.max:
+                    print(f"fuzz-seeds: {n} seeds in {a.out}")
+                    return
+    print(f"fuzz-seeds: {n} seeds in {a.out}")
 
 
 if __name__ == "__main__":

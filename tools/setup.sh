@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential pkg-config meson ninja-build
       dpdk dpdk-dev libdpdk-dev libnuma-dev libjansson-dev libyaml-dev libpcap-dev libssl-dev
       libcmocka-dev python3 python3-pytest python3-scapy python3-yaml
-      tshark tcpdump tcpreplay clang libclang-rt-14-dev iproute2 procps
+      tshark wireshark-common tcpdump tcpreplay clang libclang-rt-14-dev iproute2 procps
       yamllint python3-kubernetes
       openvswitch-switch-dpdk tcpflow argus-server argus-client)
 

@@ -79,7 +79,11 @@ sl_admin_init(struct sl_app *app, struct sl_cfg_error *err)
 	old = umask(0177);
 	rc = bind(a->lfd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (rc != 0 || chmod(cc->socket, cc->mode) != 0 || listen(a->lfd, 4) != 0)
+	if (rc != 0 ||
+	    ((cc->uid >= 0 || cc->gid >= 0) &&
+	     chown(cc->socket, cc->uid >= 0 ? (uid_t)cc->uid : (uid_t)-1,
+		   cc->gid >= 0 ? (gid_t)cc->gid : (gid_t)-1) != 0) ||
+	    chmod(cc->socket, cc->mode) != 0 || listen(a->lfd, 4) != 0)
 		goto sys;
 	return 0;
 sys:

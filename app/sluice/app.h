@@ -30,8 +30,12 @@
 #define SL_MAX_WORKERS 64
 /** How often the control loop takes a consistent snapshot. */
 #define SL_SNAPSHOT_MS 100
-/** Longest wait of a control-socket request or a flow record. */
-#define SL_CONTROL_SLICE_MS 10
+/** How often the control loop polls outputs for member health, and how
+ * many outputs at most each time (in turn). */
+#define SL_HEALTH_MS 10
+#define SL_HEALTH_BUDGET 64
+/** Flow records the control loop drains per iteration at most. */
+#define SL_REC_DRAIN_BUDGET 4096
 
 struct sl_worker;
 struct sl_records;
@@ -114,6 +118,7 @@ struct sl_app {
 	struct sl_reload *reload;      /**< reload.c */
 	struct sl_admin *admin;        /**< admin.c */
 	struct sl_kstats *kstats;      /**< kstats.c */
+	struct sl_pcap_inputs *pcap_in; /**< pcapin.c: capture files of net_pcap inputs */
 	unsigned int cfg_flags;        /**< sl_config_load() flags of every load */
 };
 
@@ -163,7 +168,8 @@ int sl_worker_main(void *arg);
 
 /* health.c: member state (up/down) from link status and ring heartbeats */
 int sl_health_init(struct sl_app *app);
-void sl_health_poll(struct sl_app *app);
+/* poll at most SL_HEALTH_BUDGET outputs from *next on (in turn) */
+void sl_health_poll(struct sl_app *app, uint16_t *next);
 void sl_health_free(struct sl_app *app);
 /* member slots made since the last poll take their output's state */
 void sl_health_sync(struct sl_app *app);
@@ -173,10 +179,17 @@ void sl_health_output_json(struct sl_app *app, uint16_t o, struct json_t *oo);
 void sl_health_member_json(struct sl_app *app, uint32_t gm, struct json_t *mo);
 
 /* control.c */
+/* CLOCK_MONOTONIC in nanoseconds: the control loop's clock */
+uint64_t sl_mono_ns(void);
+/* sleep until CLOCK_MONOTONIC time ns; a signal ends it early (the caller
+ * sleeps again until the same time: a signal never extends the wait) */
+void sl_sleep_until(uint64_t ns);
 int sl_control_init(struct sl_app *app);
 void sl_control_free(struct sl_app *app);
 void sl_control_snapshot(struct sl_app *app);
-int sl_control_write_stats(struct sl_app *app, FILE *f, bool final);
+/* one stats line, written whole or not at all (a cut line is taken back);
+ * 0 or -errno */
+int sl_control_write_stats(struct sl_app *app, int fd, bool final);
 struct json_t *sl_stats_json(struct sl_app *app, bool final);
 struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t);
 
@@ -210,7 +223,8 @@ void sl_records_commit(struct sl_app *app, const struct sl_tables *tb);
 void sl_records_abort(struct sl_app *app, const struct sl_tables *tb);
 /* close the sinks of removed tenants whose flows have all ended */
 void sl_records_poll(struct sl_app *app);
-unsigned int sl_records_drain(struct sl_app *app);
+/* drain at most budget records (workers in turn); returns how many */
+unsigned int sl_records_drain(struct sl_app *app, unsigned int budget);
 void sl_records_reopen(struct sl_app *app);
 struct json_t *sl_records_json(struct sl_app *app, uint16_t tenant);
 void sl_records_free(struct sl_app *app);
@@ -221,10 +235,26 @@ int sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err);
 int sl_bypass_prepare(struct sl_app *app, const struct sl_tables *tb, struct sl_cfg_error *err);
 void sl_bypass_commit(struct sl_app *app, const struct sl_tables *tb);
 void sl_bypass_abort(struct sl_app *app, const struct sl_tables *tb);
-/* wait up to timeout_ms for requests and answer them (sleeps when no socket) */
-void sl_bypass_poll(struct sl_app *app, int timeout_ms);
+/* wait until the CLOCK_MONOTONIC time deadline_ns (or a signal) for requests
+ * and answer a bounded share of them (sleeps when no socket); true when
+ * requests are waiting that the budgets left for the next call */
+bool sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns);
 struct json_t *sl_bypass_json(struct sl_app *app, uint16_t tenant);
 void sl_bypass_free(struct sl_app *app);
+
+/* pcapin.c: capture files of net_pcap inputs, inspected before EAL init
+ * (link type, damaged records, mbufs infinite_rx needs) */
+struct sl_pcap_inputs;
+int sl_pcap_inputs_inspect(const struct sl_cfg *cfg, struct sl_pcap_inputs **out,
+			   struct sl_cfg_error *err);
+void sl_pcap_inputs_free(struct sl_pcap_inputs *pi);
+/* enum sl_l2_kind of the frames of RX queue @p queue of input @p input */
+int sl_pcap_input_l2_kind(const struct sl_pcap_inputs *pi, uint16_t input, uint16_t queue);
+/* link type names of a net_pcap input's captures ("RAW"), NULL for other inputs */
+const char *sl_pcap_input_linktypes(const struct sl_pcap_inputs *pi, uint16_t input);
+/* before an infinite_rx queue is set up: the pool still holds its packets */
+int sl_pcap_input_check_queue(const struct sl_app *app, uint16_t input, uint16_t queue,
+			      struct sl_cfg_error *err);
 
 /* telemetry.c */
 int sl_telemetry_register(struct sl_app *app);

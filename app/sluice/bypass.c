@@ -1,28 +1,51 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Analyzer-requested bypass: each tenant's Unix stream socket, JSON lines.
+ * Analyzer-requested bypass: each tenant's Unix stream socket, JSON lines
+ * (lib/ctlproto: the protocol; docs/operations.md: the commands).
  *
- *   -> {"cmd":"bypass","proto":"tcp","src_ip":"10.0.0.1","src_port":1234,
- *       "dest_ip":"10.0.0.2","dest_port":80,"vlan":[100],"ttl":60}
- *   <- {"ok":true,"found":true}
+ * vlan (a list of up to two ids, outermost first) defaults to the tenant's
+ * only VLAN when it has exactly one, and to none (untagged) when the tenant
+ * matches untagged frames only; tunnel_id defaults to the tenant's only
+ * VNI/GRE key/ERSPAN id likewise. The flow key is built with the socket's
+ * own tenant: a tenant can only ever reach its own flows. Every request goes
+ * to every worker's mailbox (in rss mode the NIC, not sluice, chose the
+ * worker); the answer is "found" when one of them holds the flow.
  *
- * Commands: bypass (optional ttl in seconds; none = until the flow ends),
- * unbypass (ends a requested bypass), ping. vlan (a list of up to two ids,
- * outermost first) defaults to the tenant's only VLAN when it has exactly
- * one, and to none (untagged) when the tenant matches untagged frames only;
- * tunnel_id defaults to the tenant's only VNI/GRE key/ERSPAN id likewise.
- * The flow key is built with the socket's own tenant: a tenant can only
- * ever reach its own flows. Every request goes to every worker's mailbox
- * (in rss mode the NIC, not sluice, chose the worker); the answer is
- * "found" when one of them holds the flow.
+ * Runs on the control lcore only, as one source of work of the control loop
+ * with a bounded share per call (sl_bypass_poll()):
  *
- * Runs on the control lcore only; sockets are non-blocking, a client that
- * sends garbage gets {"ok":false,"error":...} and a counter, one that sends
- * more than SL_CTL_LINE_MAX bytes without a newline is disconnected.
+ * - tenants are served in turn, starting one further each call;
+ * - per tenant: at most SL_CTL_ACCEPT_BURST new connections and
+ *   SL_CTL_TENANT_BURST requests, and no more than its rate (control.rate,
+ *   a token bucket holding one second of requests): a tenant out of tokens
+ *   is not read until they refill, so its clients wait (their socket
+ *   buffers fill) and nobody else does;
+ * - per client: one read of at most SL_CTL_LINE_MAX bytes and at most
+ *   SL_CTL_CLIENT_BURST requests, clients served in turn;
+ * - flow requests go to the workers in batches (at most SL_CTL_BATCH, from
+ *   any tenants), one batch at a time, without waiting: the batch's
+ *   answers are collected in the next calls, so a slow or descheduled
+ *   worker delays bypass answers but never the control loop, pings or
+ *   another tenant's socket. A client whose request is in the batch is
+ *   not read further until it is answered, so its answers stay in order;
+ * - control.max_clients connections per tenant; one more is told why and
+ *   closed; a client silent for control.idle_timeout is closed;
+ * - reload-rules (re-read the tenant's rules_file, reload.c) costs a tenth
+ *   of the tenant's rate in tokens: ten in a row at most, then one every
+ *   100 ms, so a tenant cannot keep the control loop building tables.
+ *
+ * Tenants are slots (slots.c): a reload opens the sockets of new tenants
+ * and changed paths before the new tables are published (prepare), then
+ * closes the old ones and applies the other control settings (commit), or
+ * closes what it opened (abort).
+ *
+ * A client that sends more than SL_CTL_LINE_MAX bytes without a newline is
+ * told and disconnected; garbage gets {"ok":false,"error":...} and a
+ * counter; a client that does not read its answers loses them (never
+ * block).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +53,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -38,72 +62,168 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "sl_ctlproto.h"
 #include "datapath.h"
 
-#define SL_CTL_MAX_CLIENTS 16
-#define SL_CTL_LINE_MAX 4096
-/* A worker answers within one loop iteration: microseconds. */
-#define SL_CTL_REPLY_WAIT_MS 1000
+RTE_LOG_REGISTER(sl_ctl_logtype, user.sluice.control, INFO);
+#define CLOG(level, ...) rte_log(RTE_LOG_##level, sl_ctl_logtype, "sluice: " __VA_ARGS__)
+
+/** Requests one client may have answered per call. */
+#define SL_CTL_CLIENT_BURST 8
+/** Requests one tenant may have answered per call (all its clients). */
+#define SL_CTL_TENANT_BURST 32
+/** Connections one tenant may open per call. */
+#define SL_CTL_ACCEPT_BURST 4
+/** Flow requests at the workers at once (a worker's mailbox holds 63). */
+#define SL_CTL_BATCH 32
+/** While a batch is at the workers, look for their answers this often. */
+#define SL_CTL_REPLY_POLL_NS 100000
+#define SL_CTL_BACKLOG 16
+/** reload-rules costs this share of a tenant's rate in tokens (1/N). */
+#define SL_CTL_RELOAD_COST_DIV 10
 
 struct ctl_client {
 	int fd;
-	size_t len;
+	uint32_t len;        /* bytes in buf */
+	uint32_t gen;        /* changes when the slot gets a new client */
+	bool waiting;        /* its request is in the batch at the workers */
+	uint64_t last_ns;    /* connected or last byte received */
 	char buf[SL_CTL_LINE_MAX];
 };
 
 struct ctl_tenant {
 	int lfd;
 	char path[SL_PATH_MAX];
-	/* a reload's new socket, until commit */
-	int staged_lfd;
-	bool staged_set;
-	uint32_t staged_mode;
-	char staged_path[SL_PATH_MAX];
-	struct ctl_client cl[SL_CTL_MAX_CLIENTS];
+	struct ctl_client *cl;  /* cap of them; fd -1 when free (never shrinks:
+				   a batch names clients by index) */
+	uint32_t cap;
+	uint32_t max_clients;   /* connections at once (<= cap) */
+	uint32_t n_clients;
+	uint32_t rr;            /* client served first in the next call */
+	uint32_t pfd_base;      /* its listening socket's slot in pfd, clients after
+				   it (set by each poll) */
+	uint64_t idle_ns;
+	double rate;            /* requests per second, and the bucket's size */
+	double tokens;
+	uint64_t refill_ns;     /* when tokens were last topped up */
+	bool limited;           /* out of tokens (counted once per episode) */
 	uint64_t requests, errors, found;
+	uint64_t refused_clients, idle_closed, rate_limited, too_long;
 	uint64_t rule_reloads, rule_reloads_failed;
+	struct sl_cfg_control ctl; /* the settings in force */
+	/* a reload-rules to run after this call's sockets are served (a
+	 * reload may change them): its client, which waits for it */
+	bool reload_pending;
+	uint32_t reload_client, reload_gen;
+	/* a reload's new settings and socket, until commit */
+	struct sl_cfg_control staged_cc;
+	bool staged_has_cc;     /* the tenant is in the new tables */
+	bool staged_set;        /* its socket changes (staged_lfd, -1: none) */
+	int staged_lfd;
+	char staged_path[SL_PATH_MAX];
+	struct ctl_client *staged_cl; /* a bigger cl[] (staged_cap) */
+	uint32_t staged_cap;
+};
+
+/* A flow request in the batch: whose it is, what the workers get. */
+struct ctl_pending {
+	uint16_t tenant;
+	uint32_t client;        /* slot in its tenant's cl[] */
+	uint32_t gen;           /* the client's gen when it asked */
+	struct sl_bypass_req rq;
+};
+
+/* The flow requests on their way to the workers: one batch at a time. */
+struct ctl_batch {
+	unsigned int n;
+	bool in_flight;
+	unsigned int sent, got;
+	struct ctl_pending pend[SL_CTL_BATCH];
+	bool found[SL_CTL_BATCH];
 };
 
 struct sl_bypass_srv {
 	uint16_t n;
+	uint16_t rr;           /* tenant served first in the next call */
 	unsigned int n_listening;
-	struct ctl_tenant *t; /* by tenant slot, lfd -1 when none */
-	struct pollfd *pfd;   /* room for every listening socket and its clients */
+	struct ctl_tenant *t;  /* by tenant slot, lfd -1 when none */
+	struct pollfd *pfd;    /* every listening socket and its clients */
+	uint32_t pfd_cap;
+	struct ctl_batch batch;
+	struct sl_bypass_req *wreq; /* per worker, SL_CTL_BATCH copies (stay put
+				       while the workers hold pointers to them) */
 };
 
-/* A listening socket bound at @p cc->socket, before it is reachable: a
- * socket file left by a previous run that died is replaced. */
+/*
+ * Listen on cc->socket with its owner, group and mode set before anyone can
+ * connect: bind inside a fresh directory only sluice can enter, set them,
+ * listen, then rename the socket to its path.
+ */
 static int
-listen_on(const struct sl_cfg_control *cc, int *out)
+listen_socket(const struct sl_cfg_control *cc, int *out, char *why, size_t whylen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[SL_PATH_MAX], priv[SL_PATH_MAX];
 	struct stat st;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = -1, rc;
 
-	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cc->socket);
-	if (lstat(cc->socket, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(cc->socket);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(cc->socket, cc->mode) != 0 ||
-	    listen(fd, 8) != 0) {
-		int rc = -errno;
-
-		close(fd);
+	snprintf(dir, sizeof(dir), "%s", cc->socket);
+	snprintf(priv, sizeof(priv), "%s/.sluice-XXXXXX", dirname(dir));
+	if (lstat(cc->socket, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(why, whylen, "it exists and is not a socket");
+		return -EEXIST;
+	}
+	if (mkdtemp(priv) == NULL) {
+		rc = -errno;
+		snprintf(why, whylen, "cannot make a directory next to it: %s", strerror(errno));
 		return rc;
 	}
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", priv) >= sizeof(sa.sun_path)) {
+		rmdir(priv);
+		snprintf(why, whylen, "its private bind path '%.150s/s' is too long for a socket: "
+			 "use a shorter path", priv);
+		return -ENAMETOOLONG;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto sys;
+	if ((cc->uid >= 0 || cc->gid >= 0) &&
+	    chown(sa.sun_path, cc->uid >= 0 ? (uid_t)cc->uid : (uid_t)-1,
+		  cc->gid >= 0 ? (gid_t)cc->gid : (gid_t)-1) != 0) {
+		rc = -errno;
+		snprintf(why, whylen, "cannot give it owner %lld, group %lld: %s",
+			 (long long)cc->uid, (long long)cc->gid, strerror(errno));
+		goto fail;
+	}
+	if (chmod(sa.sun_path, cc->mode) != 0 || listen(fd, SL_CTL_BACKLOG) != 0 ||
+	    rename(sa.sun_path, cc->socket) != 0)
+		goto sys;
+	rmdir(priv);
 	*out = fd;
 	return 0;
+sys:
+	rc = -errno;
+	snprintf(why, whylen, "%s", strerror(errno));
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(sa.sun_path);
+	rmdir(priv);
+	return rc;
 }
 
+/* Close a tenant's clients and listening socket (its cl[] stays). */
 static void
 close_tenant(struct ctl_tenant *t)
 {
-	for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
+	for (uint32_t c = 0; t->cl != NULL && c < t->cap; c++)
 		if (t->cl[c].fd >= 0) {
 			close(t->cl[c].fd);
 			t->cl[c].fd = -1;
+			t->cl[c].len = 0;
+			t->cl[c].waiting = false; /* an answer still to come is dropped (gen) */
 		}
+	t->n_clients = 0;
 	if (t->lfd >= 0) {
 		close(t->lfd);
 		unlink(t->path);
@@ -112,35 +232,67 @@ close_tenant(struct ctl_tenant *t)
 	t->path[0] = '\0';
 }
 
+static bool
+same_socket_settings(const struct sl_cfg_control *a, const struct sl_cfg_control *b)
+{
+	return a->mode == b->mode && a->uid == b->uid && a->gid == b->gid;
+}
+
 int
 sl_bypass_prepare(struct sl_app *app, const struct sl_tables *tb, struct sl_cfg_error *err)
 {
 	struct sl_bypass_srv *s = app->bypass;
+	size_t need = 1;
 
 	for (uint16_t i = 0; i < tb->cfg->n_tenants; i++) {
 		const struct sl_cfg_tenant *ct = &tb->cfg->tenants[i];
 		const struct sl_cfg_control *cc = &ct->control;
 		struct ctl_tenant *t = &s->t[tb->slot_of[i]];
+		bool keep = t->lfd >= 0 && strcmp(cc->socket, t->path) == 0;
+		uint32_t cap = RTE_MAX(t->cap, cc->max_clients);
+		char why[256];
 		int rc;
 
-		if (strcmp(cc->socket, t->path) == 0) {
-			t->staged_mode = cc->mode; /* the same socket: its mode may change */
+		t->staged_cc = *cc;
+		t->staged_has_cc = true;
+		if (cc->socket[0] == '\0') {
+			t->staged_set = t->lfd >= 0;
 			continue;
 		}
-		t->staged_set = true;
-		if (cc->socket[0] == '\0')
+		need += 1 + cap;
+		if (cap > t->cap) {
+			t->staged_cl = calloc(cap, sizeof(*t->staged_cl));
+			if (t->staged_cl == NULL)
+				goto nomem;
+			t->staged_cap = cap;
+		}
+		if (keep)
 			continue;
-		rc = listen_on(cc, &t->staged_lfd);
+		t->staged_set = true;
+		rc = listen_socket(cc, &t->staged_lfd, why, sizeof(why));
 		if (rc != 0) {
 			sl_config_error(tb->cfg, err, ct->loc, "control.socket",
 					"tenant '%s': cannot listen on '%s': %s", ct->name,
-					cc->socket, strerror(-rc));
+					cc->socket, why);
 			sl_bypass_abort(app, tb);
 			return rc;
 		}
 		snprintf(t->staged_path, sizeof(t->staged_path), "%s", cc->socket);
 	}
+	/* room to poll every socket of the new tables (rebuilt each poll) */
+	if (need > s->pfd_cap) {
+		struct pollfd *p = realloc(s->pfd, need * sizeof(*p));
+
+		if (p == NULL)
+			goto nomem;
+		s->pfd = p;
+		s->pfd_cap = (uint32_t)need;
+	}
 	return 0;
+nomem:
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", tb->cfg->path);
+	sl_bypass_abort(app, tb);
+	return -ENOMEM;
 }
 
 void
@@ -156,8 +308,12 @@ sl_bypass_abort(struct sl_app *app, const struct sl_tables *tb)
 			close(t->staged_lfd);
 			unlink(t->staged_path);
 		}
+		free(t->staged_cl);
+		t->staged_cl = NULL;
+		t->staged_cap = 0;
 		t->staged_lfd = -1;
 		t->staged_set = false;
+		t->staged_has_cc = false;
 		t->staged_path[0] = '\0';
 	}
 }
@@ -166,23 +322,56 @@ void
 sl_bypass_commit(struct sl_app *app, const struct sl_tables *tb)
 {
 	struct sl_bypass_srv *s = app->bypass;
+	uint64_t now = sl_mono_ns();
 
+	(void)tb; /* prepare staged what tb needs: staged_has_cc marks its tenants */
 	s->n_listening = 0;
 	for (uint16_t i = 0; i < s->n; i++) {
 		struct ctl_tenant *t = &s->t[i];
+		const struct sl_cfg_control *cc = &t->staged_cc;
+		bool fresh = false;
 
-		if (t->staged_set || (t->lfd >= 0 && sl_tenant_of(tb, i) == NULL)) {
+		if (t->staged_cl != NULL) {
+			for (uint32_t c = 0; c < t->staged_cap; c++)
+				t->staged_cl[c].fd = -1;
+			if (t->cl != NULL)
+				memcpy(t->staged_cl, t->cl, t->cap * sizeof(*t->cl));
+			free(t->cl);
+			t->cl = t->staged_cl;
+			t->cap = t->staged_cap;
+		}
+		if (t->staged_set || (t->lfd >= 0 && !t->staged_has_cc)) {
 			/* a new socket, none, or a removed tenant: the old one
 			 * and its clients go */
 			close_tenant(t);
 			t->lfd = t->staged_lfd;
 			snprintf(t->path, sizeof(t->path), "%s", t->staged_path);
-		} else if (t->lfd >= 0 && t->staged_mode != 0) {
-			chmod(t->path, t->staged_mode);
+			fresh = t->lfd >= 0;
+		} else if (t->lfd >= 0 && !same_socket_settings(&t->ctl, cc)) {
+			/* the same socket: its owner, group or mode may change */
+			if (((cc->uid >= 0 || cc->gid >= 0) &&
+			     chown(t->path, cc->uid >= 0 ? (uid_t)cc->uid : (uid_t)-1,
+				   cc->gid >= 0 ? (gid_t)cc->gid : (gid_t)-1) != 0) ||
+			    chmod(t->path, cc->mode) != 0)
+				CLOG(WARNING, "tenant '%s': control socket '%s': cannot apply owner, "
+				     "group or mode: %s\n", app->tenant_names[i], t->path,
+				     strerror(errno));
 		}
+		if (t->staged_has_cc) {
+			t->ctl = *cc;
+			t->max_clients = cc->max_clients;
+			t->idle_ns = (uint64_t)cc->idle_timeout_ms * 1000000;
+			t->rate = cc->rate;
+			if (fresh || t->tokens > t->rate) {
+				t->tokens = t->rate;
+				t->refill_ns = now;
+			}
+		}
+		t->staged_cl = NULL;
+		t->staged_cap = 0;
 		t->staged_lfd = -1;
 		t->staged_set = false;
-		t->staged_mode = 0;
+		t->staged_has_cc = false;
 		t->staged_path[0] = '\0';
 		s->n_listening += t->lfd >= 0;
 	}
@@ -192,24 +381,21 @@ int
 sl_bypass_init(struct sl_app *app, struct sl_cfg_error *err)
 {
 	struct sl_bypass_srv *s = calloc(1, sizeof(*s));
+	int rc;
 
 	if (s == NULL)
 		goto nomem;
 	app->bypass = s;
 	s->n = app->tenant_cap;
 	s->t = calloc(s->n, sizeof(*s->t));
-	/* room for every socket a reload may open */
-	s->pfd = calloc((size_t)s->n * (1 + SL_CTL_MAX_CLIENTS) + 1, sizeof(*s->pfd));
-	if (s->t == NULL || s->pfd == NULL)
+	s->wreq = calloc((size_t)app->n_workers * SL_CTL_BATCH, sizeof(*s->wreq));
+	if (s->t == NULL || s->wreq == NULL)
 		goto nomem;
 	for (uint16_t i = 0; i < s->n; i++) {
 		s->t[i].lfd = -1;
 		s->t[i].staged_lfd = -1;
-		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-			s->t[i].cl[c].fd = -1;
 	}
-	int rc = sl_bypass_prepare(app, app->tbl, err);
-	if (rc != 0)
+	if ((rc = sl_bypass_prepare(app, app->tbl, err)) != 0)
 		return rc;
 	sl_bypass_commit(app, app->tbl);
 	return 0;
@@ -226,10 +412,13 @@ sl_bypass_free(struct sl_app *app)
 	if (s == NULL)
 		return;
 	sl_bypass_abort(app, NULL);
-	for (uint16_t i = 0; s->t != NULL && i < s->n; i++)
+	for (uint16_t i = 0; s->t != NULL && i < s->n; i++) {
 		close_tenant(&s->t[i]);
+		free(s->t[i].cl);
+	}
 	free(s->t);
 	free(s->pfd);
+	free(s->wreq);
 	free(s);
 	app->bypass = NULL;
 }
@@ -244,111 +433,36 @@ only_id(const struct sl_cfg_id_range *r, uint16_t n, uint32_t *out)
 	return true;
 }
 
-static const char *
-get_addr(json_t *req, const char *name, uint8_t *addr, uint8_t *family)
-{
-	const char *s = json_string_value(json_object_get(req, name));
-
-	if (s == NULL)
-		return "missing or non-string address";
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, s, addr) == 1) {
-		*family = SL_L3_IPV4;
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*family = SL_L3_IPV6;
-		return NULL;
-	}
-	return "not an IPv4 or IPv6 address";
-}
-
-static const char *
-get_port(json_t *req, const char *name, uint16_t *port)
-{
-	json_t *v = json_object_get(req, name);
-
-	if (v == NULL) {
-		*port = 0;
-		return NULL;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 65535)
-		return "port must be an integer 0..65535";
-	*port = (uint16_t)json_integer_value(v);
-	return NULL;
-}
-
-static const char *
-get_proto(json_t *req, uint8_t *proto)
-{
-	static const struct { const char *n; uint8_t p; } names[] = {
-		{ "tcp", 6 }, { "udp", 17 }, { "sctp", 132 }, { "icmp", 1 }, { "icmp6", 58 },
-		{ "ipv6-icmp", 58 },
-	};
-	json_t *v = json_object_get(req, "proto");
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 255) {
-		*proto = (uint8_t)json_integer_value(v);
-		return NULL;
-	}
-	if (json_is_string(v))
-		for (size_t i = 0; i < RTE_DIM(names); i++)
-			if (strcasecmp(json_string_value(v), names[i].n) == 0) {
-				*proto = names[i].p;
-				return NULL;
-			}
-	return "proto must be tcp, udp, sctp, icmp, icmp6 or 0..255";
-}
-
 /* The request's flow key in tenant t, or an error message. */
 static const char *
-request_key(struct sl_app *app, uint16_t t, json_t *req, struct sl_flow_key *k)
+request_key(struct sl_app *app, uint16_t t, const struct sl_ctl_request *rq,
+	    struct sl_flow_key *k)
 {
-	const struct sl_cfg_tenant *ct = app->tbl->tenants[t].cfg;
+	const struct sl_cfg_tenant *ct = sl_tenant_of(app->tbl, t) != NULL ?
+						 app->tbl->tenants[t].cfg : NULL;
 	struct sl_pkt_info pi;
-	uint8_t f2;
-	const char *e;
-	json_t *v;
 
+	if (ct == NULL)
+		return "the tenant is being removed";
 	memset(&pi, 0, sizeof(pi));
-	if ((e = get_addr(req, "src_ip", pi.src, &pi.l3)) ||
-	    (e = get_addr(req, "dest_ip", pi.dst, &f2)))
-		return e;
-	if (f2 != pi.l3)
-		return "src_ip and dest_ip are of different families";
-	if ((e = get_proto(req, &pi.proto)) || (e = get_port(req, "src_port", &pi.sport)) ||
-	    (e = get_port(req, "dest_port", &pi.dport)))
-		return e;
+	pi.l3 = rq->family == 4 ? SL_L3_IPV4 : SL_L3_IPV6;
+	memcpy(pi.src, rq->src, 16);
+	memcpy(pi.dst, rq->dst, 16);
+	pi.proto = rq->proto;
+	pi.sport = rq->sport;
+	pi.dport = rq->dport;
 	pi.has_ports = pi.proto == 6 || pi.proto == 17 || pi.proto == 132 || pi.proto == 136;
-	v = json_object_get(req, "vlan");
-	if (v != NULL) {
-		if (json_is_integer(v)) {
-			pi.vlan[0] = (uint16_t)json_integer_value(v);
-			if (json_integer_value(v) < 1 || json_integer_value(v) > 4094)
-				return "vlan must be 1..4094 or a list of up to two";
-		} else if (json_is_array(v) && json_array_size(v) <= SL_MAX_VLANS) {
-			for (size_t i = 0; i < json_array_size(v); i++) {
-				json_t *x = json_array_get(v, i);
-				if (!json_is_integer(x) || json_integer_value(x) < 1 ||
-				    json_integer_value(x) > 4094)
-					return "vlan must be 1..4094 or a list of up to two";
-				pi.vlan[i] = (uint16_t)json_integer_value(x);
-			}
-		} else {
-			return "vlan must be 1..4094 or a list of up to two";
-		}
+	if (rq->has_vlan) {
+		pi.vlan[0] = rq->n_vlan > 0 ? rq->vlan[0] : 0;
+		pi.vlan[1] = rq->n_vlan > 1 ? rq->vlan[1] : 0;
 	} else if (ct->n_vlans == 1 && ct->vlans[0].lo == ct->vlans[0].hi && ct->n_qinq == 0 &&
 		   !ct->untagged) {
 		pi.vlan[0] = ct->vlans[0].lo;
 	} else if (ct->n_vlans > 0 || ct->n_qinq > 0) {
 		return "vlan required: the tenant has several VLANs";
 	}
-	v = json_object_get(req, "tunnel_id");
-	if (v != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    json_integer_value(v) > UINT32_MAX)
-			return "tunnel_id must be an integer 0..4294967295";
-		pi.tunnel_id = (uint32_t)json_integer_value(v);
+	if (rq->has_tunnel_id) {
+		pi.tunnel_id = rq->tunnel_id;
 	} else if (sl_config_tenant_is_tunnel(ct)) {
 		if (!only_id(ct->vni, ct->n_vni, &pi.tunnel_id) &&
 		    !only_id(ct->gre_key, ct->n_gre_key, &pi.tunnel_id) &&
@@ -359,39 +473,84 @@ request_key(struct sl_app *app, uint16_t t, json_t *req, struct sl_flow_key *k)
 	return NULL;
 }
 
-/* Ask every worker; true when one holds the flow. */
-static bool
-ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
+static void
+reply(int fd, const struct sl_ctl_reply *rep)
 {
-	struct sl_bypass_req reqs[SL_MAX_WORKERS];
-	uint16_t sent = 0, got = 0;
-	bool found = false;
+	char out[1536]; /* a configuration error is up to 1024 bytes */
+	int n = fd >= 0 ? sl_ctlproto_format_reply(rep, out, sizeof(out)) : 0;
 
+	if (n <= 0)
+		return;
+	/* a client that does not read its answers loses them (never block) */
+	if (send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		CLOG(DEBUG, "control socket: reply lost: %s\n", strerror(errno));
+}
+
+/* Send the batch to every worker's mailbox; the answers come later. */
+static void
+send_batch(struct sl_app *app, struct sl_bypass_srv *s)
+{
+	struct ctl_batch *b = &s->batch;
+
+	b->sent = b->got = 0;
+	memset(b->found, 0, sizeof(b->found));
 	for (uint16_t w = 0; w < app->n_workers; w++) {
-		reqs[w] = *rq;
-		if (rte_ring_sp_enqueue(app->workers[w]->mailbox, &reqs[w]) == 0)
-			sent++;
-	}
-	/* Replies point into reqs[] on this stack: every request sent is
-	 * collected before returning (workers run until the control loop,
-	 * this thread, stops them, and answer within one loop iteration).
-	 * An answer later than the deadline is reported as an error. */
-	uint64_t deadline = rte_rdtsc() + app->tsc_hz / 1000 * SL_CTL_REPLY_WAIT_MS;
-	while (got < sent) {
-		for (uint16_t w = 0; w < app->n_workers; w++) {
-			struct sl_bypass_req *r;
+		struct sl_bypass_req *base = &s->wreq[(size_t)w * SL_CTL_BATCH];
+		void *ptrs[SL_CTL_BATCH];
 
-			while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0) {
-				got++;
-				found |= r->found != 0;
-			}
+		for (unsigned int k = 0; k < b->n; k++) {
+			base[k] = b->pend[k].rq;
+			ptrs[k] = &base[k];
 		}
-		if (got < sent)
-			rte_pause();
+		/* the mailbox is empty (one batch at a time) and holds 63 */
+		b->sent += rte_ring_sp_enqueue_burst(app->workers[w]->mailbox, ptrs, b->n, NULL);
 	}
-	if (sent < app->n_workers || rte_rdtsc() > deadline)
-		*err = "a worker did not answer";
-	return found;
+	b->in_flight = true;
+}
+
+/*
+ * Take the workers' answers that are there (never waits). Once every
+ * request sent is answered, answer the clients (those still connected) in
+ * order and free the batch.
+ */
+static void
+collect_batch(struct sl_app *app, struct sl_bypass_srv *s)
+{
+	struct ctl_batch *b = &s->batch;
+
+	if (!b->in_flight)
+		return;
+	for (uint16_t w = 0; w < app->n_workers; w++) {
+		struct sl_bypass_req *r;
+
+		while (rte_ring_sc_dequeue(app->workers[w]->replies, (void **)&r) == 0) {
+			b->got++;
+			b->found[(size_t)(r - s->wreq) % SL_CTL_BATCH] |= r->found != 0;
+		}
+	}
+	if (b->got < b->sent)
+		return;
+	bool missing = b->sent < (unsigned int)app->n_workers * b->n;
+	for (unsigned int k = 0; k < b->n; k++) {
+		const struct ctl_pending *p = &b->pend[k];
+		struct ctl_tenant *t = &s->t[p->tenant];
+		struct ctl_client *c = &t->cl[p->client];
+		struct sl_ctl_reply rep = { .ok = true, .found = b->found[k] };
+
+		if (missing) {
+			t->errors++;
+			rep = (struct sl_ctl_reply){ .ok = false, .error = "a worker did not answer",
+						     .found = -1 };
+		} else {
+			t->found += b->found[k];
+		}
+		if (c->fd >= 0 && c->gen == p->gen) {
+			reply(c->fd, &rep);
+			c->waiting = false;
+		}
+	}
+	b->n = 0;
+	b->in_flight = false;
 }
 
 /*
@@ -400,10 +559,12 @@ ask_workers(struct sl_app *app, struct sl_bypass_req *rq, const char **err)
  * this tenant's rules replaced goes through the same reload as the
  * admin's: validated in full, built off the data path, published at once).
  */
-static json_t *
-reload_rules(struct sl_app *app, uint16_t t, struct ctl_tenant *ct)
+static void
+reload_rules(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, int fd)
 {
+	/* fd < 0: the client left; the reload is done all the same */
 	const struct sl_tables *tb = app->tbl;
+	struct sl_ctl_reply rep = { .ok = false, .found = -1 };
 	struct sl_cfg_error err;
 	struct sl_cfg *cfg;
 	uint16_t ci = UINT16_MAX;
@@ -414,194 +575,380 @@ reload_rules(struct sl_app *app, uint16_t t, struct ctl_tenant *ct)
 	cfg = ci != UINT16_MAX ? sl_config_dup(tb->cfg) : NULL;
 	if (cfg == NULL) {
 		ct->errors++;
-		return json_pack("{s:b,s:s}", "ok", 0, "error", "out of memory");
+		rep.error = ci == UINT16_MAX ? "the tenant is being removed" : "out of memory";
+		reply(fd, &rep);
+		return;
 	}
-	RTE_LOG(NOTICE, USER1, "sluice: tenant '%s' asks to reload its rules\n",
-		app->tenant_names[t]);
+	CLOG(NOTICE, "tenant '%s' asks to reload its rules\n", app->tenant_names[t]);
 	if (sl_config_reload_rules(cfg, ci, &err) != 0) {
 		sl_config_free(cfg);
 		ct->errors++;
 		ct->rule_reloads_failed++;
-		RTE_LOG(ERR, USER1, "sluice: tenant '%s': rules refused: %s\n",
-			app->tenant_names[t], err.msg);
-		return json_pack("{s:b,s:s}", "ok", 0, "error", err.msg);
+		CLOG(ERR, "tenant '%s': rules refused: %s\n", app->tenant_names[t], err.msg);
+		rep.error = err.msg;
+		reply(fd, &rep);
+		return;
 	}
 	if (sl_reload_cfg(app, cfg, &err) != 0) {
 		ct->errors++;
 		ct->rule_reloads_failed++;
-		return json_pack("{s:b,s:s}", "ok", 0, "error", err.msg);
+		rep.error = err.msg;
+		reply(fd, &rep);
+		return;
 	}
 	ct->rule_reloads++;
-	return json_pack("{s:b,s:i,s:i}", "ok", 1, "rules",
-			 app->tbl->tenants[t].cfg->n_rules, "generation", app->tbl->generation);
+	rep = (struct sl_ctl_reply){ .ok = true, .found = -1, .reloaded = true,
+				     .rules = app->tbl->tenants[t].cfg->n_rules,
+				     .generation = app->tbl->generation };
+	reply(fd, &rep);
 }
 
-static json_t *
-handle(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, const char *line)
+/*
+ * One request line: answered now (ping, errors), or put in the batch for
+ * the workers (returns true: the client waits for it). The caller checked
+ * that the batch has room.
+ */
+static bool
+handle_line(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_tenant *t,
+	    uint32_t ci, const char *line, size_t len)
 {
-	json_error_t jerr;
-	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *rep;
-	const char *cmd, *e = NULL;
-	struct sl_bypass_req rq;
+	struct ctl_client *c = &t->cl[ci];
+	struct sl_ctl_request rq;
+	struct sl_ctl_reply rep = { .ok = true, .found = -1 };
+	const char *e = NULL;
 
-	ct->requests++;
-	if (req == NULL || !json_is_object(req)) {
-		json_decref(req);
-		ct->errors++;
-		return json_pack("{s:b,s:s}", "ok", 0, "error", "request is not a JSON object");
-	}
-	cmd = json_string_value(json_object_get(req, "cmd"));
-	if (cmd != NULL && strcmp(cmd, "ping") == 0) {
-		rep = json_pack("{s:b,s:s}", "ok", 1, "tenant", app->tenant_names[t]);
-		goto out;
-	}
-	if (cmd != NULL && strcmp(cmd, "reload-rules") == 0) {
-		rep = reload_rules(app, t, ct);
-		goto out;
-	}
-	memset(&rq, 0, sizeof(rq));
-	if (cmd == NULL || (strcmp(cmd, "bypass") != 0 && strcmp(cmd, "unbypass") != 0)) {
-		e = "cmd must be bypass, unbypass, reload-rules or ping";
+	t->requests++;
+	if (sl_ctlproto_parse(line, len, &rq, &e) != 0)
 		goto fail;
+	if (rq.cmd == SL_CTL_PING) {
+		rep.tenant = app->tenant_names[ti];
+		reply(c->fd, &rep);
+		return false;
 	}
-	rq.op = strcmp(cmd, "bypass") == 0 ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
-	json_t *ttl = json_object_get(req, "ttl");
-	if (ttl != NULL) {
-		if (!json_is_number(ttl) || json_number_value(ttl) <= 0 ||
-		    json_number_value(ttl) > 86400 * 365) {
-			e = "ttl must be a number of seconds > 0";
+	if (rq.cmd == SL_CTL_RELOAD_RULES) {
+		if (t->reload_pending) {
+			e = "a reload-rules of this tenant is under way";
 			goto fail;
 		}
-		rq.until_tsc = rte_rdtsc() + (uint64_t)(json_number_value(ttl) * (double)app->tsc_hz);
+		t->reload_pending = true;
+		t->reload_client = ci;
+		t->reload_gen = c->gen;
+		c->waiting = true;
+		/* the tokens of a tenth of a second of requests */
+		t->tokens -= RTE_MAX(1.0, t->rate / SL_CTL_RELOAD_COST_DIV) - 1;
+		return true;
 	}
-	if ((e = request_key(app, t, req, &rq.key)) != NULL)
+	struct ctl_pending *p = &s->batch.pend[s->batch.n];
+
+	memset(&p->rq, 0, sizeof(p->rq));
+	p->rq.op = rq.cmd == SL_CTL_BYPASS ? SL_BYPASS_OP_SET : SL_BYPASS_OP_CLEAR;
+	if (rq.has_ttl)
+		p->rq.until_tsc = rte_rdtsc() + (uint64_t)(rq.ttl * (double)app->tsc_hz);
+	if ((e = request_key(app, ti, &rq, &p->rq.key)) != NULL)
 		goto fail;
-	rq.hash = sl_flow_hash(&rq.key, app->cfg->hash_seed);
-	bool found = ask_workers(app, &rq, &e);
-	if (e != NULL)
-		goto fail;
-	ct->found += found;
-	rep = json_pack("{s:b,s:b}", "ok", 1, "found", found);
-	goto out;
+	p->rq.hash = sl_flow_hash(&p->rq.key, app->cfg->hash_seed);
+	p->tenant = ti;
+	p->client = ci;
+	p->gen = c->gen;
+	s->batch.n++;
+	c->waiting = true;
+	return true;
 fail:
-	ct->errors++;
-	rep = json_pack("{s:b,s:s}", "ok", 0, "error", e);
-out:
-	json_decref(req);
-	return rep;
+	t->errors++;
+	rep = (struct sl_ctl_reply){ .ok = false, .error = e ? e : "?", .found = -1 };
+	reply(c->fd, &rep);
+	return false;
 }
 
-static void
-reply(struct ctl_client *c, json_t *rep)
-{
-	char *s = json_dumps(rep, JSON_COMPACT);
-
-	json_decref(rep);
-	if (s == NULL)
-		return;
-	size_t n = strlen(s);
-	s[n] = '\n'; /* replaces the NUL: write n + 1 bytes */
-	/* a client that does not read its answers loses them (never block) */
-	if (send(c->fd, s, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
-		RTE_LOG(DEBUG, USER1, "control socket: reply lost: %s\n", strerror(errno));
-	free(s);
-}
 
 static void
-drop_client(struct ctl_client *c)
+drop_client(struct ctl_tenant *t, struct ctl_client *c)
 {
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->waiting = false; /* an answer still to come is dropped (gen) */
+	t->n_clients--;
 }
 
 static void
-serve_client(struct sl_app *app, uint16_t t, struct ctl_tenant *ct, struct ctl_client *c)
+refill(struct ctl_tenant *t, uint64_t now)
 {
-	for (;;) {
-		ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-			drop_client(c);
-			return;
+	if (now > t->refill_ns) {
+		t->tokens += (double)(now - t->refill_ns) * t->rate / (double)NS_PER_S;
+		if (t->tokens > t->rate)
+			t->tokens = t->rate;
+	}
+	t->refill_ns = now;
+	if (t->tokens >= 1)
+		t->limited = false;
+}
+
+/* Nanoseconds until the tenant has a token again. */
+static uint64_t
+refill_wait_ns(const struct ctl_tenant *t)
+{
+	return (uint64_t)((1.0 - t->tokens) * (double)NS_PER_S / t->rate) + 1;
+}
+
+/* Does the client hold a whole request line? */
+static bool
+has_line(const struct ctl_client *c)
+{
+	return c->len > 0 && memchr(c->buf, '\n', c->len) != NULL;
+}
+
+/*
+ * Answer the whole lines a client holds, within its and its tenant's
+ * budgets (tokens are spent here), until one of them goes to the workers
+ * (the client then waits) or the batch is full or at the workers (its
+ * lines wait). Returns the requests handled.
+ */
+static unsigned int
+take_lines(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_tenant *t,
+	   uint32_t ci, unsigned int budget)
+{
+	struct ctl_client *c = &t->cl[ci];
+	unsigned int done = 0;
+	uint32_t off = 0;
+	char *nl;
+
+	while (done < budget && t->tokens >= 1 && !c->waiting &&
+	       !s->batch.in_flight && s->batch.n < SL_CTL_BATCH &&
+	       (nl = memchr(c->buf + off, '\n', c->len - off)) != NULL) {
+		size_t len = (size_t)(nl - (c->buf + off));
+
+		if (len > 0) { /* empty lines are not requests */
+			handle_line(app, s, ti, t, ci, c->buf + off, len);
+			t->tokens -= 1;
+			done++;
 		}
-		if (r < 0)
+		off += (uint32_t)len + 1;
+	}
+	if (off > 0) {
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
+	}
+	if (t->tokens < 1 && !t->limited) {
+		t->limited = true;
+		t->rate_limited++;
+	}
+	return done;
+}
+
+/* Could the client's next line be taken now? */
+static bool
+ready(const struct sl_bypass_srv *s, const struct ctl_tenant *t, const struct ctl_client *c)
+{
+	return c->fd >= 0 && !c->waiting && t->tokens >= 1 && !s->batch.in_flight &&
+	       s->batch.n < SL_CTL_BATCH && has_line(c);
+}
+
+/* One read of at most what the buffer holds; false when the client is gone. */
+static bool
+read_client(struct ctl_tenant *t, struct ctl_client *c, uint64_t now)
+{
+	ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		drop_client(t, c);
+		return false;
+	}
+	if (r > 0) {
+		c->len += (uint32_t)r;
+		c->last_ns = now;
+	}
+	return true;
+}
+
+static void
+accept_clients(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, uint64_t now)
+{
+	for (int k = 0; k < SL_CTL_ACCEPT_BURST; k++) {
+		int fd = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		uint32_t c;
+
+		if (fd < 0)
 			return;
-		c->len += (size_t)r;
-		char *nl;
-		while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-			*nl = '\0';
-			if (nl != c->buf)
-				reply(c, handle(app, t, ct, c->buf));
-			size_t used = (size_t)(nl - c->buf) + 1;
-			memmove(c->buf, nl + 1, c->len - used);
-			c->len -= used;
+		for (c = 0; c < t->cap && t->cl[c].fd >= 0; c++)
+			;
+		if (t->n_clients >= t->max_clients || c == t->cap) {
+			char msg[96];
+			struct sl_ctl_reply rep = { .ok = false, .error = msg, .found = -1 };
+
+			snprintf(msg, sizeof(msg), "too many clients (max_clients %u)", t->max_clients);
+			reply(fd, &rep);
+			close(fd);
+			if (t->refused_clients++ == 0)
+				CLOG(WARNING, "tenant '%s': control socket full (%u clients), "
+				     "refusing more (counted as refused_clients)\n",
+				     app->tenant_names[ti], t->max_clients);
+			continue;
 		}
-		if (c->len == sizeof(c->buf)) {
-			ct->errors++;
-			json_t *rep = json_pack("{s:b,s:s}", "ok", 0, "error", "line too long");
-			reply(c, rep);
-			drop_client(c);
-			return;
-		}
+		t->cl[c].fd = fd;
+		t->cl[c].len = 0;
+		t->cl[c].gen++;
+		t->cl[c].waiting = false;
+		t->cl[c].last_ns = now;
+		t->n_clients++;
 	}
 }
 
-void
-sl_bypass_poll(struct sl_app *app, int timeout_ms)
+/* Serve one tenant within its budgets; true when it has more to do now. */
+static bool
+serve_tenant(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_tenant *t,
+	     const struct pollfd *pfd, uint64_t now)
+{
+	unsigned int budget = SL_CTL_TENANT_BURST;
+	bool more = false;
+
+	/* read, and handle requests, clients in turn */
+	for (uint32_t k = 0; k < t->cap; k++) {
+		uint32_t ci = (t->rr + k) % t->cap;
+		struct ctl_client *c = &t->cl[ci];
+
+		if (c->fd < 0)
+			continue;
+		if ((pfd[1 + ci].revents & (POLLIN | POLLHUP | POLLERR)) && !read_client(t, c, now))
+			continue;
+		if (budget > 0 && t->tokens >= 1) {
+			budget -= take_lines(app, s, ti, t, ci,
+					     RTE_MIN(budget, (unsigned int)SL_CTL_CLIENT_BURST));
+			if (budget == 0 || t->tokens < 1)
+				t->rr = (ci + 1) % t->cap; /* the next one goes first */
+		}
+		if (c->len == sizeof(c->buf) && !has_line(c)) {
+			struct sl_ctl_reply rep = { .ok = false, .error = "line too long", .found = -1 };
+
+			t->errors++;
+			t->too_long++;
+			reply(c->fd, &rep);
+			drop_client(t, c);
+			continue;
+		}
+		more |= ready(s, t, c);
+	}
+	/* after the clients: a slot taken now has no poll result yet */
+	if (pfd[0].revents & POLLIN)
+		accept_clients(app, ti, t, now);
+	return more;
+}
+
+/* Close the clients that were silent for the idle timeout. */
+static void
+close_idle(struct ctl_tenant *t, uint64_t now)
+{
+	for (uint32_t c = 0; c < t->cap; c++)
+		if (t->cl[c].fd >= 0 && now - t->cl[c].last_ns >= t->idle_ns) {
+			drop_client(t, &t->cl[c]);
+			t->idle_closed++;
+		}
+}
+
+bool
+sl_bypass_poll(struct sl_app *app, uint64_t deadline_ns)
 {
 	struct sl_bypass_srv *s = app->bypass;
+	uint64_t now = sl_mono_ns(), wake = deadline_ns;
+	bool pending = false;
+	uint32_t n = 0;
+	int rc;
 
 	if (s == NULL || s->n_listening == 0) {
-		rte_delay_us_sleep((unsigned int)timeout_ms * 1000);
-		return;
+		sl_sleep_until(deadline_ns);
+		return false;
 	}
-	/* one poll over every socket of every tenant */
-	struct pollfd *all = s->pfd;
-	unsigned int n = 0;
+	collect_batch(app, s);
+	if (s->batch.in_flight && now + SL_CTL_REPLY_POLL_NS < wake)
+		wake = now + SL_CTL_REPLY_POLL_NS; /* look for the workers' answers soon */
+	/* one ppoll over every socket a tenant with tokens may read */
 	for (uint16_t i = 0; i < s->n; i++) {
-		if (s->t[i].lfd < 0)
-			continue;
-		all[n++] = (struct pollfd){ .fd = s->t[i].lfd, .events = POLLIN };
-		for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-			if (s->t[i].cl[c].fd >= 0)
-				all[n++] = (struct pollfd){ .fd = s->t[i].cl[c].fd, .events = POLLIN };
-	}
-	if (poll(all, n, timeout_ms) > 0) {
-		for (uint16_t i = 0; i < s->n; i++) {
-			struct ctl_tenant *t = &s->t[i];
-			int fd;
+		struct ctl_tenant *t = &s->t[i];
 
-			if (t->lfd < 0)
-				continue;
-			while ((fd = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-				int c;
-				for (c = 0; c < SL_CTL_MAX_CLIENTS && t->cl[c].fd >= 0; c++)
-					;
-				if (c == SL_CTL_MAX_CLIENTS) {
-					t->errors++;
-					close(fd); /* too many clients */
-					continue;
-				}
-				t->cl[c].fd = fd;
-				t->cl[c].len = 0;
-			}
-			for (int c = 0; c < SL_CTL_MAX_CLIENTS; c++)
-				if (t->cl[c].fd >= 0)
-					serve_client(app, i, t, &t->cl[c]);
+		if (t->lfd < 0)
+			continue;
+		refill(t, now);
+		close_idle(t, now);
+		t->pfd_base = n;
+		s->pfd[n].fd = t->lfd;
+		s->pfd[n].events = POLLIN;
+		s->pfd[n++].revents = 0;
+		for (uint32_t c = 0; c < t->cap; c++) {
+			const struct ctl_client *cl = &t->cl[c];
+			bool readable = cl->fd >= 0 && t->tokens >= 1 && cl->len < sizeof(cl->buf);
+
+			/* not polled: -1 keeps the slot (ppoll ignores it) */
+			s->pfd[n].fd = readable ? cl->fd : -1;
+			s->pfd[n].events = POLLIN;
+			s->pfd[n++].revents = 0;
+			if (ready(s, t, cl))
+				pending = true;
+		}
+		if (t->tokens < 1 && t->n_clients > 0 && now + refill_wait_ns(t) < wake)
+			wake = now + refill_wait_ns(t);
+	}
+	if (pending || wake <= now) {
+		rc = poll(s->pfd, n, 0);
+	} else {
+		uint64_t d = wake - now;
+		struct timespec ts = { .tv_sec = (time_t)(d / NS_PER_S),
+				       .tv_nsec = (long)(d % NS_PER_S) };
+
+		/* a signal ends the wait early; the caller waits again for what
+		 * is left of the same deadline */
+		rc = ppoll(s->pfd, n, &ts, NULL);
+	}
+	if (rc < 0)
+		return false;
+	now = sl_mono_ns();
+	/* tenants in turn, starting one further each call */
+	bool more = false;
+	for (uint16_t k = 0; k < s->n; k++) {
+		uint16_t i = (uint16_t)((s->rr + k) % s->n);
+		struct ctl_tenant *t = &s->t[i];
+
+		if (t->lfd >= 0)
+			more |= serve_tenant(app, s, i, t, &s->pfd[t->pfd_base], now);
+	}
+	s->rr = (uint16_t)((s->rr + 1) % s->n);
+	if (s->batch.n > 0 && !s->batch.in_flight)
+		send_batch(app, s);
+	/* reloads last: they may open and close sockets */
+	for (uint16_t i = 0; i < s->n; i++) {
+		struct ctl_tenant *t = &s->t[i];
+		struct ctl_client *c;
+
+		if (!t->reload_pending)
+			continue;
+		t->reload_pending = false;
+		c = &t->cl[t->reload_client];
+		bool here = c->fd >= 0 && c->gen == t->reload_gen;
+		reload_rules(app, i, t, here ? c->fd : -1);
+		if (here) {
+			c->waiting = false;
+			more |= has_line(c);
 		}
 	}
+	return more;
 }
 
 json_t *
 sl_bypass_json(struct sl_app *app, uint16_t t)
 {
 	struct sl_bypass_srv *s = app->bypass;
+	const struct ctl_tenant *ct;
 
 	if (s == NULL || t >= s->n || s->t[t].lfd < 0)
 		return NULL;
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "socket", s->t[t].path, "requests",
-			 (json_int_t)s->t[t].requests, "errors", (json_int_t)s->t[t].errors,
-			 "found", (json_int_t)s->t[t].found, "rule_reloads",
-			 (json_int_t)s->t[t].rule_reloads, "rule_reloads_failed",
-			 (json_int_t)s->t[t].rule_reloads_failed);
+	ct = &s->t[t];
+	return json_pack("{s:s,s:I,s:I,s:I,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "socket", ct->path,
+			 "requests", (json_int_t)ct->requests, "errors", (json_int_t)ct->errors,
+			 "found", (json_int_t)ct->found, "clients", (int)ct->n_clients,
+			 "max_clients", (int)ct->max_clients,
+			 "refused_clients", (json_int_t)ct->refused_clients,
+			 "idle_closed", (json_int_t)ct->idle_closed,
+			 "rate_limited", (json_int_t)ct->rate_limited,
+			 "lines_too_long", (json_int_t)ct->too_long,
+			 "rule_reloads", (json_int_t)ct->rule_reloads,
+			 "rule_reloads_failed", (json_int_t)ct->rule_reloads_failed);
 }

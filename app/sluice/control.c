@@ -15,8 +15,28 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "sl_flowrec.h"
 #include "datapath.h"
 #include "kstats.h"
+
+uint64_t
+sl_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+sl_sleep_until(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+
+	/* absolute: a signal (EINTR) returns early, never pushes the end back */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
 
 int
 sl_control_init(struct sl_app *app)
@@ -190,14 +210,19 @@ inputs_json(struct sl_app *app, const uint64_t *sum)
 
 		memset(&st, 0, sizeof(st));
 		rte_eth_stats_get(p->port_id, &st);
-		json_array_append_new(arr, json_pack(
+		json_t *in = json_pack(
 			"{s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"name", app->cfg->inputs[i].name, "port", p->port_id,
 			"distribution", sl_dist_mode_name(p->mode), "queues", p->nb_rxq,
 			"received", (json_int_t)sum[sl_ix_input(l, i, SL_IC_PACKETS)],
 			"bytes", (json_int_t)sum[sl_ix_input(l, i, SL_IC_BYTES)],
 			"ipackets", (json_int_t)st.ipackets, "imissed", (json_int_t)st.imissed,
-			"ierrors", (json_int_t)st.ierrors, "rx_nombuf", (json_int_t)st.rx_nombuf));
+			"ierrors", (json_int_t)st.ierrors, "rx_nombuf", (json_int_t)st.rx_nombuf);
+		/* capture files: their link type (frames converted to Ethernet) */
+		const char *lt = sl_pcap_input_linktypes(app->pcap_in, i);
+		if (lt != NULL)
+			json_object_set_new(in, "linktype", json_string(lt));
+		json_array_append_new(arr, in);
 	}
 	return arr;
 }
@@ -359,16 +384,22 @@ sl_stats_json(struct sl_app *app, bool final)
 }
 
 int
-sl_control_write_stats(struct sl_app *app, FILE *f, bool final)
+sl_control_write_stats(struct sl_app *app, int fd, bool final)
 {
 	json_t *j = sl_stats_json(app, final);
+	char *s;
+	size_t n;
 	int rc;
 
 	if (j == NULL)
 		return -ENOMEM;
-	rc = json_dumpf(j, f, JSON_COMPACT);
+	s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	if (rc == 0 && (fputc('\n', f) == EOF || fflush(f) != 0))
-		rc = -1;
-	return rc == 0 ? 0 : -EIO;
+	if (s == NULL)
+		return -ENOMEM;
+	n = strlen(s);
+	s[n] = '\n'; /* replaces the NUL: one whole line, one write */
+	rc = sl_write_lines_fd(fd, s, n + 1, NULL);
+	free(s);
+	return rc;
 }

@@ -36,6 +36,7 @@
 #include "app.h"
 #include "sl_flow.h"
 #include "sl_frag.h"
+#include "sl_l2.h"
 #include "sl_parse.h"
 #include "sl_stats.h"
 #include "tables.h"
@@ -85,6 +86,8 @@ struct sl_rxq {
 	uint16_t queue;
 	uint16_t input;      /* index into cfg->inputs */
 	bool software;       /* hand packets to the owning worker */
+	uint8_t l2_kind;     /* enum sl_l2_kind of its frames: SL_L2_ETHERNET
+				except a capture file of another link type */
 };
 
 struct sl_txbuf {
@@ -228,6 +231,9 @@ sl_filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint
 /* rx.c */
 uint16_t sl_rx_poll(struct sl_worker *w, uint64_t now);
 uint16_t sl_rx_poll_ring(struct sl_worker *w, uint64_t now);
+/* linktype.c: a frame of a non-Ethernet capture rewritten as Ethernet;
+ * one that cannot be is emptied (dropped as parse_l2_truncated) */
+int sl_rx_to_ethernet(struct rte_mbuf *m, int l2_kind);
 
 /* classify.c: parse and tenant; then key and hash */
 void sl_classify(const struct sl_app *app, const struct sl_tables *tb, const struct rte_mbuf *m,

@@ -8,8 +8,8 @@
  *   ring       a consumer attached whose heartbeat is within heartbeat_ms
  *   others     the PMD's link status (pcap, ring, null: up once started)
  *
- * The control thread polls every output every SL_CONTROL_SLICE_MS and
- * publishes one byte per member (app->member_down) that the workers read
+ * The control thread polls the outputs every SL_HEALTH_MS, at most
+ * SL_HEALTH_BUDGET of them each time (in turn), and publishes one byte per member (app->member_down) that the workers read
  * when they steer a packet (worker.c). A change is logged once, counted per
  * output and shown in the stats lines and telemetry (state, why,
  * state_changes on the output and on each member).
@@ -33,9 +33,10 @@
 RTE_LOG_REGISTER(sl_health_logtype, user.sluice.health, INFO);
 #define HLOG(level, ...) rte_log(RTE_LOG_##level, sl_health_logtype, "sluice: " __VA_ARGS__)
 
-/* Poll one output; true when up, with the reason in why when down. */
-static bool
-output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t size)
+/* Poll one output: 1 up, 0 down (the reason in why), -1 not known now (a
+ * worker holds the ring's lock and @p wait is false). */
+static int
+output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, bool wait, char *why, size_t size)
 {
 	const struct sl_cfg_port *cp = &app->cfg->outputs[o];
 	struct sl_port_rt *rt = &app->out_ports[o];
@@ -43,13 +44,19 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t siz
 	if (rt->ring != NULL) {
 		int live;
 
-		rte_spinlock_lock(&rt->locks[0]);
+		/* A worker holds the lock for one burst; if it is descheduled
+		 * meanwhile (a shared CPU), spinning here would stall the whole
+		 * control loop: try, and look again at the next poll. */
+		if (wait)
+			rte_spinlock_lock(&rt->locks[0]);
+		else if (!rte_spinlock_trylock(&rt->locks[0]))
+			return -1;
 		live = sl_shmring_poll(rt->ring, now_ns, (uint64_t)cp->ring.heartbeat_ms * 1000000);
 		rte_spinlock_unlock(&rt->locks[0]);
 		if (live != 1)
 			snprintf(why, size, "no ring consumer with a heartbeat in %u ms",
 				 cp->ring.heartbeat_ms);
-		return live == 1;
+		return live == 1 ? 1 : 0;
 	}
 
 	struct rte_eth_link link;
@@ -57,7 +64,7 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t siz
 
 	if (rc != 0) {
 		snprintf(why, size, "link status unknown: %s", rte_strerror(-rc));
-		return false;
+		return 0;
 	}
 	if (link.link_status != RTE_ETH_LINK_UP) {
 		snprintf(why, size, "link down (%s)",
@@ -65,9 +72,9 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, char *why, size_t siz
 			 : strncmp(cp->vdev, "net_vhost", 9) == 0 ? "virtio device not ready"
 			 : strncmp(cp->vdev, "net_tap", 7) == 0   ? "interface down or no carrier"
 								  : "no carrier");
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
 }
 
 /* Every member slot on output @p o takes its state (slots made later by a
@@ -87,18 +94,23 @@ sl_health_sync(struct sl_app *app)
 		set_members(app, o, app->out_ports[o].up);
 }
 
-/* Poll every output; log and publish the changes (control thread). */
+/* Poll @p count outputs from @p from (wrapping); log and publish the
+ * changes (control thread). @p first: the initial poll (nothing logged as
+ * a change). */
 static void
-poll_outputs(struct sl_app *app, bool first)
+poll_outputs(struct sl_app *app, bool first, uint16_t from, uint16_t count)
 {
 	uint64_t now_ns = sl_shmring_now_ns();
+	uint16_t n = app->cfg->n_outputs;
 
-	for (uint16_t o = 0; o < app->cfg->n_outputs; o++) {
+	for (uint16_t k = 0; k < count && k < n; k++) {
+		uint16_t o = (uint16_t)((from + k) % n);
 		struct sl_port_rt *rt = &app->out_ports[o];
 		char why[sizeof(rt->why)];
-		bool up = output_up(app, o, now_ns, why, sizeof(why));
+		int state = output_up(app, o, now_ns, first, why, sizeof(why));
+		bool up = state == 1;
 
-		if (!first && up == rt->up)
+		if (state < 0 || (!first && up == rt->up))
 			continue;
 		if (!first)
 			rt->changes++;
@@ -119,19 +131,23 @@ poll_outputs(struct sl_app *app, bool first)
 int
 sl_health_init(struct sl_app *app)
 {
-	poll_outputs(app, true);
+	poll_outputs(app, true, 0, app->cfg->n_outputs);
 	return 0;
 }
 
-/* Under agg_lock: telemetry reads the state from its own thread. */
+/* Under agg_lock: telemetry reads the state from its own thread. At most
+ * SL_HEALTH_BUDGET outputs per call, in turn from *next. */
 void
-sl_health_poll(struct sl_app *app)
+sl_health_poll(struct sl_app *app, uint16_t *next)
 {
-	if (app->member_down == NULL)
+	uint16_t n = app->cfg->n_outputs;
+
+	if (app->member_down == NULL || n == 0)
 		return;
 	pthread_mutex_lock(&app->agg_lock);
-	poll_outputs(app, false);
+	poll_outputs(app, false, *next % n, RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET));
 	pthread_mutex_unlock(&app->agg_lock);
+	*next = (uint16_t)((*next % n + RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET)) % n);
 }
 
 void

@@ -7,7 +7,10 @@
  *          [--stats-path PATH] [-- EAL arguments]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,8 @@
 #include <rte_pause.h>
 
 #include "datapath.h"
+#include "faillog.h"
+#include "sl_flowrec.h"
 
 RTE_LOG_REGISTER(sl_app_logtype, user.sluice.app, INFO);
 #define SL_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, sl_app_logtype, "sluice: " fmt, ##__VA_ARGS__)
@@ -142,81 +147,129 @@ parse_opts(int argc, char **argv, struct sl_opts *o)
 	return 0;
 }
 
-static FILE *
+/* The stats destination: stdout for "" or "-", else a file opened for
+ * appending. -1 with errno on failure. */
+static int
 open_stats(const char *path)
 {
 	if (path == NULL || path[0] == '\0' || strcmp(path, "-") == 0)
-		return stdout;
-	return fopen(path, "a");
+		return STDOUT_FILENO;
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 }
 
 /* SIGHUP: re-read the configuration (reload.c), reopen the flow-record
  * files and the stats file (log rotation). */
-static FILE *
-on_sighup(struct sl_app *app, const struct sl_opts *o, FILE *stats)
+static int
+on_sighup(struct sl_app *app, int stats, const char *stats_path)
 {
 	struct sl_cfg_error err;
-	const char *path = o->stats_path != NULL ? o->stats_path : app->cfg->stats_path;
 
 	SL_LOG(INFO, "SIGHUP: reloading %s, reopening flow record and stats files\n",
 	       app->cfg->path);
 	sl_reload(app, &err); /* logged and counted either way */
 	sl_records_reopen(app);
-	if (stats != stdout) {
-		FILE *f = open_stats(path);
+	if (stats != STDOUT_FILENO) {
+		int fd = open_stats(stats_path);
 
-		if (f == NULL) {
+		if (fd < 0) {
 			SL_LOG(WARNING, "reopening stats file '%s' failed: %s; still writing the "
-			       "old one\n", path, strerror(errno));
+			       "old one\n", stats_path, strerror(errno));
 		} else {
-			fclose(stats);
-			stats = f;
+			close(stats);
+			stats = fd;
 		}
 	}
 	return stats;
 }
 
-/* The control loop: snapshots, stats lines, stop conditions. */
-static FILE *
-control_loop(struct sl_app *app, const struct sl_opts *o, FILE *stats)
+/* A stats line that could not be written: logged once per kind, then
+ * every 10 s at most (faillog.h). */
+static void
+stats_failed(struct sl_faillog *fl, const char *path, int rc)
 {
-	const uint64_t hz = app->tsc_hz;
-	const uint64_t stats_tsc = hz / 1000 * app->cfg->stats_interval_ms;
-	const uint64_t end_tsc = o->duration > 0 ? app->start_tsc + (uint64_t)(o->duration * hz) : 0;
-	const uint64_t idle_tsc = hz / 1000 * o->idle_ms;
-	uint64_t next_stats = app->start_tsc + stats_tsc;
-	uint64_t last_rx = 0, last_change = app->start_tsc;
+	uint64_t n;
+
+	if (sl_faillog_failed(fl, -rc, 1, sl_mono_ns(), &n))
+		SL_LOG(WARNING, "stats: %" PRIu64 " line(s) could not be written to '%s': %s (%s)\n",
+		       n, path, strerror(-rc), strerrorname_np(-rc) ? strerrorname_np(-rc) : "?");
+}
+
+/*
+ * The control loop. Each iteration waits, until the nearest deadline at the
+ * latest, for control-socket requests, then does a bounded share of each
+ * source of work: requests (per client and per tenant, bypass.c), flow
+ * records (SL_REC_DRAIN_BUDGET), member health (SL_HEALTH_BUDGET outputs),
+ * then the snapshot and the stats line when their time has come. Deadlines
+ * are absolute CLOCK_MONOTONIC times: a signal ends a wait early and the
+ * next wait is for what is left, so no signal (the TAP PMD raises SIGIO for
+ * every frame) can stretch a wait, and SIGTERM, delivered to this thread
+ * only (main() blocks it in the others), ends the wait at once. When a
+ * budget left work over, the next iteration does not wait.
+ */
+static int
+control_loop(struct sl_app *app, const struct sl_opts *o, int stats, const char *stats_path)
+{
+	struct sl_faillog stats_fail = { 0 };
+	const uint64_t ms = 1000000;
+	const uint64_t start = sl_mono_ns();
+	const uint64_t stats_ns = app->cfg->stats_interval_ms * ms;
+	const uint64_t end = o->duration > 0 ? start + (uint64_t)(o->duration * 1e9) : UINT64_MAX;
+	const uint64_t idle_ns = o->idle_ms * ms;
+	uint64_t next_stats = start + stats_ns, next_snap = start + SL_SNAPSHOT_MS * ms;
+	uint64_t next_health = start + SL_HEALTH_MS * ms;
+	uint64_t last_rx = 0, last_change = start;
+	uint16_t health_next = 0;
+	bool busy = false;
 
 	while (!quit_signal) {
-		/* between snapshots: control sockets and flow records */
-		for (int slice = 0; slice < SL_SNAPSHOT_MS / SL_CONTROL_SLICE_MS; slice++) {
-			sl_bypass_poll(app, SL_CONTROL_SLICE_MS);
-			sl_admin_poll(app);
-			sl_records_drain(app);
-			sl_health_poll(app);
-			sl_reload_poll(app);
-			sl_records_poll(app);
-			if (hup_signal) {
-				hup_signal = 0;
-				stats = on_sighup(app, o, stats);
-			}
-		}
-		uint64_t now = rte_rdtsc();
+		uint64_t deadline = RTE_MIN(RTE_MIN(next_snap, next_stats), RTE_MIN(next_health, end));
 
-		sl_control_snapshot(app);
-		if (now >= next_stats) {
-			if (sl_control_write_stats(app, stats, false) != 0)
-				SL_LOG(WARNING, "writing stats failed\n");
-			next_stats = now + stats_tsc;
-		}
-		if (end_tsc && now >= end_tsc)
+		/* waits for requests until the deadline (not at all when busy) */
+		busy = sl_bypass_poll(app, busy ? 0 : deadline);
+		if (quit_signal)
 			break;
-		if (idle_tsc) {
+		if (sl_records_drain(app, SL_REC_DRAIN_BUDGET) == SL_REC_DRAIN_BUDGET)
+			busy = true;
+		sl_admin_poll(app);
+		sl_reload_poll(app);
+		sl_records_poll(app);
+		if (hup_signal) {
+			hup_signal = 0;
+			stats = on_sighup(app, stats, stats_path);
+		}
+		uint64_t now = sl_mono_ns();
+
+		if (now >= next_health) {
+			sl_health_poll(app, &health_next);
+			next_health = now + SL_HEALTH_MS * ms;
+		}
+		if (now < next_snap && now < next_stats && now < end)
+			continue;
+		sl_control_snapshot(app);
+		next_snap = now + SL_SNAPSHOT_MS * ms;
+		if (now >= next_stats) {
+			int rc = sl_control_write_stats(app, stats, false);
+			uint64_t lost;
+
+			if (rc != 0)
+				stats_failed(&stats_fail, stats_path, rc);
+			else if (sl_faillog_ok(&stats_fail, &lost))
+				SL_LOG(NOTICE, "stats: written to '%s' again (%" PRIu64 " lines lost)\n",
+				       stats_path, lost);
+			/* on the interval's grid; a line that could not be on
+			 * time is not followed by a burst of catching up */
+			next_stats += stats_ns;
+			if (next_stats <= now)
+				next_stats = now + stats_ns;
+		}
+		if (now >= end)
+			break;
+		if (idle_ns) {
 			uint64_t rx = app->agg.ledger.received;
 			if (rx != last_rx) {
 				last_rx = rx;
 				last_change = now;
-			} else if (now - last_change >= idle_tsc && app->agg.ledger.in_flight == 0) {
+			} else if (now - last_change >= idle_ns && app->agg.ledger.in_flight == 0) {
 				SL_LOG(INFO, "inputs idle for %u ms, stopping\n", o->idle_ms);
 				break;
 			}
@@ -239,10 +292,11 @@ shutdown_workers(struct sl_app *app)
 	/* workers end every flow now: take their records while they do */
 	for (uint16_t w = 0; w < app->n_workers; w++)
 		while (!__atomic_load_n(&app->workers[w]->ctl.done, __ATOMIC_ACQUIRE))
-			if (sl_records_drain(app) == 0)
-				rte_delay_us_sleep(1000);
+			if (sl_records_drain(app, SL_REC_DRAIN_BUDGET) == 0)
+				sl_sleep_until(sl_mono_ns() + 1000000);
 	rte_eal_mp_wait_lcore();
-	sl_records_drain(app);
+	while (sl_records_drain(app, SL_REC_DRAIN_BUDGET) > 0)
+		;
 }
 
 int
@@ -253,7 +307,9 @@ main(int argc, char **argv)
 	struct sl_app app;
 	int eal_argc = 0;
 	char **eal_argv = NULL;
-	FILE *stats = NULL;
+	const char *stats_path = NULL;
+	char stats_path_buf[SL_PATH_MAX]; /* a reload frees the configuration */
+	int stats = -1;
 	int rc, ret = 1;
 
 	memset(&app, 0, sizeof(app));
@@ -278,10 +334,19 @@ main(int argc, char **argv)
 	app.parse_cfg.n_geneve_ports = app.cfg->tunnels.n_geneve_ports;
 	memcpy(app.parse_cfg.geneve_ports, app.cfg->tunnels.geneve_ports,
 	       sizeof(app.parse_cfg.geneve_ports));
+	/* capture files of net_pcap inputs: link type, damaged records, the
+	 * mbufs infinite_rx needs (pcapin.c) */
+	if (sl_pcap_inputs_inspect(app.cfg, &app.pcap_in, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		sl_pcap_inputs_free(app.pcap_in);
+		sl_config_free(app.cfg);
+		return 1;
+	}
 	if (o.check) {
 		printf("%s: configuration OK (%u inputs, %u outputs, %u tenants, %u workers)\n",
 		       o.config, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
 		       app.cfg->n_workers);
+		sl_pcap_inputs_free(app.pcap_in);
 		sl_config_free(app.cfg);
 		return 0;
 	}
@@ -294,10 +359,20 @@ main(int argc, char **argv)
 	{
 		/* rte_eal_init permutes argv: give it a copy of the pointers */
 		char **tmp = calloc(eal_argc + 1, sizeof(char *));
+		sigset_t stop_sigs, old_mask;
 		if (tmp == NULL)
 			goto out_cfg;
 		memcpy(tmp, eal_argv, eal_argc * sizeof(char *));
+		/* the EAL's threads (workers, interrupts, telemetry) inherit a
+		 * mask that blocks the stop signals: they reach this thread,
+		 * whose wait they end at once (control_loop()) */
+		sigemptyset(&stop_sigs);
+		sigaddset(&stop_sigs, SIGINT);
+		sigaddset(&stop_sigs, SIGTERM);
+		sigaddset(&stop_sigs, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_mask);
 		rc = rte_eal_init(eal_argc, tmp);
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		free(tmp);
 	}
 	if (rc < 0) {
@@ -368,8 +443,13 @@ main(int argc, char **argv)
 	}
 
 	/* Stage 4: control plane. */
-	stats = open_stats(o.stats_path != NULL ? o.stats_path : app.cfg->stats_path);
-	if (stats == NULL) {
+	snprintf(stats_path_buf, sizeof(stats_path_buf), "%s",
+		 o.stats_path != NULL ? o.stats_path : app.cfg->stats_path);
+	stats_path = stats_path_buf;
+	stats = open_stats(stats_path);
+	if (stats_path[0] == '\0')
+		stats_path = "-";
+	if (stats < 0) {
 		snprintf(err.msg, sizeof(err.msg), "%.400s: stats.path: cannot open '%.400s': %s",
 			 app.cfg->path, o.stats_path ? o.stats_path : app.cfg->stats_path,
 			 strerror(errno));
@@ -392,21 +472,27 @@ main(int argc, char **argv)
 	SL_LOG(INFO, "running: %u workers, %u inputs, %u outputs, %u tenants, %u members\n",
 	       app.n_workers, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
 	       app.n_member_slots);
-	stats = control_loop(&app, &o, stats);
+	stats = control_loop(&app, &o, stats, stats_path);
 	shutdown_workers(&app);
 	sl_control_snapshot(&app); /* workers are done: reads their final counters */
-	if (sl_control_write_stats(&app, stats, true) != 0)
-		SL_LOG(ERR, "writing final stats failed\n");
+	rc = sl_control_write_stats(&app, stats, true);
 	ret = app.agg.ledger.balanced ? 0 : 3;
 	if (!app.agg.ledger.balanced)
 		SL_LOG(ERR, "ledger does not balance at exit\n");
+	if (rc != 0) {
+		/* nobody can check the ledger: say so in the exit status */
+		SL_LOG(ERR, "stats: the final line could not be written to '%s': %s; exit "
+		       "status 4\n", stats_path, strerror(-rc));
+		if (ret == 0)
+			ret = 4;
+	}
 	goto out_run;
 
 fail_msg:
 	fprintf(stderr, "%s\n", err.msg);
 out_run:
-	if (stats != NULL && stats != stdout)
-		fclose(stats);
+	if (stats >= 0 && stats != STDOUT_FILENO)
+		close(stats);
 	sl_ports_close(&app);
 	sl_admin_free(&app);
 	sl_bypass_free(&app);
@@ -420,6 +506,7 @@ out_run:
 out_eal:
 	rte_eal_cleanup();
 out_cfg:
+	sl_pcap_inputs_free(app.pcap_in);
 	sl_eal_args_free(eal_argc, eal_argv);
 	sl_config_free(app.cfg);
 	return ret;

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_bus_vdev.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -84,16 +86,13 @@ sl_eal_args_build(const struct sl_cfg *cfg, int extra_argc, char **extra_argv, i
 		uint16_t n = pass == 0 ? cfg->n_inputs : cfg->n_outputs;
 
 		for (uint16_t i = 0; i < n; i++) {
-			if (ports[i].ring.path[0] != '\0')
-				continue; /* lib/shmring, not a DPDK port */
-			if (ports[i].vdev[0] != '\0') {
-				rc |= push(argc, argv, "--vdev");
-				rc |= push(argc, argv, ports[i].vdev);
-			} else {
-				rc |= push(argc, argv, "-a");
-				rc |= push(argc, argv, ports[i].pci);
-				any_pci = true;
-			}
+			/* rings are lib/shmring, not DPDK ports; vdevs are created
+			 * after EAL init, one by one (create_vdevs()) */
+			if (ports[i].ring.path[0] != '\0' || ports[i].vdev[0] != '\0')
+				continue;
+			rc |= push(argc, argv, "-a");
+			rc |= push(argc, argv, ports[i].pci);
+			any_pci = true;
 		}
 	}
 	if (!any_pci)
@@ -137,6 +136,50 @@ port_id_of(const struct sl_cfg_port *p, uint16_t *id)
 		snprintf(name, sizeof(name), "%s", p->pci);
 	}
 	return rte_eth_dev_get_port_by_name(name, id);
+}
+
+/*
+ * Create the vdev ports, inputs then outputs, in configuration order. Made
+ * here rather than by the EAL's --vdev so that a driver that refuses its
+ * arguments (a missing capture file, a memif socket in a missing directory,
+ * a TAP name the kernel refuses, an AF_PACKET interface that does not
+ * exist) is reported with the configuration line of its port: the EAL
+ * would only say that probing failed. The driver's own message is logged
+ * just before.
+ */
+static int
+create_vdevs(const struct sl_cfg *cfg, struct sl_cfg_error *err)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		const struct sl_cfg_port *ports = pass == 0 ? cfg->inputs : cfg->outputs;
+		uint16_t n = pass == 0 ? cfg->n_inputs : cfg->n_outputs;
+
+		for (uint16_t i = 0; i < n; i++) {
+			const struct sl_cfg_port *cp = &ports[i];
+			char name[SL_PATH_MAX];
+			const char *args;
+			int rc;
+
+			if (cp->vdev[0] == '\0' || cp->ring.path[0] != '\0')
+				continue;
+			snprintf(name, sizeof(name), "%s", cp->vdev);
+			char *comma = strchr(name, ',');
+			if (comma != NULL)
+				*comma = '\0';
+			args = comma != NULL ? cp->vdev + (comma - name) + 1 : "";
+			rc = rte_vdev_init(name, args);
+			if (rc != 0) {
+				sl_config_error(cfg, err, cp->loc, pass == 0 ? "inputs.vdev" : "outputs.vdev",
+						"%s '%s': DPDK's %.*s driver refused '%s'%s",
+						pass == 0 ? "input" : "output", cp->name,
+						(int)strcspn(name, "0123456789"), name, cp->vdev,
+						rc == -EEXIST ? ": a port of that name exists already"
+							      : " (its reason is logged above)");
+				return rc < 0 ? rc : -EINVAL;
+			}
+		}
+	}
+	return 0;
 }
 
 static int
@@ -201,9 +244,13 @@ setup_input(struct sl_app *app, uint16_t i, struct sl_cfg_error *err)
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(rt->port_id, &nb_rxd, &nb_txd);
 	int socket = rte_eth_dev_socket_id(rt->port_id);
-	for (uint16_t q = 0; rc == 0 && q < nq; q++)
+	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+		/* net_pcap infinite_rx: never let the driver run short (pcapin.c) */
+		if (sl_pcap_input_check_queue(app, i, q, err) != 0)
+			return -ENOBUFS;
 		rc = rte_eth_rx_queue_setup(rt->port_id, q, nb_rxd, socket < 0 ? 0 : socket, NULL,
 					    app->pool);
+	}
 	for (uint16_t q = 0; rc == 0 && q < rt->nb_txq; q++)
 		rc = rte_eth_tx_queue_setup(rt->port_id, q, nb_txd, socket < 0 ? 0 : socket, NULL);
 	/* A mirror port must see every frame; PMDs without the notion
@@ -241,7 +288,8 @@ sl_ports_assign_rx(struct sl_app *app, struct sl_cfg_error *err)
 			}
 			w->rxq[w->n_rxq++] = (struct sl_rxq){
 				.port = rt->port_id, .queue = q, .input = i,
-				.software = rt->mode == SL_DIST_SOFTWARE };
+				.software = rt->mode == SL_DIST_SOFTWARE,
+				.l2_kind = (uint8_t)sl_pcap_input_l2_kind(app->pcap_in, i, q) };
 		}
 	}
 	/* the workers that read packets share each tenant's rate */
@@ -452,6 +500,8 @@ sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err)
 			 cfg->path, cfg->mbufs, cfg->mbuf_size, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	if ((rc = create_vdevs(cfg, err)) != 0)
+		return rc;
 	for (uint16_t i = 0; i < cfg->n_inputs; i++)
 		if ((rc = setup_input(app, i, err)) != 0)
 			return rc;

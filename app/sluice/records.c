@@ -7,8 +7,17 @@
  * sink, which never blocks either: a destination that does not keep up
  * loses records, counted per tenant as sink_errors. No worker ever writes a
  * file or a socket.
+ *
+ * In bulk (millions of flows end at shutdown): records are formatted with
+ * one lib/flowrec context (no allocation per record) into a per-tenant
+ * buffer of whole lines, written with one write() (files) or sendmmsg()
+ * (sockets) when it is full and at the end of every drain, so a record
+ * waits no longer than the drain that took it. A sink failure is logged
+ * once per kind (errno) and then at most every 10 s with the count, and its
+ * recovery once (faillog.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +28,17 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "faillog.h"
 #include "sl_flowrec.h"
 #include "datapath.h"
 
+RTE_LOG_REGISTER(sl_rec_logtype, user.sluice.records, INFO);
+#define RLOG(level, ...) rte_log(RTE_LOG_##level, sl_rec_logtype, "sluice: " __VA_ARGS__)
+
 #define SL_REC_BURST 64
 #define SL_REC_LINE_MAX 4096
+/* A tenant's lines waiting for one write (at most a drain's worth). */
+#define SL_REC_BATCH_BYTES (256 * 1024)
 
 struct rec_tenant {
 	struct sl_sink *sink;
@@ -33,15 +48,82 @@ struct rec_tenant {
 	bool staged_set;              /* the reload changes this tenant's sink */
 	uint32_t retire_gen;          /* removed: closed once flows of generations
 					 before it have ended (0: not retiring) */
+	char *batch;                  /* whole lines not written yet */
+	size_t used;
+	unsigned int lines;
+	bool dirty;                   /* listed in sl_records::dirty */
+	struct sl_faillog fail;
+	bool format_logged;
 	uint64_t written, sink_errors, format_errors;
 };
 
 struct sl_records {
 	uint16_t n;                   /* tenant slots */
+	uint16_t rr;                  /* worker drained first in the next call */
 	struct rec_tenant *t;
+	struct sl_flowrec_ctx *fmt;
+	uint16_t *dirty;         /* tenants with lines in their batch */
+	uint16_t n_dirty;
 };
 
 static const char *const reason_names[] = { "timeout", "tcp-closed", "shutdown", "reload" };
+
+/* Where a tenant's records go, for messages. */
+static const char *
+dest_of(const struct sl_app *app, uint16_t t)
+{
+	const struct sl_cfg_records *cr = &app->rec->t[t].dest;
+
+	return cr->kind == SL_RECORDS_SYSLOG ? "syslog" : cr->path;
+}
+
+static const char *
+errname(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n != NULL ? n : "?";
+}
+
+/* Write a tenant's batch; count and log what was lost. */
+static void
+flush(struct sl_app *app, uint16_t t)
+{
+	struct rec_tenant *rt = &app->rec->t[t];
+	unsigned int written = 0;
+	uint64_t n;
+	int rc;
+
+	if (rt->lines == 0)
+		return;
+	rc = sl_sink_write_lines(rt->sink, rt->batch, rt->used, &written);
+	rt->written += written;
+	if (rc == 0) {
+		if (sl_faillog_ok(&rt->fail, &n))
+			RLOG(NOTICE, "tenant '%s': flow records to '%s' written again (%" PRIu64
+			     " lost before)\n", app->tenant_names[t], dest_of(app, t), n);
+	} else {
+		rt->sink_errors += rt->lines - written;
+		if (sl_faillog_failed(&rt->fail, -rc, rt->lines - written, sl_mono_ns(), &n))
+			RLOG(WARNING, "tenant '%s': flow records to '%s': %" PRIu64 " lost "
+			     "(sink_errors): %s (%s)\n", app->tenant_names[t], dest_of(app, t),
+			     n, strerror(-rc), errname(-rc));
+	}
+	rt->used = 0;
+	rt->lines = 0;
+}
+
+static void
+flush_all(struct sl_app *app)
+{
+	struct sl_records *r = app->rec;
+
+	for (uint16_t i = 0; i < r->n_dirty; i++) {
+		flush(app, r->dirty[i]);
+		r->t[r->dirty[i]].dirty = false;
+	}
+	r->n_dirty = 0;
+}
 
 static bool
 dest_eq(const struct sl_cfg_records *a, const struct sl_cfg_records *b)
@@ -96,6 +178,11 @@ sl_records_prepare(struct sl_app *app, const struct sl_tables *tb, struct sl_cfg
 			continue;
 		if (rt->sink == NULL && ct->records.kind == SL_RECORDS_NONE)
 			continue;
+		if (rt->batch == NULL && (rt->batch = malloc(SL_REC_BATCH_BYTES)) == NULL) {
+			snprintf(err->msg, sizeof(err->msg), "%s: out of memory", tb->cfg->path);
+			sl_records_abort(app, tb);
+			return -ENOMEM;
+		}
 		if ((rc = open_sink(tb->cfg, ct, &rt->staged, err)) != 0) {
 			sl_records_abort(app, tb);
 			return rc;
@@ -128,8 +215,9 @@ sl_records_commit(struct sl_app *app, const struct sl_tables *tb)
 		struct rec_tenant *rt = &r->t[s];
 
 		if (rt->staged_set) {
-			/* what the old sink still had to write went out at the
-			 * last drain; from now on the new one takes them */
+			/* what the old sink still had to write goes out
+			 * now; from now on the new one takes them */
+			flush(app, s);
 			sl_sink_close(rt->sink);
 			rt->sink = rt->staged;
 			rt->dest = rt->staged_dest;
@@ -153,7 +241,13 @@ sl_records_init(struct sl_app *app, struct sl_cfg_error *err)
 
 	gettimeofday(&tv, NULL);
 	app->start_unix_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-	if (r == NULL || (r->t = calloc(app->tenant_cap, sizeof(*r->t))) == NULL) {
+	if (r == NULL || (r->t = calloc(app->tenant_cap, sizeof(*r->t))) == NULL ||
+	    (r->dirty = calloc(app->tenant_cap, sizeof(*r->dirty))) == NULL ||
+	    sl_flowrec_ctx_new(&r->fmt) != 0) {
+		if (r != NULL) {
+			free(r->t);
+			free(r->dirty);
+		}
 		free(r);
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", app->cfg->path);
 		return -ENOMEM;
@@ -173,10 +267,14 @@ sl_records_free(struct sl_app *app)
 
 	if (r == NULL)
 		return;
+	flush_all(app);
 	for (uint16_t i = 0; i < r->n; i++) {
 		sl_sink_close(r->t[i].sink);
 		sl_sink_close(r->t[i].staged);
+		free(r->t[i].batch);
 	}
+	sl_flowrec_ctx_free(r->fmt);
+	free(r->dirty);
 	free(r->t);
 	free(r);
 	app->rec = NULL;
@@ -187,10 +285,14 @@ sl_records_reopen(struct sl_app *app)
 {
 	struct sl_records *r = app->rec;
 
-	for (uint16_t i = 0; r != NULL && i < r->n; i++)
-		if (r->t[i].sink != NULL && sl_sink_reopen(r->t[i].sink) != 0)
-			RTE_LOG(WARNING, USER1, "tenant %s: reopening flow records failed\n",
-				app->tenant_names[i]);
+	for (uint16_t i = 0; r != NULL && i < r->n; i++) {
+		int rc;
+
+		if (r->t[i].sink != NULL && (rc = sl_sink_reopen(r->t[i].sink)) != 0)
+			RLOG(WARNING, "tenant '%s': reopening flow records '%s' failed: %s (%s); "
+			     "writing on to the old file\n", app->tenant_names[i], dest_of(app, i),
+			     strerror(-rc), errname(-rc));
+	}
 }
 
 /* Close the sinks of removed tenants once every worker has ended their
@@ -209,7 +311,8 @@ sl_records_poll(struct sl_app *app)
 			       rt->retire_gen;
 		if (!done)
 			continue;
-		sl_records_drain(app);
+		sl_records_drain(app, UINT_MAX);
+		flush(app, s);
 		sl_sink_close(rt->sink);
 		rt->sink = NULL;
 		memset(&rt->dest, 0, sizeof(rt->dest));
@@ -242,7 +345,6 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 	bool rev = (e->flags & SL_FLOW_F_INIT_REV) != 0;
 	uint64_t pkts = e->pkts[0] + e->pkts[1], bytes = e->bytes[0] + e->bytes[1];
 	struct sl_flowrec r;
-	char line[SL_REC_LINE_MAX];
 	int n;
 
 	memset(&r, 0, sizeof(r));
@@ -287,39 +389,56 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 	r.bypassed = (!dropped && e->nf_pkts > 0) || (e->flags & SL_FLOW_F_BYPASS);
 	r.tcp_flags_ts = e->tcp_flags[rev];
 	r.tcp_flags_tc = e->tcp_flags[!rev];
-	n = sl_flowrec_json(&r, line, sizeof(line));
+	if (SL_REC_BATCH_BYTES - rt->used < SL_REC_LINE_MAX + 1)
+		flush(app, k->tenant);
+	n = sl_flowrec_format(app->rec->fmt, &r, rt->batch + rt->used, SL_REC_LINE_MAX);
 	if (n < 0) {
 		rt->format_errors++;
+		if (!rt->format_logged) {
+			rt->format_logged = true;
+			RLOG(ERR, "tenant '%s': a flow record could not be formatted: %s "
+			     "(format_errors; logged once)\n", app->tenant_names[k->tenant],
+			     strerror(-n));
+		}
 		return;
 	}
-	if (sl_sink_write(rt->sink, line, (size_t)n) != 0) {
-		rt->sink_errors++;
-		return;
+	rt->used += (size_t)n;
+	rt->batch[rt->used++] = '\n';
+	rt->lines++;
+	if (!rt->dirty) {
+		rt->dirty = true;
+		app->rec->dirty[app->rec->n_dirty++] = k->tenant;
 	}
-	rt->written++;
 }
 
 unsigned int
-sl_records_drain(struct sl_app *app)
+sl_records_drain(struct sl_app *app, unsigned int budget)
 {
+	struct sl_records *r = app->rec;
 	struct sl_rec_msg msgs[SL_REC_BURST];
 	unsigned int total = 0;
+	bool full = true;
 
-	if (app->rec == NULL)
+	if (r == NULL)
 		return 0;
-	for (uint16_t w = 0; w < app->n_workers; w++) {
-		struct rte_ring *ring = app->workers[w]->records;
-		unsigned int n;
+	/* bursts from each worker in turn, starting one further each call,
+	 * until the budget is spent or every ring is empty */
+	while (full && total < budget) {
+		full = false;
+		for (uint16_t k = 0; k < app->n_workers && total < budget; k++) {
+			uint16_t w = (uint16_t)((r->rr + k) % app->n_workers);
+			struct rte_ring *ring = app->workers[w]->records;
+			unsigned int n;
 
-		if (ring == NULL)
-			continue;
-		do {
-			n = rte_ring_sc_dequeue_burst_elem(ring, msgs, sizeof(msgs[0]), SL_REC_BURST,
-							   NULL);
+			if (ring == NULL)
+				continue;
+			n = rte_ring_sc_dequeue_burst_elem(ring, msgs, sizeof(msgs[0]),
+							   RTE_MIN((unsigned int)SL_REC_BURST,
+								   budget - total), NULL);
 			for (unsigned int i = 0; i < n; i++) {
 				uint16_t t = msgs[i].e.key.tenant;
 
-				if (t < app->rec->n && app->rec->t[t].sink != NULL)
+				if (t < r->n && r->t[t].sink != NULL)
 					write_record(app, &msgs[i]);
 				/* the tenant's share of this worker's ring is free
 				 * again (written or not) */
@@ -329,8 +448,11 @@ sl_records_drain(struct sl_app *app)
 							 __ATOMIC_RELEASE);
 			}
 			total += n;
-		} while (n == SL_REC_BURST);
+			full |= n == SL_REC_BURST;
+		}
 	}
+	r->rr = app->n_workers ? (uint16_t)((r->rr + 1) % app->n_workers) : 0;
+	flush_all(app);
 	return total;
 }
 

@@ -196,6 +196,10 @@ sl_rx_poll(struct sl_worker *w, uint64_t now)
 		if (n == 0)
 			continue;
 		total += n;
+		/* a capture that is not Ethernet becomes Ethernet (linktype.c) */
+		if (unlikely(rq->l2_kind != SL_L2_ETHERNET))
+			for (uint16_t k = 0; k < n; k++)
+				sl_rx_to_ethernet(pkts[k], rq->l2_kind);
 		n = count_rx(w, pkts, meta, n, rq->input, now);
 		if (n == 0)
 			continue;

@@ -267,6 +267,13 @@ struct sl_cfg_records {
 struct sl_cfg_control {
 	char socket[SL_PATH_MAX]; /**< "" = none */
 	uint32_t mode;            /**< permission bits, default 0660 */
+	int64_t uid;              /**< owner (name resolved at load), -1 = sluice's user */
+	int64_t gid;              /**< group (name resolved at load), -1 = sluice's group */
+	uint32_t max_clients;     /**< connections at once, 1..1024, default 16 */
+	uint32_t idle_timeout_ms; /**< a client silent this long is disconnected,
+	                               1 ms..1 day, default 300 s */
+	uint32_t rate;            /**< requests per second (the tenant's clients
+	                               together, bursts of as many), default 10000 */
 };
 
 struct sl_cfg_tenant {

@@ -89,7 +89,8 @@ sl_config_reload_check(const struct sl_cfg *cur, const struct sl_cfg *next,
 	    fa->datagram_max_held != fb->datagram_max_held || fa->table_size != fb->table_size ||
 	    fa->max_held_bytes != fb->max_held_bytes)
 		return changed(next, err, next->section_loc[SL_SECT_FRAGMENTS], "fragments");
-	if (strcmp(cur->admin.socket, next->admin.socket) != 0 || cur->admin.mode != next->admin.mode)
+	if (strcmp(cur->admin.socket, next->admin.socket) != 0 || cur->admin.mode != next->admin.mode ||
+	    cur->admin.uid != next->admin.uid || cur->admin.gid != next->admin.gid)
 		return changed(next, err, next->section_loc[SL_SECT_ADMIN], "admin");
 	if (cur->flow_table_size != next->flow_table_size)
 		return changed(next, err, next->section_loc[SL_SECT_FLOW_TABLE], "flow_table.size");

@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -785,13 +787,98 @@ parse_control_mode(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct
 	return 0;
 }
 
+/* A user or group: a name (resolved now) or a number. */
+static int
+parse_id(struct sl_cfg_ctx *c, yaml_node_t *n, bool group, int64_t *out)
+{
+	const char *s;
+	char *end;
+	unsigned long long v;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return sl_cfg_fail_type(c, n, group ? "a group name or gid" : "a user name or uid");
+	s = sl_cfg_text(n);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s != '\0' && *end == '\0') {
+		if (errno || v >= UINT32_MAX)
+			return sl_cfg_fail(c, sl_cfg_node_loc(n), "%s %s out of range",
+					   group ? "gid" : "uid", s);
+		*out = (int64_t)v;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(s);
+
+		if (g == NULL)
+			return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown group '%s'", s);
+		*out = g->gr_gid;
+	} else {
+		struct passwd *p = getpwnam(s);
+
+		if (p == NULL)
+			return sl_cfg_fail(c, sl_cfg_node_loc(n), "unknown user '%s'", s);
+		*out = p->pw_uid;
+	}
+	return 0;
+}
+
+static int
+parse_control_owner(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	(void)f;
+	return parse_id(c, n, false, &((struct sl_cfg_control *)obj)->uid);
+}
+
+static int
+parse_control_group(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	(void)f;
+	return parse_id(c, n, true, &((struct sl_cfg_control *)obj)->gid);
+}
+
+/* Seconds, fractions allowed (0.5), 1 ms .. 1 day. */
+static int
+parse_control_idle(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
+{
+	const char *s;
+	char *end;
+	double v;
+
+	(void)f;
+	if (n->type != YAML_SCALAR_NODE)
+		return sl_cfg_fail_type(c, n, "a number of seconds");
+	s = sl_cfg_text(n);
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || !(v >= 0.001 && v <= 86400))
+		return sl_cfg_fail(c, sl_cfg_node_loc(n),
+				   "expected seconds 0.001..86400 (fractions allowed), got '%s'", s);
+	((struct sl_cfg_control *)obj)->idle_timeout_ms = (uint32_t)(v * 1000 + 0.5);
+	return 0;
+}
+
 static const struct sl_cfg_field control_fields[] = {
 	FIELD("socket", parse_control_socket, true),
 	FIELD("mode", parse_control_mode, false),
+	FIELD("owner", parse_control_owner, false),
+	FIELD("group", parse_control_group, false),
+	UINT("max_clients", struct sl_cfg_control, max_clients, 1, 1024),
+	FIELD("idle_timeout", parse_control_idle, false),
+	UINT("rate", struct sl_cfg_control, rate, 1, 1000000),
 };
 
-/* admin: {socket, mode}: the admin socket (reload, status); root-only
- * (0600) unless mode says otherwise. Parsed after the tenants. */
+/* The admin socket's keys: one client at a time is the operator, so no
+ * max_clients, idle_timeout or rate. */
+static const struct sl_cfg_field admin_fields[] = {
+	FIELD("socket", parse_control_socket, true),
+	FIELD("mode", parse_control_mode, false),
+	FIELD("owner", parse_control_owner, false),
+	FIELD("group", parse_control_group, false),
+};
+
+/* admin: {socket, mode, owner, group}: the admin socket (reload, status);
+ * root-only (0600) unless mode says otherwise. Parsed after the tenants. */
 int
 sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
 {
@@ -801,9 +888,11 @@ sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct
 
 	(void)f;
 	cfg->admin.mode = 0600;
+	cfg->admin.uid = -1;
+	cfg->admin.gid = -1;
 	/* parse_control_socket compares with the tenants before c->tenant */
 	c->tenant = cfg->n_tenants;
-	rc = sl_cfg_walk_map(c, n, control_fields, SL_CFG_DIM(control_fields), &cfg->admin);
+	rc = sl_cfg_walk_map(c, n, admin_fields, SL_CFG_DIM(admin_fields), &cfg->admin);
 	c->tenant = saved;
 	return rc;
 }

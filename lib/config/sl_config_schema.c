@@ -964,7 +964,9 @@ parse_tenants(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_c
 		cfg->tenants[i].max_rules = 4096;
 		cfg->tenants[i].acl_memory = 256ULL << 20;
 		cfg->tenants[i].elephant.window_ms = 1000;
-		cfg->tenants[i].control.mode = 0660;
+		cfg->tenants[i].control = (struct sl_cfg_control){
+			.mode = 0660, .uid = -1, .gid = -1, .max_clients = 16,
+			.idle_timeout_ms = 300000, .rate = 10000 };
 		if ((rc = sl_cfg_walk_map(c, it, tenant_fields, SL_CFG_DIM(tenant_fields),
 					  &cfg->tenants[i])))
 			return rc;

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "sl_flowrec.h"
+#include "sl_flowrec_pvt.h"
 
 #define PROTO_ICMP 1
 #define PROTO_TCP 6
@@ -21,8 +22,6 @@
 #define SHA1_LEN 20
 #define B64_SHA1_LEN 28 /* 4 * ceil(20 / 3) */
 
-/* Hash input: seed, two IPv6 addresses, proto, pad, two ports. */
-#define HASH_IN_MAX (2 + 16 + 16 + 1 + 1 + 2 + 2)
 
 /*
  * ICMP types that have a counterpart (pycommunityid icmp.py TYPE_MAPPER,
@@ -82,27 +81,13 @@ put16(uint8_t *p, uint16_t v)
 	return 2;
 }
 
-int
-sl_community_id_v1(uint16_t seed, uint8_t family, const uint8_t *saddr,
-		   const uint8_t *daddr, uint16_t sport, uint16_t dport, uint8_t proto,
-		   char *out, size_t outlen)
+size_t
+sl_cid_input(uint16_t seed, uint8_t family, const uint8_t *saddr, const uint8_t *daddr,
+	     uint16_t sport, uint16_t dport, uint8_t proto, uint8_t in[SL_CID_IN_MAX])
 {
-	uint8_t in[HASH_IN_MAX];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned char b64[B64_SHA1_LEN + 1];
-	unsigned int mdlen = 0;
 	bool ports = proto_has_ports(proto);
 	bool one_way = false;
-	size_t alen, n = 0;
-
-	if (saddr == NULL || daddr == NULL || out == NULL || (family != 4 && family != 6))
-		return -EINVAL;
-	if (outlen < SL_COMMUNITY_ID_LEN) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return -ENOSPC;
-	}
-	alen = family == 4 ? 4 : 16;
+	size_t alen = family == 4 ? 4 : 16, n = 0;
 
 	if (proto == PROTO_ICMP || proto == PROTO_ICMP6) {
 		int peer = proto == PROTO_ICMP ? icmp4_counterpart(sport) : icmp6_counterpart(sport);
@@ -142,13 +127,41 @@ sl_community_id_v1(uint16_t seed, uint8_t family, const uint8_t *saddr,
 		n += put16(in + n, sport);
 		n += put16(in + n, dport);
 	}
+	return n;
+}
 
-	if (EVP_Digest(in, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != SHA1_LEN)
-		return -ENOMEM;
+int
+sl_cid_encode(const unsigned char *md, char *out)
+{
+	unsigned char b64[B64_SHA1_LEN + 1];
+
 	if (EVP_EncodeBlock(b64, md, SHA1_LEN) != B64_SHA1_LEN)
 		return -ENOMEM;
 	out[0] = '1';
 	out[1] = ':';
 	memcpy(out + 2, b64, B64_SHA1_LEN + 1);
 	return 0;
+}
+
+int
+sl_community_id_v1(uint16_t seed, uint8_t family, const uint8_t *saddr,
+		   const uint8_t *daddr, uint16_t sport, uint16_t dport, uint8_t proto,
+		   char *out, size_t outlen)
+{
+	uint8_t in[SL_CID_IN_MAX];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t n;
+
+	if (saddr == NULL || daddr == NULL || out == NULL || (family != 4 && family != 6))
+		return -EINVAL;
+	if (outlen < SL_COMMUNITY_ID_LEN) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return -ENOSPC;
+	}
+	n = sl_cid_input(seed, family, saddr, daddr, sport, dport, proto, in);
+	if (EVP_Digest(in, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != SHA1_LEN)
+		return -ENOMEM;
+	return sl_cid_encode(md, out);
 }

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Flow records as EVE-flow-like JSON lines.
+ * Flow records as EVE-flow-like JSON lines, written straight into the
+ * caller's buffer: no JSON tree, no allocation (the format is fixed; see
+ * sl_flowrec.h). The output is byte for byte what jansson printed for the
+ * same record with JSON_PRESERVE_ORDER | JSON_COMPACT (the first
+ * implementation, kept in tests/unit/flowrec_ref.h as the reference).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include <jansson.h>
+#include <openssl/evp.h>
 
 #include "sl_flowrec.h"
+#include "sl_flowrec_pvt.h"
 
 #define PROTO_ICMP 1
 #define PROTO_TCP 6
@@ -21,17 +27,63 @@
 #define PROTO_SCTP 132
 
 #define US_PER_S 1000000u
+/* "2023-11-14T22:13:20" */
+#define ISO_SEC_LEN 19
 
-/* "2023-11-14T22:13:20.123456+0000"; room for any int field (84 bytes) */
-#define ISO_LEN 96
+/* Reusable state of one formatting thread. */
+struct sl_flowrec_ctx {
+	EVP_MD_CTX *md;       /* SHA-1 for the Community ID, reinitialised per record */
+	EVP_MD *sha1;         /* fetched once */
+	int64_t sec[2];       /* the last two seconds formatted ... */
+	char iso[2][ISO_SEC_LEN + 1]; /* ... and their text */
+	unsigned int next;    /* which of the two to replace next */
+};
 
 /*
- * Builder: the first failure sticks, later calls do nothing, so the
- * formatting code reads as a flat list of keys.
+ * Output cursor: the first failure sticks (full: -ENOSPC, bad string:
+ * -EINVAL), later writes do nothing, so the formatting reads as a flat
+ * list of keys.
  */
-struct jb {
-	int rc; /* 0 or the first -errno */
+struct out {
+	char *p, *end; /* end: one before the last byte (kept for the NUL) */
+	int rc;
 };
+
+static inline void
+put(struct out *o, const char *s, size_t n)
+{
+	if (o->rc != 0)
+		return;
+	if ((size_t)(o->end - o->p) < n) {
+		o->rc = -ENOSPC;
+		return;
+	}
+	/* a loop, not memcpy(): the pieces are a few bytes long, and GCC
+	 * expands a memcpy() of unknown size inline as "rep movsb", whose
+	 * start-up cost was two thirds of the whole formatting (perf) */
+	char *d = o->p; /* a local: o->p itself may alias the bytes copied */
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+	o->p = d + n;
+}
+
+#define PUTS(o, lit) put((o), (lit), sizeof(lit) - 1)
+
+static inline void
+put_u64(struct out *o, uint64_t v)
+{
+	char tmp[20];
+	int i = (int)sizeof(tmp);
+
+	if (v > INT64_MAX) /* JSON integers are signed 64-bit (jansson) */
+		v = INT64_MAX;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(o, tmp + i, sizeof(tmp) - (size_t)i);
+}
 
 /* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
 static bool
@@ -72,251 +124,389 @@ utf8_valid(const char *s)
 	return true;
 }
 
-/* Add @p v (a new reference, may be NULL after a failed allocation) as @p key. */
+/* A JSON string, escaped as jansson escapes: \" \\ \b \f \n \r \t, other
+ * control characters as \u00XX, everything else (UTF-8) as it is. */
 static void
-jb_set(struct jb *b, json_t *obj, const char *key, json_t *v)
+put_str(struct out *o, const char *s)
 {
-	if (b->rc != 0) {
-		json_decref(v);
-		return;
-	}
-	if (v == NULL || json_object_set_new(obj, key, v) != 0)
-		b->rc = -ENOMEM; /* set_new released v */
-}
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
 
-static void
-jb_u64(struct jb *b, json_t *obj, const char *key, uint64_t v)
-{
-	jb_set(b, obj, key, json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v));
-}
-
-static void
-jb_str(struct jb *b, json_t *obj, const char *key, const char *s)
-{
-	if (b->rc != 0)
+	if (o->rc != 0)
 		return;
 	if (!utf8_valid(s)) {
-		b->rc = -EINVAL;
+		o->rc = -EINVAL;
 		return;
 	}
-	jb_set(b, obj, key, json_string_nocheck(s));
+	PUTS(o, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(o, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		put(o, esc, n);
+	}
+	put(o, run, (size_t)(s - run));
+	PUTS(o, "\"");
 }
 
-/* @p s may be NULL: key omitted. */
-static void
-jb_opt_str(struct jb *b, json_t *obj, const char *key, const char *s)
+/* ,"key": */
+static inline void
+put_key(struct out *o, const char *key_lit, size_t n)
 {
-	if (s != NULL)
-		jb_str(b, obj, key, s);
+	put(o, key_lit, n);
 }
 
-/* A new object added as @p key; NULL (and b->rc set) on failure. */
-static json_t *
-jb_obj(struct jb *b, json_t *parent, const char *key)
-{
-	json_t *o;
+#define KEY(o, lit) put_key((o), "\"" lit "\":", sizeof("\"" lit "\":") - 1)
+#define NKEY(o, lit) put_key((o), ",\"" lit "\":", sizeof(",\"" lit "\":") - 1)
 
-	if (b->rc != 0)
-		return NULL;
-	o = json_object();
-	jb_set(b, parent, key, o);
-	return b->rc == 0 ? o : NULL;
+/* "YYYY-MM-DDTHH:MM:SS" of a whole second, cached in ctx; @p buf holds
+ * ISO_BUF bytes. */
+#define ISO_BUF 96
+static const char *
+iso_sec(struct sl_flowrec_ctx *ctx, int64_t sec, char *buf)
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+
+	if (ctx != NULL) {
+		for (int i = 0; i < 2; i++)
+			if (ctx->sec[i] == sec)
+				return ctx->iso[i];
+	}
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	snprintf(buf, ISO_BUF, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (strlen(buf) != ISO_SEC_LEN || ctx == NULL)
+		return buf; /* years past 9999 are longer: not cached */
+	memcpy(ctx->iso[ctx->next], buf, ISO_SEC_LEN + 1);
+	ctx->sec[ctx->next] = sec;
+	ctx->next ^= 1;
+	return buf;
 }
 
 /* EVE timestamp: UTC, microseconds, "+0000". */
 static void
-iso8601(uint64_t us, char *buf, size_t len)
+put_time(struct out *o, struct sl_flowrec_ctx *ctx, uint64_t us)
 {
-	time_t sec = (time_t)(us / US_PER_S);
-	struct tm tm;
+	char buf[ISO_BUF];
+	const char *d = iso_sec(ctx, (int64_t)(us / US_PER_S), buf);
+	unsigned int frac = (unsigned int)(us % US_PER_S);
+	char f[14] = { '.', 0, 0, 0, 0, 0, 0, '+', '0', '0', '0', '0', '"' };
 
-	if (gmtime_r(&sec, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned int)(us % US_PER_S));
+	for (int i = 6; i >= 1; i--) {
+		f[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	PUTS(o, "\"");
+	put(o, d, strlen(d));
+	put(o, f, 13);
 }
 
 static void
-jb_time(struct jb *b, json_t *obj, const char *key, uint64_t us)
+put_hex8(struct out *o, uint8_t v)
 {
-	char ts[ISO_LEN];
+	static const char hex[] = "0123456789abcdef";
+	char s[4] = { '"', hex[v >> 4], hex[v & 15], '"' };
 
-	iso8601(us, ts, sizeof(ts));
-	jb_str(b, obj, key, ts);
+	put(o, s, 4);
 }
 
-/* EVE protocol name; others are the number, formatted into @p buf. */
-static const char *
-proto_name(uint8_t proto, char *buf, size_t len)
+static void
+put_pkts_bytes(struct out *o, uint64_t pkts, uint64_t bytes)
+{
+	PUTS(o, "{\"pkts\":");
+	put_u64(o, pkts);
+	PUTS(o, ",\"bytes\":");
+	put_u64(o, bytes);
+	PUTS(o, "}");
+}
+
+static void
+put_proto(struct out *o, uint8_t proto)
 {
 	switch (proto) {
-	case PROTO_TCP: return "TCP";
-	case PROTO_UDP: return "UDP";
-	case PROTO_SCTP: return "SCTP";
-	case PROTO_ICMP: return "ICMP";
-	case PROTO_ICMP6: return "IPv6-ICMP";
+	case PROTO_TCP: PUTS(o, "\"TCP\""); return;
+	case PROTO_UDP: PUTS(o, "\"UDP\""); return;
+	case PROTO_SCTP: PUTS(o, "\"SCTP\""); return;
+	case PROTO_ICMP: PUTS(o, "\"ICMP\""); return;
+	case PROTO_ICMP6: PUTS(o, "\"IPv6-ICMP\""); return;
 	default:
-		snprintf(buf, len, "%u", proto);
-		return buf;
+		PUTS(o, "\"");
+		put_u64(o, proto);
+		PUTS(o, "\"");
 	}
 }
 
-static void
-jb_hex8(struct jb *b, json_t *obj, const char *key, uint8_t v)
+static int
+community_id(struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r, char *cid)
 {
-	char hex[3];
+	uint8_t in[SL_CID_IN_MAX];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t n;
 
-	snprintf(hex, sizeof(hex), "%02x", v);
-	jb_str(b, obj, key, hex);
+	if (ctx == NULL)
+		return sl_community_id_v1(r->community_id_seed, r->family, r->src, r->dst, r->sport,
+					  r->dport, r->proto, cid, SL_COMMUNITY_ID_LEN);
+	n = sl_cid_input(r->community_id_seed, r->family, r->src, r->dst, r->sport, r->dport,
+			 r->proto, in);
+	if (EVP_DigestInit_ex(ctx->md, ctx->sha1, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx->md, in, n) != 1 || EVP_DigestFinal_ex(ctx->md, md, &mdlen) != 1 ||
+	    mdlen != SL_CID_SHA1_LEN)
+		return -ENOMEM;
+	return sl_cid_encode(md, cid);
 }
 
+/* Dotted quad, as inet_ntop() writes it (which goes through sprintf()). */
 static void
-jb_pkts_bytes(struct jb *b, json_t *parent, const char *key, uint64_t pkts, uint64_t bytes)
+ipv4_text(const uint8_t *a, char *out)
 {
-	json_t *o = jb_obj(b, parent, key);
+	for (int i = 0; i < 4; i++) {
+		unsigned int v = a[i];
 
-	if (o == NULL)
-		return;
-	jb_u64(b, o, "pkts", pkts);
-	jb_u64(b, o, "bytes", bytes);
+		if (v >= 100)
+			*out++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*out++ = (char)('0' + v / 10 % 10);
+		*out++ = (char)('0' + v % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
 }
 
 /* The addresses, ports, proto and community_id of an IP flow. */
 static void
-add_tuple(struct jb *b, json_t *root, const struct sl_flowrec *r)
+put_tuple(struct out *o, struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r)
 {
 	int af = r->family == 4 ? AF_INET : AF_INET6;
 	bool icmp = r->proto == PROTO_ICMP || r->proto == PROTO_ICMP6;
 	bool ports = r->proto == PROTO_TCP || r->proto == PROTO_UDP || r->proto == PROTO_SCTP;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	char proto[4]; /* "255" */
 	char cid[SL_COMMUNITY_ID_LEN];
 	int rc;
 
-	if (inet_ntop(af, r->src, src, sizeof(src)) == NULL ||
-	    inet_ntop(af, r->dst, dst, sizeof(dst)) == NULL) {
-		b->rc = b->rc != 0 ? b->rc : -EINVAL;
+	if (r->family == 4) {
+		ipv4_text(r->src, src);
+		ipv4_text(r->dst, dst);
+	} else if (inet_ntop(af, r->src, src, sizeof(src)) == NULL ||
+		   inet_ntop(af, r->dst, dst, sizeof(dst)) == NULL) {
+		o->rc = o->rc != 0 ? o->rc : -EINVAL;
 		return;
 	}
-	jb_str(b, root, "src_ip", src);
-	if (ports)
-		jb_u64(b, root, "src_port", r->sport);
-	jb_str(b, root, "dest_ip", dst);
-	if (ports)
-		jb_u64(b, root, "dest_port", r->dport);
-	jb_str(b, root, "proto", proto_name(r->proto, proto, sizeof(proto)));
+	NKEY(o, "src_ip");
+	put_str(o, src);
+	if (ports) {
+		NKEY(o, "src_port");
+		put_u64(o, r->sport);
+	}
+	NKEY(o, "dest_ip");
+	put_str(o, dst);
+	if (ports) {
+		NKEY(o, "dest_port");
+		put_u64(o, r->dport);
+	}
+	NKEY(o, "proto");
+	put_proto(o, r->proto);
 	if (icmp) {
-		jb_u64(b, root, "icmp_type", r->sport);
-		jb_u64(b, root, "icmp_code", r->dport);
+		NKEY(o, "icmp_type");
+		put_u64(o, r->sport);
+		NKEY(o, "icmp_code");
+		put_u64(o, r->dport);
 	}
-	rc = sl_community_id_v1(r->community_id_seed, r->family, r->src, r->dst, r->sport,
-				r->dport, r->proto, cid, sizeof(cid));
+	if (o->rc != 0)
+		return;
+	rc = community_id(ctx, r, cid);
 	if (rc != 0) {
-		b->rc = b->rc != 0 ? b->rc : rc;
+		o->rc = rc;
 		return;
 	}
-	jb_str(b, root, "community_id", cid);
+	NKEY(o, "community_id");
+	put_str(o, cid);
 }
 
 static void
-add_flow(struct jb *b, json_t *root, const struct sl_flowrec *r)
+put_flow(struct out *o, struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r)
 {
-	json_t *f = jb_obj(b, root, "flow");
 	uint64_t s = r->start_us / US_PER_S, e = r->end_us / US_PER_S;
 
-	if (f == NULL)
-		return;
-	jb_u64(b, f, "pkts_toserver", r->pkts_toserver);
-	jb_u64(b, f, "pkts_toclient", r->pkts_toclient);
-	jb_u64(b, f, "bytes_toserver", r->bytes_toserver);
-	jb_u64(b, f, "bytes_toclient", r->bytes_toclient);
-	jb_time(b, f, "start", r->start_us);
-	jb_time(b, f, "end", r->end_us);
+	NKEY(o, "flow");
+	PUTS(o, "{");
+	KEY(o, "pkts_toserver");
+	put_u64(o, r->pkts_toserver);
+	NKEY(o, "pkts_toclient");
+	put_u64(o, r->pkts_toclient);
+	NKEY(o, "bytes_toserver");
+	put_u64(o, r->bytes_toserver);
+	NKEY(o, "bytes_toclient");
+	put_u64(o, r->bytes_toclient);
+	NKEY(o, "start");
+	put_time(o, ctx, r->start_us);
+	NKEY(o, "end");
+	put_time(o, ctx, r->end_us);
 	/* EVE: whole seconds of the last packet minus those of the first */
-	jb_u64(b, f, "age", e > s ? e - s : 0);
-	jb_opt_str(b, f, "reason", r->reason);
-	jb_set(b, f, "elephant", json_boolean(r->elephant));
-	jb_set(b, f, "bypassed", json_boolean(r->bypassed));
+	NKEY(o, "age");
+	put_u64(o, e > s ? e - s : 0);
+	if (r->reason != NULL) {
+		NKEY(o, "reason");
+		put_str(o, r->reason);
+	}
+	NKEY(o, "elephant");
+	if (r->elephant)
+		PUTS(o, "true");
+	else
+		PUTS(o, "false");
+	NKEY(o, "bypassed");
+	if (r->bypassed)
+		PUTS(o, "true}");
+	else
+		PUTS(o, "false}");
 }
 
 static void
-add_sluice(struct jb *b, json_t *root, const struct sl_flowrec *r)
+put_sluice(struct out *o, const struct sl_flowrec *r)
 {
-	json_t *o = jb_obj(b, root, "sluice");
-
-	if (o == NULL)
-		return;
-	jb_pkts_bytes(b, o, "forwarded", r->fwd_pkts, r->fwd_bytes);
-	jb_pkts_bytes(b, o, "bypassed", r->bypass_pkts, r->bypass_bytes);
-	jb_pkts_bytes(b, o, "dropped", r->drop_pkts, r->drop_bytes);
-	jb_opt_str(b, o, "pool", r->pool);
-	if (r->member >= 0)
-		jb_u64(b, o, "member", (uint64_t)r->member);
-	jb_opt_str(b, o, "action", r->action);
-	jb_opt_str(b, o, "rule", r->rule);
+	NKEY(o, "sluice");
+	PUTS(o, "{");
+	KEY(o, "forwarded");
+	put_pkts_bytes(o, r->fwd_pkts, r->fwd_bytes);
+	NKEY(o, "bypassed");
+	put_pkts_bytes(o, r->bypass_pkts, r->bypass_bytes);
+	NKEY(o, "dropped");
+	put_pkts_bytes(o, r->drop_pkts, r->drop_bytes);
+	if (r->pool != NULL) {
+		NKEY(o, "pool");
+		put_str(o, r->pool);
+	}
+	if (r->member >= 0) {
+		NKEY(o, "member");
+		put_u64(o, (uint64_t)r->member);
+	}
+	if (r->action != NULL) {
+		NKEY(o, "action");
+		put_str(o, r->action);
+	}
+	if (r->rule != NULL) {
+		NKEY(o, "rule");
+		put_str(o, r->rule);
+	}
+	PUTS(o, "}");
 }
 
 static void
-add_tcp(struct jb *b, json_t *root, const struct sl_flowrec *r)
+put_tcp(struct out *o, const struct sl_flowrec *r)
 {
-	json_t *o = jb_obj(b, root, "tcp");
+	NKEY(o, "tcp");
+	PUTS(o, "{");
+	KEY(o, "tcp_flags");
+	put_hex8(o, r->tcp_flags_ts | r->tcp_flags_tc);
+	NKEY(o, "tcp_flags_ts");
+	put_hex8(o, r->tcp_flags_ts);
+	NKEY(o, "tcp_flags_tc");
+	put_hex8(o, r->tcp_flags_tc);
+	PUTS(o, "}");
+}
 
-	if (o == NULL)
-		return;
-	jb_hex8(b, o, "tcp_flags", r->tcp_flags_ts | r->tcp_flags_tc);
-	jb_hex8(b, o, "tcp_flags_ts", r->tcp_flags_ts);
-	jb_hex8(b, o, "tcp_flags_tc", r->tcp_flags_tc);
+int
+sl_flowrec_format(struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r, char *buf, size_t len)
+{
+	struct out o;
+
+	if (r == NULL || buf == NULL || (r->family != 0 && r->family != 4 && r->family != 6) ||
+	    r->n_vlan > 2)
+		return -EINVAL;
+	if (len == 0)
+		return -ENOSPC;
+	o = (struct out){ .p = buf, .end = buf + len - 1, .rc = 0 };
+	PUTS(&o, "{");
+	KEY(&o, "timestamp");
+	put_time(&o, ctx, r->end_us);
+	PUTS(&o, ",\"event_type\":\"flow\"");
+	NKEY(&o, "tenant_id");
+	put_u64(&o, r->tenant_id);
+	if (r->tenant != NULL) {
+		NKEY(&o, "tenant");
+		put_str(&o, r->tenant);
+	}
+	if (r->n_vlan > 0) {
+		NKEY(&o, "vlan");
+		PUTS(&o, "[");
+		for (unsigned int i = 0; i < r->n_vlan; i++) {
+			if (i > 0)
+				PUTS(&o, ",");
+			put_u64(&o, r->vlan[i]);
+		}
+		PUTS(&o, "]");
+	}
+	if (r->tunnel_id != 0) {
+		NKEY(&o, "tunnel_id");
+		put_u64(&o, r->tunnel_id);
+	}
+	if (r->family != 0)
+		put_tuple(&o, ctx, r);
+	put_flow(&o, ctx, r);
+	put_sluice(&o, r);
+	if (r->family != 0 && r->proto == PROTO_TCP)
+		put_tcp(&o, r);
+	PUTS(&o, "}");
+	if (o.rc != 0)
+		return o.rc;
+	*o.p = '\0';
+	return (int)(o.p - buf);
 }
 
 int
 sl_flowrec_json(const struct sl_flowrec *r, char *buf, size_t len)
 {
-	struct jb b = { 0 };
-	json_t *root;
-	size_t n;
+	return sl_flowrec_format(NULL, r, buf, len);
+}
 
-	if (r == NULL || buf == NULL || (r->family != 0 && r->family != 4 && r->family != 6) ||
-	    r->n_vlan > 2)
+int
+sl_flowrec_ctx_new(struct sl_flowrec_ctx **out)
+{
+	struct sl_flowrec_ctx *ctx;
+
+	if (out == NULL)
 		return -EINVAL;
-	root = json_object();
-	if (root == NULL)
+	*out = NULL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
 		return -ENOMEM;
-
-	jb_time(&b, root, "timestamp", r->end_us);
-	jb_str(&b, root, "event_type", "flow");
-	jb_u64(&b, root, "tenant_id", r->tenant_id);
-	jb_opt_str(&b, root, "tenant", r->tenant);
-	if (r->n_vlan > 0) {
-		json_t *v = json_array();
-
-		for (unsigned int i = 0; v != NULL && i < r->n_vlan; i++) {
-			if (json_array_append_new(v, json_integer(r->vlan[i])) != 0) {
-				json_decref(v);
-				v = NULL;
-			}
-		}
-		jb_set(&b, root, "vlan", v);
-	}
-	if (r->tunnel_id != 0)
-		jb_u64(&b, root, "tunnel_id", r->tunnel_id);
-	if (r->family != 0)
-		add_tuple(&b, root, r);
-	add_flow(&b, root, r);
-	add_sluice(&b, root, r);
-	if (r->family != 0 && r->proto == PROTO_TCP)
-		add_tcp(&b, root, r);
-
-	if (b.rc != 0) {
-		json_decref(root);
-		return b.rc;
-	}
-	n = json_dumpb(root, buf, len, JSON_PRESERVE_ORDER | JSON_COMPACT);
-	json_decref(root);
-	if (n == 0)
+	ctx->sec[0] = ctx->sec[1] = INT64_MIN;
+	ctx->md = EVP_MD_CTX_new();
+	ctx->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	if (ctx->md == NULL || ctx->sha1 == NULL) {
+		sl_flowrec_ctx_free(ctx);
 		return -ENOMEM;
-	if (n >= len || n > INT32_MAX)
-		return -ENOSPC;
-	buf[n] = '\0';
-	return (int)n;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void
+sl_flowrec_ctx_free(struct sl_flowrec_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	EVP_MD_CTX_free(ctx->md);
+	EVP_MD_free(ctx->sha1);
+	free(ctx);
 }

@@ -14,7 +14,7 @@
  * - struct sl_sink: where the lines go (an append-only file, a Unix datagram
  *   socket, or the local syslog socket). A sink never blocks its writer: a
  *   record that cannot be written at once is refused with an error and the
- *   caller counts it as dropped.
+ *   caller counts it as dropped. A file never keeps a cut record.
  *
  * Nothing here prints, logs or exits. Errors are negative errno values.
  */
@@ -162,9 +162,40 @@ struct sl_flowrec {
  *         do not fit in @p len bytes (@p buf content is then unspecified);
  *         -ENOMEM when an allocation failed.
  *
- * Thread-safe: allocates and frees its own jansson objects, no shared state.
+ * Thread-safe, no shared state. Writes straight into @p buf; the Community
+ * ID's SHA-1 goes through OpenSSL's one-shot EVP_Digest(), which allocates:
+ * to format many records, use sl_flowrec_format() with a context.
  */
 int sl_flowrec_json(const struct sl_flowrec *r, char *buf, size_t len);
+
+/** Reusable state for formatting many records on one thread (opaque). */
+struct sl_flowrec_ctx;
+
+/**
+ * Create a formatting context: an OpenSSL SHA-1 context fetched once and
+ * reinitialised for each record, and the text of the last two seconds
+ * formatted.
+ *
+ * @param out  receives the context; free it with sl_flowrec_ctx_free()
+ * @return 0, -EINVAL for NULL @p out, -ENOMEM.
+ */
+int sl_flowrec_ctx_new(struct sl_flowrec_ctx **out);
+
+/** Free a context (NULL accepted). */
+void sl_flowrec_ctx_free(struct sl_flowrec_ctx *ctx);
+
+/**
+ * sl_flowrec_json() with a context: the same bytes, the same errors, and
+ * no allocation at all (records.c formats up to millions of records at
+ * shutdown, docs/performance.md).
+ *
+ * @param ctx  a context from sl_flowrec_ctx_new(), or NULL (then exactly
+ *             sl_flowrec_json())
+ *
+ * Not thread-safe for one @p ctx: one context per thread.
+ */
+int sl_flowrec_format(struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r, char *buf,
+		      size_t len);
 
 /** Kinds of record destination. */
 enum sl_sink_kind {
@@ -218,9 +249,8 @@ int sl_sink_open(enum sl_sink_kind kind, const char *path, int facility, struct 
 /**
  * Write one record. Never waits for a socket peer.
  *
- * Files: one writev() of @p line and '\n'. A short write returns -EIO; the
- * next successful write then starts with a '\n' so that the partial line
- * stays alone on its line and the following records stay parseable.
+ * Files: as sl_sink_write_lines() with one line: the record and '\n' go
+ * whole or not at all (a short write is truncated away).
  * Sockets: one datagram of @p line (syslog: header and @p line), sent with
  * MSG_DONTWAIT. A full receive queue gives -EAGAIN; a peer that went away
  * gives -ECONNREFUSED (or -ENOENT, -ENOTCONN), after which the next write
@@ -237,6 +267,49 @@ int sl_sink_open(enum sl_sink_kind kind, const char *path, int facility, struct 
  * Not thread-safe: one thread at a time per sink (the control thread).
  */
 int sl_sink_write(struct sl_sink *s, const char *line, size_t len);
+
+/**
+ * Write many records at once, each a whole line ending in '\n' (records
+ * contain no other newline). Never waits for a socket peer.
+ *
+ * Files: one write() of the whole buffer (continued while the kernel takes
+ * part of it). When it stops short (disk full, file size limit), the file
+ * is truncated back to the end of the last whole line written, so a
+ * reader never sees a cut record; if the file cannot be truncated (a FIFO,
+ * a device) the next write starts with a '\n' so that the partial line
+ * stays alone on its line. Sockets: one datagram per line (without its
+ * newline; syslog: with its header), sent with sendmmsg() up to 64 at a
+ * time, MSG_DONTWAIT; sending stops at the first datagram refused.
+ *
+ * @param s        the sink
+ * @param buf      whole lines
+ * @param len      bytes in @p buf
+ * @param written  receives the number of whole lines written (may be NULL)
+ * @return 0 when every line was written, else the negative errno of the
+ *         first failure (-ENOSPC, -EFBIG, -EAGAIN, -ECONNREFUSED, -EIO when
+ *         a cut line could not be taken back...); -EINVAL for NULL @p s or
+ *         @p buf, or a buffer that does not end in '\n'.
+ *
+ * Not thread-safe: one thread at a time per sink.
+ */
+int sl_sink_write_lines(struct sl_sink *s, const char *buf, size_t len, unsigned int *written);
+
+/**
+ * Write whole lines to a file descriptor (the stats file): one write()
+ * continued while the kernel takes part of it; on failure a regular file
+ * is truncated back to the end of the last whole line written.
+ *
+ * @param fd    an open descriptor (O_APPEND for a shared file)
+ * @param buf   whole lines, the last one ending in '\n'
+ * @param len   bytes in @p buf
+ * @param kept  receives the bytes of whole lines that stayed (may be NULL)
+ * @return 0, or the negative errno of the failure; -EIO when a cut line
+ *         could not be taken back (the descriptor is not a regular file,
+ *         or ftruncate() failed); -EINVAL for bad arguments.
+ *
+ * Thread-safe for distinct descriptors.
+ */
+int sl_write_lines_fd(int fd, const char *buf, size_t len, size_t *kept);
 
 /**
  * Reopen a sink (on SIGHUP, after logrotate renamed the file). Files: the

@@ -184,36 +184,89 @@ fail:
 	return rc;
 }
 
-/* One writev() of the whole record; -EIO for a short one. */
+int
+sl_write_lines_fd(int fd, const char *buf, size_t len, size_t *kept)
+{
+	off_t start;
+	size_t done = 0, whole;
+	int err = 0;
+
+	if (kept != NULL)
+		*kept = 0;
+	if (fd < 0 || buf == NULL || len == 0 || buf[len - 1] != '\n')
+		return -EINVAL;
+	/* where the lines start: the end of a regular file (O_APPEND), -1 for
+	 * a pipe or a terminal */
+	start = lseek(fd, 0, SEEK_END);
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (done == len) {
+		if (kept != NULL)
+			*kept = len;
+		return 0;
+	}
+	/* keep the whole lines, take the cut one back */
+	whole = done;
+	while (whole > 0 && buf[whole - 1] != '\n')
+		whole--;
+	if (kept != NULL)
+		*kept = whole;
+	if (whole < done && (start < 0 || ftruncate(fd, start + (off_t)whole) != 0))
+		return -EIO;
+	return -err;
+}
+
+/* Whole lines to the file; a cut line that could not be taken back makes
+ * the next write start with a newline. */
+static int
+file_write_lines(struct sl_sink *s, const char *buf, size_t len, unsigned int *written)
+{
+	size_t kept = 0;
+	int rc;
+
+	if (s->partial) {
+		rc = sl_write_lines_fd(s->fd, "\n", 1, NULL);
+		if (rc != 0)
+			return rc;
+		s->partial = false;
+	}
+	rc = sl_write_lines_fd(s->fd, buf, len, &kept);
+	if (rc == -EIO)
+		s->partial = true;
+	if (written != NULL) {
+		unsigned int n = 0;
+
+		for (size_t i = 0; i < kept; i++)
+			n += buf[i] == '\n';
+		*written = n;
+	}
+	return rc;
+}
+
 static int
 file_write(struct sl_sink *s, const char *line, size_t len)
 {
-	struct iovec iov[3];
-	size_t want = len + 1;
-	ssize_t n;
-	int cnt = 0;
+	char small[4096];
+	char *buf = len + 1 <= sizeof(small) ? small : malloc(len + 1);
+	int rc;
 
-	if (s->partial) {
-		iov[cnt].iov_base = (void *)(uintptr_t)"\n";
-		iov[cnt++].iov_len = 1;
-		want++;
-	}
-	iov[cnt].iov_base = (void *)(uintptr_t)line;
-	iov[cnt++].iov_len = len;
-	iov[cnt].iov_base = (void *)(uintptr_t)"\n";
-	iov[cnt++].iov_len = 1;
-	do {
-		n = writev(s->fd, iov, cnt);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n != want) {
-		/* some bytes went out: a partial line; the next write ends it */
-		s->partial = n > 0 || s->partial;
-		return -EIO;
-	}
-	s->partial = false;
-	return 0;
+	if (buf == NULL)
+		return -ENOMEM;
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	rc = file_write_lines(s, buf, len + 1, NULL);
+	if (buf != small)
+		free(buf);
+	return rc;
 }
 
 /* Header of a syslog datagram, as glibc syslog(3) writes it to /dev/log. */
@@ -265,6 +318,77 @@ sock_write(struct sl_sink *s, const char *line, size_t len)
 	    rc == -ECONNRESET)
 		s->connected = false; /* the peer went away: connect again next time */
 	return rc;
+}
+
+#define SOCK_BATCH 64
+
+/* One datagram per line, up to SOCK_BATCH per sendmmsg(). */
+static int
+sock_write_lines(struct sl_sink *s, const char *buf, size_t len, unsigned int *written)
+{
+	struct mmsghdr msgs[SOCK_BATCH];
+	struct iovec iov[SOCK_BATCH][2];
+	char hdr[SYSLOG_HDR_MAX];
+	size_t hlen = 0, off = 0;
+	unsigned int sent = 0;
+	int rc = 0;
+
+	if (!s->connected && (rc = sock_connect(s)) < 0)
+		return rc;
+	if (s->kind == SL_SINK_SYSLOG)
+		hlen = syslog_header(s, hdr, sizeof(hdr));
+	while (off < len && rc == 0) {
+		unsigned int n = 0;
+
+		memset(msgs, 0, sizeof(msgs));
+		for (size_t o = off; o < len && n < SOCK_BATCH; n++) {
+			const char *nl = memchr(buf + o, '\n', len - o);
+			size_t l = (size_t)(nl - (buf + o));
+			int k = 0;
+
+			if (hlen > 0) {
+				iov[n][k].iov_base = hdr;
+				iov[n][k++].iov_len = hlen;
+			}
+			iov[n][k].iov_base = (void *)(uintptr_t)(buf + o);
+			iov[n][k++].iov_len = l;
+			msgs[n].msg_hdr.msg_iov = iov[n];
+			msgs[n].msg_hdr.msg_iovlen = (size_t)k;
+			o += l + 1;
+		}
+		int r;
+		do {
+			r = sendmmsg(s->fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		} while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			rc = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+			break;
+		}
+		for (int i = 0; i < r; i++)
+			off += iov[i][hlen > 0 ? 1 : 0].iov_len + 1;
+		sent += (unsigned int)r;
+		if ((unsigned int)r < n)
+			continue; /* the next call reports why the rest was refused */
+	}
+	if (rc == -ECONNREFUSED || rc == -ENOTCONN || rc == -ENOENT || rc == -EPIPE ||
+	    rc == -ECONNRESET)
+		s->connected = false; /* the peer went away: connect again next time */
+	if (written != NULL)
+		*written = sent;
+	return rc;
+}
+
+int
+sl_sink_write_lines(struct sl_sink *s, const char *buf, size_t len, unsigned int *written)
+{
+	if (written != NULL)
+		*written = 0;
+	if (s == NULL || buf == NULL || len == 0 || buf[len - 1] != '\n')
+		return -EINVAL;
+	if (s->fd < 0)
+		return -EBADF;
+	return is_socket(s) ? sock_write_lines(s, buf, len, written)
+			    : file_write_lines(s, buf, len, written);
 }
 
 int

@@ -412,3 +412,48 @@ class PmdPeer:
         frames = read_pcap(self.pcap)
         assert len(frames) == int(m[-1])
         return frames
+
+
+def write_pcap(path, frames, linktype=1, snaplen=262144):
+    """A classic little-endian pcap of raw frames (bytes) with the given
+    link type; time stamps 1 ms apart."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, linktype))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000, i * 1000, len(fr), len(fr)))
+            f.write(fr)
+
+
+def pcap_linktype(path):
+    """Link type in a classic pcap's file header (None for other formats)."""
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+    if len(hdr) < 24:
+        return None
+    magic = struct.unpack("<I", hdr[:4])[0]
+    if magic in (0xa1b2c3d4, 0xa1b23c4d):
+        return struct.unpack("<I", hdr[20:24])[0]
+    if magic in (0xd4c3b2a1, 0x4d3cb2a1):
+        return struct.unpack(">I", hdr[20:24])[0]
+    return None
+
+
+def pcap_first_bad_record(path):
+    """Byte offset of the first record of a classic pcap that claims more
+    than the snapshot length (0 or above 262144 counting as 262144) or runs
+    past the end of the file; None when every record is whole."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    snap = struct.unpack(e + "I", data[16:20])[0]
+    snap = 262144 if snap == 0 or snap > 262144 else snap
+    off = 24
+    while off < len(data):
+        if off + 16 > len(data):
+            return off
+        incl = struct.unpack(e + "I", data[off + 8:off + 12])[0]
+        if incl > snap or off + 16 + incl > len(data):
+            return off
+        off += 16 + incl
+    return None

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import threading
@@ -393,6 +394,47 @@ def test_tenant_reload_rules(tmp, peers):
     assert sum(where(caps, b"BEFORE").values()) == 4
     assert sum(where(caps, b"AFTER").values()) == 0
     assert sum(where(caps, b"STILL").values()) == 0
+
+
+def test_reload_changes_control_sockets(tmp, peers):
+    """A reload moves tenant b's control socket (the old path goes, its
+    clients are disconnected, the new one answers with the new mode), gives
+    tenant c a socket it did not have, applies c's max_clients, and removes
+    nothing else."""
+    b1, b2, c1 = (os.path.join(tmp, n) for n in ("b1.sock", "b2.sock", "c1.sock"))
+    cfg1 = config(tmp, "IFACE", ["o3"], b_keys={"control": {"socket": b1}})
+    sl, iface, sock = start(tmp, peers, cfg1)
+    assert ask(b1, {"cmd": "ping"}) == {"ok": True, "tenant": "b"}
+    held = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    held.settimeout(30)
+    held.connect(b1)
+    cfg2 = config(tmp, iface, ["o3"], b_keys={"control": {"socket": b2, "mode": "0600"}},
+                  c_keys={"control": {"socket": c1, "max_clients": 1}})
+    with open(sl.cfg, "w") as f:
+        f.write(cfg2)
+    rc, rep = admin(sock, "reload")
+    assert rc == 0 and rep["ok"], rep
+    assert not os.path.exists(b1)
+    assert held.recv(100) == b""  # the old socket's client was disconnected
+    held.close()
+    assert stat.S_IMODE(os.stat(b2).st_mode) == 0o600
+    assert ask(b2, {"cmd": "ping"}) == {"ok": True, "tenant": "b"}
+    assert ask(c1, {"cmd": "ping"}) == {"ok": True, "tenant": "c"}
+    # max_clients 1: a second client at once is told why and closed
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as first:
+        first.settimeout(30)
+        first.connect(c1)
+        first.sendall(b'{"cmd":"ping"}\n')
+        assert json.loads(first.recv(4096))["ok"]
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as second:
+            second.settimeout(30)
+            second.connect(c1)  # answered and closed without being asked
+            rep2 = json.loads(second.recv(4096))
+        assert rep2 == {"ok": False, "error": "too many clients (max_clients 1)"}, rep2
+    st = sl.finish()
+    assert tenant_stats(st, "c")["control"]["refused_clients"] == 1
+    assert tenant_stats(st, "b")["control"]["socket"] == b2
+    assert "control" not in tenant_stats(st, "a")
 
 
 def test_removed_tenant_flows_end_with_reason_reload(tmp, peers):

@@ -2,9 +2,11 @@
 /*
  * libFuzzer harness for sl_parse().
  *
- * The first input byte picks the settings (max_depth 0..4 from its value
- * mod 5, mpls_pw from bit 3; default VXLAN/GENEVE ports), so the fuzzer
- * explores decapsulation at every depth; the rest is the frame. The frame
+ * The first input byte picks the settings (max_depth 0..8 from its low
+ * nibble mod 9, the whole range the configuration allows; mpls_pw from bit
+ * 4; default VXLAN/GENEVE ports), so the fuzzer explores decapsulation at
+ * every depth; the rest is the frame. tools/fuzz-seeds.py writes seeds in
+ * this form (settings byte 0x03: depth 3, the default). The frame
  * is copied into a heap buffer of exactly its size, so ASan reports any
  * read past the end (libFuzzer's own buffer may have slack). Besides
  * memory safety, invariants of the result are checked and a violation
@@ -84,8 +86,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size - 1 > UINT32_MAX)
 		return 0;
 	sl_parse_cfg_default(&cfg);
-	cfg.max_depth = (uint8_t)(data[0] % 5);
-	cfg.mpls_pw = (uint8_t)((data[0] >> 3) & 1);
+	cfg.max_depth = (uint8_t)((data[0] & 0x0f) % 9);
+	cfg.mpls_pw = (uint8_t)((data[0] >> 4) & 1);
 	data++;
 	size--;
 	if (size > 0) {

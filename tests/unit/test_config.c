@@ -12,6 +12,7 @@
 #endif
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -2083,6 +2084,61 @@ test_policy_errors(void **state)
 		     "tenant has its own");
 }
 
+/* control: owner, group, max_clients, idle_timeout, rate (issue 13) */
+static void
+test_control_keys(void **state)
+{
+	(void)state;
+	struct sl_cfg *cfg = load_ok(HEAD TENANT("a", "1")
+		"    control: {socket: /run/a.sock, owner: root, group: daemon, max_clients: 2,"
+		" idle_timeout: 0.25, rate: 50}\n" TENANT("b", "2")
+		"    control: {socket: /run/b.sock, owner: 1234, group: '4321'}\n" TENANT("c", "3"),
+		NOCPU);
+	const struct sl_cfg_control *a = &cfg->tenants[0].control, *b = &cfg->tenants[1].control,
+				    *d = &cfg->tenants[2].control;
+	struct group *daemon_grp = getgrnam("daemon");
+
+	assert_int_equal(a->uid, 0);
+	assert_non_null(daemon_grp);
+	assert_int_equal(a->gid, daemon_grp->gr_gid);
+	assert_int_equal(a->max_clients, 2);
+	assert_int_equal(a->idle_timeout_ms, 250);
+	assert_int_equal(a->rate, 50);
+	assert_int_equal(b->uid, 1234);
+	assert_int_equal(b->gid, 4321);
+	/* defaults, also for a tenant without a socket */
+	assert_int_equal(b->mode, 0660);
+	assert_int_equal(b->max_clients, 16);
+	assert_int_equal(b->idle_timeout_ms, 300000);
+	assert_int_equal(b->rate, 10000);
+	assert_int_equal(d->uid, -1);
+	assert_int_equal(d->gid, -1);
+	sl_config_free(cfg);
+
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, owner: sl-no-such-user}\n",
+		     "@:13:34: tenants[0].control.owner: unknown user 'sl-no-such-user'");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, group: sl-no-such-group}\n",
+		     "@:13:34: tenants[0].control.group: unknown group 'sl-no-such-group'");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, owner: 4294967295}\n",
+		     "@:13:34: tenants[0].control.owner: uid 4294967295 out of range");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, owner: [root]}\n",
+		     "@:13:34: tenants[0].control.owner: expected a user name or uid, got a list");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, max_clients: 0}\n",
+		     "@:13:40: tenants[0].control.max_clients: 0 out of range 1..1024");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, max_clients: 1025}\n",
+		     "@:13:40: tenants[0].control.max_clients: 1025 out of range 1..1024");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, idle_timeout: 0}\n",
+		     "@:13:41: tenants[0].control.idle_timeout: expected seconds 0.001..86400 "
+		     "(fractions allowed), got '0'");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, idle_timeout: 1d}\n",
+		     "@:13:41: tenants[0].control.idle_timeout: expected seconds 0.001..86400 "
+		     "(fractions allowed), got '1d'");
+	expect_error(HEAD TENANT("a", "1") "    control: {socket: /a, rate: 0}\n",
+		     "@:13:33: tenants[0].control.rate: 0 out of range 1..1000000");
+	expect_error(HEAD TENANT("a", "1") "    control: {mode: '0600'}\n",
+		     "@:13:14: tenants[0].control: missing required key 'socket'");
+}
+
 #define RING_HEAD                                                              \
 	"eal: {worker_lcores: [1]}\n"                                           \
 	"inputs: [{name: in0, vdev: net_null0}]\n"                              \
@@ -2224,6 +2280,7 @@ main(void)
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_policy_valid),
 		cmocka_unit_test(test_policy_errors),
+		cmocka_unit_test(test_control_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

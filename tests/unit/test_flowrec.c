@@ -46,6 +46,7 @@
 #include <jansson.h>
 
 #include "sl_flowrec.h"
+#include "flowrec_ref.h"
 
 #define SRC_TABLE "community-id-spec baseline/README.md"
 #define SRC_JSON "community-id-spec baseline/baseline_*.json"
@@ -981,7 +982,9 @@ test_sink_file(void **state)
 	assert_string_equal(buf, "after-reopen\nsecond\nstill-old\nappended\n");
 }
 
-/* A short write (file size limit) is -EIO, and the next record starts on a new line. */
+/* A short write (file size limit) leaves no cut record: the file is
+ * truncated back to the last whole line and the write fails with the
+ * limit's errno. */
 static void
 test_sink_file_short_write(void **state)
 {
@@ -998,15 +1001,82 @@ test_sink_file_short_write(void **state)
 	lim = old;
 	lim.rlim_cur = 16;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	assert_int_equal(sink_puts(s, "abcdefghij"), -EIO); /* 5 of 11 bytes fit */
-	assert_int_equal(sink_puts(s, "x"), -EFBIG);        /* nothing fits */
+	assert_int_equal(sink_puts(s, "abcdefghij"), -EFBIG); /* 5 of 11 bytes fit: taken back */
+	assert_int_equal(sink_puts(s, "x"), 0);               /* 2 bytes fit */
+	assert_int_equal(sink_puts(s, "yyyy"), -EFBIG);       /* 3 of 5 fit: taken back */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, oldsig);
 	assert_int_equal(sink_puts(s, "next"), 0);
 	assert_int_equal(sink_puts(s, "last"), 0);
 	sl_sink_close(s);
 	slurp(p, buf, sizeof(buf));
-	assert_string_equal(buf, "0123456789\nabcde\nnext\nlast\n");
+	assert_string_equal(buf, "0123456789\nx\nnext\nlast\n");
+}
+
+/* Many lines in one write; a short one keeps the whole lines that fit. */
+static void
+test_sink_file_lines(void **state)
+{
+	struct dir *d = *state;
+	struct sl_sink *s;
+	char p[PATH_MAX], err[128], buf[256];
+	struct rlimit old, lim;
+	unsigned int n = 99;
+	void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+
+	dpath(d, "batch.json", p, sizeof(p));
+	assert_int_equal(sl_sink_open(SL_SINK_FILE, p, 0, &s, err, sizeof(err)), 0);
+	assert_int_equal(sl_sink_write_lines(s, "one\ntwo\nthree\n", 14, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 14 + 12; /* "four\nfive\nsi" fits */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(sl_sink_write_lines(s, "four\nfive\nsix\nseven\n", 20, &n), -EFBIG);
+	assert_int_equal(n, 2);
+	assert_int_equal(sl_sink_write_lines(s, "eight\n", 6, &n), -EFBIG);
+	assert_int_equal(n, 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldsig);
+	assert_int_equal(sl_sink_write_lines(s, "nine\n", 5, NULL), 0);
+	/* not whole lines: refused without writing */
+	assert_int_equal(sl_sink_write_lines(s, "ten", 3, &n), -EINVAL);
+	assert_int_equal(sl_sink_write_lines(s, "", 0, &n), -EINVAL);
+	assert_int_equal(sl_sink_write_lines(NULL, "a\n", 2, &n), -EINVAL);
+	sl_sink_close(s);
+	slurp(p, buf, sizeof(buf));
+	assert_string_equal(buf, "one\ntwo\nthree\nfour\nfive\nnine\n");
+}
+
+/* A full disk (/dev/full) and a pipe, where a cut line cannot be taken back. */
+static void
+test_write_lines_fd(void **state)
+{
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	int pfd[2];
+	size_t kept = 7;
+	char buf[64];
+
+	(void)state;
+	if (full >= 0) {
+		assert_int_equal(sl_write_lines_fd(full, "a\nb\n", 4, &kept), -ENOSPC);
+		assert_int_equal(kept, 0);
+		close(full);
+	}
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(sl_write_lines_fd(pfd[1], "hello\n", 6, &kept), 0);
+	assert_int_equal(kept, 6);
+	assert_int_equal(read(pfd[0], buf, sizeof(buf)), 6);
+	close(pfd[0]);
+	{
+		void (*oldsig)(int) = signal(SIGPIPE, SIG_IGN);
+
+		assert_int_equal(sl_write_lines_fd(pfd[1], "x\n", 2, &kept), -EPIPE);
+		signal(SIGPIPE, oldsig);
+	}
+	close(pfd[1]);
+	assert_int_equal(sl_write_lines_fd(-1, "x\n", 2, &kept), -EINVAL);
+	assert_int_equal(sl_write_lines_fd(1, "x", 1, &kept), -EINVAL);
 }
 
 /* A bound, non-blocking datagram receiver at @p path. */
@@ -1203,6 +1273,143 @@ test_sink_syslog(void **state)
 	unlink(p);
 }
 
+/* Many records in one sendmmsg(): one datagram each; a full receiver
+ * stops the batch at the first refused one and says how many went. */
+static void
+test_sink_unix_lines(void **state)
+{
+	struct dir *d = *state;
+	struct sl_sink *s;
+	char p[PATH_MAX], err[128], buf[JBUF];
+	static char big[150 * 8];
+	unsigned int n = 0, total = 0;
+	int rx, rc;
+
+	dpath(d, "rxl.sock", p, sizeof(p));
+	rx = rx_bind(p);
+	assert_int_equal(sl_sink_open(SL_SINK_UNIX_DGRAM, p, 0, &s, err, sizeof(err)), 0);
+	assert_int_equal(sl_sink_write_lines(s, "a\nbb\n\nccc\n", 10, &n), 0);
+	assert_int_equal(n, 4);
+	rx_one(rx, buf, sizeof(buf));
+	assert_string_equal(buf, "a");
+	rx_one(rx, buf, sizeof(buf));
+	assert_string_equal(buf, "bb");
+	assert_int_equal(rx_one(rx, buf, sizeof(buf)), 0); /* an empty line is an empty datagram */
+	rx_one(rx, buf, sizeof(buf));
+	assert_string_equal(buf, "ccc");
+	assert_rx_empty(rx);
+	/* 150 lines per call (more than one sendmmsg batch) until the receiver is full */
+	for (int i = 0; i < 150; i++)
+		memcpy(big + i * 8, "record.\n", 8);
+	do {
+		rc = sl_sink_write_lines(s, big, sizeof(big), &n);
+		total += n;
+		assert_true(n <= 150);
+	} while (rc == 0 && total < 1000000);
+	assert_int_equal(rc, -EAGAIN);
+	for (unsigned int i = 0; i < total; i++)
+		assert_int_equal(rx_one(rx, buf, sizeof(buf)), 7);
+	assert_rx_empty(rx);
+	close(rx);
+	rc = sl_sink_write_lines(s, "x\n", 2, &n);
+	assert_true(rc == -ECONNREFUSED || rc == -ENOTCONN);
+	unlink(p);
+	assert_int_equal(sl_sink_write_lines(s, "x\n", 2, &n), -ENOENT);
+	assert_int_equal(n, 0);
+	sl_sink_close(s);
+}
+
+/* Random records: the allocation-free formatter writes exactly what the
+ * jansson reference wrote, with and without a context, down to -ENOSPC. */
+static void
+test_format_matches_reference(void **state)
+{
+	static const char *const names[] = { "acme", "a\"b\\c", "tab\there", "\x01\x1f\x7f",
+					     "caf\xc3\xa9", "\xe2\x82\xac\xf0\x9f\x98\x80",
+					     "nl\nr\rb\bf\f", "/slash/", "" };
+	struct sl_flowrec_ctx *ctx;
+	uint64_t x = 88172645463325252ull;
+	char want[JBUF], got[JBUF], got2[JBUF];
+
+	(void)state;
+	assert_int_equal(sl_flowrec_ctx_new(&ctx), 0);
+	for (int i = 0; i < 20000; i++) {
+		struct sl_flowrec r;
+		uint64_t v[24];
+
+		for (int k = 0; k < 24; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			v[k] = x;
+		}
+		memset(&r, 0, sizeof(r));
+		r.start_us = v[0] % 4102444800000000ull; /* before 2100 */
+		r.end_us = r.start_us + v[1] % 100000000000ull;
+		if (i % 97 == 0)
+			r.end_us = r.start_us = v[1]; /* any 64-bit time */
+		r.tenant_id = (uint16_t)v[2];
+		r.tenant = v[3] % 5 ? names[v[3] % 9] : NULL;
+		r.n_vlan = (uint8_t)(v[4] % 3);
+		r.vlan[0] = (uint16_t)(v[4] >> 8) % 4095;
+		r.vlan[1] = (uint16_t)(v[4] >> 24) % 4095;
+		r.tunnel_id = v[5] % 3 ? 0 : (uint32_t)v[5];
+		r.family = (uint8_t[]){ 0, 4, 6 }[v[6] % 3];
+		r.proto = (uint8_t[]){ 6, 17, 132, 1, 58, 47, 0, 255 }[v[7] % 8];
+		r.sport = (uint16_t)v[8];
+		r.dport = (uint16_t)(v[8] >> 16);
+		memcpy(r.src, &v[9], 8);
+		memcpy(r.src + 8, &v[10], 8);
+		memcpy(r.dst, &v[11], 8);
+		memcpy(r.dst + 8, &v[12], 8);
+		r.pkts_toserver = v[13] % 2 ? v[13] : v[13] % 1000; /* above INT64_MAX too */
+		r.pkts_toclient = v[14] % 100000;
+		r.bytes_toserver = v[15];
+		r.bytes_toclient = v[16] % 1000000;
+		r.fwd_pkts = v[17] % 7;
+		r.fwd_bytes = v[17];
+		r.bypass_pkts = v[18] % 3;
+		r.bypass_bytes = v[18] >> 3;
+		r.drop_pkts = v[19] % 2;
+		r.drop_bytes = v[19] >> 40;
+		r.pool = v[20] % 4 ? names[v[20] % 9] : NULL;
+		r.member = v[20] % 5 ? (int32_t)(v[20] % 300) : -1;
+		r.action = v[21] % 3 ? "forward" : NULL;
+		r.rule = v[21] % 5 ? names[(v[21] >> 8) % 9] : NULL;
+		r.reason = v[22] % 4 ? "timeout" : NULL;
+		r.elephant = v[22] & 16;
+		r.bypassed = v[22] & 32;
+		r.tcp_flags_ts = (uint8_t)v[23];
+		r.tcp_flags_tc = (uint8_t)(v[23] >> 8);
+		r.community_id_seed = (uint16_t)(v[23] >> 16);
+
+		int n = ref_flowrec_json(&r, want, sizeof(want));
+
+		assert_true(n > 0);
+		if (sl_flowrec_json(&r, got, sizeof(got)) != n)
+			fail_msg("record %d:\n got %s\nwant %s", i, got, want);
+		if (strcmp(got, want) != 0)
+			fail_msg("record %d:\n got %s\nwant %s", i, got, want);
+		assert_int_equal(sl_flowrec_format(ctx, &r, got2, sizeof(got2)), n);
+		assert_string_equal(got2, want);
+		/* one byte short (no room for the NUL) and exactly enough */
+		assert_int_equal(sl_flowrec_format(ctx, &r, got2, (size_t)n), -ENOSPC);
+		assert_int_equal(sl_flowrec_format(ctx, &r, got2, (size_t)n + 1), n);
+		if (i % 50 == 0)
+			for (int cut = 0; cut < n; cut += 7)
+				assert_int_equal(sl_flowrec_format(ctx, &r, got2, (size_t)cut), -ENOSPC);
+	}
+	/* an invalid string is refused by both */
+	struct sl_flowrec r = tcp4_rec();
+
+	r.tenant = "\xc3";
+	assert_int_equal(ref_flowrec_json(&r, want, sizeof(want)), -EINVAL);
+	assert_int_equal(sl_flowrec_format(ctx, &r, got, sizeof(got)), -EINVAL);
+	sl_flowrec_ctx_free(ctx);
+	sl_flowrec_ctx_free(NULL);
+	assert_int_equal(sl_flowrec_ctx_new(NULL), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -1216,12 +1423,16 @@ main(void)
 		cmocka_unit_test(test_json_non_ip),
 		cmocka_unit_test(test_json_omitted),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_format_matches_reference),
 		cmocka_unit_test(test_sink_names),
 		cmocka_unit_test_setup_teardown(test_sink_args, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_sink_file, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_sink_file_short_write, dir_setup,
 						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_sink_file_lines, dir_setup, dir_teardown),
+		cmocka_unit_test(test_write_lines_fd),
 		cmocka_unit_test_setup_teardown(test_sink_unix, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_sink_unix_lines, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_sink_syslog, dir_setup, dir_teardown),
 	};
 
