@@ -232,7 +232,8 @@ sl_filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint
 uint16_t sl_rx_poll(struct sl_worker *w, uint64_t now);
 uint16_t sl_rx_poll_ring(struct sl_worker *w, uint64_t now);
 /* linktype.c: a frame of a non-Ethernet capture rewritten as Ethernet;
- * one that cannot be is emptied (dropped as parse_l2_truncated) */
+ * 0, or -errno for one that has no Ethernet form (the caller drops it as
+ * linktype_unconvertible) */
 int sl_rx_to_ethernet(struct rte_mbuf *m, int l2_kind);
 
 /* classify.c: parse and tenant; then key and hash */

@@ -11,21 +11,6 @@
 #include "app.h"
 #include "datapath.h"
 
-/* A frame with no Ethernet form: emptied, so the parser drops it as
- * l2_truncated (its link-layer header was cut short or carries a protocol
- * with no Ethernet equivalent). */
-static void
-empty_frame(struct rte_mbuf *m)
-{
-	if (m->next != NULL) {
-		rte_pktmbuf_free(m->next);
-		m->next = NULL;
-		m->nb_segs = 1;
-	}
-	m->data_len = 0;
-	m->pkt_len = 0;
-}
-
 int
 sl_rx_to_ethernet(struct rte_mbuf *m, int l2_kind)
 {
@@ -37,17 +22,13 @@ sl_rx_to_ethernet(struct rte_mbuf *m, int l2_kind)
 	int rc;
 
 	rc = sl_l2_to_eth(l2_kind, len > 0 ? head : NULL, len, &c);
-	if (rc != 0) {
-		empty_frame(m);
-		return rc;
-	}
+	if (rc != 0)
+		return rc; /* cut short, or a protocol with no Ethernet equivalent */
 	/* the link-layer header sits in the first segment (net_pcap fills
 	 * each segment to its tailroom, at least 128 bytes) */
 	if ((c.strip > 0 && rte_pktmbuf_adj(m, (uint16_t)c.strip) == NULL) ||
-	    (eth = rte_pktmbuf_prepend(m, SL_L2_ETH_HLEN)) == NULL) {
-		empty_frame(m);
+	    (eth = rte_pktmbuf_prepend(m, SL_L2_ETH_HLEN)) == NULL)
 		return -ENOSPC;
-	}
 	sl_l2_eth_header(&c, (uint8_t *)eth);
 	return 0;
 }

@@ -37,6 +37,33 @@ over_rate(struct sl_worker *w, uint16_t t, uint32_t len, uint64_t now)
  * key, hash, hand-off or flow lookup: what a flood costs is its parse.
  * Returns the packets kept, compacted at the front of pkts and meta.
  */
+/*
+ * Frames of a non-Ethernet capture rewritten as Ethernet; one with no
+ * Ethernet form is received (counted here, as count_rx() would) and
+ * dropped as linktype_unconvertible. Returns the frames kept, compacted.
+ */
+static uint16_t
+to_ethernet(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, const struct sl_rxq *rq)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	uint16_t kept = 0;
+
+	for (uint16_t k = 0; k < n; k++) {
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[k]);
+
+		if (sl_rx_to_ethernet(pkts[k], rq->l2_kind) == 0) {
+			pkts[kept++] = pkts[k];
+			continue;
+		}
+		w->c[SL_WC_RX_PACKETS]++;
+		w->c[SL_WC_RX_BYTES] += len;
+		w->c[sl_ix_input(l, rq->input, SL_IC_PACKETS)]++;
+		w->c[sl_ix_input(l, rq->input, SL_IC_BYTES)] += len;
+		sl_drop_pkt(w, pkts[k], SL_DROP_LINKTYPE, SL_NO_TENANT);
+	}
+	return kept;
+}
+
 static inline uint16_t
 count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint16_t n,
 	 uint16_t input, uint64_t now)
@@ -198,8 +225,7 @@ sl_rx_poll(struct sl_worker *w, uint64_t now)
 		total += n;
 		/* a capture that is not Ethernet becomes Ethernet (linktype.c) */
 		if (unlikely(rq->l2_kind != SL_L2_ETHERNET))
-			for (uint16_t k = 0; k < n; k++)
-				sl_rx_to_ethernet(pkts[k], rq->l2_kind);
+			n = to_ethernet(w, pkts, n, rq);
 		n = count_rx(w, pkts, meta, n, rq->input, now);
 		if (n == 0)
 			continue;

@@ -75,7 +75,8 @@ extern "C" {
 	X(MEMBER_DOWN, "member_down") /* its pool member was down (link_down) */ \
 	X(RATE_EXCEEDED, "rate_exceeded") /* over its tenant's rate meter */  \
 	X(FLOW_QUOTA, "flow_quota")   /* new flow over max_flows, on_flow_quota: drop */ \
-	X(SW_RING_SHARE, "sw_ring_share") /* its tenant's share of a congested hand-off ring used up */
+	X(SW_RING_SHARE, "sw_ring_share") /* its tenant's share of a congested hand-off ring used up */ \
+	X(LINKTYPE, "linktype_unconvertible") /* a non-Ethernet capture's frame with no Ethernet form */
 
 /** Filter reasons (packets not forwarded on purpose). */
 #define SL_FILTER_REASONS(X) X(NON_IP, "non_ip") X(POLICY_DROP, "policy_drop")
