@@ -23,6 +23,12 @@ One JSON line per case:
   sl-ringcat counted; null for memif), delivered_packets (the member's
   "forwarded" at the end), ledger_balanced
 
+Special cases (only when named): noisy-1m (a tenant flooding next to a
+quiet one), 1m-64-reload (reloads every second under traffic),
+shutdown-2m (2M active flows when the input ends: the seconds from
+"stopping" to the process gone, records written, how many the worker
+formatted itself).
+
     tools/bench.py                      # all cases, 10 s each
     tools/bench.py --seconds 5 --cases 1k-64,1m-64
     tools/bench.py --seconds 5 --cases memif-64,memif-1500,ring-64,ring-1500
@@ -358,7 +364,7 @@ def run_output_case(tmp, pcap, pkts, flows, frame, kind, seconds):
 
 # ---- special cases: a noisy neighbour, reloads during traffic ----------------
 
-SPECIAL_CASES = ["noisy-1m", "1m-64-reload"]
+SPECIAL_CASES = ["noisy-1m", "1m-64-reload", "shutdown-2m"]
 
 
 def run_plain(tmp, cfg, seconds, name, reload_every=None, admin=None, alt_cfg=None):
@@ -529,6 +535,56 @@ def run_reloads(tmp, seconds):
             "ledger_balanced": final["ledger"]["balanced"]}
 
 
+def run_shutdown(tmp):
+    """shutdown-2m: 2M active flows (one packet each, four tenants, every
+    tenant writing flow records to a file) when the input ends: the seconds
+    from sluice's "stopping" to the process gone, and the records written."""
+    pcap, pkts = gen(tmp, "2m-shutdown", 2_000_000, "64", ["--packets", "1"])
+    recs = [os.path.join(tmp, f"rec{t}.json") for t in range(4)]
+    for r in recs:
+        if os.path.exists(r):
+            os.unlink(r)
+    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap}"}}]
+outputs: [{{name: o, vdev: "net_null0,no-rx=1"}}]
+flow_table: {{size: 4194304, timeouts: {{tcp: 3600, udp: 3600, icmp: 3600, other: 3600}}}}
+tuning: {{mbufs: 65535, mbuf_size: {mbuf_size("64")}}}
+tenants:
+""" + "".join(f"""  - {{name: t{t}, id: {t + 1}, match: {{vlan: [{100 + t}]}},
+     pools: [{{name: p, members: [o]}}], flow_records: {{file: {recs[t]}}}}}
+""" for t in range(4))
+    cfgp = os.path.join(tmp, "shutdown.yaml")
+    with open(cfgp, "w") as f:
+        f.write(cfg)
+    stats = os.path.join(tmp, "shutdown.stats.json")
+    prefix = "sl-bench-" + uuid.uuid4().hex[:8]
+    p = subprocess.Popen([SLUICE, "--config", cfgp, "--stats-path", stats, "--exit-on-idle",
+                          "500", "--", f"--file-prefix={prefix}", "--in-memory",
+                          "--log-level=lib.eal:error"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stopping = None
+    try:
+        for line in p.stderr:
+            if "stopping" in line:
+                stopping = time.monotonic()
+        p.wait(timeout=600)
+        gone = time.monotonic()
+    finally:
+        if p.poll() is None:
+            p.kill()
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    if p.returncode != 0 or stopping is None:
+        sys.exit(f"sluice failed ({p.returncode})")
+    final = [json.loads(l)["stats"] for l in open(stats)][-1]
+    written = sum(sum(1 for _ in open(r)) for r in recs)
+    w = final["workers"][0]
+    return {"case": "shutdown-2m", "flows": final["flows"]["created"],
+            "shutdown_s": round(gone - stopping, 2), "records_written": written,
+            "formatted_by_worker": w["flow_records_formatted"],
+            "records_lost": w["flow_records_lost"],
+            "ledger_balanced": final["ledger"]["balanced"]}
+
+
 def ensure_hugepages(pages):
     """The 1M-flow IMIX case holds 2M frames in memory, twice (sluice, then
     testpmd, one after the other): reserve enough 2 MiB pages."""
@@ -546,7 +602,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--cases", default=",".join(c[0] for c in CASES + OUTPUT_CASES
                                                 if c[0] != "10m-64"),
-                    help="comma-separated; also 10m-64, noisy-1m, 1m-64-reload")
+                    help="comma-separated; also 10m-64, noisy-1m, 1m-64-reload, shutdown-2m")
     ap.add_argument("--workdir", default=None, help="keep generated pcaps here")
     a = ap.parse_args()
     wanted = a.cases.split(",")
@@ -589,7 +645,8 @@ def main():
         print(json.dumps(res), flush=True)
     for name in SPECIAL_CASES:
         if name in wanted:
-            res = run_noisy(tmp, a.seconds) if name == "noisy-1m" else run_reloads(tmp, a.seconds)
+            res = (run_noisy(tmp, a.seconds) if name == "noisy-1m" else
+                   run_reloads(tmp, a.seconds) if name == "1m-64-reload" else run_shutdown(tmp))
             print(json.dumps(res), flush=True)
     if results:
         print_table(results)

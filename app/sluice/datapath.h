@@ -52,6 +52,24 @@
 /** Flow records a worker's ring holds (shared by the tenants that want
  * records in equal parts, struct sl_tables::rec_share). */
 #define SL_RECORD_RING 16384
+/** At shutdown a worker, its data path over, formats its own flow records
+ * (records.c's formatter, its own context) into chunks of one tenant's
+ * whole lines, which the control lcore only writes: formatting millions
+ * of records is spread over the workers instead of waiting on one
+ * thread. A chunk's size, and the chunks a worker's ring holds. */
+#define SL_REC_CHUNK_BYTES (32 * 1024)
+#define SL_REC_CHUNK_RING 256
+/** Longest record line (the formatter's bound). */
+#define SL_REC_LINE_MAX 4096
+
+struct sl_rec_chunk {
+	uint16_t tenant;         /* slot */
+	uint32_t lines;
+	uint32_t format_errors;  /* records that could not be formatted */
+	uint32_t used;           /* bytes of data: whole lines, newlines included */
+	char data[SL_REC_CHUNK_BYTES];
+};
+
 /** How long a packet may wait in a TX buffer. */
 #define SL_TX_DRAIN_US 100
 
@@ -187,6 +205,9 @@ struct sl_worker {
 	bool holding;                /* ring consumption paused for a snapshot */
 	bool ending;                 /* shutdown: flows end with reason "shutdown" */
 	struct rte_ring *records;    /* struct sl_rec_msg to the control lcore */
+	struct rte_ring *rec_chunks; /* struct sl_rec_chunk * to it (shutdown) */
+	struct sl_rec_chunk **chunk; /* shutdown: the chunk being filled, by tenant slot */
+	struct sl_flowrec_ctx *fmt;  /* shutdown: this worker's formatter */
 	struct rte_ring *mailbox;    /* struct sl_bypass_req * from the control lcore */
 	struct rte_ring *replies;    /* the same requests, answered */
 	struct sl_worker_ctl ctl;
@@ -241,11 +262,23 @@ void sl_classify(const struct sl_app *app, const struct sl_tables *tb, const str
 		 uint16_t input, struct sl_meta *md);
 void sl_classify_key(const struct sl_app *app, struct sl_meta *md);
 
+/* records.c: one flow record line (no newline) into buf (SL_REC_LINE_MAX
+ * bytes), named by tables tb; its length or -errno. Thread-safe with its
+ * own fmt (sl_flowrec_ctx_new()). */
+struct sl_flowrec_ctx;
+int sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
+		      struct sl_flowrec_ctx *fmt, const struct sl_flow_entry *e, uint64_t now_tsc,
+		      uint8_t reason, char *buf);
+
 /* flows.c: md[i] describes pkts[i] (stack or mbuf private area) */
 void sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,
 		      uint16_t n, uint64_t now);
 /* a flow leaves the table (aging callback): its record, if wanted */
 void sl_flow_ended(const struct sl_flow_entry *e, void *arg);
+/* shutdown: start formatting records in bulk (false: out of memory, the
+ * records go one by one), and send what is left */
+bool sl_flows_bulk_records_begin(struct sl_worker *w);
+void sl_flows_bulk_records_end(struct sl_worker *w);
 /* aging predicate: the flow's tenant is no longer configured */
 bool sl_flow_tenant_gone(const struct sl_flow_key *k, void *arg);
 

@@ -7,6 +7,7 @@
  * (lib/verdict) and apply the flow's verdict before delivery. Flows leave
  * the table by aging (worker.c), with their record (sl_flow_ended()).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -16,6 +17,7 @@
 #include <rte_ring_elem.h>
 
 #include "datapath.h"
+#include "sl_flowrec.h"
 #include "sl_verdict.h"
 
 /* A stage-3 list entry that is a packet index (a non-first fragment), not
@@ -279,6 +281,76 @@ sl_flow_tenant_gone(const struct sl_flow_key *k, void *arg)
 	return sl_tenant_of(w->tbl, k->tenant) == NULL;
 }
 
+/* Hand a full (or the last) chunk to the control lcore, which is draining
+ * (shutdown: waiting is fine). */
+static void
+send_chunk(struct sl_worker *w, struct sl_rec_chunk *c)
+{
+	while (rte_ring_sp_enqueue(w->rec_chunks, c) != 0)
+		rte_pause();
+}
+
+/* Shutdown: the record of @p e formatted here into its tenant's chunk.
+ * False when no chunk could be had (out of memory): it goes one by one. */
+static bool
+bulk_record(struct sl_worker *w, const struct sl_flow_entry *e)
+{
+	const struct sl_stats_layout *l = &w->app->layout;
+	uint16_t t = e->key.tenant;
+	struct sl_rec_chunk *c = w->chunk[t];
+	int n;
+
+	if (c != NULL && SL_REC_CHUNK_BYTES - c->used < SL_REC_LINE_MAX + 1) {
+		send_chunk(w, c);
+		c = w->chunk[t] = NULL;
+	}
+	if (c == NULL) {
+		if ((c = malloc(sizeof(*c))) == NULL)
+			return false;
+		c->tenant = t;
+		c->lines = c->format_errors = c->used = 0;
+		w->chunk[t] = c;
+	}
+	n = sl_records_format(w->app, w->tbl, w->fmt, e, rte_rdtsc(), SL_REC_SHUTDOWN,
+			      c->data + c->used);
+	if (n < 0) {
+		c->format_errors++;
+	} else {
+		c->used += (uint32_t)n;
+		c->data[c->used++] = '\n';
+		c->lines++;
+	}
+	w->c[SL_WC_RECORDS]++;
+	w->c[SL_WC_RECORDS_BULK]++;
+	w->c[sl_ix_tenant(l, t, SL_TC_RECORDS)]++;
+	return true;
+}
+
+bool
+sl_flows_bulk_records_begin(struct sl_worker *w)
+{
+	w->chunk = calloc(w->app->tenant_cap, sizeof(*w->chunk));
+	if (w->chunk != NULL && sl_flowrec_ctx_new(&w->fmt) == 0)
+		return true;
+	free(w->chunk);
+	w->chunk = NULL;
+	return false;
+}
+
+void
+sl_flows_bulk_records_end(struct sl_worker *w)
+{
+	if (w->chunk == NULL)
+		return;
+	for (uint16_t t = 0; t < w->app->tenant_cap; t++)
+		if (w->chunk[t] != NULL)
+			send_chunk(w, w->chunk[t]);
+	free(w->chunk);
+	w->chunk = NULL;
+	sl_flowrec_ctx_free(w->fmt);
+	w->fmt = NULL;
+}
+
 /* A flow leaves the table: its record goes to the control lcore. A flow
  * whose tenant a reload removed ends with reason "reload"; its record goes
  * to where the tenant's records went (records.c keeps that sink open). */
@@ -289,13 +361,27 @@ sl_flow_ended(const struct sl_flow_entry *e, void *arg)
 	struct sl_worker *w = arg;
 	const struct sl_stats_layout *l = &w->app->layout;
 	const struct sl_tenant_rt *tr = sl_tenant_of(w->tbl, k->tenant);
+	struct sl_rec_count *rc = &w->rec[k->tenant];
 	struct sl_rec_msg msg;
 
 	if (tr != NULL ? !tr->records : !w->app->tenant_records[k->tenant])
 		return;
+	msg.e = *e;
+	msg.now_tsc = rte_rdtsc(); /* what e's 32-bit flow times are relative to */
+	msg.reason = w->ending      ? SL_REC_SHUTDOWN
+		     : tr == NULL   ? SL_REC_RELOAD
+		     : e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;
+	memset(msg.pad, 0, sizeof(msg.pad));
+	if (w->chunk != NULL) {
+		/* shutdown, in bulk: the control lcore formats what its ring
+		 * takes, this worker formats the rest itself, so both work */
+		if (rte_ring_sp_enqueue_elem(w->records, &msg, sizeof(msg)) == 0)
+			goto queued;
+		if (bulk_record(w, e))
+			return;
+	}
 	/* the tenant's share of the record ring: another tenant's churn
 	 * cannot take it (the control lcore counts what it wrote) */
-	struct sl_rec_count *rc = &w->rec[k->tenant];
 	if (rc->queued - rc->seen_written >= w->tbl->rec_share) {
 		rc->seen_written = __atomic_load_n(&w->rec_written[k->tenant], __ATOMIC_ACQUIRE);
 		while (w->ending && rc->queued - rc->seen_written >= w->tbl->rec_share) {
@@ -309,12 +395,6 @@ sl_flow_ended(const struct sl_flow_entry *e, void *arg)
 			return;
 		}
 	}
-	msg.e = *e;
-	msg.now_tsc = rte_rdtsc(); /* what e's 32-bit flow times are relative to */
-	msg.reason = w->ending      ? SL_REC_SHUTDOWN
-		     : tr == NULL   ? SL_REC_RELOAD
-		     : e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;
-	memset(msg.pad, 0, sizeof(msg.pad));
 	while (rte_ring_sp_enqueue_elem(w->records, &msg, sizeof(msg)) != 0) {
 		if (!w->ending) {
 			/* the control lcore is behind: never wait on the data path */
@@ -324,6 +404,7 @@ sl_flow_ended(const struct sl_flow_entry *e, void *arg)
 		}
 		rte_pause(); /* shutdown: the control lcore is draining */
 	}
+queued:
 	rc->queued++;
 	w->c[SL_WC_RECORDS]++;
 	w->c[sl_ix_tenant(l, k->tenant, SL_TC_RECORDS)]++;

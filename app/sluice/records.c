@@ -36,7 +36,8 @@ RTE_LOG_REGISTER(sl_rec_logtype, user.sluice.records, INFO);
 #define RLOG(level, ...) rte_log(RTE_LOG_##level, sl_rec_logtype, "sluice: " __VA_ARGS__)
 
 #define SL_REC_BURST 64
-#define SL_REC_LINE_MAX 4096
+/* chunks (shutdown) taken from a worker's ring per burst */
+#define SL_REC_CHUNK_BURST 16
 /* A tenant's lines waiting for one write (at most a drain's worth). */
 #define SL_REC_BATCH_BYTES (256 * 1024)
 
@@ -85,32 +86,70 @@ errname(int e)
 	return n != NULL ? n : "?";
 }
 
-/* Write a tenant's batch; count and log what was lost. */
+/* Write whole lines to a tenant's sink; count and log what was lost. */
 static void
-flush(struct sl_app *app, uint16_t t)
+write_lines(struct sl_app *app, uint16_t t, const char *data, size_t used, unsigned int lines)
 {
 	struct rec_tenant *rt = &app->rec->t[t];
 	unsigned int written = 0;
 	uint64_t n;
 	int rc;
 
-	if (rt->lines == 0)
+	if (rt->sink == NULL) { /* cannot be: a tenant with records has a sink */
+		rt->sink_errors += lines;
 		return;
-	rc = sl_sink_write_lines(rt->sink, rt->batch, rt->used, &written);
+	}
+	rc = sl_sink_write_lines(rt->sink, data, used, &written);
 	rt->written += written;
 	if (rc == 0) {
 		if (sl_faillog_ok(&rt->fail, &n))
 			RLOG(NOTICE, "tenant '%s': flow records to '%s' written again (%" PRIu64
 			     " lost before)\n", app->tenant_names[t], dest_of(app, t), n);
 	} else {
-		rt->sink_errors += rt->lines - written;
-		if (sl_faillog_failed(&rt->fail, -rc, rt->lines - written, sl_mono_ns(), &n))
+		rt->sink_errors += lines - written;
+		if (sl_faillog_failed(&rt->fail, -rc, lines - written, sl_mono_ns(), &n))
 			RLOG(WARNING, "tenant '%s': flow records to '%s': %" PRIu64 " lost "
 			     "(sink_errors): %s (%s)\n", app->tenant_names[t], dest_of(app, t),
 			     n, strerror(-rc), errname(-rc));
 	}
+}
+
+/* Write a tenant's batch. */
+static void
+flush(struct sl_app *app, uint16_t t)
+{
+	struct rec_tenant *rt = &app->rec->t[t];
+
+	if (rt->lines == 0)
+		return;
+	write_lines(app, t, rt->batch, rt->used, rt->lines);
 	rt->used = 0;
 	rt->lines = 0;
+}
+
+/* A chunk of lines a worker formatted at shutdown: after what the tenant's
+ * batch holds. Returns its records. */
+static unsigned int
+write_chunk(struct sl_app *app, struct sl_rec_chunk *c)
+{
+	unsigned int lines = c->lines + c->format_errors;
+
+	if (c->tenant < app->rec->n) {
+		struct rec_tenant *rt = &app->rec->t[c->tenant];
+
+		rt->format_errors += c->format_errors;
+		if (c->format_errors > 0 && !rt->format_logged) {
+			rt->format_logged = true;
+			RLOG(ERR, "tenant '%s': a flow record could not be formatted "
+			     "(format_errors; logged once)\n", app->tenant_names[c->tenant]);
+		}
+		if (c->lines > 0) {
+			flush(app, c->tenant);
+			write_lines(app, c->tenant, c->data, c->used, c->lines);
+		}
+	}
+	free(c);
+	return lines;
 }
 
 static void
@@ -330,26 +369,25 @@ tsc_of(const struct sl_app *app, uint32_t ft, uint64_t ref)
 	return ref - ((uint64_t)back << app->ft_shift);
 }
 
-static void
-write_record(struct sl_app *app, const struct sl_rec_msg *m)
+int
+sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
+		  struct sl_flowrec_ctx *fmt, const struct sl_flow_entry *e, uint64_t now_tsc,
+		  uint8_t reason, char *buf)
 {
-	const struct sl_flow_key *k = &m->e.key;
-	const struct sl_flow_entry *e = &m->e;
+	const struct sl_flow_key *k = &e->key;
 	const struct sl_member_rt *mr = e->slot < app->n_member_slots ? &app->members[e->slot]
 								       : NULL;
 	/* the verdict's rule and pool are named by the configuration it was
 	 * made with: the current one, unless the tenant's policy changed since */
-	const struct sl_tenant_rt *tr = sl_tenant_of(app->tbl, k->tenant);
+	const struct sl_tenant_rt *tr = sl_tenant_of(tb, k->tenant);
 	const struct sl_cfg_tenant *ct = tr != NULL && tr->gen == e->gen ? tr->cfg : NULL;
-	struct rec_tenant *rt = &app->rec->t[k->tenant];
 	bool rev = (e->flags & SL_FLOW_F_INIT_REV) != 0;
 	uint64_t pkts = e->pkts[0] + e->pkts[1], bytes = e->bytes[0] + e->bytes[1];
 	struct sl_flowrec r;
-	int n;
 
 	memset(&r, 0, sizeof(r));
-	r.start_us = sl_unix_ns(app, tsc_of(app, e->first, m->now_tsc)) / 1000;
-	r.end_us = sl_unix_ns(app, tsc_of(app, e->last, m->now_tsc)) / 1000;
+	r.start_us = sl_unix_ns(app, tsc_of(app, e->first, now_tsc)) / 1000;
+	r.end_us = sl_unix_ns(app, tsc_of(app, e->last, now_tsc)) / 1000;
 	r.tenant_id = mr != NULL ? mr->tenant_id : 0;
 	r.tenant = app->tenant_names[k->tenant];
 	r.n_vlan = k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0;
@@ -384,14 +422,25 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 			   "sample-out" : sl_rule_action_name((enum sl_rule_action)e->action);
 	r.rule = e->rule && ct != NULL && e->rule <= ct->n_rules ? ct->rules[e->rule - 1].name
 							       : NULL;
-	r.reason = m->reason < RTE_DIM(reason_names) ? reason_names[m->reason] : "?";
+	r.reason = reason < RTE_DIM(reason_names) ? reason_names[reason] : "?";
 	r.elephant = (e->flags & SL_FLOW_F_ELEPHANT) != 0;
 	r.bypassed = (!dropped && e->nf_pkts > 0) || (e->flags & SL_FLOW_F_BYPASS);
 	r.tcp_flags_ts = e->tcp_flags[rev];
 	r.tcp_flags_tc = e->tcp_flags[!rev];
+	return sl_flowrec_format(fmt, &r, buf, SL_REC_LINE_MAX);
+}
+
+static void
+write_record(struct sl_app *app, const struct sl_rec_msg *m)
+{
+	const struct sl_flow_key *k = &m->e.key;
+	struct rec_tenant *rt = &app->rec->t[k->tenant];
+	int n;
+
 	if (SL_REC_BATCH_BYTES - rt->used < SL_REC_LINE_MAX + 1)
 		flush(app, k->tenant);
-	n = sl_flowrec_format(app->rec->fmt, &r, rt->batch + rt->used, SL_REC_LINE_MAX);
+	n = sl_records_format(app, app->tbl, app->rec->fmt, &m->e, m->now_tsc, m->reason,
+			      rt->batch + rt->used);
 	if (n < 0) {
 		rt->format_errors++;
 		if (!rt->format_logged) {
@@ -449,6 +498,15 @@ sl_records_drain(struct sl_app *app, unsigned int budget)
 			}
 			total += n;
 			full |= n == SL_REC_BURST;
+			/* shutdown: chunks the worker formatted */
+			struct sl_rec_chunk *chunks[SL_REC_CHUNK_BURST];
+			if (app->workers[w]->rec_chunks == NULL)
+				continue;
+			n = rte_ring_sc_dequeue_burst(app->workers[w]->rec_chunks, (void **)chunks,
+						      SL_REC_CHUNK_BURST, NULL);
+			for (unsigned int i = 0; i < n; i++)
+				total += write_chunk(app, chunks[i]);
+			full |= n == SL_REC_CHUNK_BURST;
 		}
 	}
 	r->rr = app->n_workers ? (uint16_t)((r->rr + 1) % app->n_workers) : 0;

@@ -159,8 +159,10 @@ drain(struct sl_worker *w)
 		;
 	sl_tx_flush_all(w);
 	w->ending = true;
+	sl_flows_bulk_records_begin(w);
 	w->c[SL_WC_FLOWS_EXPIRED] += sl_flow_age(w->ft, sl_flow_time(rte_rdtsc(), w->app->ft_shift),
 						 UINT32_MAX, true, NULL, sl_flow_ended, w);
+	sl_flows_bulk_records_end(w);
 	publish(w, rte_rdtsc());
 	__atomic_store_n(&w->ctl.done, 1, __ATOMIC_RELEASE);
 }

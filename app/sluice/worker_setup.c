@@ -115,13 +115,17 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		snprintf(name, sizeof(name), "sl_rec_%u", i);
 		w->records = rte_ring_create_elem(name, sizeof(struct sl_rec_msg), SL_RECORD_RING,
 						  socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "sl_chunk_%u", i);
+		w->rec_chunks = rte_ring_create(name, SL_REC_CHUNK_RING, socket,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "sl_mbox_%u", i);
 		w->mailbox = rte_ring_create(name, SL_MAILBOX_RING, socket,
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "sl_reply_%u", i);
 		w->replies = rte_ring_create(name, SL_MAILBOX_RING, socket,
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->records == NULL || w->mailbox == NULL || w->replies == NULL)
+		if (w->records == NULL || w->rec_chunks == NULL || w->mailbox == NULL ||
+		    w->replies == NULL)
 			goto nomem;
 		if (app->n_workers > 1) {
 			snprintf(name, sizeof(name), "sl_ring_%u", i);
@@ -158,6 +162,12 @@ sl_workers_free(struct sl_app *app)
 			rte_ring_free(w->ring);
 		}
 		rte_ring_free(w->records);
+		if (w->rec_chunks != NULL) {
+			void *c;
+			while (rte_ring_dequeue(w->rec_chunks, &c) == 0)
+				free(c);
+			rte_ring_free(w->rec_chunks);
+		}
 		rte_ring_free(w->mailbox);
 		rte_ring_free(w->replies);
 		sl_flow_table_free(w->ft);

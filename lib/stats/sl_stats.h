@@ -59,6 +59,7 @@ extern "C" {
 	X(ELEPHANTS, "elephants")     /* flows found to be elephants */        \
 	X(RECORDS, "flow_records")    /* flow records queued to the control lcore */ \
 	X(RECORDS_LOST, "flow_records_lost") /* record ring full */            \
+	X(RECORDS_BULK, "flow_records_formatted") /* shutdown: of flow_records, formatted by the worker */ \
 	X(BYPASS_REQUESTS, "bypass_requests") /* control socket requests handled */ \
 	X(BYPASS_FOUND, "bypass_found")                                       \
 	X(LOOPS, "loops")                                                     \
