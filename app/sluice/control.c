@@ -71,6 +71,10 @@ sl_control_free(struct sl_app *app)
 	sl_kstats_free(app);
 }
 
+/* Spins before a snapshot's wait for a worker turns into naps. */
+#define SL_SNAPSHOT_SPINS 2000
+#define SL_SNAPSHOT_NAP_NS 50000
+
 static void
 wait_acks(struct sl_app *app, uint32_t seq)
 {
@@ -78,10 +82,19 @@ wait_acks(struct sl_app *app, uint32_t seq)
 		const struct sl_worker *wk = app->workers[w];
 
 		/* A worker answers within one loop iteration; done workers
-		 * no longer answer and have published their final counters. */
-		while (__atomic_load_n(&wk->ctl.ack, __ATOMIC_ACQUIRE) != seq &&
-		       !__atomic_load_n(&wk->ctl.done, __ATOMIC_ACQUIRE))
-			rte_pause();
+		 * no longer answer and have published their final counters.
+		 * A worker that does not answer at once is not running (its
+		 * CPU is shared): sleep instead of spinning, so that if it
+		 * shares this thread's CPU it gets it. */
+		for (unsigned int spins = 0;
+		     __atomic_load_n(&wk->ctl.ack, __ATOMIC_ACQUIRE) != seq &&
+		     !__atomic_load_n(&wk->ctl.done, __ATOMIC_ACQUIRE);
+		     spins++) {
+			if (spins < SL_SNAPSHOT_SPINS)
+				rte_pause();
+			else
+				sl_sleep_until(sl_mono_ns() + SL_SNAPSHOT_NAP_NS);
+		}
 	}
 }
 

@@ -49,9 +49,6 @@
  * costs nothing per packet. */
 #define SL_AGE_BUDGET 64
 #define SL_AGE_SWEEP_DIV 4
-/** Flow records a worker's ring holds (shared by the tenants that want
- * records in equal parts, struct sl_tables::rec_share). */
-#define SL_RECORD_RING 16384
 /** At shutdown a worker, its data path over, formats its own flow records
  * (records.c's formatter, its own context) into chunks of one tenant's
  * whole lines, which the control lcore only writes: formatting millions

@@ -333,7 +333,7 @@ sl_tables_build(struct sl_app *app, struct sl_cfg *cfg, const struct sl_tables *
 	tb->default_tenant = cfg->default_tenant >= 0 ? tb->slot_of[cfg->default_tenant] : -1;
 	/* the record ring is shared by equal parts: one tenant's churn cannot
 	 * take another's room */
-	tb->rec_share = (SL_RECORD_RING - 1) / RTE_MAX(n_rec, 1u);
+	tb->rec_share = (tb->cfg->record_ring - 1) / RTE_MAX(n_rec, 1u);
 	timeouts(app, tb);
 	return tb;
 nomem:

@@ -113,7 +113,7 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		w->frag_age_interval = frag_age_interval;
 		/* records and control sockets may come with any reload */
 		snprintf(name, sizeof(name), "sl_rec_%u", i);
-		w->records = rte_ring_create_elem(name, sizeof(struct sl_rec_msg), SL_RECORD_RING,
+		w->records = rte_ring_create_elem(name, sizeof(struct sl_rec_msg), cfg->record_ring,
 						  socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "sl_chunk_%u", i);
 		w->rec_chunks = rte_ring_create(name, SL_REC_CHUNK_RING, socket,

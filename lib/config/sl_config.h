@@ -414,6 +414,7 @@ struct sl_cfg {
 	uint32_t mbufs;              /**< mbufs in the packet pool */
 	uint16_t mbuf_size;          /**< data room per mbuf */
 	uint32_t sw_ring_size;       /**< software-distribution ring per worker */
+	uint32_t record_ring;        /**< flow-record ring per worker (entries) */
 	uint16_t rx_desc, tx_desc;
 	uint32_t hash_seed;
 	/** Tenants and pool members a run can know, reloads included (counters

@@ -98,7 +98,8 @@ sl_config_reload_check(const struct sl_cfg *cur, const struct sl_cfg *next,
 	    !str_eq(cur->stats_path, next->stats_path))
 		return changed(next, err, next->section_loc[SL_SECT_STATS], "stats");
 	if (cur->mbufs != next->mbufs || cur->mbuf_size != next->mbuf_size ||
-	    cur->sw_ring_size != next->sw_ring_size || cur->rx_desc != next->rx_desc ||
+	    cur->sw_ring_size != next->sw_ring_size || cur->record_ring != next->record_ring ||
+	    cur->rx_desc != next->rx_desc ||
 	    cur->tx_desc != next->tx_desc || cur->hash_seed != next->hash_seed ||
 	    cur->max_tenants != next->max_tenants || cur->max_members != next->max_members)
 		return changed(next, err, next->section_loc[SL_SECT_TUNING], "tuning");

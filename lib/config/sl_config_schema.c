@@ -1118,6 +1118,8 @@ static const struct sl_cfg_field tuning_fields[] = {
 	UINT("mbuf_size", struct sl_cfg, mbuf_size, 256, 65535),
 	{ .name = "sw_ring_size", .parse = parse_pow2, .off = offsetof(struct sl_cfg, sw_ring_size),
 	  .size = sizeof(uint32_t), .lo = 256, .hi = 1048576 },
+	{ .name = "record_ring", .parse = parse_pow2, .off = offsetof(struct sl_cfg, record_ring),
+	  .size = sizeof(uint32_t), .lo = 256, .hi = 1048576 },
 	UINT("rx_desc", struct sl_cfg, rx_desc, 64, 16384),
 	UINT("tx_desc", struct sl_cfg, tx_desc, 64, 16384),
 	UINT("hash_seed", struct sl_cfg, hash_seed, 0, UINT32_MAX),
@@ -1201,6 +1203,7 @@ sl_cfg_set_defaults(struct sl_cfg *cfg, const char *path)
 	cfg->mbufs = 65535;
 	cfg->mbuf_size = 2176;
 	cfg->sw_ring_size = 4096;
+	cfg->record_ring = 16384;
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
 	cfg->hash_seed = 0x9e3779b9;

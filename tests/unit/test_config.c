@@ -194,6 +194,7 @@ static const char full_yaml[] =
 	"  mbufs: 8191\n"
 	"  mbuf_size: 9216\n"
 	"  sw_ring_size: 1024\n"
+	"  record_ring: 65536\n"
 	"  rx_desc: 512\n"
 	"  tx_desc: 256\n"
 	"  hash_seed: 0xDEADbeef\n";
@@ -291,6 +292,7 @@ test_valid_full(void **state)
 	assert_int_equal(cfg->mbufs, 8191);
 	assert_int_equal(cfg->mbuf_size, 9216);
 	assert_int_equal(cfg->sw_ring_size, 1024);
+	assert_int_equal(cfg->record_ring, 65536);
 	assert_int_equal(cfg->rx_desc, 512);
 	assert_int_equal(cfg->tx_desc, 256);
 	assert_int_equal(cfg->hash_seed, 0xdeadbeefu);
@@ -331,6 +333,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->mbufs, 65535);
 	assert_int_equal(cfg->mbuf_size, 2176);
 	assert_int_equal(cfg->sw_ring_size, 4096);
+	assert_int_equal(cfg->record_ring, 16384);
 	assert_int_equal(cfg->rx_desc, 1024);
 	assert_int_equal(cfg->tx_desc, 1024);
 	assert_int_equal(cfg->hash_seed, 0x9e3779b9u);
@@ -683,6 +686,8 @@ test_range(void **state)
 		     "@:13:19: tuning.rx_desc: 32768 out of range 64..16384");
 	expect_error(HEAD TENANT("a", "1") "tuning: {sw_ring_size: 3000}\n",
 		     "@:13:24: tuning.sw_ring_size: 3000 is not a power of two");
+	expect_error(HEAD TENANT("a", "1") "tuning: {record_ring: 128}\n",
+		     "@:13:23: tuning.record_ring: 128 out of range 256..1048576");
 	expect_error("eal: {worker_lcores: [1]}\n"
 		     "inputs: [{name: in0, vdev: net_null0, queues: 129}]\n",
 		     "@:2:47: inputs[0].queues: 129 out of range 0..128");
