@@ -21,6 +21,7 @@ sl_classify(const struct sl_app *app, const struct sl_tables *tb, const struct r
 
 	/* the metadata's layout: line 0 is what the flow stage reads */
 	RTE_BUILD_BUG_ON(sizeof(struct sl_meta) != SL_META_SIZE);
+	RTE_BUILD_BUG_ON(SL_META_SIZE % 8 != 0);
 	RTE_BUILD_BUG_ON(offsetof(struct sl_meta, pi) != RTE_CACHE_LINE_SIZE);
 	sl_parse(&app->parse_cfg, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 		 pi);

@@ -86,8 +86,10 @@ struct sl_meta {
 	uint8_t src;         /**< the worker that read it (hand-off accounting) */
 	uint8_t pad[6];
 	struct sl_pkt_info pi; /**< the parser's result (innermost flow, encapsulation) */
+	uint32_t tail;       /**< to a multiple of 8: in an array each key stays
+				  8-byte aligned (rte_hash_crc reads 8 bytes) */
 };
-#define SL_META_SIZE 148
+#define SL_META_SIZE 152
 
 /** A packet's metadata when it travels on a ring (mbuf private area). */
 static inline struct sl_meta *
