@@ -61,12 +61,16 @@ struct sl_port_rt {
 };
 
 /** Aggregate of the latest consistent snapshot, for telemetry and stats. */
+struct sl_rates;
+
 struct sl_aggregate {
 	uint64_t *sum;          /**< layout.total counters summed over workers */
 	uint64_t **per_worker;  /**< per-worker copies */
 	struct sl_ledger ledger;
 	uint64_t tsc;
 	bool valid;
+	struct sl_rates *live;  /**< rates.c: last second (telemetry, /metrics) */
+	struct sl_rates *line;  /**< rates.c: since the last stats line */
 };
 
 struct sl_app {

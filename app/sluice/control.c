@@ -18,6 +18,7 @@
 #include "sl_flowrec.h"
 #include "datapath.h"
 #include "kstats.h"
+#include "ops.h"
 
 uint64_t
 sl_mono_ns(void)
@@ -53,6 +54,10 @@ sl_control_init(struct sl_app *app)
 		if (a->per_worker[w] == NULL)
 			return -ENOMEM;
 	}
+	a->live = sl_rates_create(app->layout.total);
+	a->line = sl_rates_create(app->layout.total);
+	if (a->live == NULL || a->line == NULL)
+		return -ENOMEM;
 	return sl_kstats_init(app);
 }
 
@@ -66,8 +71,12 @@ sl_control_free(struct sl_app *app)
 			free(a->per_worker[w]);
 	free(a->per_worker);
 	free(a->sum);
+	sl_rates_free(a->live);
+	sl_rates_free(a->line);
 	a->per_worker = NULL;
 	a->sum = NULL;
+	a->live = NULL;
+	a->line = NULL;
 	sl_kstats_free(app);
 }
 
@@ -112,6 +121,12 @@ aggregate(struct sl_app *app)
 	}
 	sl_ledger_compute(&app->layout, (const uint64_t *const *)a->per_worker, app->n_workers,
 			  &a->ledger, a->sum);
+	if (!a->valid) {
+		/* every counter was 0 when the workers were launched */
+		sl_rates_start(a->live, app->start_tsc);
+		sl_rates_start(a->line, app->start_tsc);
+	}
+	sl_rates_roll(a->live, a->sum, tsc, app->tsc_hz, app->tsc_hz / 1000 * SL_RATE_LIVE_MS);
 	a->tsc = tsc;
 	a->valid = true;
 	pthread_mutex_unlock(&app->agg_lock);
@@ -211,65 +226,150 @@ ledger_json(const struct sl_ledger *lg, const struct sl_app *app)
 	return o;
 }
 
-static json_t *
-inputs_json(struct sl_app *app, const uint64_t *sum)
+/* pps and bps of a packets and a bytes counter */
+static void
+set_rates(json_t *o, const struct sl_rates *r, size_t packets, size_t bytes)
+{
+	json_object_set_new(o, "pps", sl_rate_json(sl_rate(r, packets)));
+	json_object_set_new(o, "bps", sl_rate_json(sl_rate(r, bytes) * 8.0));
+}
+
+json_t *
+sl_input_json(struct sl_app *app, const uint64_t *sum, uint16_t i, const struct sl_rates *r)
 {
 	const struct sl_stats_layout *l = &app->layout;
-	json_t *arr = json_array();
+	const struct sl_port_rt *p = &app->in_ports[i];
+	struct rte_eth_stats st;
+	json_t *io;
 
-	for (uint16_t i = 0; i < app->cfg->n_inputs; i++) {
-		const struct sl_port_rt *p = &app->in_ports[i];
-		struct rte_eth_stats st;
-
-		memset(&st, 0, sizeof(st));
-		rte_eth_stats_get(p->port_id, &st);
-		json_t *in = json_pack(
-			"{s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I}",
-			"name", app->cfg->inputs[i].name, "port", p->port_id,
-			"distribution", sl_dist_mode_name(p->mode), "queues", p->nb_rxq,
-			"received", (json_int_t)sum[sl_ix_input(l, i, SL_IC_PACKETS)],
-			"bytes", (json_int_t)sum[sl_ix_input(l, i, SL_IC_BYTES)],
-			"ipackets", (json_int_t)st.ipackets, "imissed", (json_int_t)st.imissed,
-			"ierrors", (json_int_t)st.ierrors, "rx_nombuf", (json_int_t)st.rx_nombuf);
-		/* capture files: their link type (frames converted to Ethernet) */
-		const char *lt = sl_pcap_input_linktypes(app->pcap_in, i);
-		if (lt != NULL)
-			json_object_set_new(in, "linktype", json_string(lt));
-		json_array_append_new(arr, in);
-	}
-	return arr;
+	memset(&st, 0, sizeof(st));
+	rte_eth_stats_get(p->port_id, &st);
+	io = json_pack("{s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "name",
+		       app->cfg->inputs[i].name, "port", p->port_id, "distribution",
+		       sl_dist_mode_name(p->mode), "queues", p->nb_rxq, "received",
+		       (json_int_t)sum[sl_ix_input(l, i, SL_IC_PACKETS)], "bytes",
+		       (json_int_t)sum[sl_ix_input(l, i, SL_IC_BYTES)], "ipackets",
+		       (json_int_t)st.ipackets, "imissed", (json_int_t)st.imissed, "ierrors",
+		       (json_int_t)st.ierrors, "rx_nombuf", (json_int_t)st.rx_nombuf);
+	/* capture files: their link type (frames converted to Ethernet) */
+	const char *lt = sl_pcap_input_linktypes(app->pcap_in, i);
+	if (lt != NULL)
+		json_object_set_new(io, "linktype", json_string(lt));
+	set_rates(io, r, sl_ix_input(l, i, SL_IC_PACKETS), sl_ix_input(l, i, SL_IC_BYTES));
+	return io;
 }
 
 static json_t *
-outputs_json(struct sl_app *app)
+inputs_json(struct sl_app *app, const uint64_t *sum, const struct sl_rates *r)
 {
 	json_t *arr = json_array();
 
-	for (uint16_t o = 0; o < app->cfg->n_outputs; o++) {
-		const struct sl_port_rt *p = &app->out_ports[o];
-		struct rte_eth_stats st;
-
-		json_t *oo;
-
-		memset(&st, 0, sizeof(st));
-		if (p->ring == NULL) {
-			rte_eth_stats_get(p->port_id, &st);
-			oo = json_pack("{s:s,s:i,s:i,s:b,s:I,s:I}", "name", app->cfg->outputs[o].name,
-				       "port", p->port_id, "tx_queues", p->nb_txq, "tx_shared",
-				       p->tx_shared, "opackets", (json_int_t)st.opackets, "oerrors",
-				       (json_int_t)st.oerrors);
-		} else {
-			oo = json_pack("{s:s}", "name", app->cfg->outputs[o].name);
-		}
-		sl_health_output_json(app, o, oo);
-		json_array_append_new(arr, oo);
-	}
+	for (uint16_t i = 0; i < app->cfg->n_inputs; i++)
+		json_array_append_new(arr, sl_input_json(app, sum, i, r));
 	return arr;
 }
 
-/* Tenant slot @p t of the current tables (the caller checked it is one). */
 json_t *
-sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
+sl_output_json(struct sl_app *app, const uint64_t *sum, uint16_t o, const struct sl_rates *r)
+{
+	const struct sl_stats_layout *l = &app->layout;
+	const struct sl_port_rt *p = &app->out_ports[o];
+	double pps = 0, bytes_ps = 0;
+	uint64_t fwd = 0, bytes = 0;
+	struct rte_eth_stats st;
+	json_t *oo;
+
+	memset(&st, 0, sizeof(st));
+	if (p->ring == NULL) {
+		rte_eth_stats_get(p->port_id, &st);
+		oo = json_pack("{s:s,s:i,s:i,s:b,s:I,s:I}", "name", app->cfg->outputs[o].name,
+			       "port", p->port_id, "tx_queues", p->nb_txq, "tx_shared",
+			       p->tx_shared, "opackets", (json_int_t)st.opackets, "oerrors",
+			       (json_int_t)st.oerrors);
+	} else {
+		oo = json_pack("{s:s}", "name", app->cfg->outputs[o].name);
+	}
+	/* what sluice's members (present or removed by a reload) handed to
+	 * this output, and how fast */
+	for (uint32_t gm = 0; gm < app->n_member_slots; gm++) {
+		if (app->members[gm].output != o)
+			continue;
+		fwd += sum[sl_ix_member(l, gm, SL_MC_PACKETS)];
+		bytes += sum[sl_ix_member(l, gm, SL_MC_BYTES)];
+		pps += sl_rate(r, sl_ix_member(l, gm, SL_MC_PACKETS));
+		bytes_ps += sl_rate(r, sl_ix_member(l, gm, SL_MC_BYTES));
+	}
+	json_object_set_new(oo, "forwarded", json_integer((json_int_t)fwd));
+	json_object_set_new(oo, "forwarded_bytes", json_integer((json_int_t)bytes));
+	json_object_set_new(oo, "pps", sl_rate_json(pps));
+	json_object_set_new(oo, "bps", sl_rate_json(bytes_ps * 8.0));
+	sl_health_output_json(app, o, oo);
+	return oo;
+}
+
+static json_t *
+outputs_json(struct sl_app *app, const uint64_t *sum, const struct sl_rates *r)
+{
+	json_t *arr = json_array();
+
+	for (uint16_t o = 0; o < app->cfg->n_outputs; o++)
+		json_array_append_new(arr, sl_output_json(app, sum, o, r));
+	return arr;
+}
+
+json_t *
+sl_member_json(struct sl_app *app, const uint64_t *sum, uint32_t gm, const struct sl_rates *r)
+{
+	const struct sl_stats_layout *l = &app->layout;
+	const struct sl_member_rt *mr = &app->members[gm];
+	json_t *mo = counters_obj(sum, sl_ix_member(l, gm, 0), SL_MC_MAX, sl_member_c_name, false);
+
+	json_object_set_new(mo, "output", json_string(app->cfg->outputs[mr->output].name));
+	sl_health_member_json(app, gm, mo);
+	if (mr->cfg_queue >= 0)
+		json_object_set_new(mo, "queue", json_integer(mr->cfg_queue));
+	set_rates(mo, r, sl_ix_member(l, gm, SL_MC_PACKETS), sl_ix_member(l, gm, SL_MC_BYTES));
+	return mo;
+}
+
+json_t *
+sl_pool_json(struct sl_app *app, const uint64_t *sum, uint16_t t, uint16_t p,
+	     const struct sl_rates *r, bool members)
+{
+	const struct sl_stats_layout *l = &app->layout;
+	const struct sl_tenant_rt *tr = &app->tbl->tenants[t];
+	const struct sl_cfg_pool *cp = &tr->cfg->pools[p];
+	const struct sl_pool_rt *pr = &tr->pools[p];
+	uint64_t fwd = 0, bytes = 0;
+	double pps = 0, bytes_ps = 0;
+	uint16_t up = 0;
+	json_t *arr = members ? json_array() : NULL;
+
+	for (uint16_t m = 0; m < pr->steer.n_members; m++) {
+		uint32_t gm = pr->steer.slots[m];
+
+		fwd += sum[sl_ix_member(l, gm, SL_MC_PACKETS)];
+		bytes += sum[sl_ix_member(l, gm, SL_MC_BYTES)];
+		pps += sl_rate(r, sl_ix_member(l, gm, SL_MC_PACKETS));
+		bytes_ps += sl_rate(r, sl_ix_member(l, gm, SL_MC_BYTES));
+		up += app->out_ports[app->members[gm].output].up;
+		if (arr != NULL)
+			json_array_append_new(arr, sl_member_json(app, sum, gm, r));
+	}
+	json_t *o = json_pack("{s:s,s:s,s:i,s:i,s:I,s:I}", "name", cp->name, "hash",
+			      sl_hash_fields_name(cp->hash), "n_members", pr->steer.n_members,
+			      "members_up", up, "forwarded", (json_int_t)fwd, "bytes",
+			      (json_int_t)bytes);
+	json_object_set_new(o, "pps", sl_rate_json(pps));
+	json_object_set_new(o, "bps", sl_rate_json(bytes_ps * 8.0));
+	if (arr != NULL)
+		json_object_set_new(o, "members", arr);
+	return o;
+}
+
+json_t *
+sl_tenant_json_rates(struct sl_app *app, const uint64_t *sum, uint16_t t,
+		     const struct sl_rates *r, bool members)
 {
 	const struct sl_stats_layout *l = &app->layout;
 	const struct sl_tenant_rt *tr = &app->tbl->tenants[t];
@@ -294,27 +394,13 @@ sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
 				    json_real((double)ct->rate.bytes_per_sec * 8 / 1e6));
 	json_object_set_new(bounds, "max_rules", json_integer(ct->max_rules));
 	json_object_set_new(o, "bounds", bounds);
-	for (uint16_t p = 0; p < ct->n_pools; p++) {
-		const struct sl_pool_rt *pr = &tr->pools[p];
-		json_t *members = json_array();
-
-		for (uint16_t m = 0; m < pr->steer.n_members; m++) {
-			uint32_t gm = pr->steer.slots[m];
-			const struct sl_cfg_member *cm = &ct->pools[p].members[m];
-			json_t *mo = counters_obj(sum, sl_ix_member(l, gm, 0), SL_MC_MAX,
-						  sl_member_c_name, false);
-
-			json_object_set_new(mo, "output", json_string(cm->output));
-			sl_health_member_json(app, gm, mo);
-			if (cm->queue >= 0)
-				json_object_set_new(mo, "queue", json_integer(cm->queue));
-			json_array_append_new(members, mo);
-		}
-		json_array_append_new(pools, json_pack("{s:s,s:s,s:o}", "name", ct->pools[p].name,
-						       "hash",
-						       sl_hash_fields_name(ct->pools[p].hash),
-						       "members", members));
-	}
+	set_rates(o, r, sl_ix_tenant(l, t, SL_TC_PACKETS), sl_ix_tenant(l, t, SL_TC_BYTES));
+	json_object_set_new(o, "forwarded_pps",
+			    sl_rate_json(sl_rate(r, sl_ix_tenant(l, t, SL_TC_FORWARDED))));
+	json_object_set_new(o, "dropped_pps",
+			    sl_rate_json(sl_rate(r, sl_ix_tenant(l, t, SL_TC_DROPPED))));
+	for (uint16_t p = 0; p < ct->n_pools; p++)
+		json_array_append_new(pools, sl_pool_json(app, sum, t, p, r, members));
 	json_object_set_new(o, "pools", pools);
 	json_object_set_new(o, "rules", json_integer(ct->n_rules));
 	json_t *x = sl_records_json(app, t);
@@ -326,8 +412,14 @@ sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
 	return o;
 }
 
-static json_t *
-worker_json(struct sl_app *app, uint16_t w, const uint64_t *c)
+json_t *
+sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t t)
+{
+	return sl_tenant_json_rates(app, sum, t, app->agg.line, true);
+}
+
+json_t *
+sl_worker_json(struct sl_app *app, uint16_t w, const uint64_t *c)
 {
 	json_t *o = counters_obj(c, 0, SL_WC_MAX, sl_wc_name, false);
 
@@ -340,9 +432,45 @@ worker_json(struct sl_app *app, uint16_t w, const uint64_t *c)
 	return o;
 }
 
+/* Rates of the ledger's terms and of each drop reason that grew. */
+static json_t *
+rates_json(struct sl_app *app, const struct sl_rates *r)
+{
+	const struct sl_stats_layout *l = &app->layout;
+	json_t *o = json_object();
+	json_t *drops = json_object();
+
+	json_object_set_new(o, "interval", json_real(sl_rates_interval(r)));
+	json_object_set_new(o, "interval_ms",
+			    json_integer((json_int_t)(sl_rates_interval(r) * 1000.0 + 0.5)));
+	json_object_set_new(o, "received_pps", sl_rate_json(sl_rate(r, SL_WC_RX_PACKETS)));
+	json_object_set_new(o, "received_bps", sl_rate_json(sl_rate(r, SL_WC_RX_BYTES) * 8.0));
+	json_object_set_new(o, "forwarded_pps", sl_rate_json(sl_rate(r, SL_WC_FORWARDED)));
+	json_object_set_new(o, "forwarded_bps",
+			    sl_rate_json(sl_rate(r, SL_WC_FORWARDED_BYTES) * 8.0));
+	json_object_set_new(o, "filtered_pps", sl_rate_json(sl_rate(r, SL_WC_FILTERED)));
+	json_object_set_new(o, "dropped_pps", sl_rate_json(sl_rate(r, SL_WC_DROPPED)));
+	json_object_set_new(o, "bypassed_pps", sl_rate_json(sl_rate(r, SL_WC_BYPASSED)));
+	for (unsigned int d = 0; d < l->n_drop; d++) {
+		double v = sl_rate(r, sl_ix_drop(l, d));
+		const char *nm = sl_drop_name(l, d);
+
+		if (v > 0 && nm != NULL)
+			json_object_set_new(drops, nm, sl_rate_json(v));
+	}
+	json_object_set_new(o, "drops_pps", drops);
+	return o;
+}
+
 /* Caller holds agg_lock, or is the control thread (the only writer). */
 json_t *
 sl_stats_json(struct sl_app *app, bool final)
+{
+	return sl_stats_json_rates(app, final, app->agg.line, true);
+}
+
+json_t *
+sl_stats_json_rates(struct sl_app *app, bool final, const struct sl_rates *r, bool members)
 {
 	const struct sl_aggregate *a = &app->agg;
 	const struct sl_stats_layout *l = &app->layout;
@@ -359,10 +487,11 @@ sl_stats_json(struct sl_app *app, bool final)
 
 	json_t *workers = json_array();
 	for (uint16_t w = 0; w < app->n_workers; w++)
-		json_array_append_new(workers, worker_json(app, w, a->per_worker[w]));
+		json_array_append_new(workers, sl_worker_json(app, w, a->per_worker[w]));
 	json_t *tenants = json_array();
 	for (uint16_t t = 0; t < app->tbl->cfg->n_tenants; t++)
-		json_array_append_new(tenants, sl_tenant_json(app, s, app->tbl->slot_of[t]));
+		json_array_append_new(tenants, sl_tenant_json_rates(app, s, app->tbl->slot_of[t], r,
+								     members));
 
 	json_t *flows = json_pack("{s:I,s:I,s:I,s:I}", "created",
 				  (json_int_t)s[SL_WC_FLOWS_CREATED], "expired",
@@ -387,9 +516,10 @@ sl_stats_json(struct sl_app *app, bool final)
 	json_object_set_new(stats, "fragments",
 			    counters_obj(s, l->off_frag, l->n_frag, sl_frag_stat_name, false));
 	json_object_set_new(stats, "flows", flows);
-	json_object_set_new(stats, "inputs", inputs_json(app, s));
+	json_object_set_new(stats, "rates", rates_json(app, r));
+	json_object_set_new(stats, "inputs", inputs_json(app, s, r));
 	sl_kstats_json(app, stats); /* the kernel's view beside the inputs' */
-	json_object_set_new(stats, "outputs", outputs_json(app));
+	json_object_set_new(stats, "outputs", outputs_json(app, s, r));
 	json_object_set_new(stats, "workers", workers);
 	json_object_set_new(stats, "tenants", tenants);
 
@@ -399,14 +529,17 @@ sl_stats_json(struct sl_app *app, bool final)
 int
 sl_control_write_stats(struct sl_app *app, int fd, bool final)
 {
-	json_t *j = sl_stats_json(app, final);
+	json_t *j;
 	char *s;
 	size_t n;
 	int rc;
 
+	/* the line's rates cover the time since the previous line */
+	sl_rates_roll(app->agg.line, app->agg.sum, app->agg.tsc, app->tsc_hz, 0);
+	j = sl_stats_json(app, final);
 	if (j == NULL)
 		return -ENOMEM;
-	s = json_dumps(j, JSON_COMPACT);
+	s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
 	json_decref(j);
 	if (s == NULL)
 		return -ENOMEM;

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Operating sluice: rates, the /metrics endpoint, service manager
+ * notifications, log formatting and version. Prototypes of the app files
+ * that serve the operator rather than the data path.
+ */
+#ifndef SLUICE_OPS_H
+#define SLUICE_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* rates.c: counter growth per second over a window of snapshots */
+
+/** The live window (telemetry, /metrics) closes after this long. */
+#define SL_RATE_LIVE_MS 1000
+
+struct sl_rates;
+
+/** A window over @p n counters (the aggregate's layout.total). NULL: ENOMEM. */
+struct sl_rates *sl_rates_create(size_t n);
+void sl_rates_free(struct sl_rates *r);
+/** Start the first window at @p tsc with every counter at 0. */
+void sl_rates_start(struct sl_rates *r, uint64_t tsc);
+/**
+ * Close the window at snapshot time @p tsc if it is at least @p min_tsc
+ * long: the growth from its start to @p sum becomes the current rates, and
+ * a new window starts. @return true when it rolled.
+ */
+bool sl_rates_roll(struct sl_rates *r, const uint64_t *sum, uint64_t tsc, uint64_t hz,
+		   uint64_t min_tsc);
+/** Length in seconds of the window the rates cover (0: none yet). */
+double sl_rates_interval(const struct sl_rates *r);
+/** Per-second growth of counter @p ix over the last window (0: none yet). */
+double sl_rate(const struct sl_rates *r, size_t ix);
+/** A rate as JSON: a real with three decimals. */
+json_t *sl_rate_json(double v);
+
+struct sl_app;
+
+/*
+ * control.c: the stats JSON with the rates of window @p r (the aggregate's
+ * live or line window). Caller holds agg_lock or is the control thread.
+ * @p members false leaves each pool's members out (telemetry pages them).
+ * Tenants are tenant slots of the current tables (app->tbl), members member
+ * slots; readers other than the control thread hold agg_lock (a reload swaps
+ * the tables under it).
+ */
+json_t *sl_stats_json_rates(struct sl_app *app, bool final, const struct sl_rates *r,
+			    bool members);
+json_t *sl_tenant_json_rates(struct sl_app *app, const uint64_t *sum, uint16_t t,
+			     const struct sl_rates *r, bool members);
+json_t *sl_pool_json(struct sl_app *app, const uint64_t *sum, uint16_t t, uint16_t p,
+		     const struct sl_rates *r, bool members);
+/** One member (global index @p gm): counters, output, state, rates. */
+json_t *sl_member_json(struct sl_app *app, const uint64_t *sum, uint32_t gm,
+		       const struct sl_rates *r);
+json_t *sl_input_json(struct sl_app *app, const uint64_t *sum, uint16_t i,
+		      const struct sl_rates *r);
+json_t *sl_worker_json(struct sl_app *app, uint16_t w, const uint64_t *c);
+json_t *sl_output_json(struct sl_app *app, const uint64_t *sum, uint16_t o,
+		       const struct sl_rates *r);
+
+#endif /* SLUICE_OPS_H */
