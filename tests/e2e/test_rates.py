@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """End to end: rates (pps, bps) per input, output, tenant, pool, member and
-drop reason, in the stats lines (over the time since the previous line). A line's rate times its interval must be
+drop reason, in the stats lines (over the time since the previous line) and
+in telemetry (over the last second). A line's rate times its interval must be
 the growth of the same counter since the previous line."""
 import pytest
 
 from conftest import gen, stats_lines, wait_for
+from test_runtime import telemetry
 
 
 def config(inp, tmp):
@@ -62,6 +64,19 @@ def test_rates_in_stats_lines_and_telemetry(tmp, peers):
     inp, _ = gen(tmp, "r", "--flows", 64, "--tenants", 2, "--vlan-base", 100, "--frame", 200)
     sl = peers.sluice(config(inp, tmp), in_memory=False)
     wait_for(lambda: len(stats_lines(sl.stats)) >= 4, "four stats lines", [sl.proc])
+    sock = f"/var/run/dpdk/{sl.prefix}/dpdk_telemetry.v2"
+    st = telemetry(sock, "/sluice/stats")["/sluice/stats"]
+    # the live window closes after at least one second
+    assert st["rates"]["interval_ms"] >= 1000
+    assert st["rates"]["received_pps"] > 0 and st["rates"]["drops_pps_no_tenant"] > 0
+    ins = telemetry(sock, "/sluice/inputs")["/sluice/inputs"]
+    assert ins["0"]["pps"] > 0 and ins["0"]["bps"] > 0
+    outs = telemetry(sock, "/sluice/outputs")["/sluice/outputs"]
+    assert outs["0"]["pps"] > 0 and outs["1"]["bps"] > 0
+    ms = telemetry(sock, "/sluice/members,7,p")["/sluice/members"]
+    assert ms["0"]["pps"] > 0 and ms["1"]["pps"] > 0
+    t = telemetry(sock, "/sluice/tenant,7")["/sluice/tenant"]
+    assert t["pps"] > 0 and t["bps"] > 0
     final = sl.finish()
     lines = stats_lines(sl.stats)
     assert lines[-1] is not None and final["final"]

@@ -73,15 +73,17 @@ def test_telemetry_and_sigint(tmp, peers):
     assert ts == {"7": "acme"}
     t = telemetry(sock, "/sluice/tenant,7")["/sluice/tenant"]
     assert t["name"] == "acme" and t["packets"] > 0
-    assert t["pools"]["0_members_1_output"] == "o1"
-    # member health (net_pcap outputs are up once started)
-    assert t["pools"]["0_members_1_state"] == "up"
-    assert t["pools"]["0_members_1_state_changes"] == 0
-    assert "0_members_1_link_down" in t["pools"]
-    # bad parameters are refused, not crashed on
-    assert telemetry(sock, "/sluice/tenant,99")["/sluice/tenant"] is None
-    assert telemetry(sock, "/sluice/tenant,x")["/sluice/tenant"] is None
-    assert telemetry(sock, "/sluice/tenant")["/sluice/tenant"] is None
+    assert t["pools"]["0_name"] == "p" and t["pools"]["0_n_members"] == 2
+    m = telemetry(sock, "/sluice/members,7,p")["/sluice/members"]
+    assert m["1"]["output"] == "o1"
+    # member health (net_null outputs are up once started)
+    assert m["1"]["state"] == "up"
+    assert m["1"]["state_changes"] == 0
+    assert "link_down" in m["1"]
+    # bad parameters are refused with a reason, not crashed on
+    assert "error" in telemetry(sock, "/sluice/tenant,99")["/sluice/tenant"]
+    assert "error" in telemetry(sock, "/sluice/tenant,x")["/sluice/tenant"]
+    assert "error" in telemetry(sock, "/sluice/tenant")["/sluice/tenant"]
     # the stock client reads it too
     r = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input="/sluice/tenants\n",
                        capture_output=True, text=True, timeout=30)

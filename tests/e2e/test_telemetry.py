@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""End to end: telemetry pages and errors, read with DPDK's own client
+(dpdk-telemetry.py). A pool of 40 members (and one of 120) is read whole
+through its pages and matches the final stats line; bad parameters get an
+error message instead of a bare null."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import gen, stats_lines, wait_for
+
+CLIENT = shutil.which("dpdk-telemetry.py")
+
+
+def config(inp):
+    # 2 x 20 queue members (pool "big") and 3 x 40 (pool "huge") on net_null
+    # ports: DPDK's Debian build has 32 ports at most
+    big = ", ".join(f"{{output: o{q % 2}, queue: {q // 2}}}" for q in range(40))
+    huge = ", ".join(f"{{output: h{q % 3}, queue: {q // 3}}}" for q in range(120))
+    outs = "\n".join(f'  - {{name: o{i}, vdev: "net_null{i},no-rx=1", queues: 20}}'
+                     for i in range(2))
+    outs += "\n" + "\n".join(f'  - {{name: h{i}, vdev: "net_null{i + 2},no-rx=1", queues: 40}}'
+                             for i in range(3))
+    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
+outputs:
+{outs}
+tenants:
+  - name: acme
+    id: 7
+    match: {{vlan: [100]}}
+    pools:
+      - {{name: big, members: [{big}]}}
+      - {{name: huge, members: [{huge}]}}
+stats: {{interval: 0.2}}
+"""
+
+
+def client(prefix, *cmds):
+    """Run dpdk-telemetry.py non-interactively: one JSON reply per line."""
+    r = subprocess.run([CLIENT, "-f", prefix], input="\n".join(cmds) + "\n",
+                       capture_output=True, text=True, timeout=60)
+    replies = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    assert len(replies) == len(cmds), r.stdout + r.stderr
+    return [next(iter(x.values())) for x in replies]
+
+
+def all_pages(prefix, cmd):
+    """Follow "next" from offset 0; return (items by index, pages)."""
+    items, pages, off = {}, 0, 0
+    while True:
+        (page,) = client(prefix, f"{cmd},{off}")
+        assert page is not None and "error" not in page, page
+        pages += 1
+        for k, v in page.items():
+            if k.isdigit():
+                assert k not in items
+                items[int(k)] = v
+        if "next" not in page:
+            return items, pages, page
+        assert page["next"] > off
+        off = page["next"]
+
+
+@pytest.mark.skipif(CLIENT is None, reason="dpdk-telemetry.py (Debian dpdk) not installed")
+def test_pages_and_errors_with_dpdk_client(tmp, peers):
+    inp, _ = gen(tmp, "p", "--flows", 2000, "--vlan-base", 100)
+    sl = peers.sluice(config(inp), in_memory=False)
+    # the pcap is read once; then the counters stand still
+    def settled():
+        ls = stats_lines(sl.stats)
+        return len(ls) >= 3 and ls[-1]["ledger"]["received"] == 4000 and \
+            ls[-3]["ledger"]["forwarded"] == ls[-1]["ledger"]["forwarded"]
+    wait_for(settled, "all 4000 packets handled", [sl.proc])
+    big, big_pages, last = all_pages(sl.prefix, "/sluice/members,7,big")
+    huge, huge_pages, _ = all_pages(sl.prefix, "/sluice/members,7,1")
+    (tenant, tenants, bad_id, bad_name, no_param, bad_pool, bad_off, bad_stats,
+     outs) = client(
+        sl.prefix, "/sluice/tenant,7", "/sluice/tenants", "/sluice/tenant,999",
+        "/sluice/tenant,acme", "/sluice/tenant", "/sluice/members,7,nope",
+        "/sluice/members,7,big,x", "/sluice/stats,1", "/sluice/outputs")
+    final = sl.finish()
+
+    # every member, in order, with the configured output and queue
+    assert sorted(big) == list(range(40))
+    assert [(m["output"], m["queue"]) for _, m in sorted(big.items())] == \
+        [(f"o{q % 2}", q // 2) for q in range(40)]
+    assert last["total"] == 40 and last["pool"] == "big" and last["tenant"] == 7
+    assert sorted(huge) == list(range(120)) and huge_pages > 1
+    # the same numbers as the final stats line (nothing moved since)
+    pools = final["tenants"][0]["pools"]
+    for items, pool in ((big, pools[0]), (huge, pools[1])):
+        for i, m in enumerate(pool["members"]):
+            for k in ("forwarded", "bytes", "flows", "tx_refused", "link_down"):
+                assert items[i][k] == m[k], (pool["name"], i, k)
+            assert items[i]["state"] == m["state"] == "up"
+    assert sum(m["forwarded"] for m in big.values()) == 4000
+    assert tenant["pools"]["0_n_members"] == 40 and tenant["pools"]["1_n_members"] == 120
+    assert tenant["pools"]["0_forwarded"] == 4000 and tenant["forwarded"] == 4000
+    assert tenants == {"7": "acme"}
+    # errors say what is wrong
+    assert bad_id == {"error": "no tenant has id 999 (see /sluice/tenants)"}
+    assert "tenant 'acme' has id 7" in bad_name["error"]
+    assert "usage" in no_param["error"]
+    assert "no pool 'nope'" in bad_pool["error"]
+    assert "page offset" in bad_off["error"]
+    assert "no parameter" in bad_stats["error"]
+    assert [outs[str(i)]["name"] for i in range(5)] == ["o0", "o1", "h0", "h1", "h2"]
+    assert outs["total"] == 5 and "next" not in outs
+    print(f"pages: big {big_pages}, huge {huge_pages}")
