@@ -28,6 +28,7 @@
 #include "datapath.h"
 #include "faillog.h"
 #include "sl_flowrec.h"
+#include "ops.h"
 
 RTE_LOG_REGISTER(sl_app_logtype, user.sluice.app, INFO);
 #define SL_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, sl_app_logtype, "sluice: " fmt, ##__VA_ARGS__)
@@ -310,6 +311,7 @@ main(int argc, char **argv)
 	const char *stats_path = NULL;
 	char stats_path_buf[SL_PATH_MAX]; /* a reload frees the configuration */
 	int stats = -1;
+	char driver_said[512] = "";
 	int rc, ret = 1;
 
 	memset(&app, 0, sizeof(app));
@@ -351,18 +353,20 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	/* Stage 2: EAL. */
+	/* Stage 2: EAL. From here on every line goes through one formatter. */
+	sl_log_init();
 	if (sl_eal_args_build(app.cfg, o.eal_argc, o.eal_argv, &eal_argc, &eal_argv) != 0) {
-		fprintf(stderr, "sluice: building EAL arguments failed\n");
+		SL_LOG(ERR, "building EAL arguments failed\n");
 		goto out_cfg;
 	}
 	{
-		/* rte_eal_init permutes argv: give it a copy of the pointers */
-		char **tmp = calloc(eal_argc + 1, sizeof(char *));
+		/* rte_eal_init permutes argv: give it a copy of the pointers,
+		 * with quiet log levels first (later --log-level wins) */
+		int n;
+		char **tmp = sl_log_eal_argv(eal_argc, eal_argv, &n);
 		sigset_t stop_sigs, old_mask;
 		if (tmp == NULL)
 			goto out_cfg;
-		memcpy(tmp, eal_argv, eal_argc * sizeof(char *));
 		/* the EAL's threads (workers, interrupts, telemetry) inherit a
 		 * mask that blocks the stop signals: they reach this thread,
 		 * whose wait they end at once (control_loop()) */
@@ -371,12 +375,15 @@ main(int argc, char **argv)
 		sigaddset(&stop_sigs, SIGTERM);
 		sigaddset(&stop_sigs, SIGHUP);
 		pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_mask);
-		rc = rte_eal_init(eal_argc, tmp);
+		sl_log_capture_begin();
+		rc = rte_eal_init(n, tmp);
+		sl_log_capture_end(driver_said, sizeof(driver_said));
 		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		free(tmp);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "sluice: EAL init failed: %s\n", rte_strerror(rte_errno));
+		SL_LOG(ERR, "EAL init failed: %s%s%s%s\n", rte_strerror(rte_errno),
+		       driver_said[0] ? " (" : "", driver_said, driver_said[0] ? ")" : "");
 		goto out_cfg;
 	}
 	app.tsc_hz = rte_get_tsc_hz();
@@ -402,7 +409,14 @@ main(int argc, char **argv)
 	app.cfg_flags = flags | SL_CFG_NO_LCORE_CPU_CHECK;
 	if (sl_slots_init(&app, app.cfg, &err) != 0)
 		goto fail_msg;
-	if (sl_ports_setup(&app, &err) != 0)
+	sl_log_capture_begin();
+	rc = sl_ports_setup(&app, &err);
+	if (sl_log_capture_end(driver_said, sizeof(driver_said)) > 0 && rc != 0) {
+		/* the reason is often only in the driver's own log line */
+		size_t used = strlen(err.msg);
+		snprintf(err.msg + used, sizeof(err.msg) - used, " (driver: %s)", driver_said);
+	}
+	if (rc != 0)
 		goto fail_msg;
 	/* outputs' first state, as soon as they exist (a ring's consumer
 	 * cannot have attached yet) */
@@ -489,7 +503,7 @@ main(int argc, char **argv)
 	goto out_run;
 
 fail_msg:
-	fprintf(stderr, "%s\n", err.msg);
+	SL_LOG(ERR, "%s\n", err.msg);
 out_run:
 	if (stats >= 0 && stats != STDOUT_FILENO)
 		close(stats);
@@ -509,5 +523,6 @@ out_cfg:
 	sl_pcap_inputs_free(app.pcap_in);
 	sl_eal_args_free(eal_argc, eal_argv);
 	sl_config_free(app.cfg);
+	sl_log_close();
 	return ret;
 }

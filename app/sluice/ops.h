@@ -39,6 +39,21 @@ double sl_rate(const struct sl_rates *r, size_t ix);
 /** A rate as JSON: a real with three decimals. */
 json_t *sl_rate_json(double v);
 
+/* log.c: time and level on every log line; driver lines kept for errors */
+
+/** Route rte_log (DPDK's and sluice's lines) through the formatter. */
+int sl_log_init(void);
+/** Back to DPDK's default stream (at exit). */
+void sl_log_close(void);
+/** From now on keep the error lines (ERR or worse) this thread logs. */
+void sl_log_capture_begin(void);
+/** Stop keeping; copy the kept lines, joined by "; ", into @p buf.
+ * @return their length (0: none). */
+size_t sl_log_capture_end(char *buf, size_t size);
+/** A copy of EAL @p argv (pointers, free() it) with sluice's quiet log
+ * levels inserted after argv[0], so that any later --log-level wins. */
+char **sl_log_eal_argv(int argc, char **argv, int *out_argc);
+
 struct sl_app;
 
 /*
