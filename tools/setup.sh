@@ -14,7 +14,8 @@ PKGS=(build-essential pkg-config meson ninja-build
       libcmocka-dev python3 python3-pytest python3-scapy python3-yaml
       tshark wireshark-common tcpdump tcpreplay clang libclang-rt-14-dev iproute2 procps
       yamllint python3-kubernetes
-      openvswitch-switch-dpdk tcpflow argus-server argus-client)
+      openvswitch-switch-dpdk tcpflow argus-server argus-client
+      libsystemd-dev systemd)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

@@ -5,6 +5,7 @@
  *
  *   sluice --config FILE [--check] [--duration SEC] [--exit-on-idle MS]
  *          [--stats-path PATH] [-- EAL arguments]
+ *   sluice --version
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +72,7 @@ usage(FILE *f)
 		"                          (for finite inputs such as pcap files)\n"
 		"  -s, --stats-path PATH   write stats JSON lines here (overrides stats.path;\n"
 		"                          '-' = stdout)\n"
+		"  -V, --version           sluice, DPDK and build versions\n"
 		"  -h, --help              this text\n"
 		"EAL arguments after '--' are appended after the configuration's and win.\n");
 }
@@ -84,6 +86,7 @@ parse_opts(int argc, char **argv, struct sl_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "exit-on-idle", required_argument, NULL, 'i' },
 		{ "stats-path", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,7 +102,7 @@ parse_opts(int argc, char **argv, struct sl_opts *o)
 			argc = i;
 			break;
 		}
-	while ((c = getopt_long(argc, argv, "c:td:i:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:td:i:s:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -128,6 +131,9 @@ parse_opts(int argc, char **argv, struct sl_opts *o)
 		case 's':
 			o->stats_path = optarg;
 			break;
+		case 'V':
+			sl_version_print(stdout);
+			exit(0);
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -234,6 +240,7 @@ control_loop(struct sl_app *app, const struct sl_opts *o, int stats, const char 
 		sl_admin_poll(app);
 		sl_reload_poll(app);
 		sl_records_poll(app);
+		sl_service_tick(app, rte_rdtsc());
 		if (hup_signal) {
 			hup_signal = 0;
 			stats = on_sighup(app, stats, stats_path);
@@ -486,7 +493,10 @@ main(int argc, char **argv)
 	SL_LOG(INFO, "running: %u workers, %u inputs, %u outputs, %u tenants, %u members\n",
 	       app.n_workers, app.cfg->n_inputs, app.cfg->n_outputs, app.cfg->n_tenants,
 	       app.n_member_slots);
+	sl_service_init(&app);
+	sl_service_ready(&app, rte_rdtsc());
 	stats = control_loop(&app, &o, stats, stats_path);
+	sl_service_stopping();
 	shutdown_workers(&app);
 	sl_control_snapshot(&app); /* workers are done: reads their final counters */
 	rc = sl_control_write_stats(&app, stats, true);

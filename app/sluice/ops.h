@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -54,7 +55,21 @@ size_t sl_log_capture_end(char *buf, size_t size);
  * levels inserted after argv[0], so that any later --log-level wins. */
 char **sl_log_eal_argv(int argc, char **argv, int *out_argc);
 
+/* version.c: sluice --version */
+void sl_version_print(FILE *f);
+
 struct sl_app;
+
+/* service.c: systemd notifications (nothing without NOTIFY_SOCKET) */
+
+/** Read the watchdog interval (WATCHDOG_USEC). After app->tsc_hz is known. */
+void sl_service_init(struct sl_app *app);
+/** READY=1: the workers run. */
+void sl_service_ready(struct sl_app *app, uint64_t now);
+/** From the control loop: WATCHDOG=1 and STATUS= when due. */
+void sl_service_tick(struct sl_app *app, uint64_t now);
+/** STOPPING=1: shutdown has begun. */
+void sl_service_stopping(void);
 
 /*
  * control.c: the stats JSON with the rates of window @p r (the aggregate's
