@@ -8,12 +8,13 @@ stats file on SIGHUP; sd_notify readiness, watchdog and status reach a
 notify socket the test listens on, as systemd's would."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 
 import pytest
 
-from conftest import BUILD, ROOT, SLUICE, gen, wait_for
+from conftest import BUILD, ROOT, SLUICE, gen, stats_lines, wait_for
 
 PREFIX = "/usr/local"   # meson's default prefix, the build's
 TOOLS = ["sluice", "sl-bypass", "sl-report", "sl-ringcat", "sl-gen"]
@@ -49,6 +50,125 @@ def test_version():
     assert lines[1] == f"DPDK {dpdk} (built against DPDK {dpdk})", lines[1]
     assert re.fullmatch(r"build: (gcc|clang) [\d.]+, \w+, -march=\S+, lto (on|off), "
                         r"sanitizers \S+", lines[2]), lines[2]
+
+
+def test_meson_install_puts_everything_in_place(dest):
+    for t in TOOLS:
+        p = installed(dest, "bin", t)
+        assert os.access(p, os.X_OK), f"{t} not installed"
+    for f in ("etc/sluice/sluice.reference.yaml", "etc/sluice/demo.yaml",
+              "etc/logrotate.d/sluice", "lib/systemd/system/sluice.service",
+              "share/man/man8/sluice.8", "share/man/man5/sluice.yaml.5",
+              "share/doc/sluice/operations.md", "share/doc/sluice/configuration.md",
+              "share/doc/sluice/README.md"):
+        assert os.path.isfile(installed(dest, f)), f
+    # the installed binaries run
+    r = subprocess.run([installed(dest, "bin", "sluice"), "--version"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout.startswith("sluice "), r.stderr
+    for t in ("sl-bypass", "sl-report"):
+        r = subprocess.run(["/usr/bin/python3", installed(dest, "bin", t), "--help"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and "usage" in r.stdout.lower(), (t, r.stderr)
+
+
+def systemd_root(dest):
+    """A root for systemd-analyze: the install plus systemd's own units
+    (targets the unit refers to) and /bin/kill (ExecReload)."""
+    units = os.path.join(dest, "usr", "lib", "systemd", "system")
+    if not os.path.isdir(units):
+        shutil.copytree("/usr/lib/systemd/system", units, symlinks=True)
+        os.makedirs(os.path.join(dest, "bin"), exist_ok=True)
+        shutil.copy("/usr/bin/kill", os.path.join(dest, "bin", "kill"))
+    return dest
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze (Debian systemd) not installed")
+def test_systemd_unit_verifies(dest):
+    root = systemd_root(dest)
+    unit = f"{PREFIX}/lib/systemd/system/sluice.service"
+    text = open(root + unit).read()
+    assert "Type=notify" in text and "WatchdogSec=" in text
+    assert f"ExecStart={PREFIX}/bin/sluice --config {PREFIX}/etc/sluice/sluice.yaml" in text
+    env = dict(os.environ, MANPATH=installed(dest, "share", "man"))
+    r = subprocess.run(["systemd-analyze", "verify", f"--root={root}", unit],
+                       capture_output=True, text=True, timeout=120, env=env)
+    # verify exits 0 on some problems too: any output is a finding
+    assert r.returncode == 0 and r.stdout + r.stderr == "", r.stdout + r.stderr
+    # and it does find problems (a broken copy of the unit)
+    bad = f"{PREFIX}/lib/systemd/system/sluice-broken.service"
+    with open(root + bad, "w") as f:
+        f.write(text.replace("Type=notify", "Type=notifyy").replace(
+            f"{PREFIX}/bin/sluice --config", f"{PREFIX}/bin/nonexistent --config"))
+    r = subprocess.run(["systemd-analyze", "verify", f"--root={root}", bad],
+                       capture_output=True, text=True, timeout=120, env=env)
+    os.unlink(root + bad)
+    assert "notifyy" in r.stderr and "nonexistent" in r.stderr, r.stderr
+
+
+@pytest.mark.skipif(shutil.which("man") is None, reason="man (Debian man-db) not installed")
+def test_man_pages_render(dest):
+    env = dict(os.environ, MANWIDTH="100", MAN_DISABLE_SECCOMP="1")
+    out = {}
+    for page in ("man8/sluice.8", "man5/sluice.yaml.5"):
+        r = subprocess.run(["man", "-P", "cat", "-l", installed(dest, "share", "man", page)],
+                           capture_output=True, text=True, timeout=60, env=env)
+        assert r.returncode == 0, r.stderr
+        out[page] = r.stdout
+    s8, s5 = out["man8/sluice.8"], out["man5/sluice.yaml.5"]
+    assert s8.startswith("SLUICE(8)") and "SYNOPSIS" in s8 and "--version" in s8
+    assert "SIGHUP" in s8 and "EXIT STATUS" in s8
+    # sluice.yaml(5) is the configuration reference itself
+    assert s5.startswith("SLUICE.YAML(5)")
+    for key in ("worker_lcores", "flow_table", "on_member_down", "Validation rules"):
+        assert key in s5, key
+
+
+def logrotate_conf(path_glob, pid):
+    """The installed snippet for the test's files, HUP to the test's sluice."""
+    text = open(os.path.join(ROOT, "dist", "sluice.logrotate")).read()
+    text = text.replace("/var/log/sluice/*.json", path_glob)
+    return re.sub(r"(postrotate\n)\s*.*\n", rf"\1\t\tkill -HUP {pid}\n", text)
+
+
+@pytest.mark.skipif(shutil.which("logrotate") is None, reason="logrotate not installed")
+def test_logrotate_snippet_and_sighup_reopen(tmp, dest, peers):
+    snippet = installed(dest, "etc", "logrotate.d", "sluice")
+    r = subprocess.run(["logrotate", "-d", "-s", os.path.join(tmp, "state0"), snippet],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "error" not in (r.stdout + r.stderr).lower(), r.stderr
+    assert "rotating pattern: /var/log/sluice/*.json" in r.stdout + r.stderr
+
+    # a real rotation: the stats file is moved, SIGHUP, sluice writes a new one
+    inp, _ = gen(tmp, "lr", "--flows", 50, "--vlan-base", 100)
+    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp},infinite_rx=1"}}]
+outputs: [{{name: o0, vdev: "net_null0,no-rx=1"}}]
+tenants:
+  - {{name: acme, id: 7, match: {{vlan: [100]}}, pools: [{{name: p, members: [o0]}}]}}
+stats: {{interval: 0.2}}
+"""
+    sl = peers.sluice(cfg)
+    wait_for(lambda: len(stats_lines(sl.stats)) >= 2, "stats lines", [sl.proc])
+    conf = os.path.join(tmp, "logrotate.conf")
+    with open(conf, "w") as f:
+        f.write(logrotate_conf(os.path.join(tmp, "*.json"), sl.proc.pid))
+    r = subprocess.run(["logrotate", "-f", "-s", os.path.join(tmp, "state"), conf],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rotated = sl.stats + ".1"
+    assert os.path.exists(rotated)
+    wait_for(lambda: len(stats_lines(sl.stats)) >= 2, "lines in the new stats file",
+             [sl.proc])
+    final = sl.finish()
+    old, new = stats_lines(rotated), stats_lines(sl.stats)
+    # every line whole, none lost: uptime goes on from the old file to the new
+    assert old and new and final["final"]
+    assert all(a["uptime"] < b["uptime"] for a, b in zip(old + new, (old + new)[1:]))
+    assert not any(l["final"] for l in old)
+    assert re.search(r"SIGHUP: reloading .*, reopening flow record and stats files",
+                     sl.stderr()), sl.stderr()
 
 
 def notify_listener(tmp):
