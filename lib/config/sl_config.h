@@ -361,6 +361,15 @@ struct sl_cfg_timeouts {
 	uint32_t bypassed;   /**< idle timeout of a bypassed flow */
 };
 
+/** metrics: the Prometheus/OpenMetrics endpoint (off when listen is ""). */
+struct sl_cfg_metrics {
+	char listen[64];     /**< as written, "ADDRESS:PORT"; "" = off */
+	int family;          /**< AF_INET or AF_INET6 */
+	uint8_t addr[16];    /**< the address, network byte order */
+	uint16_t port;
+	struct sl_cfg_loc loc; /**< of listen; 0:0 if absent */
+};
+
 /** Top-level keys whose location is kept (struct sl_cfg::section_loc). */
 enum sl_cfg_section {
 	SL_SECT_EAL = 0,
@@ -373,6 +382,7 @@ enum sl_cfg_section {
 	SL_SECT_STATS,
 	SL_SECT_TUNING,
 	SL_SECT_ADMIN,
+	SL_SECT_METRICS,
 	SL_SECT_MAX
 };
 
@@ -409,6 +419,7 @@ struct sl_cfg {
 	/* stats: */
 	uint32_t stats_interval_ms;
 	char stats_path[SL_PATH_MAX]; /**< "" = stdout */
+	struct sl_cfg_metrics metrics;
 
 	/* tuning: */
 	uint32_t mbufs;              /**< mbufs in the packet pool */

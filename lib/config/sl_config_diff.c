@@ -92,6 +92,9 @@ sl_config_reload_check(const struct sl_cfg *cur, const struct sl_cfg *next,
 	if (strcmp(cur->admin.socket, next->admin.socket) != 0 || cur->admin.mode != next->admin.mode ||
 	    cur->admin.uid != next->admin.uid || cur->admin.gid != next->admin.gid)
 		return changed(next, err, next->section_loc[SL_SECT_ADMIN], "admin");
+	/* the HTTP server listens once, at start */
+	if (!str_eq(cur->metrics.listen, next->metrics.listen))
+		return changed(next, err, next->section_loc[SL_SECT_METRICS], "metrics.listen");
 	if (cur->flow_table_size != next->flow_table_size)
 		return changed(next, err, next->section_loc[SL_SECT_FLOW_TABLE], "flow_table.size");
 	if (cur->stats_interval_ms != next->stats_interval_ms ||

@@ -224,6 +224,10 @@ int sl_cfg_check_tunnel_ports(struct sl_cfg_ctx *c);
 	{ .name = nm, .parse = fn, .required = req, .off = offset, .sub = tbl,                \
 	  .n_sub = SL_CFG_DIM(tbl) }
 
+/** metrics: (sl_config_metrics.c); obj is the struct sl_cfg. */
+int sl_cfg_parse_metrics(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			 const struct sl_cfg_field *f);
+
 /* ---- policy keys (sl_config_policy.c) ---- */
 
 /** A depth: mapping into the struct sl_cfg_depth at obj + f->off. */

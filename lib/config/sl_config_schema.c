@@ -1140,6 +1140,7 @@ static const struct sl_cfg_field top_fields[] = {
 	SUBMAP("fragments", parse_fragments, false, offsetof(struct sl_cfg, fragments),
 	       fragment_fields),
 	SUBMAP("stats", sl_cfg_parse_map, false, 0, stats_fields),
+	FIELD("metrics", sl_cfg_parse_metrics, false),
 	SUBMAP("tuning", sl_cfg_parse_map, false, 0, tuning_fields),
 };
 
@@ -1154,6 +1155,7 @@ section_locs(struct sl_cfg_ctx *c, yaml_node_t *root)
 		[SL_SECT_TENANTS] = "tenants",   [SL_SECT_FLOW_TABLE] = "flow_table",
 		[SL_SECT_FRAGMENTS] = "fragments", [SL_SECT_STATS] = "stats",
 		[SL_SECT_TUNING] = "tuning",     [SL_SECT_ADMIN] = "admin",
+		[SL_SECT_METRICS] = "metrics",
 	};
 
 	if (root->type != YAML_MAPPING_NODE)

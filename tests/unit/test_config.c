@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -364,6 +365,56 @@ test_member_shorthand(void **state)
 	assert_int_equal(p->members[2].output_idx, 0);
 	assert_int_equal(p->members[2].queue, -1);
 	sl_config_free(cfg);
+}
+
+/* metrics: off by default; numeric ADDRESS:PORT, IPv4 or [IPv6]. */
+static void
+test_metrics(void **state)
+{
+	struct sl_cfg *cfg;
+	static const uint8_t v4[4] = { 127, 0, 0, 1 };
+	static const uint8_t v6[16] = { [15] = 1 };
+
+	(void)state;
+	cfg = load_ok(HEAD TENANT("a", "1"), NOCPU);
+	assert_string_equal(cfg->metrics.listen, "");
+	sl_config_free(cfg);
+	cfg = load_ok(HEAD TENANT("a", "1") "metrics: {listen: \"\"}\n", NOCPU);
+	assert_string_equal(cfg->metrics.listen, "");
+	sl_config_free(cfg);
+	cfg = load_ok(HEAD TENANT("a", "1") "metrics: {listen: \"127.0.0.1:9280\"}\n", NOCPU);
+	assert_string_equal(cfg->metrics.listen, "127.0.0.1:9280");
+	assert_int_equal(cfg->metrics.family, AF_INET);
+	assert_memory_equal(cfg->metrics.addr, v4, 4);
+	assert_int_equal(cfg->metrics.port, 9280);
+	assert_int_equal(cfg->metrics.loc.line, 13);
+	sl_config_free(cfg);
+	cfg = load_ok(HEAD TENANT("a", "1") "metrics:\n  listen: \"[::1]:65535\"\n", NOCPU);
+	assert_int_equal(cfg->metrics.family, AF_INET6);
+	assert_memory_equal(cfg->metrics.addr, v6, 16);
+	assert_int_equal(cfg->metrics.port, 65535);
+	sl_config_free(cfg);
+
+	static const char *const bad[] = { "localhost:9280", "127.0.0.1", "127.0.0.1:0",
+					   "127.0.0.1:65536", "127.0.0.1:92a", "[::1:9280",
+					   "::1:9280", ":9280", "127.0.0.1:-1", "[]:1",
+					   "1.2.3.4.5:80" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char yaml[1024], want[256];
+
+		snprintf(yaml, sizeof(yaml), HEAD TENANT("a", "1") "metrics: {listen: \"%s\"}\n",
+			 bad[i]);
+		snprintf(want, sizeof(want),
+			 "@:13:19: metrics.listen: '%s' is not ADDRESS:PORT with a numeric address "
+			 "(e.g. 127.0.0.1:9280 or [::1]:9280)", bad[i]);
+		expect_error(yaml, want);
+	}
+	expect_error(HEAD TENANT("a", "1") "metrics: {port: 9280}\n",
+		     "@:13:11: metrics.port: unknown key 'port'");
+	expect_error(HEAD TENANT("a", "1") "metrics: 9280\n",
+		     "@:13:10: metrics: expected a mapping, got '9280'");
+	expect_error(HEAD TENANT("a", "1") "metrics: {listen: [1]}\n",
+		     "@:13:19: metrics.listen: expected a string, got a list");
 }
 
 static void
@@ -2226,6 +2277,7 @@ main(void)
 		cmocka_unit_test(test_member_shorthand),
 		cmocka_unit_test(test_ring_output),
 		cmocka_unit_test(test_stats_interval),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_hash_seed),
 		cmocka_unit_test(test_reference_config),
 		cmocka_unit_test(test_truncated_reference),

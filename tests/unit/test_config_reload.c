@@ -113,6 +113,8 @@ static const struct change_row rows[] = {
 	  "tuning", 9 },
 	{ "fragments", "flow_table: {size: 65536}\n",
 	  "flow_table: {size: 65536}\nfragments: {hold_ms: 7}\n", "fragments", 9 },
+	{ "the metrics address", "flow_table: {size: 65536}\n",
+	  "flow_table: {size: 65536}\nmetrics: {listen: \"127.0.0.1:9280\"}\n", "metrics.listen", 9 },
 };
 
 static void
