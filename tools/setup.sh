@@ -15,7 +15,8 @@ PKGS=(build-essential pkg-config meson ninja-build
       tshark wireshark-common tcpdump tcpreplay clang libclang-rt-14-dev iproute2 procps
       yamllint python3-kubernetes
       openvswitch-switch-dpdk tcpflow argus-server argus-client
-      libsystemd-dev systemd pandoc man-db logrotate)
+      libsystemd-dev systemd pandoc man-db logrotate
+      libmicrohttpd-dev prometheus python3-prometheus-client)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

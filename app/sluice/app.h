@@ -42,6 +42,7 @@ struct sl_records;
 struct sl_bypass_srv;
 struct sl_reload;
 struct sl_admin;
+struct sl_metrics;
 struct json_t;
 
 /** An input or output port as set up. */
@@ -60,9 +61,9 @@ struct sl_port_rt {
 	uint64_t changes;         /**< outputs: state changes since start */
 };
 
-/** Aggregate of the latest consistent snapshot, for telemetry and stats. */
 struct sl_rates;
 
+/** Aggregate of the latest consistent snapshot, for telemetry and stats. */
 struct sl_aggregate {
 	uint64_t *sum;          /**< layout.total counters summed over workers */
 	uint64_t **per_worker;  /**< per-worker copies */
@@ -124,6 +125,7 @@ struct sl_app {
 	struct sl_kstats *kstats;      /**< kstats.c */
 	struct sl_pcap_inputs *pcap_in; /**< pcapin.c: capture files of net_pcap inputs */
 	unsigned int cfg_flags;        /**< sl_config_load() flags of every load */
+	struct sl_metrics *metrics;    /**< metrics.c: the /metrics endpoint, or NULL */
 };
 
 /** Wall-clock nanoseconds (since the Unix epoch) of TSC @p tsc: flow record

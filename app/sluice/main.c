@@ -477,7 +477,7 @@ main(int argc, char **argv)
 		goto fail_msg;
 	}
 	if (sl_records_init(&app, &err) != 0 || sl_bypass_init(&app, &err) != 0 ||
-	    sl_admin_init(&app, &err) != 0)
+	    sl_admin_init(&app, &err) != 0 || sl_metrics_start(&app, &err) != 0)
 		goto fail_msg;
 	if (sl_telemetry_register(&app) != 0)
 		SL_LOG(WARNING, "registering telemetry commands failed\n");
@@ -517,6 +517,7 @@ fail_msg:
 out_run:
 	if (stats >= 0 && stats != STDOUT_FILENO)
 		close(stats);
+	sl_metrics_stop(&app);
 	sl_ports_close(&app);
 	sl_admin_free(&app);
 	sl_bypass_free(&app);

@@ -71,6 +71,15 @@ void sl_service_tick(struct sl_app *app, uint64_t now);
 /** STOPPING=1: shutdown has begun. */
 void sl_service_stopping(void);
 
+/* metrics.c: GET /metrics (Prometheus/OpenMetrics) on metrics.listen */
+
+struct sl_cfg_error;
+/** Listen and serve on metrics.listen (nothing when unset). Errors name the
+ * configuration line. */
+int sl_metrics_start(struct sl_app *app, struct sl_cfg_error *err);
+/** Stop serving (waits for a scrape in progress). */
+void sl_metrics_stop(struct sl_app *app);
+
 /*
  * control.c: the stats JSON with the rates of window @p r (the aggregate's
  * live or line window). Caller holds agg_lock or is the control thread.
