@@ -517,6 +517,8 @@ fail_msg:
 out_run:
 	if (stats >= 0 && stats != STDOUT_FILENO)
 		close(stats);
+	/* telemetry and /metrics read the aggregate and the ports: first */
+	sl_telemetry_close();
 	sl_metrics_stop(&app);
 	sl_ports_close(&app);
 	sl_admin_free(&app);

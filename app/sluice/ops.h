@@ -71,6 +71,9 @@ void sl_service_tick(struct sl_app *app, uint64_t now);
 /** STOPPING=1: shutdown has begun. */
 void sl_service_stopping(void);
 
+/* telemetry.c: stop answering (before the app is torn down) */
+void sl_telemetry_close(void);
+
 /* metrics.c: GET /metrics (Prometheus/OpenMetrics) on metrics.listen */
 
 struct sl_cfg_error;

@@ -48,7 +48,11 @@
 #define SL_TEL_PAGE_ITEMS 240
 
 /* rte_telemetry callbacks carry no user pointer: the one app is kept here,
- * set once before the commands are registered and never changed. */
+ * set before the commands are registered and cleared (under tel_gate) by
+ * sl_telemetry_close() before sluice frees what the handlers read. DPDK
+ * cannot unregister a command and its thread outlives sluice's teardown, so
+ * every handler runs under tel_gate and answers an error once it is NULL. */
+static pthread_mutex_t tel_gate = PTHREAD_MUTEX_INITIALIZER;
 static struct sl_app *tel_app;
 
 static size_t tel_add(struct rte_tel_data *d, const char *key, json_t *v, int depth);
@@ -442,46 +446,63 @@ handle_members(const char *cmd __rte_unused, const char *params, struct rte_tel_
 	return 0;
 }
 
-/* The handler @p fn under agg_lock: the aggregate, and the tables a reload
- * swaps, stay put while it reads them. */
-#define LOCKED(fn)                                                                        \
-	static int fn##_locked(const char *cmd, const char *params, struct rte_tel_data *d) \
+/* The handler @p fn, while sluice is up (under tel_gate), and under
+ * agg_lock: the aggregate, and the tables a reload swaps, stay put while it
+ * reads them. */
+#define GUARDED(fn)                                                                       \
+	static int fn##_guarded(const char *cmd, const char *params, struct rte_tel_data *d) \
 	{                                                                                  \
 		int rc;                                                                    \
                                                                                            \
-		pthread_mutex_lock(&tel_app->agg_lock);                                    \
-		rc = fn(cmd, params, d);                                                   \
-		pthread_mutex_unlock(&tel_app->agg_lock);                                  \
+		pthread_mutex_lock(&tel_gate);                                             \
+		if (tel_app == NULL) {                                                     \
+			rc = tel_error(d, "sluice is stopping");                           \
+		} else {                                                                   \
+			pthread_mutex_lock(&tel_app->agg_lock);                            \
+			rc = fn(cmd, params, d);                                           \
+			pthread_mutex_unlock(&tel_app->agg_lock);                          \
+		}                                                                          \
+		pthread_mutex_unlock(&tel_gate);                                           \
 		return rc;                                                                 \
 	}
-LOCKED(handle_stats)
-LOCKED(handle_inputs)
-LOCKED(handle_outputs)
-LOCKED(handle_workers)
-LOCKED(handle_tenants)
-LOCKED(handle_tenant)
-LOCKED(handle_members)
+GUARDED(handle_stats)
+GUARDED(handle_inputs)
+GUARDED(handle_outputs)
+GUARDED(handle_workers)
+GUARDED(handle_tenants)
+GUARDED(handle_tenant)
+GUARDED(handle_members)
+
+void
+sl_telemetry_close(void)
+{
+	pthread_mutex_lock(&tel_gate);
+	tel_app = NULL;
+	pthread_mutex_unlock(&tel_gate);
+}
 
 int
 sl_telemetry_register(struct sl_app *app)
 {
 	int rc = 0;
 
+	pthread_mutex_lock(&tel_gate);
 	tel_app = app;
-	rc |= rte_telemetry_register_cmd("/sluice/stats", handle_stats_locked,
+	pthread_mutex_unlock(&tel_gate);
+	rc |= rte_telemetry_register_cmd("/sluice/stats", handle_stats_guarded,
 					 "Ledger, drops by reason, filters, anomalies, flows, rates. "
 					 "No parameters");
-	rc |= rte_telemetry_register_cmd("/sluice/inputs", handle_inputs_locked,
+	rc |= rte_telemetry_register_cmd("/sluice/inputs", handle_inputs_guarded,
 					 "Per-input counters and rates. Parameter: page offset");
-	rc |= rte_telemetry_register_cmd("/sluice/outputs", handle_outputs_locked,
+	rc |= rte_telemetry_register_cmd("/sluice/outputs", handle_outputs_guarded,
 					 "Per-output counters, rates, state. Parameter: page offset");
-	rc |= rte_telemetry_register_cmd("/sluice/workers", handle_workers_locked,
+	rc |= rte_telemetry_register_cmd("/sluice/workers", handle_workers_guarded,
 					 "Per-worker counters. Parameter: page offset");
-	rc |= rte_telemetry_register_cmd("/sluice/tenants", handle_tenants_locked,
+	rc |= rte_telemetry_register_cmd("/sluice/tenants", handle_tenants_guarded,
 					 "Tenant ids and names. Parameter: page offset");
-	rc |= rte_telemetry_register_cmd("/sluice/tenant", handle_tenant_locked,
+	rc |= rte_telemetry_register_cmd("/sluice/tenant", handle_tenant_guarded,
 					 "One tenant's counters, rates and pools. Parameter: tenant id");
-	rc |= rte_telemetry_register_cmd("/sluice/members", handle_members_locked,
+	rc |= rte_telemetry_register_cmd("/sluice/members", handle_members_guarded,
 					 "A pool's members, paged. Parameters: tenant id, pool name "
 					 "or index, page offset");
 	return rc;
