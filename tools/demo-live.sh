@@ -20,5 +20,5 @@ sed -e "s|rx_pcap=out/demo/traffic.pcap|rx_pcap=$out/traffic.pcap,infinite_rx=1|
 build/app/sluice/sluice --config "$out/live.yaml" --duration "${SL_DEMO_SECONDS:-300}" \
     -- --in-memory 2> "$out/sluice.log" &
 pid=$!
-trap 'kill -INT $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+trap 'kill -INT $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf /var/run/dpdk/sluice-live' EXIT
 /usr/bin/python3 tools/sl-top -f sluice-live

@@ -393,6 +393,7 @@ main(int argc, char **argv)
 		       driver_said[0] ? " (" : "", driver_said, driver_said[0] ? ")" : "");
 		goto out_cfg;
 	}
+	sl_capture_init();
 	app.tsc_hz = rte_get_tsc_hz();
 	app.ft_shift = sl_flow_time_shift(app.tsc_hz);
 	app.ft_hz = sl_flow_time_hz(app.tsc_hz, app.ft_shift);
@@ -531,6 +532,7 @@ out_run:
 	sl_tables_free(app.tbl);
 	sl_slots_free(&app);
 out_eal:
+	sl_capture_free();
 	rte_eal_cleanup();
 out_cfg:
 	sl_pcap_inputs_free(app.pcap_in);

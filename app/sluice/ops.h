@@ -71,6 +71,10 @@ void sl_service_tick(struct sl_app *app, uint64_t now);
 /** STOPPING=1: shutdown has begun. */
 void sl_service_stopping(void);
 
+/* capture.c: dpdk-dumpcap (rte_pdump) after rte_eal_init, off at exit */
+void sl_capture_init(void);
+void sl_capture_free(void);
+
 /* telemetry.c: stop answering (before the app is torn down) */
 void sl_telemetry_close(void);
 
