@@ -87,6 +87,7 @@ bypass_pkt(struct sl_worker *w, struct rte_mbuf *m, struct sl_flow_entry *e, uin
 	w->c[SL_WC_BYPASSED_BYTES] += len;
 	w->c[sl_ix_tenant(l, t, SL_TC_BYPASSED)]++;
 	w->c[sl_ix_tenant(l, t, SL_TC_BYPASSED_BYTES)] += len;
+	sl_cap(w->app, w->idx, m, t, SL_CAP_BYPASSED, 0);
 	rte_pktmbuf_free(m);
 }
 

@@ -30,6 +30,7 @@
 
 #include "app.h"
 #include "datapath.h"
+#include "ops.h"
 
 #define SL_ADMIN_CLIENTS 4
 #define SL_ADMIN_LINE_MAX 4096
@@ -227,8 +228,16 @@ serve(struct sl_app *app, struct admin_client *c, time_t now)
 		size_t used = (size_t)(nl - c->buf) + 1;
 
 		*nl = '\0';
-		if (nl != c->buf)
-			reply(c, handle(app, c->buf));
+		if (nl != c->buf) {
+			json_t *rep;
+
+			if (sl_capture_line(app, -1, c->fd, c->buf, (size_t)(nl - c->buf), &rep)) {
+				c->fd = -1; /* the capture has the connection now */
+				c->len = 0;
+				return;
+			}
+			reply(c, rep != NULL ? rep : handle(app, c->buf));
+		}
 		if (c->fd < 0)
 			return;
 		memmove(c->buf, nl + 1, c->len - used);

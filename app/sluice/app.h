@@ -43,6 +43,7 @@ struct sl_bypass_srv;
 struct sl_reload;
 struct sl_admin;
 struct sl_metrics;
+struct sl_capture;
 struct json_t;
 
 /** An input or output port as set up. */
@@ -126,6 +127,10 @@ struct sl_app {
 	struct sl_pcap_inputs *pcap_in; /**< pcapin.c: capture files of net_pcap inputs */
 	unsigned int cfg_flags;        /**< sl_config_load() flags of every load */
 	struct sl_metrics *metrics;    /**< metrics.c: the /metrics endpoint, or NULL */
+	/** capture.c: by tenant slot, the kinds (bits of enum sl_cap_kind)
+	 * being captured, 0: none; workers read it relaxed (capture.h) */
+	uint8_t *cap_on;
+	struct sl_capture *cap;        /**< capture.c: tenant captures */
 };
 
 /** Wall-clock nanoseconds (since the Unix epoch) of TSC @p tsc: flow record

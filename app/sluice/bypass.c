@@ -64,6 +64,7 @@
 
 #include "sl_ctlproto.h"
 #include "datapath.h"
+#include "ops.h"
 
 RTE_LOG_REGISTER(sl_ctl_logtype, user.sluice.control, INFO);
 #define CLOG(level, ...) rte_log(RTE_LOG_##level, sl_ctl_logtype, "sluice: " __VA_ARGS__)
@@ -691,6 +692,46 @@ refill_wait_ns(const struct ctl_tenant *t)
 	return (uint64_t)((1.0 - t->tokens) * (double)NS_PER_S / t->rate) + 1;
 }
 
+/*
+ * A capture request (capture.c): refused with its reason, or started, and
+ * then the capture owns the connection and the client's slot is free
+ * (true). Any other line is not its business (false, nothing done).
+ */
+static bool
+capture_line(struct sl_app *app, uint16_t ti, struct ctl_tenant *t, struct ctl_client *c,
+	     const char *line, size_t len)
+{
+	json_t *rep = NULL;
+
+	if (sl_capture_line(app, ti, c->fd, line, len, &rep)) {
+		t->requests++;
+		c->fd = -1;
+		c->len = 0;
+		c->waiting = false;
+		t->n_clients--;
+		return true;
+	}
+	if (rep == NULL)
+		return false;
+	/* refused: the answer, and the line is used up */
+	char *out = json_dumps(rep, JSON_COMPACT);
+
+	json_decref(rep);
+	t->requests++;
+	t->errors++;
+	if (out != NULL) {
+		size_t n = strlen(out);
+
+		out[n] = '\n'; /* replaces the NUL: one whole line */
+		if (send(c->fd, out, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			RTE_LOG(DEBUG, USER1, "control socket: reply lost: %s\n", strerror(errno));
+		free(out);
+	}
+	memmove(c->buf, line + len + 1, c->len - (uint32_t)(line + len + 1 - c->buf));
+	c->len -= (uint32_t)(line + len + 1 - c->buf);
+	return true;
+}
+
 /* Does the client hold a whole request line? */
 static bool
 has_line(const struct ctl_client *c)
@@ -718,6 +759,10 @@ take_lines(struct sl_app *app, struct sl_bypass_srv *s, uint16_t ti, struct ctl_
 	       (nl = memchr(c->buf + off, '\n', c->len - off)) != NULL) {
 		size_t len = (size_t)(nl - (c->buf + off));
 
+		if (len > 0 && capture_line(app, ti, t, c, c->buf + off, len)) {
+			t->tokens -= 1;
+			return done + 1; /* the capture has the connection now */
+		}
 		if (len > 0) { /* empty lines are not requests */
 			handle_line(app, s, ti, t, ci, c->buf + off, len);
 			t->tokens -= 1;

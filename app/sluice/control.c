@@ -409,6 +409,9 @@ sl_tenant_json_rates(struct sl_app *app, const uint64_t *sum, uint16_t t,
 	x = sl_bypass_json(app, t);
 	if (x != NULL)
 		json_object_set_new(o, "control", x);
+	x = sl_capture_json(app, t);
+	if (x != NULL)
+		json_object_set_new(o, "capture", x);
 	return o;
 }
 

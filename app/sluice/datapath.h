@@ -34,6 +34,7 @@
 #include <rte_ring.h>
 
 #include "app.h"
+#include "capture.h"
 #include "sl_flow.h"
 #include "sl_frag.h"
 #include "sl_l2.h"
@@ -231,6 +232,7 @@ sl_drop_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint16
 	w->c[sl_ix_drop(l, reason)]++;
 	if (tenant != SL_NO_TENANT)
 		w->c[sl_ix_tenant(l, tenant, SL_TC_DROPPED)]++;
+	sl_cap(w->app, w->idx, m, tenant, SL_CAP_DROPPED, (uint16_t)reason);
 	rte_pktmbuf_free(m);
 }
 
@@ -243,6 +245,7 @@ sl_filter_pkt(struct sl_worker *w, struct rte_mbuf *m, unsigned int reason, uint
 	w->c[SL_WC_FILTERED]++;
 	w->c[sl_ix_filter(l, reason)]++;
 	w->c[sl_ix_tenant(l, tenant, SL_TC_FILTERED)]++;
+	sl_cap(w->app, w->idx, m, tenant, SL_CAP_FILTERED, (uint16_t)reason);
 	rte_pktmbuf_free(m);
 }
 

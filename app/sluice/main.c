@@ -240,6 +240,7 @@ control_loop(struct sl_app *app, const struct sl_opts *o, int stats, const char 
 		sl_admin_poll(app);
 		sl_reload_poll(app);
 		sl_records_poll(app);
+		sl_capture_poll(app);
 		sl_service_tick(app, rte_rdtsc());
 		if (hup_signal) {
 			hup_signal = 0;
@@ -393,7 +394,7 @@ main(int argc, char **argv)
 		       driver_said[0] ? " (" : "", driver_said, driver_said[0] ? ")" : "");
 		goto out_cfg;
 	}
-	sl_capture_init();
+	sl_pdump_init();
 	app.tsc_hz = rte_get_tsc_hz();
 	app.ft_shift = sl_flow_time_shift(app.tsc_hz);
 	app.ft_hz = sl_flow_time_hz(app.tsc_hz, app.ft_shift);
@@ -459,7 +460,7 @@ main(int argc, char **argv)
 	if (sl_ports_assign_rx(&app, &err) != 0)
 		goto fail_msg;
 	sl_health_sync(&app); /* the member slots the tables made */
-	if (sl_control_init(&app) != 0 || sl_reload_init(&app) != 0) {
+	if (sl_control_init(&app) != 0 || sl_reload_init(&app) != 0 || sl_capture_init(&app) != 0) {
 		snprintf(err.msg, sizeof(err.msg), "sluice: out of memory");
 		goto fail_msg;
 	}
@@ -522,6 +523,7 @@ out_run:
 	sl_telemetry_close();
 	sl_metrics_stop(&app);
 	sl_ports_close(&app);
+	sl_capture_free(&app);
 	sl_admin_free(&app);
 	sl_bypass_free(&app);
 	sl_records_free(&app);
@@ -532,7 +534,7 @@ out_run:
 	sl_tables_free(app.tbl);
 	sl_slots_free(&app);
 out_eal:
-	sl_capture_free();
+	sl_pdump_free();
 	rte_eal_cleanup();
 out_cfg:
 	sl_pcap_inputs_free(app.pcap_in);

@@ -72,8 +72,26 @@ void sl_service_tick(struct sl_app *app, uint64_t now);
 void sl_service_stopping(void);
 
 /* capture.c: dpdk-dumpcap (rte_pdump) after rte_eal_init, off at exit */
-void sl_capture_init(void);
-void sl_capture_free(void);
+void sl_pdump_init(void);
+void sl_pdump_free(void);
+/* capture.c: tenant captures (capture.h is the workers' side) */
+/** Pool, rings and tables; after the workers and slots exist. */
+int sl_capture_init(struct sl_app *app);
+/** From the control loop: drain the workers' copies, feed the clients. */
+void sl_capture_poll(struct sl_app *app);
+/**
+ * A request line (@p len bytes, no newline) on a tenant's control socket
+ * (@p tenant: its slot) or on
+ * the admin socket (@p tenant -1). Not a capture request: false and
+ * *reply NULL. A bad one: false and *reply the error to send. Started:
+ * true; the capture owns @p fd from now on (it sends the answer itself).
+ */
+bool sl_capture_line(struct sl_app *app, int tenant, int fd, const char *line, size_t len,
+		     json_t **reply);
+/** A tenant's capture counters for the stats, or NULL when it had none. */
+json_t *sl_capture_json(struct sl_app *app, uint16_t t);
+/** End every capture and free (after the workers stopped). */
+void sl_capture_free(struct sl_app *app);
 
 /* telemetry.c: stop answering (before the app is torn down) */
 void sl_telemetry_close(void);

@@ -99,11 +99,13 @@ count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint
 
 			w->c[sl_ix_tenant(l, t, SL_TC_PACKETS)]++;
 			w->c[sl_ix_tenant(l, t, SL_TC_BYTES)] += len;
+			sl_cap(w->app, w->idx, m, t, SL_CAP_ALL, 0);
 			if (md->pi.err != SL_PARSE_OK)
 				w->c[sl_ix_tenant(l, t, SL_TC_MALFORMED)]++;
 			if (unlikely(tb->tenants[t].metered) && over_rate(w, t, len, now)) {
 				w->c[sl_ix_tenant(l, t, SL_TC_RATE_EXCEEDED)]++;
 				w->c[sl_ix_tenant(l, t, SL_TC_DROPPED)]++;
+				sl_cap(w->app, w->idx, m, t, SL_CAP_DROPPED, SL_DROP_RATE_EXCEEDED);
 				over[n_over++] = m;
 				continue;
 			}

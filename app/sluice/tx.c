@@ -124,6 +124,7 @@ flush_member(struct sl_worker *w, uint32_t gm)
 	/* What the queue refused is freed and counted (l3fwd send_burst). */
 	for (uint16_t i = sent; i < n; i++) {
 		bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		sl_cap(app, w->idx, b->pkts[i], mr->tenant, SL_CAP_DROPPED, SL_DROP_TX_REFUSED);
 		rte_pktmbuf_free(b->pkts[i]);
 	}
 	count_sent(w, gm, sent, bytes, n - sent, 0);

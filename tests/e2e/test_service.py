@@ -17,7 +17,7 @@ import pytest
 from conftest import BUILD, ROOT, SLUICE, gen, stats_lines, wait_for
 
 PREFIX = "/usr/local"   # meson's default prefix, the build's
-TOOLS = ["sluice", "sl-bypass", "sl-report", "sl-top", "sl-ringcat", "sl-gen"]
+TOOLS = ["sluice", "sl-bypass", "sl-report", "sl-top", "sl-capture", "sl-ringcat", "sl-gen"]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_meson_install_puts_everything_in_place(dest):
     r = subprocess.run([installed(dest, "bin", "sluice"), "--version"], capture_output=True,
                        text=True, timeout=30)
     assert r.returncode == 0 and r.stdout.startswith("sluice "), r.stderr
-    for t in ("sl-bypass", "sl-report", "sl-top"):
+    for t in ("sl-bypass", "sl-report", "sl-top", "sl-capture"):
         r = subprocess.run(["/usr/bin/python3", installed(dest, "bin", t), "--help"],
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 0 and "usage" in r.stdout.lower(), (t, r.stderr)

@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""End to end: tenant captures. A tenant, on its own control socket, or the
+operator, on the admin socket, asks sluice (with tools/sl-capture) for a
+bounded pcap of one tenant's packets: all of them, or those filtered or
+bypassed (by reason), sampled 1 in N, limited in packets, bytes and
+seconds. The pcap holds exactly the frames the test sent that match, byte
+for byte, and never another tenant's; bad requests get a reason."""
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+from collections import Counter
+
+from conftest import ROOT, gen, read_pcap, stats_lines, uid, wait_for
+from test_outputs import link_up, send_frames
+
+SL_CAPTURE = os.path.join(ROOT, "tools", "sl-capture")
+
+
+def config(tmp, iface):
+    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_tap0,iface={iface}"}}]
+outputs:
+  - {{name: o0, vdev: "net_null1,no-rx=1"}}
+  - {{name: o1, vdev: "net_null2,no-rx=1"}}
+admin: {{socket: {tmp}/admin.sock}}
+tenants:
+  - name: acme
+    id: 7
+    match: {{vlan: [100]}}
+    pools: [{{name: p, members: [o0]}}]
+    control: {{socket: {tmp}/acme.sock}}
+    rules:
+      - {{match: {{proto: udp}}, action: drop}}
+      - {{match: {{proto: icmp}}, action: bypass}}
+  - name: beta
+    id: 8
+    match: {{vlan: [101]}}
+    pools: [{{name: q, members: [o1]}}]
+    control: {{socket: {tmp}/beta.sock}}
+stats: {{interval: 0.2}}
+"""
+
+
+def vlan(f):
+    return int.from_bytes(f[14:16], "big") & 0xfff
+
+
+def proto(f):
+    return f[18 + 9]  # IPv4 after one VLAN tag
+
+
+class Capture:
+    """tools/sl-capture in the background, writing a pcap."""
+
+    def __init__(self, peers, name, sock, *args):
+        self.pcap = os.path.join(peers.tmp, name + ".pcap")
+        self.err = os.path.join(peers.tmp, name + ".err")
+        self.proc = peers.start(["/usr/bin/python3", SL_CAPTURE, "-s", sock, "-w", self.pcap,
+                                 *map(str, args)], stdout=subprocess.DEVNULL,
+                                stderr=peers.open(name + ".err", "w"))
+
+    def answer(self):
+        try:
+            text = open(self.err).read()
+        except FileNotFoundError:
+            return None
+        return json.loads(text.splitlines()[0]) if text.endswith("\n") else None
+
+    def started(self):
+        a = self.answer()
+        if a is not None and not a.get("ok"):
+            raise AssertionError(f"capture refused: {a}")
+        return a
+
+    def finish(self):
+        self.proc.wait(timeout=60)
+        assert self.proc.returncode == 0, open(self.err).read()
+        return read_pcap(self.pcap)
+
+
+def ask(sock, req):
+    """One request line on a control socket; its one-line answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(sock)
+        s.sendall((json.dumps(req) + "\n").encode())
+        buf = b""
+        while b"\n" not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+    return json.loads(buf.partition(b"\n")[0])
+
+
+def test_tenant_and_admin_captures(tmp, peers):
+    inp, _ = gen(tmp, "t", "--flows", 60, "--tenants", 2, "--vlan-base", 100, "--packets", 3,
+                 "--udp", 30, "--icmp", 20, "--frame", "imix")
+    frames = read_pcap(inp)
+    acme = [f for f in frames if vlan(f) == 100]
+    beta = [f for f in frames if vlan(f) == 101]
+    acme_udp = [f for f in acme if proto(f) == 17]
+    acme_icmp = [f for f in acme if proto(f) == 1]
+    assert acme_udp and acme_icmp and beta and len(acme_udp) + len(acme_icmp) < len(acme)
+    iface = "slcap" + uid()[:8]
+    acme_sock, beta_sock, admin = (os.path.join(tmp, n + ".sock") for n in
+                                   ("acme", "beta", "admin"))
+    sl = peers.sluice(config(tmp, iface))
+    sent = 0
+
+    def run(name, sock, *args, traffic=frames):
+        nonlocal sent
+        c = Capture(peers, name, sock, *args)
+        wait_for(c.started, f"capture {name} to start", [c.proc, sl.proc])
+        send_frames(iface, traffic)
+        sent += len(traffic)
+        return c.answer(), c.finish()
+
+    wait_for(lambda: link_up(iface) and os.path.exists(acme_sock) and
+             os.path.exists(admin) and stats_lines(sl.stats), "sluice to start", [sl.proc])
+
+    # everything of acme, on acme's socket: exactly its frames, in order
+    ans, got = run("all", acme_sock, "--packets", len(acme))
+    assert ans["capture"]["tenant"] == "acme" and ans["capture"]["what"] == ["all"]
+    assert got == acme
+
+    # only what its policy filtered (udp: action drop), by reason
+    ans, got = run("filtered", acme_sock, "--what", "filtered", "--reason", "policy_drop",
+                   "--packets", len(acme_udp))
+    assert ans["capture"]["reason"] == "policy_drop"
+    assert got == acme_udp
+
+    # only what it bypassed (icmp: action bypass)
+    _, got = run("bypassed", acme_sock, "--what", "bypassed", "--packets", len(acme_icmp))
+    assert got == acme_icmp
+
+    # 1 in 3, and a snaplen
+    want = acme[::3]
+    _, got = run("sampled", acme_sock, "--sample", 3, "--snaplen", 64,
+                 "--packets", len(want))
+    assert got == [f[:64] for f in want]
+
+    # a byte budget: the records that fit in it, and no more
+    k = 5
+    budget = 24 + sum(16 + len(f) for f in acme[:k]) + 16 + len(acme[k]) - 1
+    _, got = run("bytes", acme_sock, "--bytes", budget)
+    assert got == acme[:k]
+    assert os.path.getsize(os.path.join(tmp, "bytes.pcap")) <= budget
+
+    # a time limit with nothing matching: an empty pcap after ~1 s
+    t0 = time.monotonic()
+    _, got = run("seconds", acme_sock, "--what", "dropped", "--seconds", 1, traffic=[])
+    assert got == [] and time.monotonic() - t0 >= 1
+
+    # the admin names the tenant
+    ans, got = run("admin", admin, "--tenant", "beta", "--packets", len(beta))
+    assert ans["capture"]["tenant"] == "beta" and ans["capture"]["tenant_id"] == 8
+    assert got == beta
+
+    # refusals, each with its reason
+    errors = {
+        "other tenant": ask(acme_sock, {"cmd": "capture", "tenant": "beta"}),
+        "bad what": ask(acme_sock, {"cmd": "capture", "what": "everything"}),
+        "reason alone": ask(acme_sock, {"cmd": "capture", "reason": "policy_drop"}),
+        "bad reason": ask(acme_sock, {"cmd": "capture", "what": "dropped",
+                                      "reason": "nope"}),
+        "sample 0": ask(acme_sock, {"cmd": "capture", "sample": 0}),
+        "unknown key": ask(acme_sock, {"cmd": "capture", "count": 5}),
+        "admin without tenant": ask(admin, {"cmd": "capture"}),
+        "admin unknown tenant": ask(admin, {"cmd": "capture", "tenant": 99}),
+    }
+    for what, e in errors.items():
+        assert e["ok"] is False and e["error"], (what, e)
+    assert "own tenant only" in errors["other tenant"]["error"]
+    assert "what must be" in errors["bad what"]["error"]
+    assert "sample must be an integer 1.." in errors["sample 0"]["error"]
+    assert "unknown key 'count'" in errors["unknown key"]["error"]
+    # one capture per tenant at a time
+    c = Capture(peers, "long", beta_sock, "--seconds", 3)
+    wait_for(c.started, "a long capture to start", [c.proc, sl.proc])
+    busy = ask(admin, {"cmd": "capture", "tenant": 8})
+    assert busy["ok"] is False and "already has a capture running" in busy["error"]
+    assert c.finish() == []
+    # the control sockets still do their usual work
+    assert ask(acme_sock, {"cmd": "ping"})["ok"] is True
+
+    wait_for(lambda: stats_lines(sl.stats)[-1]["ledger"]["received"] >= sent,
+             "sluice to count every frame", [sl.proc])
+    final = sl.finish()
+    lg = final["ledger"]
+    assert lg["balanced"] and lg["in_flight"] == 0
+    t = {x["name"]: x for x in final["tenants"]}
+    assert t["acme"]["capture"] == {
+        "sessions": 6, "packets": len(acme) + len(acme_udp) + len(acme_icmp) +
+        len(acme[::3]) + 5, "lost": 0, "running": False}
+    assert t["beta"]["capture"]["sessions"] == 2 and t["beta"]["capture"]["lost"] == 0
+    log = open(os.path.join(tmp, "sluice.err")).read()
+    assert re.search(r"capture: tenant 'acme' \(asked on the tenant socket\) ended: packets "
+                     r"limit; \d+ packets", log), log
+    assert "ended: bytes limit" in log and "ended: seconds limit" in log
+    # tshark reads what sluice wrote
+    r = subprocess.run(["tshark", "-r", os.path.join(tmp, "admin.pcap"), "-T", "fields",
+                        "-e", "vlan.id"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and Counter(r.stdout.split()) == {"101": len(beta)}, r.stderr
