@@ -13,7 +13,8 @@ from collections import Counter
 
 import pytest
 
-from conftest import gen, read_pcap, stats_lines, stop, uid, wait_for
+from conftest import (gen, null_out, pool, read_pcap, sluice_config, stats_lines, stop, tap_in,
+                      tenant, uid, wait_for)
 from test_outputs import link_up, send_frames
 
 DUMPCAP = shutil.which("dpdk-dumpcap")
@@ -23,15 +24,9 @@ TSHARK = shutil.which("tshark")
 def config(iface_in):
     # net_null outputs: dpdk-dumpcap's exit closes its view of every vdev,
     # and DPDK 22.11's net_pcap then marks the shared port link down
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_tap0,iface={iface_in}"}}]
-outputs:
-  - {{name: o0, vdev: "net_null1,no-rx=1"}}
-  - {{name: o1, vdev: "net_null2,no-rx=1"}}
-tenants:
-  - {{name: acme, id: 7, match: {{vlan: [100]}}, pools: [{{name: p, members: [o0, o1]}}]}}
-stats: {{interval: 0.2}}
-"""
+    return sluice_config([tap_in(iface_in)], [null_out("o0", 1), null_out("o1", 2)],
+                         [tenant("acme", 7, [pool("p", ["o0", "o1"])], match={"vlan": [100]})],
+                         stats={"interval": 0.2})
 
 
 class Dumpcap:

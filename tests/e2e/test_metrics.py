@@ -14,7 +14,8 @@ import urllib.request
 
 import pytest
 
-from conftest import gen, run_sluice, stats_lines, stop, wait_for
+from conftest import (gen, null_out, pcap_in, pool, run_sluice, sluice_config, stats_lines, stop,
+                      tenant, wait_for)
 
 PROMETHEUS = shutil.which("prometheus")
 PROMTOOL = shutil.which("promtool")
@@ -28,18 +29,10 @@ def free_port():
 
 
 def config(inp, port):
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
-outputs:
-  - {{name: o0, vdev: "net_null0,no-rx=1"}}
-  - {{name: o1, vdev: "net_null1,no-rx=1"}}
-  - {{name: o2, vdev: "net_null2,no-rx=1"}}
-tenants:
-  - {{name: acme, id: 7, match: {{vlan: [100]}}, pools: [{{name: p, members: [o0, o1]}}]}}
-  - {{name: beta, id: 8, match: {{vlan: [101]}}, pools: [{{name: q, members: [o2]}}]}}
-stats: {{interval: 0.2}}
-metrics: {{listen: "127.0.0.1:{port}"}}
-"""
+    return sluice_config([pcap_in(inp)], [null_out(f"o{i}", i) for i in range(3)],
+                         [tenant("acme", 7, [pool("p", ["o0", "o1"])], match={"vlan": [100]}),
+                          tenant("beta", 8, [pool("q", ["o2"])], match={"vlan": [101]})],
+                         stats={"interval": 0.2}, metrics={"listen": f"127.0.0.1:{port}"})
 
 
 def get(url, accept=None):
@@ -193,7 +186,13 @@ def test_metrics_port_in_use_is_a_clear_error(tmp):
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        r = run_sluice(tmp, config(inp, port))
+        text = config(inp, port)
+        r = run_sluice(tmp, text)
+    # the error names the listen value's line and column in the file
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "listen:" in l)
+    col = text.splitlines()[line - 1].index("127.0.0.1") + 1
+    if text.splitlines()[line - 1][col - 2] in "'\"":
+        col -= 1
     assert r.rc == 1
-    assert f"sluice.yaml:11:19: metrics.listen: cannot listen on 127.0.0.1:{port}: Address " \
-        "already in use" in r.stderr, r.stderr
+    assert f"sluice.yaml:{line}:{col}: metrics.listen: cannot listen on 127.0.0.1:{port}: " \
+        "Address already in use" in r.stderr, r.stderr

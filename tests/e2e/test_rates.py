@@ -5,23 +5,14 @@ in telemetry (over the last second). A line's rate times its interval must be
 the growth of the same counter since the previous line."""
 import pytest
 
-from conftest import gen, stats_lines, wait_for
+from conftest import gen, null_out, pcap_in, pool, sluice_config, stats_lines, tenant, wait_for
 from test_runtime import telemetry
 
 
-def config(inp, tmp):
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp},infinite_rx=1"}}]
-outputs:
-  - {{name: o0, vdev: "net_null0,no-rx=1"}}
-  - {{name: o1, vdev: "net_null1,no-rx=1"}}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [o0, o1]}}]
-stats: {{interval: 0.3}}
-"""
+def config(inp):
+    return sluice_config([pcap_in(inp, infinite=True)], [null_out("o0", 0), null_out("o1", 1)],
+                         [tenant("acme", 7, [pool("p", ["o0", "o1"])], match={"vlan": [100]})],
+                         stats={"interval": 0.3})
 
 
 def close(rate, delta, secs, what):
@@ -62,7 +53,7 @@ def check_pair(a, b):
 def test_rates_in_stats_lines_and_telemetry(tmp, peers):
     # two VLANs: 100 is acme's, 101 has no tenant (drops.no_tenant)
     inp, _ = gen(tmp, "r", "--flows", 64, "--tenants", 2, "--vlan-base", 100, "--frame", 200)
-    sl = peers.sluice(config(inp, tmp), in_memory=False)
+    sl = peers.sluice(config(inp), in_memory=False)
     wait_for(lambda: len(stats_lines(sl.stats)) >= 4, "four stats lines", [sl.proc])
     sock = f"/var/run/dpdk/{sl.prefix}/dpdk_telemetry.v2"
     st = telemetry(sock, "/sluice/stats")["/sluice/stats"]

@@ -14,7 +14,8 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, ROOT, SLUICE, gen, stats_lines, wait_for
+from conftest import (BUILD, ROOT, SLUICE, gen, null_out, pcap_in, pool, sluice_config,
+                      stats_lines, tenant, wait_for)
 
 PREFIX = "/usr/local"   # meson's default prefix, the build's
 TOOLS = ["sluice", "sl-bypass", "sl-report", "sl-top", "sl-capture", "sl-ringcat", "sl-gen"]
@@ -27,6 +28,13 @@ def dest(tmp_path_factory):
                         "--quiet"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     return d
+
+
+def one_tenant(inp, interval):
+    """acme (VLAN 100) on a looping pcap, one discarding member."""
+    return sluice_config([pcap_in(inp, infinite=True)], [null_out("o0", 0)],
+                         [tenant("acme", 7, [pool("p", ["o0"])], match={"vlan": [100]})],
+                         stats={"interval": interval})
 
 
 def installed(dest, *parts):
@@ -142,13 +150,7 @@ def test_logrotate_snippet_and_sighup_reopen(tmp, dest, peers):
 
     # a real rotation: the stats file is moved, SIGHUP, sluice writes a new one
     inp, _ = gen(tmp, "lr", "--flows", 50, "--vlan-base", 100)
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp},infinite_rx=1"}}]
-outputs: [{{name: o0, vdev: "net_null0,no-rx=1"}}]
-tenants:
-  - {{name: acme, id: 7, match: {{vlan: [100]}}, pools: [{{name: p, members: [o0]}}]}}
-stats: {{interval: 0.2}}
-"""
+    cfg = one_tenant(inp, 0.2)
     sl = peers.sluice(cfg)
     wait_for(lambda: len(stats_lines(sl.stats)) >= 2, "stats lines", [sl.proc])
     conf = os.path.join(tmp, "logrotate.conf")
@@ -195,13 +197,7 @@ def test_sd_notify_ready_watchdog_status(tmp, watchdog, peers):
     env = {"NOTIFY_SOCKET": path}
     if watchdog:
         env["WATCHDOG_USEC"] = "1000000"   # keep-alive every 0.5 s
-    cfg = f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp},infinite_rx=1"}}]
-outputs: [{{name: o0, vdev: "net_null0,no-rx=1"}}]
-tenants:
-  - {{name: acme, id: 7, match: {{vlan: [100]}}, pools: [{{name: p, members: [o0]}}]}}
-stats: {{interval: 0.5}}
-"""
+    cfg = one_tenant(inp, 0.5)
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

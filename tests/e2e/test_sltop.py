@@ -9,24 +9,18 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, SLUICE, cleanup_prefix, gen, stats_lines, stop, wait_for
+from conftest import (ROOT, SLUICE, cleanup_prefix, gen, null_out, pcap_in, pool, sluice_config,
+                      stats_lines, stop, tenant, wait_for)
 
 TMUX = shutil.which("tmux")
 SL_TOP = os.path.join(ROOT, "tools", "sl-top")
 
 
 def config(inp):
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
-outputs:
-  - {{name: o0, vdev: "net_null0,no-rx=1"}}
-  - {{name: o1, vdev: "net_null1,no-rx=1"}}
-  - {{name: o2, vdev: "net_null2,no-rx=1"}}
-tenants:
-  - {{name: acme, id: 7, match: {{vlan: [100]}}, pools: [{{name: p, members: [o0, o1]}}]}}
-  - {{name: beta, id: 8, match: {{vlan: [101]}}, pools: [{{name: q, members: [o2]}}]}}
-stats: {{interval: 0.2}}
-"""
+    return sluice_config([pcap_in(inp)], [null_out(f"o{i}", i) for i in range(3)],
+                         [tenant("acme", 7, [pool("p", ["o0", "o1"])], match={"vlan": [100]}),
+                          tenant("beta", 8, [pool("q", ["o2"])], match={"vlan": [101]})],
+                         stats={"interval": 0.2})
 
 
 class Tmux:

@@ -13,33 +13,22 @@ import time
 
 import pytest
 
-from conftest import gen, stats_lines, wait_for
+from conftest import gen, null_out, pcap_in, pool, sluice_config, stats_lines, tenant, wait_for
 
 CLIENT = shutil.which("dpdk-telemetry.py")
 
 
-def config(inp):
+def config(inp, infinite=False):
     # 2 x 20 queue members (pool "big") and 3 x 40 (pool "huge") on net_null
     # ports: DPDK's Debian build has 32 ports at most
-    big = ", ".join(f"{{output: o{q % 2}, queue: {q // 2}}}" for q in range(40))
-    huge = ", ".join(f"{{output: h{q % 3}, queue: {q // 3}}}" for q in range(120))
-    outs = "\n".join(f'  - {{name: o{i}, vdev: "net_null{i},no-rx=1", queues: 20}}'
-                     for i in range(2))
-    outs += "\n" + "\n".join(f'  - {{name: h{i}, vdev: "net_null{i + 2},no-rx=1", queues: 40}}'
-                             for i in range(3))
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={inp}"}}]
-outputs:
-{outs}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools:
-      - {{name: big, members: [{big}]}}
-      - {{name: huge, members: [{huge}]}}
-stats: {{interval: 0.2}}
-"""
+    big = [{"output": f"o{q % 2}", "queue": q // 2} for q in range(40)]
+    huge = [{"output": f"h{q % 3}", "queue": q // 3} for q in range(120)]
+    outs = [dict(null_out(f"o{i}", i), queues=20) for i in range(2)]
+    outs += [dict(null_out(f"h{i}", i + 2), queues=40) for i in range(3)]
+    return sluice_config([pcap_in(inp, infinite=infinite)], outs,
+                         [tenant("acme", 7, [pool("big", big), pool("huge", huge)],
+                                 match={"vlan": [100]})],
+                         stats={"interval": 0.2})
 
 
 def client(prefix, *cmds):
@@ -80,7 +69,7 @@ def test_pages_and_errors_with_dpdk_client(tmp, peers):
     wait_for(settled, "all 4000 packets handled", [sl.proc])
     big, big_pages, last = all_pages(sl.prefix, "/sluice/members,7,big")
     huge, huge_pages, _ = all_pages(sl.prefix, "/sluice/members,7,1")
-    (tenant, tenants, bad_id, bad_name, no_param, bad_pool, bad_off, bad_stats,
+    (tj, tenants, bad_id, bad_name, no_param, bad_pool, bad_off, bad_stats,
      outs) = client(
         sl.prefix, "/sluice/tenant,7", "/sluice/tenants", "/sluice/tenant,999",
         "/sluice/tenant,acme", "/sluice/tenant", "/sluice/members,7,nope",
@@ -95,14 +84,14 @@ def test_pages_and_errors_with_dpdk_client(tmp, peers):
     assert sorted(huge) == list(range(120)) and huge_pages > 1
     # the same numbers as the final stats line (nothing moved since)
     pools = final["tenants"][0]["pools"]
-    for items, pool in ((big, pools[0]), (huge, pools[1])):
-        for i, m in enumerate(pool["members"]):
+    for items, ps in ((big, pools[0]), (huge, pools[1])):
+        for i, m in enumerate(ps["members"]):
             for k in ("forwarded", "bytes", "flows", "tx_refused", "link_down"):
-                assert items[i][k] == m[k], (pool["name"], i, k)
+                assert items[i][k] == m[k], (ps["name"], i, k)
             assert items[i]["state"] == m["state"] == "up"
     assert sum(m["forwarded"] for m in big.values()) == 4000
-    assert tenant["pools"]["0_n_members"] == 40 and tenant["pools"]["1_n_members"] == 120
-    assert tenant["pools"]["0_forwarded"] == 4000 and tenant["forwarded"] == 4000
+    assert tj["pools"]["0_n_members"] == 40 and tj["pools"]["1_n_members"] == 120
+    assert tj["pools"]["0_forwarded"] == 4000 and tj["forwarded"] == 4000
     assert tenants == {"7": "acme"}
     # errors say what is wrong
     assert bad_id == {"error": "no tenant has id 999 (see /sluice/tenants)"}
@@ -126,7 +115,7 @@ def test_clients_polling_while_sluice_stops(tmp, peers):
     for run in range(3):
         if os.path.exists(os.path.join(tmp, "stats.json")):
             os.unlink(os.path.join(tmp, "stats.json"))  # the previous run's
-        sl = peers.sluice(config(inp).replace(f"rx_pcap={inp}", f"rx_pcap={inp},infinite_rx=1"))
+        sl = peers.sluice(config(inp, infinite=True))
         sock = f"/var/run/dpdk/{sl.prefix}/dpdk_telemetry.v2"
         done = threading.Event()
         answers = []

@@ -13,35 +13,23 @@ import subprocess
 import time
 from collections import Counter
 
-from conftest import ROOT, gen, read_pcap, stats_lines, uid, wait_for
+from conftest import (ROOT, gen, null_out, pool, read_pcap, sluice_config, stats_lines, tap_in,
+                      tenant, uid, wait_for)
 from test_outputs import link_up, send_frames
 
 SL_CAPTURE = os.path.join(ROOT, "tools", "sl-capture")
 
 
 def config(tmp, iface):
-    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
-inputs: [{{name: in, vdev: "net_tap0,iface={iface}"}}]
-outputs:
-  - {{name: o0, vdev: "net_null1,no-rx=1"}}
-  - {{name: o1, vdev: "net_null2,no-rx=1"}}
-admin: {{socket: {tmp}/admin.sock}}
-tenants:
-  - name: acme
-    id: 7
-    match: {{vlan: [100]}}
-    pools: [{{name: p, members: [o0]}}]
-    control: {{socket: {tmp}/acme.sock}}
-    rules:
-      - {{match: {{proto: udp}}, action: drop}}
-      - {{match: {{proto: icmp}}, action: bypass}}
-  - name: beta
-    id: 8
-    match: {{vlan: [101]}}
-    pools: [{{name: q, members: [o1]}}]
-    control: {{socket: {tmp}/beta.sock}}
-stats: {{interval: 0.2}}
-"""
+    return sluice_config(
+        [tap_in(iface)], [null_out("o0", 1), null_out("o1", 2)],
+        [tenant("acme", 7, [pool("p", ["o0"])], match={"vlan": [100]},
+                control={"socket": f"{tmp}/acme.sock"},
+                rules=[{"match": {"proto": "udp"}, "action": "drop"},
+                       {"match": {"proto": "icmp"}, "action": "bypass"}]),
+         tenant("beta", 8, [pool("q", ["o1"])], match={"vlan": [101]},
+                control={"socket": f"{tmp}/beta.sock"})],
+        admin={"socket": f"{tmp}/admin.sock"}, stats={"interval": 0.2})
 
 
 def vlan(f):
