@@ -855,15 +855,12 @@ def wait_until(cond, what, procs=()):
         time.sleep(0.1)
 
 
-def tenant(prefix, tid):
-    r = probe(prefix, "query", f"/sluice/tenant,{tid}")
-    return json.loads(r.stdout) if r.returncode == 0 else None
-
-
-def member_field(t, field):
-    """A field of member 0 of pool 0 in a /sluice/tenant answer (telemetry
-    flattens nested lists into keys joined by '_')."""
-    return t["pools"][f"0_members_0_{field}"]
+def member_field(prefix, tid, field):
+    """A field of member 0 of pool 0 of tenant tid (/sluice/members pages a
+    pool's members, each under its index), None before sluice answers."""
+    r = probe(prefix, "query", f"/sluice/members,{tid},0")
+    m = json.loads(r.stdout).get("0") if r.returncode == 0 else None
+    return m.get(field) if isinstance(m, dict) else None
 
 
 def ip(*args):
@@ -950,15 +947,14 @@ def test_pod_commands_run_sluice_analyzer_probes_and_reload(objects, tmp):
         r = subprocess.run(["bash", "-c", '. "$1" && echo "$SL_LCORES"', "-",
                             os.path.join(run_dir, "render.env")], capture_output=True, text=True)
         assert r.stdout == f"0@{cpus[0]},1@{cpus[1]}\n", r.stderr
-        wait_until(lambda: (tenant(prefix, 100) or {}).get("pools") and
-                   member_field(tenant(prefix, 100), "state") == "up",
+        wait_until(lambda: member_field(prefix, 100, "state") == "up",
                    "the capture analyzer to attach", [sl, ana])
 
         with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
             s.bind((peer, 0))
             for fr in frames:
                 s.send(fr)
-        wait_until(lambda: member_field(tenant(prefix, 100), "forwarded") >= len(frames),
+        wait_until(lambda: (member_field(prefix, 100, "forwarded") or 0) >= len(frames),
                    "sluice to forward the frames to the capture ring", [sl, ana])
 
         # the reload sidecar: nothing changed, a bad edit, a good edit
