@@ -284,34 +284,34 @@ worker_item(struct sl_app *app, uint32_t i, void *arg)
 	return sl_worker_json(app, (uint16_t)i, app->agg.per_worker[i]);
 }
 
+/* A list command: its page at the OFFSET parameter. */
 static int
-handle_inputs(const char *cmd, const char *params, struct rte_tel_data *d)
+list_page(const char *cmd, const char *params, struct rte_tel_data *d, uint32_t total,
+	  item_fn fn)
 {
 	unsigned long off;
 
 	if (page_offset(params, d, cmd, &off) != 0)
 		return 0;
-	return tel_page(d, tel_app->cfg->n_inputs, off, input_item, NULL);
+	return tel_page(d, total, off, fn, NULL);
+}
+
+static int
+handle_inputs(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return list_page(cmd, params, d, tel_app->cfg->n_inputs, input_item);
 }
 
 static int
 handle_outputs(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	unsigned long off;
-
-	if (page_offset(params, d, cmd, &off) != 0)
-		return 0;
-	return tel_page(d, tel_app->cfg->n_outputs, off, output_item, NULL);
+	return list_page(cmd, params, d, tel_app->cfg->n_outputs, output_item);
 }
 
 static int
 handle_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	unsigned long off;
-
-	if (page_offset(params, d, cmd, &off) != 0)
-		return 0;
-	return tel_page(d, tel_app->n_workers, off, worker_item, NULL);
+	return list_page(cmd, params, d, tel_app->n_workers, worker_item);
 }
 
 /* Tenant ids and names: "ID": "NAME", paged like the lists. */

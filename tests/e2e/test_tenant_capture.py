@@ -8,7 +8,6 @@ for byte, and never another tenant's; bad requests get a reason."""
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -16,6 +15,7 @@ from collections import Counter
 from conftest import (ROOT, gen, null_out, pool, read_pcap, sluice_config, stats_lines, tap_in,
                       tenant, uid, wait_for)
 from test_outputs import link_up, send_frames
+from test_reload import ask
 
 SL_CAPTURE = os.path.join(ROOT, "tools", "sl-capture")
 
@@ -67,21 +67,6 @@ class Capture:
         self.proc.wait(timeout=60)
         assert self.proc.returncode == 0, open(self.err).read()
         return read_pcap(self.pcap)
-
-
-def ask(sock, req):
-    """One request line on a control socket; its one-line answer."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(sock)
-        s.sendall((json.dumps(req) + "\n").encode())
-        buf = b""
-        while b"\n" not in buf:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            buf += chunk
-    return json.loads(buf.partition(b"\n")[0])
 
 
 def test_tenant_and_admin_captures(tmp, peers):
