@@ -28,7 +28,10 @@ def config(tmp, iface):
                 rules=[{"match": {"proto": "udp"}, "action": "drop"},
                        {"match": {"proto": "icmp"}, "action": "bypass"}]),
          tenant("beta", 8, [pool("q", ["o1"])], match={"vlan": [101]},
-                control={"socket": f"{tmp}/beta.sock"})],
+                control={"socket": f"{tmp}/beta.sock"}),
+         # a rate meter that lets a few packets of a burst through
+         tenant("gamma", 9, [pool("r", ["o1"])], match={"vlan": [102]},
+                rate={"pps": 1, "burst": 4})],
         admin={"socket": f"{tmp}/admin.sock"}, stats={"interval": 0.2})
 
 
@@ -70,11 +73,12 @@ class Capture:
 
 
 def test_tenant_and_admin_captures(tmp, peers):
-    inp, _ = gen(tmp, "t", "--flows", 60, "--tenants", 2, "--vlan-base", 100, "--packets", 3,
+    inp, _ = gen(tmp, "t", "--flows", 90, "--tenants", 3, "--vlan-base", 100, "--packets", 3,
                  "--udp", 30, "--icmp", 20, "--frame", "imix")
     frames = read_pcap(inp)
     acme = [f for f in frames if vlan(f) == 100]
     beta = [f for f in frames if vlan(f) == 101]
+    gamma = [f for f in frames if vlan(f) == 102]
     acme_udp = [f for f in acme if proto(f) == 17]
     acme_icmp = [f for f in acme if proto(f) == 1]
     assert acme_udp and acme_icmp and beta and len(acme_udp) + len(acme_icmp) < len(acme)
@@ -133,6 +137,22 @@ def test_tenant_and_admin_captures(tmp, peers):
     assert ans["capture"]["tenant"] == "beta" and ans["capture"]["tenant_id"] == 8
     assert got == beta
 
+    # drops by one reason: what gamma's rate meter refused, and nothing else
+    def counted():
+        return stats_lines(sl.stats)[-1]["ledger"]["received"] >= sent
+
+    def gamma_over():
+        st = stats_lines(sl.stats)[-1]
+        return next(t for t in st["tenants"] if t["name"] == "gamma")["rate_exceeded"]
+    wait_for(counted, "sluice to count every frame", [sl.proc])
+    over0 = gamma_over()
+    _, got = run("rate", admin, "--tenant", "gamma", "--what", "dropped", "--reason",
+                 "rate_exceeded", "--seconds", 2, traffic=gamma)
+    wait_for(counted, "sluice to count every frame", [sl.proc])
+    over = gamma_over() - over0
+    assert 0 < over <= len(gamma) and len(got) == over
+    assert not Counter(got) - Counter(gamma)
+
     # refusals, each with its reason
     errors = {
         "other tenant": ask(acme_sock, {"cmd": "capture", "tenant": "beta"}),
@@ -170,6 +190,7 @@ def test_tenant_and_admin_captures(tmp, peers):
         "sessions": 6, "packets": len(acme) + len(acme_udp) + len(acme_icmp) +
         len(acme[::3]) + 5, "lost": 0, "running": False}
     assert t["beta"]["capture"]["sessions"] == 2 and t["beta"]["capture"]["lost"] == 0
+    assert t["gamma"]["capture"] == {"sessions": 1, "packets": over, "lost": 0, "running": False}
     log = open(os.path.join(tmp, "sluice.err")).read()
     assert re.search(r"capture: tenant 'acme' \(asked on the tenant socket\) ended: packets "
                      r"limit; \d+ packets", log), log
