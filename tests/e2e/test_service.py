@@ -139,7 +139,7 @@ def test_man_pages_render(dest):
 
 def logrotate_conf(path_glob, pid):
     """The installed snippet for the test's files, HUP to the test's sluice."""
-    text = open(os.path.join(ROOT, "dist", "sluice.logrotate")).read()
+    text = open(os.path.join(ROOT, "config", "service", "sluice.logrotate")).read()
     text = text.replace("/var/log/sluice/*.json", path_glob)
     return re.sub(r"(postrotate\n)\s*.*\n", rf"\1\t\tkill -HUP {pid}\n", text)
 
