@@ -16,7 +16,8 @@ PKGS=(build-essential pkg-config meson ninja-build
       yamllint python3-kubernetes
       openvswitch-switch-dpdk tcpflow argus-server argus-client
       libsystemd-dev systemd pandoc man-db logrotate
-      libmicrohttpd-dev prometheus python3-prometheus-client tmux)
+      libmicrohttpd-dev prometheus python3-prometheus-client tmux
+      libndpi-dev libndpi-bin)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
