@@ -78,6 +78,7 @@ enum sl_bypass_why {
 	SL_BYPASS_DEPTH,    /**< depth reached */
 	SL_BYPASS_REQUEST,  /**< asked for on the control socket */
 	SL_BYPASS_ELEPHANT, /**< elephant, tenant policy bypass */
+	SL_BYPASS_HANDSHAKE, /**< bypass-after-handshake: its TLS/QUIC handshake ended */
 };
 
 /**
@@ -278,6 +279,15 @@ size_t sl_flow_table_memory(const struct sl_flow_table *t);
 
 /** Entries the overflow stash holds now (keys no bucket could take). */
 uint32_t sl_flow_stashed(const struct sl_flow_table *t);
+
+/**
+ * Index of entry @p e of table @p t, in [0, sl_flow_capacity()): the same
+ * for the whole life of the flow (entries never move; only bucket slots
+ * do), so state kept beside the table (application detection) can be
+ * found from it without a field in the entry. @p e must be an entry of
+ * @p t (as sl_flow_add() or sl_flow_lookup_bulk() returned it).
+ */
+uint32_t sl_flow_entry_index(const struct sl_flow_table *t, const struct sl_flow_entry *e);
 
 #ifdef __cplusplus
 }

@@ -572,3 +572,9 @@ sl_flow_stashed(const struct sl_flow_table *t)
 {
 	return t->n_stash;
 }
+
+uint32_t
+sl_flow_entry_index(const struct sl_flow_table *t, const struct sl_flow_entry *e)
+{
+	return (uint32_t)(e - t->e);
+}

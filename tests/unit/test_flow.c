@@ -313,13 +313,26 @@ test_table_insert_lookup(void **state)
 			assert_null(e[i]);
 		}
 	}
+	/* every entry has its own index, which later inserts do not move */
+	uint32_t idx[32];
+	for (uint32_t i = 0; i < 32; i++) {
+		idx[i] = sl_flow_entry_index(t, e[i]);
+		assert_true(idx[i] < sl_flow_capacity(t));
+		for (uint32_t j = 0; j < i; j++)
+			assert_int_not_equal(idx[i], idx[j]);
+	}
+	for (uint32_t i = 32; i < 64; i++)
+		assert_non_null(sl_flow_add(t, &keys[i], h[i], 6, &created));
+	sl_flow_lookup_bulk(t, kp, h, 32, e);
+	for (uint32_t i = 0; i < 32; i++)
+		assert_int_equal(sl_flow_entry_index(t, e[i]), idx[i]);
 	/* adding a key twice returns the existing entry untouched */
 	struct sl_flow_entry *again = sl_flow_add(t, &keys[3], h[3], 99, &created);
 	assert_false(created);
 	assert_ptr_equal(again, e[3]);
 	assert_int_equal(again->slot, 3);
 	assert_int_equal(again->first, 5);
-	assert_int_equal(sl_flow_count(t), 32);
+	assert_int_equal(sl_flow_count(t), 64);
 	sl_flow_table_free(t);
 }
 
