@@ -48,6 +48,8 @@ _Static_assert((int)SL_ACTION_FORWARD == (int)SL_ACT_FORWARD &&
 		       (int)SL_ACTION_DROP == (int)SL_ACT_DROP &&
 		       (int)SL_ACTION_SLICE == (int)SL_ACT_SLICE &&
 		       (int)SL_ACTION_SAMPLE == (int)SL_ACT_SAMPLE &&
+		       (int)SL_ACTION_STEER == (int)SL_ACT_STEER &&
+		       (int)SL_ACTION_BYPASS_HS == (int)SL_ACT_BYPASS_HS &&
 		       (int)SL_ACTION_MAX == (int)SL_ACT_MAX,
 	       "enum sl_action follows enum sl_rule_action");
 _Static_assert((int)SL_ELEPHANT_DO_KEEP == (int)SL_ELEPHANT_KEEP &&

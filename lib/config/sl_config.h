@@ -184,6 +184,9 @@ enum sl_rule_action {
 	SL_ACT_DROP,        /**< counted as filtered (policy_drop), not forwarded */
 	SL_ACT_SLICE,       /**< forwarded cut to `slice` bytes */
 	SL_ACT_SAMPLE,      /**< 1 flow in `sample` forwarded, the others bypassed */
+	SL_ACT_STEER,       /**< app rules: to `pools` once the application is known */
+	SL_ACT_BYPASS_HS,   /**< app rules: forwarded until the TLS/QUIC handshake
+				 ended in both directions, then bypassed */
 	SL_ACT_MAX
 };
 

@@ -3,11 +3,14 @@
  * Per-flow decisions: member choice and policy verdicts (see sl_verdict.h).
  */
 #include <stddef.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 
 #include "sl_verdict.h"
+
+_Static_assert(SL_ACTION_MAX <= 8, "an action fits struct sl_flow_entry::action");
 
 /* The pool's hash: the flow hash itself for 5-tuple pools, else a hash of
  * the fields the pool names (3-tuple, 2-tuple). */
@@ -308,4 +311,130 @@ sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, bool timed,
 		clear_bypass(e, proto, e->last);
 	}
 	return newly;
+}
+
+/* ---- application rules ---- */
+
+static bool
+cidr_match(const struct sl_verdict_cidr *c, uint8_t family, const uint8_t *addr)
+{
+	if (c->family == 0)
+		return true;
+	if (c->family != family)
+		return false;
+	unsigned int full = c->prefix / 8, rest = c->prefix % 8;
+
+	if (memcmp(c->addr, addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff00 >> rest);
+
+	return ((c->addr[full] ^ addr[full]) & mask) == 0;
+}
+
+static inline bool
+in(uint16_t v, uint16_t lo, uint16_t hi)
+{
+	return v >= lo && v <= hi;
+}
+
+/* One direction: a = the flow's source endpoint. */
+static bool
+tuple_dir(const struct sl_tuple_match *m, uint8_t family, const uint8_t *a, uint16_t pa,
+	  const uint8_t *b, uint16_t pb)
+{
+	return cidr_match(&m->src, family, a) && cidr_match(&m->dst, family, b) &&
+	       in(pa, m->sport_lo, m->sport_hi) && in(pb, m->dport_lo, m->dport_hi);
+}
+
+bool
+sl_tuple_match(const struct sl_tuple_match *m, const struct sl_flow_key *k, uint16_t input)
+{
+	uint16_t vlan = k->vlan[0] ? k->vlan[0] : SL_VERDICT_UNTAGGED_VLAN;
+
+	if ((m->proto >= 0 && m->proto != k->proto) || !in(vlan, m->vlan_lo, m->vlan_hi) ||
+	    !in(input, m->input_lo, m->input_hi))
+		return false;
+	/* a family-specific prefix never matches a flow of the other family;
+	 * both "any" match both */
+	return tuple_dir(m, k->family, k->addr_lo, k->port_lo, k->addr_hi, k->port_hi) ||
+	       tuple_dir(m, k->family, k->addr_hi, k->port_hi, k->addr_lo, k->port_lo);
+}
+
+static bool
+sni_match(const struct sl_sni_pattern *p, const char *sni, uint8_t len)
+{
+	if (!p->suffix)
+		return p->len == len && memcmp(p->name, sni, len) == 0;
+	/* "*.example.com": a longer name ending in ".example.com" */
+	return len > p->len && memcmp(p->name, sni + len - p->len, p->len) == 0;
+}
+
+bool
+sl_app_match(const struct sl_app_rule *r, const struct sl_app_facts *f)
+{
+	bool ok = r->n_apps == 0;
+
+	for (uint8_t i = 0; !ok && i < r->n_apps; i++)
+		ok = (f->app != 0 && r->apps[i] == f->app) ||
+		     (f->master != 0 && r->apps[i] == f->master);
+	if (!ok)
+		return false;
+	ok = r->n_cats == 0;
+	for (uint8_t i = 0; !ok && i < r->n_cats; i++)
+		ok = r->cats[i] == f->category;
+	if (!ok)
+		return false;
+	ok = r->n_sni == 0;
+	for (uint8_t i = 0; !ok && i < r->n_sni; i++)
+		ok = f->sni != NULL && f->sni_len > 0 && sni_match(&r->sni[i], f->sni, f->sni_len);
+	return ok;
+}
+
+int32_t
+sl_verdict_app_rule(const struct sl_app_policy *ap, int32_t port_rule,
+		    const struct sl_flow_key *k, uint16_t input, const struct sl_app_facts *f)
+{
+	for (uint32_t i = 0; i < ap->n_rules; i++) {
+		const struct sl_app_rule *r = &ap->rules[i];
+
+		if (port_rule >= 0 && r->rule > (uint32_t)port_rule)
+			break; /* in order: the port rule comes first */
+		if (sl_app_match(r, f) && sl_tuple_match(&r->tuple, k, input))
+			return (int32_t)r->rule;
+	}
+	return port_rule;
+}
+
+unsigned int
+sl_verdict_app_apply(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t rule,
+		     uint8_t proto, uint32_t hash)
+{
+	uint8_t old_pool = e->pool;
+	unsigned int ev;
+
+	if (rule == (int32_t)e->rule - 1)
+		return 0;
+	ev = sl_verdict_reclassify(tp, e, rule, proto, hash) | SL_VERDICT_EV_APP_RULE;
+	if (e->action == SL_ACTION_STEER) {
+		e->action = SL_ACTION_FORWARD;
+	} else if (e->action == SL_ACTION_BYPASS_HS) {
+		e->action = SL_ACTION_FORWARD;
+		if (tp->rules[rule].n_pools == 0)
+			e->pool = old_pool;
+		ev |= SL_VERDICT_EV_HANDSHAKE;
+	}
+	if (e->pool != old_pool)
+		ev |= SL_VERDICT_EV_STEERED;
+	return ev;
+}
+
+bool
+sl_verdict_handshake_done(struct sl_flow_entry *e)
+{
+	if ((e->flags & SL_FLOW_F_BYPASS) || e->action == SL_ACTION_DROP)
+		return false;
+	set_bypass(e, SL_BYPASS_HANDSHAKE);
+	return true;
 }

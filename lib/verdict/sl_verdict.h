@@ -144,7 +144,14 @@ enum sl_action {
 	SL_ACTION_DROP,        /**< filtered (policy_drop) */
 	SL_ACTION_SLICE,       /**< forwarded cut to a length */
 	SL_ACTION_SAMPLE,      /**< 1 flow in N forwarded, the others bypassed */
-	SL_ACTION_MAX
+	/** App rules only: to the rule's pool once the application is known
+	 * (kept in an entry as SL_ACTION_FORWARD: it forwards from then on) */
+	SL_ACTION_STEER,
+	/** App rules only: forwarded (to the rule's pool, if it names one)
+	 * until the TLS/QUIC handshake ended in both directions, then bypassed
+	 * (kept in an entry as SL_ACTION_FORWARD until then) */
+	SL_ACTION_BYPASS_HS,
+	SL_ACTION_MAX          /**< fits struct sl_flow_entry::action (3 bits) */
 };
 
 /** What happens to a flow found to be an elephant (enum sl_elephant_action). */
@@ -194,6 +201,9 @@ struct sl_tenant_policy {
 #define SL_VERDICT_EV_ELEPHANT 0x02    /**< the flow was just found to be an elephant */
 #define SL_VERDICT_EV_DEPTH 0x04       /**< the whole flow was just bypassed at its depth */
 #define SL_VERDICT_EV_EXPIRED 0x08     /**< a requested bypass ran out */
+#define SL_VERDICT_EV_APP_RULE 0x10    /**< an app rule decided the flow's verdict */
+#define SL_VERDICT_EV_STEERED 0x20     /**< ... and moved it to another pool */
+#define SL_VERDICT_EV_HANDSHAKE 0x40   /**< ... bypass-after-handshake: follow the handshake */
 
 /**
  * Cache a new flow's verdict in its entry: the pool it goes to, the action,
@@ -279,6 +289,137 @@ struct sl_pkt_verdict sl_verdict_packet(const struct sl_tenant_policy *tp,
  */
 bool sl_verdict_request(struct sl_flow_entry *e, uint8_t proto, bool set, bool timed,
 			uint32_t until);
+
+/* ---- application rules ------------------------------------------------- */
+
+/*
+ * A rule may match on what application detection (lib/appid) finds: the
+ * application protocol, its category, the TLS/QUIC server name. Such an
+ * "app rule" cannot be decided on a flow's first packet; the others ("port
+ * rules") are (lib/policy). Rules keep one order: a flow's verdict is the
+ * first rule, in configuration order, that matches it. At the first packet
+ * that is the first matching port rule; once detection has an answer, an
+ * app rule that comes before it and matches takes over
+ * (sl_verdict_app_rule(), then sl_verdict_app_apply()).
+ */
+
+/** Most names one app rule lists per key (app, category, sni). */
+#define SL_VERDICT_APP_NAMES 8
+/** Bytes of a server name pattern, its NUL included. */
+#define SL_VERDICT_SNI_MAX 80
+/** The VLAN a rule sees for an untagged flow (lib/policy's too). */
+#define SL_VERDICT_UNTAGGED_VLAN 4096
+
+/** An address prefix: family 0 is any address. */
+struct sl_verdict_cidr {
+	uint8_t family;   /**< 0, 4 or 6 */
+	uint8_t prefix;   /**< bits */
+	uint8_t addr[16]; /**< network order, IPv4 in addr[0..3] */
+};
+
+/** A rule's 5-tuple, matched as lib/policy matches it: either direction. */
+struct sl_tuple_match {
+	struct sl_verdict_cidr src, dst;
+	uint16_t sport_lo, sport_hi;
+	uint16_t dport_lo, dport_hi;
+	int16_t proto;               /**< -1: any */
+	uint16_t vlan_lo, vlan_hi;   /**< outer VLAN, SL_VERDICT_UNTAGGED_VLAN untagged */
+	uint16_t input_lo, input_hi;
+};
+
+/** A server name pattern: a name, or with suffix a "*.name" (any name
+ * that ends with ".name"; not "name" itself). Lowercase. */
+struct sl_sni_pattern {
+	char name[SL_VERDICT_SNI_MAX]; /**< "example.com"; for "*.example.com": ".example.com" */
+	uint8_t len;
+	bool suffix;
+};
+
+/** One app rule: its 5-tuple and what it asks of detection (each list
+ * matches when any of its entries does; an empty list matches anything;
+ * the lists are ANDed). */
+struct sl_app_rule {
+	uint32_t rule;               /**< its index in the tenant's rules */
+	struct sl_tuple_match tuple;
+	uint8_t n_apps, n_cats, n_sni;
+	uint16_t apps[SL_VERDICT_APP_NAMES];  /**< nDPI protocol ids: master or app */
+	uint16_t cats[SL_VERDICT_APP_NAMES];  /**< nDPI category ids */
+	struct sl_sni_pattern sni[SL_VERDICT_APP_NAMES];
+};
+
+/** A tenant's app rules, in configuration order. */
+struct sl_app_policy {
+	const struct sl_app_rule *rules;
+	uint32_t n_rules;            /**< >= 1 */
+	uint32_t first;              /**< the smallest rule index among them */
+};
+
+/** What detection found about a flow, as the rules read it. */
+struct sl_app_facts {
+	uint16_t master;             /**< nDPI master protocol, 0: none */
+	uint16_t app;                /**< nDPI application protocol, 0: unknown */
+	uint16_t category;           /**< nDPI category */
+	uint8_t sni_len;
+	const char *sni;             /**< lowercase; "" when none */
+};
+
+/** Whether a flow whose first matching port rule is @p port_rule (-1:
+ * none) may still be claimed by an app rule: one comes before it. When
+ * not, detection would change nothing and is not run. */
+static inline bool
+sl_verdict_app_needed(const struct sl_app_policy *ap, int32_t port_rule)
+{
+	return port_rule < 0 || (uint32_t)port_rule > ap->first;
+}
+
+/** Whether flow @p k, read on input @p input, matches the 5-tuple @p m
+ * (either direction, as sl_policy_classify()). */
+bool sl_tuple_match(const struct sl_tuple_match *m, const struct sl_flow_key *k,
+		    uint16_t input);
+
+/** Whether detection's facts @p f satisfy app rule @p r (its 5-tuple aside). */
+bool sl_app_match(const struct sl_app_rule *r, const struct sl_app_facts *f);
+
+/**
+ * The flow's rule once detection has an answer: the first app rule (in
+ * configuration order) that comes before @p port_rule and matches both
+ * the flow's 5-tuple and the facts; else @p port_rule.
+ *
+ * @param port_rule  index of the first port rule matching the flow, -1: none
+ * @param k, input   the flow (for the app rules' 5-tuples)
+ * @param f          detection's answer
+ * @return a rule index, or -1 (no rule: the default pool).
+ */
+int32_t sl_verdict_app_rule(const struct sl_app_policy *ap, int32_t port_rule,
+			    const struct sl_flow_key *k, uint16_t input,
+			    const struct sl_app_facts *f);
+
+/**
+ * Apply rule @p rule, chosen by sl_verdict_app_rule(), to flow @p e, whose
+ * verdict is its port rule's (or was, before a reload, an app rule's). A
+ * rule that is already the flow's changes nothing (0). Otherwise the
+ * rule's verdict replaces the old one as in sl_verdict_reclassify() (what
+ * the flow earned stays: depth, elephant, requested bypass), with the app
+ * actions: steer forwards to the rule's pool; bypass-after-handshake
+ * forwards, to the rule's pool if it names one, else where the flow went,
+ * until sl_verdict_handshake_done().
+ *
+ * @return SL_VERDICT_EV_APP_RULE when the verdict changed, with
+ *         SL_VERDICT_EV_STEERED when the flow's pool changed (the caller
+ *         picks a member of the new pool), SL_VERDICT_EV_HANDSHAKE for
+ *         bypass-after-handshake, SL_VERDICT_EV_SAMPLED_OUT as
+ *         sl_verdict_new_flow().
+ */
+unsigned int sl_verdict_app_apply(const struct sl_tenant_policy *tp, struct sl_flow_entry *e,
+				  int32_t rule, uint8_t proto, uint32_t hash);
+
+/**
+ * The handshake of a bypass-after-handshake flow ended in both directions:
+ * the rest of the flow is bypassed (SL_BYPASS_HANDSHAKE), unless a bypass
+ * or a drop already keeps it from its analyzer.
+ * @return true when this bypassed it (the caller counts it).
+ */
+bool sl_verdict_handshake_done(struct sl_flow_entry *e);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
@@ -715,6 +716,349 @@ test_requests(void **state)
 	assert_int_equal(e.tclass, SL_TCLASS_CLOSED);
 }
 
+
+/* ---- application rules -------------------------------------------------- */
+
+/* nDPI ids as lib/appid names them; the values only need to differ here */
+enum { P_DNS = 5, P_HTTP = 7, P_TLS = 91, P_QUIC = 188, P_GOOGLE = 126, P_YOUTUBE = 124,
+       C_WEB = 5, C_VIDEO = 26, C_NETWORK = 14 };
+
+/* A tenant's rules, app rules (A) and port rules (P) in one order:
+ *   0 A app dns                      steer -> pool 3
+ *   1 P (dport 53)                   forward -> pool 2
+ *   2 A app tls, sni *.example.com   bypass-after-handshake
+ *   3 A app quic                     bypass-after-handshake -> pool 0
+ *   4 A category video               drop
+ *   5 P (dport 443)                  bypass
+ *   6 A app http, src 10.0.0.0/8     steer -> pool 0
+ *   7 P (any)                        mirror -> pools 1, 2 */
+static const struct sl_rule_act app_acts[] = {
+	[0] = { .action = SL_ACTION_STEER, .n_pools = 1, .pools = { 3 } },
+	[1] = { .action = SL_ACTION_FORWARD, .n_pools = 1, .pools = { 2 } },
+	[2] = { .action = SL_ACTION_BYPASS_HS },
+	[3] = { .action = SL_ACTION_BYPASS_HS, .n_pools = 1, .pools = { 0 } },
+	[4] = { .action = SL_ACTION_DROP },
+	[5] = { .action = SL_ACTION_BYPASS },
+	[6] = { .action = SL_ACTION_STEER, .n_pools = 1, .pools = { 0 } },
+	[7] = { .action = SL_ACTION_MIRROR, .n_pools = 2, .pools = { 1, 2 } },
+};
+
+static void
+tuple_any(struct sl_tuple_match *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->sport_hi = m->dport_hi = m->input_hi = UINT16_MAX;
+	m->proto = -1;
+	m->vlan_hi = SL_VERDICT_UNTAGGED_VLAN;
+}
+
+static struct sl_app_rule app_rules[5];
+
+static void
+app_policy_init(struct sl_app_policy *ap, struct sl_tenant_policy *tp)
+{
+	memset(app_rules, 0, sizeof(app_rules));
+	for (int i = 0; i < 5; i++)
+		tuple_any(&app_rules[i].tuple);
+	app_rules[0].rule = 0;
+	app_rules[0].n_apps = 1;
+	app_rules[0].apps[0] = P_DNS;
+	app_rules[1].rule = 2;
+	app_rules[1].n_apps = 1;
+	app_rules[1].apps[0] = P_TLS;
+	app_rules[1].n_sni = 2;
+	strcpy(app_rules[1].sni[0].name, ".example.com");
+	app_rules[1].sni[0].len = 12;
+	app_rules[1].sni[0].suffix = true;
+	strcpy(app_rules[1].sni[1].name, "exact.org");
+	app_rules[1].sni[1].len = 9;
+	app_rules[2].rule = 3;
+	app_rules[2].n_apps = 1;
+	app_rules[2].apps[0] = P_QUIC;
+	app_rules[3].rule = 4;
+	app_rules[3].n_cats = 1;
+	app_rules[3].cats[0] = C_VIDEO;
+	app_rules[4].rule = 6;
+	app_rules[4].n_apps = 2;
+	app_rules[4].apps[0] = P_DNS; /* a second name: either matches */
+	app_rules[4].apps[1] = P_HTTP;
+	app_rules[4].tuple.src = (struct sl_verdict_cidr){ 4, 8, { 10 } };
+	*ap = (struct sl_app_policy){ .rules = app_rules, .n_rules = 5, .first = 0 };
+	memset(tp, 0, sizeof(*tp));
+	tp->rules = app_acts;
+	tp->n_rules = sizeof(app_acts) / sizeof(app_acts[0]);
+	tp->default_pool = 1;
+	tp->n_pools = 4;
+	tp->ft_hz = HZ;
+}
+
+/* An IPv4 (or IPv6) TCP flow between @p a:40000 and @p b:@p port. */
+static void
+flow_key(struct sl_flow_key *k, const char *a, const char *b, uint16_t port, bool v6)
+{
+	struct sl_pkt_info pi;
+	unsigned int x[4], y[4];
+
+	memset(&pi, 0, sizeof(pi));
+	pi.l3 = v6 ? SL_L3_IPV6 : SL_L3_IPV4;
+	pi.proto = 6;
+	pi.has_ports = 1;
+	pi.sport = 40000;
+	pi.dport = port;
+	sscanf(a, "%u.%u.%u.%u", &x[0], &x[1], &x[2], &x[3]);
+	sscanf(b, "%u.%u.%u.%u", &y[0], &y[1], &y[2], &y[3]);
+	for (int i = 0; i < 4; i++) {
+		pi.src[v6 ? 12 + i : i] = (uint8_t)x[i];
+		pi.dst[v6 ? 12 + i : i] = (uint8_t)y[i];
+	}
+	sl_flow_key_build(&pi, 3, k);
+}
+
+struct app_row {
+	const char *name;
+	int32_t port_rule;
+	uint16_t master, app, category;
+	const char *sni;
+	const char *src;   /* the flow's client */
+	bool v6;
+	int32_t want;      /* the rule chosen */
+};
+
+static const struct app_row app_rows[] = {
+	{ "no port rule, DNS: the dns rule", -1, 0, P_DNS, C_NETWORK, "", "192.0.2.1", false, 0 },
+	{ "DNS before the dport 53 rule", 1, 0, P_DNS, C_NETWORK, "", "192.0.2.1", false, 0 },
+	{ "TLS *.example.com after the port rule 1: 1 stays", 1, 0, P_TLS, C_WEB,
+	  "www.example.com", "192.0.2.1", false, 1 },
+	{ "TLS *.example.com before the port rule 5", 5, 0, P_TLS, C_WEB, "www.example.com",
+	  "192.0.2.1", false, 2 },
+	{ "deeper subdomain", 5, 0, P_TLS, C_WEB, "a.b.example.com", "192.0.2.1", false, 2 },
+	{ "*.example.com is not example.com", 5, 0, P_TLS, C_WEB, "example.com", "192.0.2.1",
+	  false, 5 },
+	{ "nor a name that only ends the same", 5, 0, P_TLS, C_WEB, "wwwexample.com",
+	  "192.0.2.1", false, 5 },
+	{ "exact name", 5, 0, P_TLS, C_WEB, "exact.org", "192.0.2.1", false, 2 },
+	{ "exact name, a subdomain: no", 5, 0, P_TLS, C_WEB, "x.exact.org", "192.0.2.1", false,
+	  5 },
+	{ "no server name: an sni rule does not match", 5, 0, P_TLS, C_WEB, "", "192.0.2.1",
+	  false, 5 },
+	{ "TLS as a master protocol (TLS.Google)", 5, P_TLS, P_GOOGLE, C_WEB, "mail.example.com",
+	  "192.0.2.1", false, 2 },
+	{ "QUIC.YouTube, video: quic comes first", 5, P_QUIC, P_YOUTUBE, C_VIDEO, "",
+	  "192.0.2.1", false, 3 },
+	{ "video by category", 7, P_HTTP, P_YOUTUBE, C_VIDEO, "", "192.0.2.1", false, 4 },
+	{ "HTTP from 10/8", 7, 0, P_HTTP, C_WEB, "", "10.1.2.3", false, 6 },
+	{ "HTTP from 10/8, seen from the server's side", 7, 0, P_HTTP, C_WEB, "", "10.200.0.9",
+	  false, 6 },
+	{ "HTTP from elsewhere: the port rule", 7, 0, P_HTTP, C_WEB, "", "11.0.0.1", false, 7 },
+	{ "HTTP over IPv6: an IPv4 prefix never matches", 7, 0, P_HTTP, C_WEB, "", "10.1.2.3",
+	  true, 7 },
+	{ "nothing known: the port rule", 7, 0, 0, 0, "", "192.0.2.1", false, 7 },
+	{ "nothing known, no port rule: none", -1, 0, 0, 0, "", "192.0.2.1", false, -1 },
+};
+
+static void
+test_app_rule_table(void **state)
+{
+	struct sl_app_policy ap;
+	struct sl_tenant_policy tp;
+
+	(void)state;
+	app_policy_init(&ap, &tp);
+	for (size_t r = 0; r < sizeof(app_rows) / sizeof(app_rows[0]); r++) {
+		const struct app_row *row = &app_rows[r];
+		struct sl_app_facts f = { .master = row->master, .app = row->app,
+					  .category = row->category,
+					  .sni_len = (uint8_t)strlen(row->sni), .sni = row->sni };
+		struct sl_flow_key k;
+
+		/* either direction of the flow: the client is the source */
+		flow_key(&k, row->src, "198.51.100.7", 443, row->v6);
+		int32_t got = sl_verdict_app_rule(&ap, row->port_rule, &k, 0, &f);
+		if (got != row->want)
+			fail_msg("row '%s': rule %d, expected %d", row->name, got, row->want);
+	}
+	/* detection is needed only while an app rule comes before the port rule */
+	ap.first = 2;
+	assert_true(sl_verdict_app_needed(&ap, -1));
+	assert_false(sl_verdict_app_needed(&ap, 1));
+	assert_true(sl_verdict_app_needed(&ap, 5));
+}
+
+struct tuple_row {
+	const char *name;
+	struct sl_tuple_match m;  /* fields over tuple_any() where set */
+	uint8_t set;              /* which: 1 src 2 dst 4 sport 8 dport 16 proto 32 vlan 64 input */
+	uint16_t vlan, input;     /* the flow's (0: untagged) */
+	bool want;
+};
+
+static const struct tuple_row tuple_rows[] = {
+	{ "any", { .proto = -1 }, 0, 0, 0, true },
+	{ "src /12 holds 172.16.5.1", { .src = { 4, 12, { 172, 16 } } }, 1, 0, 0, true },
+	{ "src /12 does not hold 172.32.0.1 as server", { .src = { 4, 12, { 172, 32 } } }, 1, 0,
+	  0, false },
+	{ "dst as the client's side: the other direction", { .dst = { 4, 32, { 172, 16, 5, 1 } } },
+	  2, 0, 0, true },
+	{ "src and dst both the client: no", { .src = { 4, 32, { 172, 16, 5, 1 } },
+	  .dst = { 4, 32, { 172, 16, 5, 1 } } }, 3, 0, 0, false },
+	{ "dport 443 (the server's)", { .dport_lo = 443, .dport_hi = 443 }, 8, 0, 0, true },
+	{ "sport 443: the reverse direction", { .sport_lo = 443, .sport_hi = 443 }, 4, 0, 0,
+	  true },
+	{ "dport 80: no", { .dport_lo = 80, .dport_hi = 80 }, 8, 0, 0, false },
+	{ "sport 443 and dport 443: no", { .sport_lo = 443, .sport_hi = 443, .dport_lo = 443,
+	  .dport_hi = 443 }, 12, 0, 0, false },
+	{ "proto tcp", { .proto = 6 }, 16, 0, 0, true },
+	{ "proto udp: no", { .proto = 17 }, 16, 0, 0, false },
+	{ "untagged: vlan 4096", { .vlan_lo = 4096, .vlan_hi = 4096 }, 32, 0, 0, true },
+	{ "vlan 100 of a tagged flow", { .vlan_lo = 100, .vlan_hi = 100 }, 32, 100, 0, true },
+	{ "vlan 100-200 of vlan 201: no", { .vlan_lo = 100, .vlan_hi = 200 }, 32, 201, 0, false },
+	{ "input 2", { .input_lo = 2, .input_hi = 2 }, 64, 0, 2, true },
+	{ "input 2 of input 1: no", { .input_lo = 2, .input_hi = 2 }, 64, 0, 1, false },
+	{ "an IPv6 prefix of an IPv4 flow: no", { .src = { 6, 16, { 0x20, 0x01 } } }, 1, 0, 0,
+	  false },
+};
+
+static void
+test_tuple_match_table(void **state)
+{
+	(void)state;
+	for (size_t r = 0; r < sizeof(tuple_rows) / sizeof(tuple_rows[0]); r++) {
+		const struct tuple_row *row = &tuple_rows[r];
+		struct sl_tuple_match m;
+		struct sl_flow_key k;
+
+		tuple_any(&m);
+		if (row->set & 1)
+			m.src = row->m.src;
+		if (row->set & 2)
+			m.dst = row->m.dst;
+		if (row->set & 4) {
+			m.sport_lo = row->m.sport_lo;
+			m.sport_hi = row->m.sport_hi;
+		}
+		if (row->set & 8) {
+			m.dport_lo = row->m.dport_lo;
+			m.dport_hi = row->m.dport_hi;
+		}
+		if (row->set & 16)
+			m.proto = row->m.proto;
+		if (row->set & 32) {
+			m.vlan_lo = row->m.vlan_lo;
+			m.vlan_hi = row->m.vlan_hi;
+		}
+		if (row->set & 64) {
+			m.input_lo = row->m.input_lo;
+			m.input_hi = row->m.input_hi;
+		}
+		/* the client 172.16.5.1:40000, the server 198.51.100.7:443 */
+		flow_key(&k, "172.16.5.1", "198.51.100.7", 443, false);
+		k.vlan[0] = row->vlan;
+		if (sl_tuple_match(&m, &k, row->input) != row->want)
+			fail_msg("row '%s': expected %d", row->name, row->want);
+	}
+}
+
+struct apply_row {
+	const char *name;
+	int32_t port_rule;       /* the flow's verdict before */
+	uint8_t earned;          /* a bypass it earned: SL_BYPASS_DEPTH, ... (0: none) */
+	int32_t app_rule;        /* what sl_verdict_app_rule() chose */
+	/* expected */
+	unsigned int events;
+	uint8_t pool, action;
+	bool bypassed;
+	uint8_t why;
+};
+
+static const struct apply_row apply_rows[] = {
+	{ "forward pool 2 -> steer pool 3", 1, 0, 0,
+	  SL_VERDICT_EV_APP_RULE | SL_VERDICT_EV_STEERED, 3, SL_ACTION_FORWARD, false, 0 },
+	{ "bypass rule -> bypass-after-handshake, no pool: forwarded where it went", 5, 0, 2,
+	  SL_VERDICT_EV_APP_RULE | SL_VERDICT_EV_HANDSHAKE, 1, SL_ACTION_FORWARD, false, 0 },
+	{ "bypass rule -> bypass-after-handshake to pool 0", 5, 0, 3,
+	  SL_VERDICT_EV_APP_RULE | SL_VERDICT_EV_HANDSHAKE | SL_VERDICT_EV_STEERED, 0,
+	  SL_ACTION_FORWARD, false, 0 },
+	{ "mirror -> drop", 7, 0, 4, SL_VERDICT_EV_APP_RULE, 1, SL_ACTION_DROP, false, 0 },
+	{ "no port rule -> steer pool 0", -1, 0, 6,
+	  SL_VERDICT_EV_APP_RULE | SL_VERDICT_EV_STEERED, 0, SL_ACTION_FORWARD, false, 0 },
+	{ "the port rule stays: nothing changes", 1, 0, 1, 0, 2, SL_ACTION_FORWARD, false, 0 },
+	{ "no rule at all stays", -1, 0, -1, 0, 1, SL_ACTION_FORWARD, false, 0 },
+	{ "a depth bypass it earned stays when steered", 1, SL_BYPASS_DEPTH, 0,
+	  SL_VERDICT_EV_APP_RULE | SL_VERDICT_EV_STEERED, 3, SL_ACTION_FORWARD, true,
+	  SL_BYPASS_DEPTH },
+};
+
+static void
+test_app_apply_table(void **state)
+{
+	struct sl_app_policy ap;
+	struct sl_tenant_policy tp;
+
+	(void)state;
+	app_policy_init(&ap, &tp);
+	for (size_t r = 0; r < sizeof(apply_rows) / sizeof(apply_rows[0]); r++) {
+		const struct apply_row *row = &apply_rows[r];
+		struct sl_flow_entry e;
+
+		new_entry(&e, 6, 0);
+		sl_verdict_new_flow(&tp, &e, row->port_rule, 1, 9);
+		if (row->earned) {
+			e.flags |= SL_FLOW_F_BYPASS;
+			e.bypass_why = row->earned;
+			e.tclass = SL_TCLASS_BYPASSED;
+		}
+		unsigned int ev = sl_verdict_app_apply(&tp, &e, row->app_rule, 6, 9);
+		bool byp = (e.flags & SL_FLOW_F_BYPASS) != 0;
+		int32_t rule = (int32_t)e.rule - 1;
+		if (ev != row->events || e.pool != row->pool || e.action != row->action ||
+		    byp != row->bypassed || (byp && e.bypass_why != row->why) ||
+		    rule != (row->events ? row->app_rule : row->port_rule))
+			fail_msg("row '%s': events %#x pool %u action %u bypassed %d why %u rule %d",
+				 row->name, ev, e.pool, e.action, byp, e.bypass_why, rule);
+		assert_true(e.flags & SL_FLOW_F_INIT_REV);
+		assert_int_equal(e.tclass, byp ? SL_TCLASS_BYPASSED : SL_TCLASS_TCP);
+	}
+}
+
+/* bypass-after-handshake: forwarded until the handshake ends, then every
+ * packet bypassed; a reload's re-classification keeps that bypass (the
+ * flow earned it); a flow kept from its analyzer already is not counted. */
+static void
+test_handshake_done(void **state)
+{
+	struct sl_app_policy ap;
+	struct sl_tenant_policy tp;
+	struct sl_flow_entry e;
+
+	(void)state;
+	app_policy_init(&ap, &tp);
+	new_entry(&e, 6, 0);
+	sl_verdict_new_flow(&tp, &e, 5, 0, 9);
+	assert_true(sl_verdict_app_apply(&tp, &e, 2, 6, 9) & SL_VERDICT_EV_HANDSHAKE);
+	e.pkts[0] = 1;
+	e.bytes[0] = 100;
+	assert_int_equal(sl_verdict_packet(&tp, &e, 0, 6, 100, 1).what, SL_DO_FORWARD);
+	assert_true(sl_verdict_handshake_done(&e));
+	assert_int_equal(e.bypass_why, SL_BYPASS_HANDSHAKE);
+	assert_int_equal(e.tclass, SL_TCLASS_BYPASSED);
+	assert_true(sl_verdict_needed(&tp, &e));
+	assert_int_equal(sl_verdict_packet(&tp, &e, 1, 6, 100, 2).what, SL_DO_BYPASS);
+	assert_false(sl_verdict_handshake_done(&e));
+	sl_verdict_reclassify(&tp, &e, 7, 6, 9);
+	assert_int_equal(e.bypass_why, SL_BYPASS_HANDSHAKE);
+	assert_int_equal(sl_verdict_packet(&tp, &e, 1, 6, 100, 3).what, SL_DO_BYPASS);
+	/* a dropped or requested-bypass flow: not counted again */
+	new_entry(&e, 6, 0);
+	sl_verdict_new_flow(&tp, &e, -1, 0, 9);
+	sl_verdict_app_apply(&tp, &e, 4, 6, 9);
+	assert_false(sl_verdict_handshake_done(&e));
+	new_entry(&e, 6, 0);
+	sl_verdict_new_flow(&tp, &e, -1, 0, 9);
+	sl_verdict_request(&e, 6, true, false, 0);
+	assert_false(sl_verdict_handshake_done(&e));
+	assert_int_equal(e.bypass_why, SL_BYPASS_REQUEST);
+}
+
 int
 main(void)
 {
@@ -728,6 +1072,10 @@ main(void)
 		cmocka_unit_test(test_depth_sequence),
 		cmocka_unit_test(test_reclassify_table),
 		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_app_rule_table),
+		cmocka_unit_test(test_tuple_match_table),
+		cmocka_unit_test(test_app_apply_table),
+		cmocka_unit_test(test_handshake_done),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
