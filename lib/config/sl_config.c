@@ -536,6 +536,7 @@ sl_config_free(struct sl_cfg *cfg)
 		free(t->erspan_id);
 		free(t->inputs);
 		free(t->rules);
+		free(t->app_matches);
 	}
 	free(cfg->tenants);
 	free(cfg->inputs);
@@ -596,6 +597,7 @@ sl_config_dup(const struct sl_cfg *cfg)
 		t->erspan_id = NULL;
 		t->inputs = NULL;
 		t->rules = NULL;
+		t->app_matches = NULL;
 		c->n_tenants = i + 1; /* what sl_config_free() walks */
 		ok = dup_array(&t->vlans, s->vlans, s->n_vlans, sizeof(*s->vlans)) &&
 		     dup_array(&t->qinq, s->qinq, s->n_qinq, sizeof(*s->qinq)) &&
@@ -605,6 +607,8 @@ sl_config_dup(const struct sl_cfg *cfg)
 			       sizeof(*s->erspan_id)) &&
 		     dup_array(&t->inputs, s->inputs, s->n_inputs, sizeof(*s->inputs)) &&
 		     dup_array(&t->rules, s->rules, s->n_rules, sizeof(*s->rules)) &&
+		     dup_array(&t->app_matches, s->app_matches, s->n_app_rules,
+			       sizeof(*s->app_matches)) &&
 		     dup_array(&t->pools, s->pools, s->n_pools, sizeof(*s->pools));
 		if (!ok)
 			break;

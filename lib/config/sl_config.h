@@ -191,6 +191,25 @@ enum sl_rule_action {
 };
 
 #define SL_MAX_RULE_POOLS 4       /**< pools one rule may name (mirror) */
+#define SL_MAX_APP_NAMES 8        /**< names one app key of a rule lists */
+#define SL_APP_SNI_MAX 80         /**< bytes of a server name pattern, NUL included */
+#define SL_MAX_APP_RULES_PER_TENANT 256 /**< rules with app, category or sni */
+
+/**
+ * What a rule asks of application detection (lib/appid, nDPI): a rule with
+ * one is an "app rule", decided once detection has an answer. Each list
+ * matches when any of its entries does (an empty one matches anything);
+ * the lists are ANDed with each other and with the rule's 5-tuple.
+ */
+struct sl_cfg_app_match {
+	uint8_t n_apps, n_cats, n_sni;
+	uint16_t apps[SL_MAX_APP_NAMES];  /**< nDPI protocol ids (master or application) */
+	uint16_t cats[SL_MAX_APP_NAMES];  /**< nDPI category ids */
+	/** server names, lowercase: "www.example.com", or "*.example.com"
+	 * for any name under example.com */
+	char sni[SL_MAX_APP_NAMES][SL_APP_SNI_MAX];
+	struct sl_cfg_loc loc;            /**< of the rule's match */
+};
 #define SL_MAX_RULES_PER_TENANT 65535 /**< a flow entry keeps rule index + 1 in 16 bits */
 
 /** An address prefix; family 0 = any address. */
@@ -216,6 +235,8 @@ struct sl_cfg_rule {
 	uint32_t sample;              /**< SL_ACT_SAMPLE: 1 flow in N, 2..1000000 */
 	bool has_depth;               /**< depth given: overrides the pool's */
 	struct sl_cfg_depth depth;
+	uint16_t app;                 /**< an app rule: 1 + its index in the tenant's
+					   app_matches; 0: a port rule */
 	struct sl_cfg_loc loc;
 };
 
@@ -308,6 +329,9 @@ struct sl_cfg_tenant {
 	uint16_t default_pool;   /**< index into pools */
 	uint32_t n_rules;
 	struct sl_cfg_rule *rules;   /**< ordered: the first match wins */
+	uint16_t n_app_rules;        /**< rules with app, category or sni: detection
+					  runs for this tenant only when > 0 */
+	struct sl_cfg_app_match *app_matches; /**< n_app_rules, in rule order */
 	uint32_t max_rules;          /**< limit on n_rules, default 4096 */
 	uint64_t acl_memory;         /**< limit on the rule classifier's memory, bytes */
 	struct sl_cfg_loc rules_loc; /**< of the rules: list; 0:0 if absent */
@@ -386,7 +410,28 @@ enum sl_cfg_section {
 	SL_SECT_TUNING,
 	SL_SECT_ADMIN,
 	SL_SECT_METRICS,
+	SL_SECT_APPID,
 	SL_SECT_MAX
+};
+
+/**
+ * Application detection (lib/appid): one detector per worker, sized at
+ * start. Enabled when the section is present or any tenant has an app
+ * rule; it cannot be switched or resized by a reload.
+ */
+struct sl_cfg_appid {
+	bool enabled;              /**< the section is there or a tenant has app rules */
+	bool section;              /**< the appid: key is there */
+	uint32_t flows;            /**< flows per worker with detection state at once
+				        (from their start to their end); default
+				        65536 or flow_table.size if smaller */
+	uint32_t detecting;        /**< flows per worker in detection at once (nDPI
+				        state); default 8192 or flows if fewer */
+	uint32_t max_packets;      /**< packets detection reads before it gives up */
+	uint32_t handshake_packets; /**< packets within which a handshake must end */
+	uint64_t memory;           /**< bytes per worker, nDPI's allocations included */
+	struct sl_cfg_loc loc;     /**< the section, or what made a tenant's first
+				        app rule (its rules_file key); 0:0 */
 };
 
 struct sl_cfg {
@@ -414,6 +459,8 @@ struct sl_cfg {
 	struct sl_cfg_fragments fragments;
 	/** The admin socket (reload, status): "" = none; mode default 0600. */
 	struct sl_cfg_control admin;
+
+	struct sl_cfg_appid appid;
 
 	/* flow_table: */
 	uint32_t flow_table_size;    /**< entries per worker */
@@ -493,7 +540,8 @@ struct sl_cfg *sl_config_dup(const struct sl_cfg *cfg);
 /**
  * Whether @p next may replace @p cur in a running sluice (a reload): what
  * was set up once at start (eal, inputs, outputs, tunnels, fragments,
- * flow_table, stats, tuning) must be equal. Tenants, their rules, pools,
+ * flow_table, stats, tuning, appid) must be equal, and application
+ * detection cannot be switched on (app rules where it was off at start). Tenants, their rules, pools,
  * members, depth, elephants, records and control sockets, default_tenant
  * and timeouts may change.
  *

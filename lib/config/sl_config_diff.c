@@ -100,6 +100,21 @@ sl_config_reload_check(const struct sl_cfg *cur, const struct sl_cfg *next,
 	if (cur->stats_interval_ms != next->stats_interval_ms ||
 	    !str_eq(cur->stats_path, next->stats_path))
 		return changed(next, err, next->section_loc[SL_SECT_STATS], "stats");
+	/* detectors are made at start: switching detection on (an app rule
+	 * where there was none) or resizing them is a restart; a reload that
+	 * leaves no app rule just leaves them idle */
+	const struct sl_cfg_appid *aa = &cur->appid, *ab = &next->appid;
+	if (!aa->enabled && ab->enabled) {
+		sl_config_error(next, err, ab->loc, "appid",
+				"application detection was off at start (no appid: section and "
+				"no rule with app, category or sni); " RESTART);
+		return -EINVAL;
+	}
+	if (aa->section != ab->section || aa->flows != ab->flows ||
+	    aa->detecting != ab->detecting || aa->max_packets != ab->max_packets ||
+	    aa->handshake_packets != ab->handshake_packets || aa->memory != ab->memory)
+		return changed(next, err, ab->section ? ab->loc : next->section_loc[SL_SECT_TENANTS],
+			       "appid");
 	if (cur->mbufs != next->mbufs || cur->mbuf_size != next->mbuf_size ||
 	    cur->sw_ring_size != next->sw_ring_size || cur->record_ring != next->record_ring ||
 	    cur->rx_desc != next->rx_desc ||
@@ -133,6 +148,28 @@ depth_eq(const struct sl_cfg_depth *a, const struct sl_cfg_depth *b)
 	       a->per_direction == b->per_direction;
 }
 
+/* The app keys of two rules (both app rules, or both port rules). */
+static bool
+app_eq(const struct sl_cfg_tenant *ta, const struct sl_cfg_rule *a,
+       const struct sl_cfg_tenant *tb, const struct sl_cfg_rule *b)
+{
+	if ((a->app == 0) != (b->app == 0))
+		return false;
+	if (a->app == 0)
+		return true;
+	const struct sl_cfg_app_match *x = &ta->app_matches[a->app - 1];
+	const struct sl_cfg_app_match *y = &tb->app_matches[b->app - 1];
+
+	if (x->n_apps != y->n_apps || x->n_cats != y->n_cats || x->n_sni != y->n_sni ||
+	    memcmp(x->apps, y->apps, x->n_apps * sizeof(x->apps[0])) != 0 ||
+	    memcmp(x->cats, y->cats, x->n_cats * sizeof(x->cats[0])) != 0)
+		return false;
+	for (uint8_t i = 0; i < x->n_sni; i++)
+		if (!str_eq(x->sni[i], y->sni[i]))
+			return false;
+	return true;
+}
+
 bool
 sl_config_tenant_rules_equal(const struct sl_cfg_tenant *a, const struct sl_cfg_tenant *b)
 {
@@ -140,7 +177,8 @@ sl_config_tenant_rules_equal(const struct sl_cfg_tenant *a, const struct sl_cfg_
 	    a->acl_memory != b->acl_memory)
 		return false;
 	for (uint32_t i = 0; i < a->n_rules; i++)
-		if (!match_eq(&a->rules[i], &b->rules[i]))
+		if (!match_eq(&a->rules[i], &b->rules[i]) ||
+		    !app_eq(a, &a->rules[i], b, &b->rules[i]))
 			return false;
 	return true;
 }

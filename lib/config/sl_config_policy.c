@@ -18,8 +18,8 @@
 #include <string.h>
 #include <syslog.h>
 
-static const char *const action_names[] = { "forward", "mirror", "bypass",
-					     "drop",    "slice",  "sample" };
+static const char *const action_names[] = { "forward", "mirror", "bypass", "drop",
+					     "slice",   "sample", "steer",  "bypass-after-handshake" };
 static const char *const elephant_names[] = { "keep", "bypass", "slice" };
 
 const char *
@@ -228,6 +228,9 @@ static const struct sl_cfg_field rule_match_fields[] = {
 	FIELD("proto", parse_proto, false),
 	FIELD("vlan", parse_rule_vlan, false),
 	FIELD("input", parse_rule_input, false),
+	FIELD("app", sl_cfg_parse_app, false),
+	FIELD("category", sl_cfg_parse_category, false),
+	FIELD("sni", sl_cfg_parse_sni, false),
 };
 
 static int
@@ -243,13 +246,15 @@ parse_rule_match(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct s
 	struct sl_cfg_rule *r = obj;
 
 	(void)f;
+	memset(&c->app, 0, sizeof(c->app));
+	c->app_seen = false;
 	if (sl_cfg_walk_map(c, n, rule_match_fields, SL_CFG_DIM(rule_match_fields), r))
 		return -EINVAL;
 	if (r->src.family && r->dst.family && r->src.family != r->dst.family)
 		return sl_cfg_fail(c, sl_cfg_node_loc(n),
 				   "src is IPv%u and dst is IPv%u: a flow has one family",
 				   r->src.family, r->dst.family);
-	return 0;
+	return sl_cfg_app_rule_done(c, r);
 }
 
 static int
@@ -355,7 +360,11 @@ check_rule(struct sl_cfg_ctx *c, struct sl_cfg_rule *r, const struct sl_cfg_tena
 	if (r->has_depth && (r->action == SL_ACT_BYPASS || r->action == SL_ACT_DROP))
 		return sl_cfg_fail(c, r->loc, "action %s forwards nothing: 'depth' has no effect",
 				   act);
-	if (r->n_pools == 0 && r->action != SL_ACT_BYPASS && r->action != SL_ACT_DROP) {
+	if (sl_cfg_check_app_rule(c, r))
+		return -EINVAL;
+	/* bypass-after-handshake without a pool keeps the flow where it is */
+	if (r->n_pools == 0 && r->action != SL_ACT_BYPASS && r->action != SL_ACT_DROP &&
+	    r->action != SL_ACT_BYPASS_HS) {
 		r->n_pools = 1;
 		r->pools[0] = (uint8_t)t->default_pool;
 	}
@@ -695,6 +704,9 @@ load_rules_file(struct sl_cfg *cfg, uint16_t ti, unsigned int flags, struct sl_c
 	free(t->rules);
 	t->rules = NULL;
 	t->n_rules = 0;
+	free(t->app_matches);
+	t->app_matches = NULL;
+	t->n_app_rules = 0;
 	rc = sl_cfg_load_file(sub, t->rules_file, walk_rules_file, t);
 	free(sub);
 	return rc;

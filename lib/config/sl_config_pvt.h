@@ -70,6 +70,8 @@ struct sl_cfg_ctx {
 	struct sl_cfg_loc vxlan_loc[SL_MAX_VXLAN_PORTS];   /**< 0:0 = default */
 	struct sl_cfg_loc geneve_loc[SL_MAX_GENEVE_PORTS]; /**< 0:0 = default */
 	struct sl_cfg_loc max_held_loc;             /**< fragments.max_held, 0:0 = default */
+	struct sl_cfg_app_match app; /**< the rule being walked: its app keys */
+	bool app_seen;            /**< ... it has one */
 	bool cpus_loaded;         /**< cpus holds sched_getaffinity() */
 	bool cpus_known;          /**< sched_getaffinity() succeeded */
 	cpu_set_t cpus;
@@ -257,5 +259,29 @@ int sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		       const struct sl_cfg_field *f);
 int sl_cfg_parse_control(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			 const struct sl_cfg_field *f);
+
+/* ---- application detection (sl_config_app.c) ---- */
+
+/** A rule's match keys app, category, sni (obj: the rule; into c->app). */
+int sl_cfg_parse_app(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		     const struct sl_cfg_field *f);
+int sl_cfg_parse_category(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			  const struct sl_cfg_field *f);
+int sl_cfg_parse_sni(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		     const struct sl_cfg_field *f);
+/** After a rule's match: c->app, if it was given, becomes the tenant's
+ * next app match and @p r an app rule. */
+int sl_cfg_app_rule_done(struct sl_cfg_ctx *c, struct sl_cfg_rule *r);
+/** What the new actions need (steer, bypass-after-handshake), checked
+ * once the whole rule is read. */
+int sl_cfg_check_app_rule(struct sl_cfg_ctx *c, const struct sl_cfg_rule *r);
+/** The appid: section (obj: the struct sl_cfg). */
+int sl_cfg_parse_appid(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f);
+/** After the whole file: detection is on when a tenant has app rules; its
+ * sizes fit the flow tables. */
+int sl_cfg_check_appid(struct sl_cfg_ctx *c);
+/** The defaults of the appid: section. */
+void sl_cfg_appid_defaults(struct sl_cfg_appid *a);
 
 #endif /* SL_CONFIG_PVT_H */

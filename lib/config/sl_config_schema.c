@@ -1142,6 +1142,7 @@ static const struct sl_cfg_field top_fields[] = {
 	SUBMAP("stats", sl_cfg_parse_map, false, 0, stats_fields),
 	FIELD("metrics", sl_cfg_parse_metrics, false),
 	SUBMAP("tuning", sl_cfg_parse_map, false, 0, tuning_fields),
+	FIELD("appid", sl_cfg_parse_appid, false),
 };
 
 /* Where each top-level key's value starts, for messages about a section
@@ -1156,6 +1157,7 @@ section_locs(struct sl_cfg_ctx *c, yaml_node_t *root)
 		[SL_SECT_FRAGMENTS] = "fragments", [SL_SECT_STATS] = "stats",
 		[SL_SECT_TUNING] = "tuning",     [SL_SECT_ADMIN] = "admin",
 		[SL_SECT_METRICS] = "metrics",
+		[SL_SECT_APPID] = "appid",
 	};
 
 	if (root->type != YAML_MAPPING_NODE)
@@ -1181,7 +1183,9 @@ sl_cfg_walk_top(struct sl_cfg_ctx *c, yaml_node_t *root)
 	section_locs(c, root);
 	if ((rc = sl_cfg_walk_map(c, root, top_fields, SL_CFG_DIM(top_fields), c->cfg)))
 		return rc;
-	return sl_cfg_check_flow_bounds(c);
+	if ((rc = sl_cfg_check_flow_bounds(c)))
+		return rc;
+	return sl_cfg_check_appid(c);
 }
 
 void
@@ -1209,6 +1213,7 @@ sl_cfg_set_defaults(struct sl_cfg *cfg, const char *path)
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
 	cfg->hash_seed = 0x9e3779b9;
+	sl_cfg_appid_defaults(&cfg->appid);
 }
 
 const char *

@@ -2117,7 +2117,7 @@ test_policy_errors(void **state)
 		     "@:13:39: tenants[0].rules[0].pools[0]: unknown pool 'q' in tenant 'a'");
 	expect_error(HEAD TENANT("a", "1") "    rules: [{action: fly}]\n",
 		     "@:13:22: tenants[0].rules[0].action: invalid value 'fly' (expected one of: "
-		     "forward, mirror, bypass, drop, slice, sample)");
+		     "forward, mirror, bypass, drop, slice, sample, steer, bypass-after-handshake)");
 	expect_error(HEAD TENANT("a", "1") "    rules: [{name: x}, {name: x}]\n",
 		     "@:13:24: tenants[0].rules[1]: duplicate rule name 'x' (first at @:13:13)");
 	expect_error(HEAD TENANT("a", "1") "    max_rules: 1\n    rules: [{}, {}]\n",
