@@ -235,10 +235,16 @@ take(struct sl_appid *a, struct slot *s, ndpi_protocol pr)
 
 	if (n >= SL_APPID_SNI_MAX)
 		n = SL_APPID_SNI_MAX - 1;
+	/* untrusted bytes: lowercase printable ASCII only (records are JSON,
+	 * rules compare names), anything else becomes '?' */
 	for (size_t i = 0; i < n; i++) {
-		char c = f->host_server_name[i];
+		unsigned char c = (unsigned char)f->host_server_name[i];
 
-		r->sni[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		else if (c <= ' ' || c > '~')
+			c = '?';
+		r->sni[i] = (char)c;
 	}
 	r->sni[n] = '\0';
 	r->sni_len = (uint8_t)n;

@@ -628,6 +628,27 @@ test_bounds(void **state)
 	sl_appid_free(NULL);
 }
 
+/* A server name is kept as printable lowercase ASCII, whatever the
+ * ClientHello carried. */
+static void
+test_sni_sanitized(void **state)
+{
+	struct sl_appid *a = detector(4, 4, 4, 8, 8);
+	uint8_t ch[512];
+	uint32_t n = client_hello(ch, "WWW.Ex\x01mpl\xc3\xa9.COM");
+	const char *sni;
+
+	(void)state;
+	assert_int_equal(sl_appid_flow_start(a, 0), 0);
+	tcp_seg(a, 0, 0, 1, 0x18, ch, n);
+	sni = sl_appid_flow_result(a, 0)->sni;
+	assert_true(strlen(sni) > 0);
+	for (const char *p = sni; *p; p++)
+		assert_true(*p > ' ' && *p <= '~' && !(*p >= 'A' && *p <= 'Z'));
+	assert_int_equal(strncmp(sni, "www.ex", 6), 0);
+	sl_appid_free(a);
+}
+
 /* Every truncation of real packets: nDPI and the trackers read only what
  * is there (the ASan build runs this too). */
 static void
@@ -871,6 +892,7 @@ main(void)
 		cmocka_unit_test(test_handshake_not_tls),
 		cmocka_unit_test(test_handshake_quic),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_sni_sanitized),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_captures),
 	};
