@@ -462,6 +462,18 @@ sl_flowrec_format(struct sl_flowrec_ctx *ctx, const struct sl_flowrec *r, char *
 	}
 	if (r->family != 0)
 		put_tuple(&o, ctx, r);
+	if (r->app_proto != NULL) {
+		NKEY(&o, "app_proto");
+		put_str(&o, r->app_proto);
+	}
+	if (r->app_category != NULL) {
+		NKEY(&o, "app_category");
+		put_str(&o, r->app_category);
+	}
+	if (r->sni != NULL) {
+		NKEY(&o, "sni");
+		put_str(&o, r->sni);
+	}
 	put_flow(&o, ctx, r);
 	put_sluice(&o, r);
 	if (r->family != 0 && r->proto == PROTO_TCP)

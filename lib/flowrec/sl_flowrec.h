@@ -117,6 +117,11 @@ struct sl_flowrec {
 	uint8_t tcp_flags_ts;       /**< TCP flags seen src -> dst (proto 6 only) */
 	uint8_t tcp_flags_tc;       /**< TCP flags seen dst -> src (proto 6 only) */
 	uint16_t community_id_seed; /**< seed of the record's community_id */
+	const char *app_proto;      /**< detected application protocol as nDPI names
+				         it ("TLS.Google", "DNS", "Unknown"); NULL: key
+				         omitted (no detection) */
+	const char *app_category;   /**< its nDPI category ("Web"); NULL: omitted */
+	const char *sni;            /**< TLS/QUIC server name; NULL: omitted */
 };
 
 /**
@@ -135,6 +140,8 @@ struct sl_flowrec {
  *                                      others the number as a string ("47")
  *      "icmp_type":?8,"icmp_code":?0,  instead of the ports for ICMP/ICMPv6
  *      "community_id":?"1:...",
+ *      "app_proto":?"TLS.Google","app_category":?"Web",
+ *      "sni":?"www.google.com",         application detection (lib/appid)
  *      "flow":{"pkts_toserver":..,"pkts_toclient":..,"bytes_toserver":..,
  *              "bytes_toclient":..,"start":"ISO8601","end":"ISO8601",
  *              "age":<whole seconds of end minus whole seconds of start,

@@ -305,6 +305,9 @@ ref_flowrec_json(const struct sl_flowrec *r, char *buf, size_t len)
 		ref_jb_u64(&b, root, "tunnel_id", r->tunnel_id);
 	if (r->family != 0)
 		ref_add_tuple(&b, root, r);
+	ref_jb_opt_str(&b, root, "app_proto", r->app_proto);
+	ref_jb_opt_str(&b, root, "app_category", r->app_category);
+	ref_jb_opt_str(&b, root, "sni", r->sni);
 	ref_add_flow(&b, root, r);
 	ref_add_sluice(&b, root, r);
 	if (r->family != 0 && r->proto == REF_PROTO_TCP)

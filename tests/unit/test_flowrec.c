@@ -755,6 +755,43 @@ test_json_omitted(void **state)
 	json_decref(j);
 }
 
+/* Application detection's fields: after the tuple, each omitted alone
+ * when absent; a server name that is not UTF-8 is refused, not written. */
+static void
+test_json_app(void **state)
+{
+	struct sl_flowrec r = tcp4_rec();
+	char buf[JBUF];
+	json_t *j;
+
+	(void)state;
+	r.app_proto = "TLS.Google";
+	r.app_category = "Web";
+	r.sni = "www.google.com";
+	j = fmt(&r, buf);
+	KEYS(j, "timestamp", "event_type", "tenant_id", "tenant", "vlan", "tunnel_id", "src_ip",
+	     "src_port", "dest_ip", "dest_port", "proto", "community_id", "app_proto",
+	     "app_category", "sni", "flow", "sluice", "tcp");
+	assert_string_equal(jstr(j, "app_proto"), "TLS.Google");
+	assert_string_equal(jstr(j, "app_category"), "Web");
+	assert_string_equal(jstr(j, "sni"), "www.google.com");
+	json_decref(j);
+	r.sni = NULL;
+	r.app_proto = "Unknown";
+	j = fmt(&r, buf);
+	assert_string_equal(jstr(j, "app_proto"), "Unknown");
+	assert_absent(j, "sni");
+	json_decref(j);
+	r.app_category = NULL;
+	r.sni = "\"quoted\"\\name";
+	j = fmt(&r, buf);
+	assert_absent(j, "app_category");
+	assert_string_equal(jstr(j, "sni"), "\"quoted\"\\name"); /* escaped, read back */
+	json_decref(j);
+	r.sni = "bad\xff";
+	assert_int_equal(sl_flowrec_json(&r, buf, sizeof(buf)), -EINVAL);
+}
+
 static void
 test_json_errors(void **state)
 {
@@ -1382,6 +1419,9 @@ test_format_matches_reference(void **state)
 		r.tcp_flags_ts = (uint8_t)v[23];
 		r.tcp_flags_tc = (uint8_t)(v[23] >> 8);
 		r.community_id_seed = (uint16_t)(v[23] >> 16);
+		r.app_proto = v[23] % 3 ? NULL : names[(v[23] >> 24) % 9];
+		r.app_category = v[23] % 5 ? NULL : names[(v[23] >> 32) % 9];
+		r.sni = v[23] % 7 ? NULL : names[(v[23] >> 40) % 9];
 
 		int n = ref_flowrec_json(&r, want, sizeof(want));
 
@@ -1422,6 +1462,7 @@ main(void)
 		cmocka_unit_test(test_json_icmp),
 		cmocka_unit_test(test_json_non_ip),
 		cmocka_unit_test(test_json_omitted),
+		cmocka_unit_test(test_json_app),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_format_matches_reference),
 		cmocka_unit_test(test_sink_names),
