@@ -64,7 +64,11 @@ extern "C" {
 	X(BYPASS_FOUND, "bypass_found")                                       \
 	X(LOOPS, "loops")                                                     \
 	X(BUSY_LOOPS, "busy_loops")   /* loops that handled a packet */        \
-	X(BUSY_CYCLES, "busy_cycles") /* TSC cycles spent in busy loops */
+	X(BUSY_CYCLES, "busy_cycles") /* TSC cycles spent in busy loops */      \
+	X(APP_PACKETS, "app_packets") /* packets application detection read */ \
+	X(APP_FLOWS, "app_flows")     /* gauge: flows with detection state */  \
+	X(APP_DETECTING, "app_detecting") /* gauge: flows in detection (nDPI) */ \
+	X(APP_MEMORY, "app_memory")   /* gauge: bytes its detector holds */
 
 /** Drop reasons besides parse errors (those follow, one per class). */
 #define SL_DROP_REASONS(X)                                                    \
@@ -108,7 +112,14 @@ extern "C" {
 	X(FLOWS_ACTIVE, "flows_active")   /* gauge: flow entries held now */  \
 	X(FLOW_QUOTA, "flow_quota")       /* new-flow packets refused an entry: max_flows */ \
 	X(NO_ENTRY, "no_entry")           /* new-flow packets refused an entry: table full */ \
-	X(RATE_EXCEEDED, "rate_exceeded") /* dropped by the tenant's rate meter */
+	X(RATE_EXCEEDED, "rate_exceeded") /* dropped by the tenant's rate meter */ \
+	X(APP_DETECTED, "app_detected")   /* flows whose application was found */ \
+	X(APP_GIVEN_UP, "app_given_up")   /* flows detection gave up on */     \
+	X(APP_NO_STATE, "app_no_state")   /* flows not detected: no state free */ \
+	X(APP_NO_MEMORY, "app_no_memory") /* flows not detected: memory bound */ \
+	X(APP_STEERED, "app_steered")     /* flows an app rule moved to another pool */ \
+	X(APP_HS_BYPASSED, "app_handshake_bypassed") /* flows bypassed after their handshake */ \
+	X(APP_HS_FAILED, "app_handshake_failed") /* handshake not followed: forwarded whole */
 
 /** Per-member counters. */
 #define SL_MEMBER_COUNTERS(X)                                                 \
