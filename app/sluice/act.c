@@ -32,6 +32,9 @@ classify(const struct sl_meta *md, const struct sl_tenant_rt *tr)
 		memcpy(f.src, k->addr_lo, sizeof(f.src));
 		memcpy(f.dst, k->addr_hi, sizeof(f.dst));
 		r = sl_policy_classify(tr->acl->p, &f);
+		/* the classifier holds the port rules only (policy.c) */
+		if (r >= 0 && tr->acl->rule_of != NULL)
+			r = (int32_t)tr->acl->rule_of[r];
 	}
 	return r;
 }
@@ -73,6 +76,9 @@ sl_act_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_
 		e->slot = c.slot;
 	}
 	e->gen = tr->gen;
+	/* the app rules decide again on what detection found (appid.c) */
+	if (unlikely(tr->app != NULL))
+		sl_app_reclassify(w, e, md, tr);
 }
 
 static inline void

@@ -9,6 +9,9 @@
  *                flow end (records)
  *   act.c        apply a flow's policy verdict (lib/verdict): bypass, drop,
  *                slice, mirror copies
+ *   appid.c      application detection on a flow's first packets (lib/appid)
+ *                and the app rules' verdict (lib/verdict): steer, bypass
+ *                after the handshake
  *   fragments.c  non-first fragments: the member their first fragment found
  *   strip.c      remove tunnel encapsulation for pools that strip
  *   tx.c         deliver to a member: TX buffers, flush, ring outputs
@@ -35,6 +38,7 @@
 
 #include "app.h"
 #include "capture.h"
+#include "sl_appid.h"
 #include "sl_flow.h"
 #include "sl_frag.h"
 #include "sl_l2.h"
@@ -149,7 +153,10 @@ struct sl_rec_msg {
 	struct sl_flow_entry e; /* its key included */
 	uint64_t now_tsc;    /* when it ended: its flow times' reference */
 	uint8_t reason;      /* enum sl_rec_reason */
-	uint8_t pad[7];
+	uint8_t has_app;     /* app holds what application detection found */
+	uint8_t pad[6];
+	struct sl_appid_result app;
+	uint8_t pad2[6];     /* ring elements are multiples of 4 bytes */
 };
 
 /* A control-socket request to a worker's mailbox, answered on its reply
@@ -178,6 +185,8 @@ struct sl_worker {
 	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
 	struct rte_ring *ring;       /* software distribution: packets this worker owns */
 	struct sl_flow_table *ft;
+	struct sl_appid *appid;      /* application detection; NULL when off (appid.c) */
+	uint8_t *app_buf;            /* a multi-segment packet in detection, linearized */
 	struct sl_frag_table *frag;
 	uint64_t frag_age_next;
 	uint64_t frag_age_interval;
@@ -269,8 +278,7 @@ void sl_classify_key(const struct sl_app *app, struct sl_meta *md);
  * own fmt (sl_flowrec_ctx_new()). */
 struct sl_flowrec_ctx;
 int sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
-		      struct sl_flowrec_ctx *fmt, const struct sl_flow_entry *e, uint64_t now_tsc,
-		      uint8_t reason, char *buf);
+		      struct sl_flowrec_ctx *fmt, const struct sl_rec_msg *m, char *buf);
 
 /* flows.c: md[i] describes pkts[i] (stack or mbuf private area) */
 void sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,
@@ -291,6 +299,23 @@ void sl_act_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struc
 		       const struct sl_tenant_rt *tr);
 bool sl_act_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		   struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now);
+
+/* appid.c: application detection and the app rules' verdict */
+int sl_app_worker_create(struct sl_app *app, struct sl_worker *w, struct sl_cfg_error *err);
+void sl_app_worker_free(struct sl_worker *w);
+void sl_app_publish(struct sl_worker *w);
+/* a new flow of a tenant with app rules: detection starts (SL_FLOW_F_APP) */
+void sl_app_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		     const struct sl_tenant_rt *tr);
+/* a packet of a flow with SL_FLOW_F_APP, before its member and verdict */
+void sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		   const struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now);
+/* after a reload's re-classification: the app rules decide again */
+void sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
+		       const struct sl_tenant_rt *tr);
+/* a flow ends: its detection state is freed, its result into @p msg */
+void sl_app_flow_ended(struct sl_worker *w, const struct sl_flow_entry *e,
+		       struct sl_rec_msg *msg);
 
 /* fragments.c */
 void sl_frags_first(struct sl_worker *w, const struct sl_meta *md, uint32_t gm, uint64_t now);

@@ -180,6 +180,9 @@ new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 	w->c[SL_WC_FLOWS_CREATED]++;
 	w->c[sl_ix_tenant(l, md->tenant, SL_TC_FLOWS)]++;
 	w->c[sl_ix_member(l, e->slot, SL_MC_FLOWS)]++;
+	/* application detection: only tenants with app rules (appid.c) */
+	if (unlikely(tr->app != NULL))
+		sl_app_new_flow(w, e, md, tr);
 }
 
 /* Stage 3 for one packet with an entry (or none when the table is full). */
@@ -206,6 +209,10 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	 * maybe its member) follow at its next packet */
 	if (unlikely(e->gen != tr->gen))
 		sl_act_reclassify(w, e, md, tr);
+	/* in detection: read before its member and verdict, which an app
+	 * rule may change from this packet on (appid.c) */
+	if (unlikely(e->flags & SL_FLOW_F_APP))
+		sl_app_packet(w, e, md, m, tr, now);
 	const struct sl_pool_rt *pool = &tr->pools[e->pool];
 	uint8_t flags = md->pi.tcp_flags;
 
@@ -293,8 +300,9 @@ send_chunk(struct sl_worker *w, struct sl_rec_chunk *c)
 /* Shutdown: the record of @p e formatted here into its tenant's chunk.
  * False when no chunk could be had (out of memory): it goes one by one. */
 static bool
-bulk_record(struct sl_worker *w, const struct sl_flow_entry *e)
+bulk_record(struct sl_worker *w, const struct sl_rec_msg *m)
 {
+	const struct sl_flow_entry *e = &m->e;
 	const struct sl_stats_layout *l = &w->app->layout;
 	uint16_t t = e->key.tenant;
 	struct sl_rec_chunk *c = w->chunk[t];
@@ -311,8 +319,7 @@ bulk_record(struct sl_worker *w, const struct sl_flow_entry *e)
 		c->lines = c->format_errors = c->used = 0;
 		w->chunk[t] = c;
 	}
-	n = sl_records_format(w->app, w->tbl, w->fmt, e, rte_rdtsc(), SL_REC_SHUTDOWN,
-			      c->data + c->used);
+	n = sl_records_format(w->app, w->tbl, w->fmt, m, c->data + c->used);
 	if (n < 0) {
 		c->format_errors++;
 	} else {
@@ -364,6 +371,8 @@ sl_flow_ended(const struct sl_flow_entry *e, void *arg)
 	struct sl_rec_count *rc = &w->rec[k->tenant];
 	struct sl_rec_msg msg;
 
+	/* its application detection state ends with it (records or not) */
+	sl_app_flow_ended(w, e, &msg);
 	if (tr != NULL ? !tr->records : !w->app->tenant_records[k->tenant])
 		return;
 	msg.e = *e;
@@ -372,12 +381,15 @@ sl_flow_ended(const struct sl_flow_entry *e, void *arg)
 		     : tr == NULL   ? SL_REC_RELOAD
 		     : e->tclass == SL_TCLASS_CLOSED ? SL_REC_TCP_CLOSED : SL_REC_TIMEOUT;
 	memset(msg.pad, 0, sizeof(msg.pad));
+	memset(msg.pad2, 0, sizeof(msg.pad2));
+	if (!msg.has_app)
+		memset(&msg.app, 0, sizeof(msg.app));
 	if (w->chunk != NULL) {
 		/* shutdown, in bulk: the control lcore formats what its ring
 		 * takes, this worker formats the rest itself, so both work */
 		if (rte_ring_sp_enqueue_elem(w->records, &msg, sizeof(msg)) == 0)
 			goto queued;
-		if (bulk_record(w, e))
+		if (bulk_record(w, &msg))
 			return;
 	}
 	/* the tenant's share of the record ring: another tenant's churn

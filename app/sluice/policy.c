@@ -68,18 +68,31 @@ build_acl(uint16_t slot, const struct sl_cfg *cfg,
 {
 	struct sl_policy_match *m = calloc(ct->n_rules, sizeof(*m));
 	struct sl_acl *acl = calloc(1, sizeof(*acl));
+	uint32_t n = 0;
 	char name[32], msg[512];
 	int rc;
 
-	if (m == NULL || acl == NULL) {
+	/* app rules are decided once detection has an answer (appid.c): the
+	 * classifier holds the port rules, and maps its indexes back */
+	if (acl != NULL && ct->n_app_rules > 0)
+		acl->rule_of = calloc(ct->n_rules, sizeof(*acl->rule_of));
+	if (m == NULL || acl == NULL || (ct->n_app_rules > 0 && acl->rule_of == NULL)) {
 		free(m);
+		if (acl != NULL)
+			free(acl->rule_of);
 		free(acl);
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory building rules", cfg->path);
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < ct->n_rules; i++) {
-		const struct sl_cfg_rule *r = &ct->rules[i];
+	for (uint32_t j = 0; j < ct->n_rules; j++) {
+		const struct sl_cfg_rule *r = &ct->rules[j];
+		uint32_t i;
 
+		if (r->app != 0)
+			continue;
+		i = n++;
+		if (acl->rule_of != NULL)
+			acl->rule_of[i] = j;
 		to_policy_cidr(&r->src, &m[i].src);
 		to_policy_cidr(&r->dst, &m[i].dst);
 		m[i].sport_lo = r->sport_lo;
@@ -95,10 +108,11 @@ build_acl(uint16_t slot, const struct sl_cfg *cfg,
 	/* rte_acl names are global: slot and generation make them unique */
 	snprintf(name, sizeof(name), "slp%u_%u", slot, gen);
 	msg[0] = '\0';
-	rc = sl_policy_create(name, (int)rte_socket_id(), m, ct->n_rules, ct->max_rules,
+	rc = sl_policy_create(name, (int)rte_socket_id(), m, n, ct->max_rules,
 			      (size_t)ct->acl_memory, &acl->p, msg, sizeof(msg));
 	free(m);
 	if (rc != 0) {
+		free(acl->rule_of);
 		free(acl);
 		if (ct->rules_file[0] != '\0') /* the rules and their lines are there */
 			snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: rules: tenant '%s': %s",
@@ -163,6 +177,8 @@ sl_policy_tenant_build(struct sl_app *app, struct sl_tables *tb, uint16_t slot,
 		rr->depth = depth_of(&r->depth);
 		tp->slow |= r->has_depth && depth_set(&rr->depth);
 	}
+	if ((rc = sl_app_tenant_build(app, tb, slot, err)) != 0)
+		return rc;
 	/* the classifier: shared while the rules match the same flows */
 	if (prev != NULL && prev->acl != NULL && sl_config_tenant_rules_equal(prev->cfg, ct)) {
 		tr->acl = prev->acl;
@@ -178,8 +194,10 @@ sl_policy_tenant_free(struct sl_tenant_rt *tr)
 {
 	if (tr->acl != NULL && --tr->acl->refs == 0) {
 		sl_policy_free(tr->acl->p);
+		free(tr->acl->rule_of);
 		free(tr->acl);
 	}
+	sl_app_tenant_free(tr);
 	tr->acl = NULL;
 	rte_free(tr->rules);
 	tr->rules = NULL;

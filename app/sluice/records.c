@@ -371,10 +371,12 @@ tsc_of(const struct sl_app *app, uint32_t ft, uint64_t ref)
 
 int
 sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
-		  struct sl_flowrec_ctx *fmt, const struct sl_flow_entry *e, uint64_t now_tsc,
-		  uint8_t reason, char *buf)
+		  struct sl_flowrec_ctx *fmt, const struct sl_rec_msg *m, char *buf)
 {
+	const struct sl_flow_entry *e = &m->e;
 	const struct sl_flow_key *k = &e->key;
+	const uint64_t now_tsc = m->now_tsc;
+	const uint8_t reason = m->reason;
 	const struct sl_member_rt *mr = e->slot < app->n_member_slots ? &app->members[e->slot]
 								       : NULL;
 	/* the verdict's rule and pool are named by the configuration it was
@@ -384,7 +386,10 @@ sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
 	bool rev = (e->flags & SL_FLOW_F_INIT_REV) != 0;
 	uint64_t pkts = e->pkts[0] + e->pkts[1], bytes = e->bytes[0] + e->bytes[1];
 	struct sl_flowrec r;
+	char app_name[64];
 
+	/* rte_ring elements are multiples of 4 bytes */
+	RTE_BUILD_BUG_ON(sizeof(struct sl_rec_msg) % 4 != 0);
 	memset(&r, 0, sizeof(r));
 	r.start_us = sl_unix_ns(app, tsc_of(app, e->first, now_tsc)) / 1000;
 	r.end_us = sl_unix_ns(app, tsc_of(app, e->last, now_tsc)) / 1000;
@@ -420,6 +425,19 @@ sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
 	r.member = forwards && mr != NULL ? mr->index : -1;
 	r.action = (e->action == SL_ACT_SAMPLE && e->bypass_why == SL_BYPASS_RULE) ?
 			   "sample-out" : sl_rule_action_name((enum sl_rule_action)e->action);
+	/* an app rule's steer and bypass-after-handshake forward in the
+	 * entry: the record names the rule's action */
+	if (e->rule && ct != NULL && e->rule <= ct->n_rules &&
+	    (ct->rules[e->rule - 1].action == SL_ACT_STEER ||
+	     ct->rules[e->rule - 1].action == SL_ACT_BYPASS_HS))
+		r.action = sl_rule_action_name(ct->rules[e->rule - 1].action);
+	if (m->has_app) {
+		/* what application detection found (lib/appid) */
+		if (sl_appid_result_name(&m->app, app_name, sizeof(app_name)) >= 0)
+			r.app_proto = app_name;
+		r.app_category = m->app.category ? sl_appid_category_name(m->app.category) : NULL;
+		r.sni = m->app.sni_len ? m->app.sni : NULL;
+	}
 	r.rule = e->rule && ct != NULL && e->rule <= ct->n_rules ? ct->rules[e->rule - 1].name
 							       : NULL;
 	r.reason = reason < RTE_DIM(reason_names) ? reason_names[reason] : "?";
@@ -439,8 +457,7 @@ write_record(struct sl_app *app, const struct sl_rec_msg *m)
 
 	if (SL_REC_BATCH_BYTES - rt->used < SL_REC_LINE_MAX + 1)
 		flush(app, k->tenant);
-	n = sl_records_format(app, app->tbl, app->rec->fmt, &m->e, m->now_tsc, m->reason,
-			      rt->batch + rt->used);
+	n = sl_records_format(app, app->tbl, app->rec->fmt, m, rt->batch + rt->used);
 	if (n < 0) {
 		rt->format_errors++;
 		if (!rt->format_logged) {

@@ -59,6 +59,10 @@ struct sl_member_rt {
  * do not change (refs counted by the control thread only). */
 struct sl_acl {
 	struct sl_policy *p;
+	/** Its rules are the tenant's port rules only (app rules are decided
+	 * later, appid.c): classifier index -> rule index; NULL when every
+	 * rule is a port rule (the same index). */
+	uint32_t *rule_of;
 	uint32_t refs;
 };
 
@@ -83,6 +87,9 @@ struct sl_tenant_rt {
 	enum sl_non_ip_action non_ip;
 	enum sl_malformed_action malformed;
 	struct sl_acl *acl;           /**< rte_acl rules; NULL: every flow to default_pool */
+	/** The tenant's app rules (appid.c); NULL: it has none and pays
+	 * nothing for application detection */
+	const struct sl_app_policy *app;
 	/* isolation (docs/architecture.md "Tenant isolation") */
 	bool quota_drop;              /**< on_flow_quota: drop (else forward by hash) */
 	bool metered;                 /**< a rate meter applies */
@@ -165,5 +172,10 @@ uint16_t sl_tenant_lookup(const struct sl_tables *tb, uint16_t input,
 int sl_policy_tenant_build(struct sl_app *app, struct sl_tables *tb, uint16_t slot,
 			   const struct sl_tenant_rt *prev, struct sl_cfg_error *err);
 void sl_policy_tenant_free(struct sl_tenant_rt *tr);
+
+/* appid.c: a tenant's app rules for lib/verdict (tr->app) */
+int sl_app_tenant_build(struct sl_app *app, struct sl_tables *tb, uint16_t slot,
+			struct sl_cfg_error *err);
+void sl_app_tenant_free(struct sl_tenant_rt *tr);
 
 #endif /* SLUICE_TABLES_H */

@@ -26,6 +26,7 @@ publish(struct sl_worker *w, uint64_t now)
 		w->c[sl_ix_tenant(l, t, SL_TC_FLOWS_ACTIVE)] = sl_flow_tenant_count(w->ft, t);
 	for (unsigned int f = 0; f < w->app->layout.n_frag; f++)
 		w->c[sl_ix_frag(&w->app->layout, f)] = sl_frag_stat(fs, f);
+	sl_app_publish(w);
 	sl_stats_block_publish(w->stats, now);
 }
 

@@ -25,6 +25,7 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 	const struct sl_tables *tb = app->tbl;
 	unsigned int lcore;
 	uint16_t i = 0;
+	int rc;
 	char name[RTE_RING_NAMESIZE];
 	const uint64_t ms = app->tsc_hz / 1000;
 	struct sl_frag_limits fl = {
@@ -102,6 +103,8 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 					cfg->flow_table_size, i, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
+		if ((rc = sl_app_worker_create(app, w, err)) != 0)
+			return rc;
 		snprintf(name, sizeof(name), "sl_frag_%u", i);
 		w->frag = sl_frag_create(name, &fl, socket);
 		if (w->frag == NULL) {
@@ -170,6 +173,7 @@ sl_workers_free(struct sl_app *app)
 		}
 		rte_ring_free(w->mailbox);
 		rte_ring_free(w->replies);
+		sl_app_worker_free(w);
 		sl_flow_table_free(w->ft);
 		sl_frag_free(w->frag, free_held, NULL);
 		sl_stats_block_free(w->stats);
