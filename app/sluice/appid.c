@@ -133,6 +133,23 @@ sl_app_tenant_free(struct sl_tenant_rt *tr)
 
 /* ---- each worker's detector (start-up) ---- */
 
+/*
+ * A worker's detector and what it holds per tenant: the flow slots and
+ * detection states are shared by the tenants with app rules in equal
+ * shares, so one tenant's flood of new flows cannot take another's (a
+ * tenant under its share always finds one; a flow refused counts
+ * app_no_state and goes by its port rule).
+ */
+struct sl_app_worker {
+	struct sl_appid *a;
+	uint8_t *buf;                /* APP_BUF_LEN: a multi-segment packet */
+	uint32_t gen;                /* tables generation the shares are of */
+	uint32_t flow_share, detect_share;
+	uint32_t flows_cap, detect_cap;
+	uint32_t *flows;             /* by tenant slot: slots held */
+	uint32_t *detecting;         /* by tenant slot: detection states held */
+};
+
 int
 sl_app_worker_create(struct sl_app *app, struct sl_worker *w, struct sl_cfg_error *err)
 {
@@ -146,21 +163,30 @@ sl_app_worker_create(struct sl_app *app, struct sl_worker *w, struct sl_cfg_erro
 		.hs_packets = ac->handshake_packets,
 		.memory = ac->memory,
 	};
+	int socket = (int)rte_lcore_to_socket_id(w->lcore);
+	struct sl_app_worker *aw;
 	int rc;
 
-	w->appid = NULL;
+	w->appw = NULL;
 	if (!ac->enabled)
 		return 0;
 	/* nDPI's names (records) are read now, not at the first record */
 	(void)sl_appid_version();
-	w->app_buf = rte_malloc_socket("sl_app_buf", APP_BUF_LEN, 0,
-				       (int)rte_lcore_to_socket_id(w->lcore));
-	if (w->app_buf == NULL) {
-		sl_config_error(app->cfg, err, ac->loc, "appid",
-				"out of memory for worker %u's detection buffer", w->idx);
-		return -ENOMEM;
-	}
-	rc = sl_appid_create(&p, &w->appid);
+	aw = rte_zmalloc_socket("sl_app_worker", sizeof(*aw), RTE_CACHE_LINE_SIZE, socket);
+	if (aw == NULL)
+		goto nomem;
+	w->appw = aw;
+	aw->flows_cap = p.flows;
+	aw->detect_cap = p.detecting;
+	aw->gen = UINT32_MAX;
+	aw->buf = rte_malloc_socket("sl_app_buf", APP_BUF_LEN, 0, socket);
+	aw->flows = rte_zmalloc_socket("sl_app_flows", app->tenant_cap * sizeof(uint32_t), 0,
+				       socket);
+	aw->detecting = rte_zmalloc_socket("sl_app_detecting",
+					   app->tenant_cap * sizeof(uint32_t), 0, socket);
+	if (aw->buf == NULL || aw->flows == NULL || aw->detecting == NULL)
+		goto nomem;
+	rc = sl_appid_create(&p, &aw->a);
 	if (rc == -E2BIG)
 		sl_config_error(app->cfg, err, ac->loc, "appid.memory_mb",
 				"%llu MiB per worker do not hold nDPI's detector with %u flows "
@@ -171,15 +197,25 @@ sl_app_worker_create(struct sl_app *app, struct sl_worker *w, struct sl_cfg_erro
 				"cannot create the application detector of worker %u: %s", w->idx,
 				strerror(-rc));
 	return rc;
+nomem:
+	sl_config_error(app->cfg, err, ac->loc, "appid",
+			"out of memory for worker %u's application detection", w->idx);
+	return -ENOMEM;
 }
 
 void
 sl_app_worker_free(struct sl_worker *w)
 {
-	sl_appid_free(w->appid);
-	w->appid = NULL;
-	rte_free(w->app_buf);
-	w->app_buf = NULL;
+	struct sl_app_worker *aw = w->appw;
+
+	if (aw == NULL)
+		return;
+	sl_appid_free(aw->a);
+	rte_free(aw->buf);
+	rte_free(aw->flows);
+	rte_free(aw->detecting);
+	rte_free(aw);
+	w->appw = NULL;
 }
 
 void
@@ -187,11 +223,28 @@ sl_app_publish(struct sl_worker *w)
 {
 	struct sl_appid_usage u = { 0 };
 
-	if (w->appid != NULL)
-		sl_appid_usage(w->appid, &u);
+	if (w->appw != NULL && w->appw->a != NULL)
+		sl_appid_usage(w->appw->a, &u);
 	w->c[SL_WC_APP_FLOWS] = u.flows;
 	w->c[SL_WC_APP_DETECTING] = u.detecting;
 	w->c[SL_WC_APP_MEMORY] = u.memory;
+}
+
+/* Each tenant's share, for the tables of this loop (new ones: again). */
+static void
+shares(struct sl_worker *w, struct sl_app_worker *aw)
+{
+	const struct sl_tables *tb = w->tbl;
+	uint32_t n = 0;
+
+	if (likely(aw->gen == tb->generation))
+		return;
+	for (uint16_t t = 0; t < tb->n_tenant_slots; t++)
+		n += tb->tenants[t].present && tb->tenants[t].app != NULL;
+	n = n ? n : 1;
+	aw->flow_share = RTE_MAX(aw->flows_cap / n, 1u);
+	aw->detect_share = RTE_MAX(aw->detect_cap / n, 1u);
+	aw->gen = tb->generation;
 }
 
 /* ---- the data path ---- */
@@ -206,24 +259,28 @@ void
 sl_app_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		const struct sl_tenant_rt *tr)
 {
-	uint32_t key;
+	struct sl_app_worker *aw = w->appw;
+	uint16_t t = md->tenant;
 	int rc;
 
 	/* no app rule comes before its port rule: no answer could change it */
-	if (!sl_verdict_app_needed(tr->app, (int32_t)e->rule - 1) || w->appid == NULL)
+	if (!sl_verdict_app_needed(tr->app, (int32_t)e->rule - 1) || aw == NULL)
 		return;
-	key = sl_flow_entry_index(w->ft, e);
-	rc = sl_appid_flow_start(w->appid, key);
-	if (unlikely(rc == -EEXIST)) {
-		/* a state the entry's last flow left (never: flows end through
-		 * sl_app_flow_ended); start afresh rather than mix two flows */
-		sl_appid_flow_end(w->appid, key, NULL);
-		rc = sl_appid_flow_start(w->appid, key);
+	shares(w, aw);
+	if (aw->flows[t] >= aw->flow_share || aw->detecting[t] >= aw->detect_share) {
+		count(w, t, SL_TC_APP_NO_STATE);
+		return;
 	}
-	if (rc == 0)
-		e->flags |= SL_FLOW_F_APP;
-	else
-		count(w, md->tenant, rc == -ENOMEM ? SL_TC_APP_NO_MEMORY : SL_TC_APP_NO_STATE);
+	/* -EEXIST cannot be: every flow leaves its entry through
+	 * sl_app_flow_ended(), which frees its state */
+	rc = sl_appid_flow_start(aw->a, sl_flow_entry_index(w->ft, e));
+	if (rc != 0) {
+		count(w, t, rc == -ENOMEM ? SL_TC_APP_NO_MEMORY : SL_TC_APP_NO_STATE);
+		return;
+	}
+	e->flags |= SL_FLOW_F_APP;
+	aw->flows[t]++;
+	aw->detecting[t]++;
 }
 
 /* Whether the flow's verdict is a bypass-after-handshake rule's. */
@@ -282,7 +339,7 @@ decide(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		if (!want)
 			count(w, md->tenant, SL_TC_APP_HS_FAILED);
 	}
-	return sl_appid_flow_handshake(w->appid, key, want);
+	return sl_appid_flow_handshake(w->appw->a, key, want);
 }
 
 static inline uint16_t
@@ -298,7 +355,7 @@ whole(struct sl_worker *w, const struct rte_mbuf *m, const struct sl_pkt_info *p
       uint32_t *end)
 {
 	uint32_t len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)APP_BUF_LEN);
-	const uint8_t *b = rte_pktmbuf_read(m, 0, len, w->app_buf);
+	const uint8_t *b = rte_pktmbuf_read(m, 0, len, w->appw->buf);
 	uint32_t ip;
 
 	if (b == NULL || pi->l3_off + 40u > len)
@@ -313,7 +370,7 @@ void
 sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 	      const struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now)
 {
-	struct sl_appid *a = w->appid;
+	struct sl_appid *a = w->appw->a;
 	uint32_t key = sl_flow_entry_index(w->ft, e);
 	const struct sl_appid_result *r = sl_appid_flow_result(a, key);
 	unsigned int ev;
@@ -357,6 +414,8 @@ sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta
 
 	w->c[SL_WC_APP_PACKETS]++;
 	ev = sl_appid_flow_packet(a, key, &p);
+	if (ev & SL_APPID_EV_ENDED)
+		w->appw->detecting[md->tenant]--;
 	if (ev & SL_APPID_EV_KNOWN) {
 		count(w, md->tenant, r->status == SL_APPID_GAVE_UP ? SL_TC_APP_GIVEN_UP
 								   : SL_TC_APP_DETECTED);
@@ -379,10 +438,10 @@ sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_
 	uint32_t key;
 	const struct sl_appid_result *r;
 
-	if (w->appid == NULL)
+	if (w->appw == NULL)
 		return;
 	key = sl_flow_entry_index(w->ft, e);
-	r = sl_appid_flow_result(w->appid, key);
+	r = sl_appid_flow_result(w->appw->a, key);
 	/* no answer yet: the rules decide when it comes */
 	if (r == NULL || r->status == SL_APPID_DETECTING)
 		return;
@@ -395,19 +454,24 @@ sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_
 void
 sl_app_flow_ended(struct sl_worker *w, const struct sl_flow_entry *e, struct sl_rec_msg *msg)
 {
+	struct sl_app_worker *aw = w->appw;
+	uint16_t t = e->key.tenant;
 	uint32_t key;
 	const struct sl_appid_result *r;
 
 	msg->has_app = 0;
-	if (w->appid == NULL)
+	if (aw == NULL)
 		return;
 	key = sl_flow_entry_index(w->ft, e);
-	r = sl_appid_flow_result(w->appid, key);
+	r = sl_appid_flow_result(aw->a, key);
 	if (r == NULL)
 		return;
 	/* still in detection at its end: nDPI gives up (its give-up answer
 	 * is the record's, as ndpiReader's at the end of a capture) */
 	if (r->status == SL_APPID_DETECTING)
-		count(w, e->key.tenant, SL_TC_APP_GIVEN_UP);
-	msg->has_app = sl_appid_flow_end(w->appid, key, &msg->app);
+		count(w, t, SL_TC_APP_GIVEN_UP);
+	if (r->status == SL_APPID_DETECTING || r->status == SL_APPID_KNOWN)
+		aw->detecting[t]--;
+	aw->flows[t]--;
+	msg->has_app = sl_appid_flow_end(aw->a, key, &msg->app);
 }

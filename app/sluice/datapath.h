@@ -172,6 +172,8 @@ struct sl_bypass_req {
 #define SL_BYPASS_OP_SET 1
 #define SL_BYPASS_OP_CLEAR 2
 
+struct sl_app_worker;
+
 struct sl_worker {
 	struct sl_app *app;
 	/** The tables of this loop iteration (app->tbl, loaded once per
@@ -185,8 +187,6 @@ struct sl_worker {
 	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
 	struct rte_ring *ring;       /* software distribution: packets this worker owns */
 	struct sl_flow_table *ft;
-	struct sl_appid *appid;      /* application detection; NULL when off (appid.c) */
-	uint8_t *app_buf;            /* a multi-segment packet in detection, linearized */
 	struct sl_frag_table *frag;
 	uint64_t frag_age_next;
 	uint64_t frag_age_interval;
@@ -219,6 +219,7 @@ struct sl_worker {
 	struct sl_flowrec_ctx *fmt;  /* shutdown: this worker's formatter */
 	struct rte_ring *mailbox;    /* struct sl_bypass_req * from the control lcore */
 	struct rte_ring *replies;    /* the same requests, answered */
+	struct sl_app_worker *appw;  /* application detection; NULL when off (appid.c) */
 	struct sl_worker_ctl ctl;
 } __rte_cache_aligned;
 

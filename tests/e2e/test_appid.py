@@ -453,3 +453,29 @@ def test_state_pool_full(tmp):
     w = f["workers"][0]
     assert w["app_flows"] == 0 and w["app_detecting"] == 0  # all ended
     assert w["app_memory"] > 0
+
+
+def test_tenants_share_the_detection_state(tmp):
+    """The flow and detection states are shared by the tenants with app
+    rules in equal parts: tenant a's 64 new flows, all before tenant b's 8,
+    take a's half (8) and no more; b's 8 flows all get one."""
+    a_pcap, a_flows = gen(tmp, "a", "--flows", 64, "--packets", 2, "--vlan-base", 100,
+                          "--seed", 3)
+    b_pcap, b_flows = gen(tmp, "b", "--flows", 8, "--packets", 2, "--vlan-base", 200,
+                          "--seed", 4)
+    inp = os.path.join(tmp, "ab.pcap")
+    subprocess.run(["mergecap", "-a", "-F", "pcap", "-w", inp, a_pcap, b_pcap], check=True)
+    rules = [{"match": {"app": "tls"}, "action": "bypass-after-handshake"}]
+    cfg = sluice_config(
+        [pcap_in(inp)], [{"name": "sink", "vdev": "net_null1"}],
+        [tenant("a", 1, [pool("p", ["sink"])], match={"vlan": [100]}, rules=rules),
+         tenant("b", 2, [pool("p", ["sink"])], match={"vlan": [200]}, rules=rules)],
+        stats={"interval": 0.2}, appid={"flows": 16, "detecting": 16})
+    r = run_sluice(tmp, cfg)
+    assert r.rc == 0, r.stderr
+    f = r.final
+    ta, tb = f["tenants"]
+    assert f["ledger"]["balanced"] and f["ledger"]["forwarded"] == 2 * (64 + 8)
+    assert ta["app_no_state"] == 64 - 8, ta
+    assert ta["app_detected"] + ta["app_given_up"] == 8, ta
+    assert tb["app_no_state"] == 0 and tb["app_detected"] + tb["app_given_up"] == 8, tb
