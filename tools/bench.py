@@ -364,7 +364,7 @@ def run_output_case(tmp, pcap, pkts, flows, frame, kind, seconds):
 
 # ---- special cases: a noisy neighbour, reloads during traffic ----------------
 
-SPECIAL_CASES = ["noisy-1m", "1m-64-reload", "shutdown-2m"]
+SPECIAL_CASES = ["noisy-1m", "1m-64-reload", "shutdown-2m", "appid-100k"]
 
 
 def run_plain(tmp, cfg, seconds, name, reload_every=None, admin=None, alt_cfg=None):
@@ -585,6 +585,174 @@ tenants:
             "ledger_balanced": final["ledger"]["balanced"]}
 
 
+# ---- application detection (issue 18) -----------------------------------------
+
+CORPUS = os.environ.get("SL_CORPUS") or os.path.join(os.path.dirname(ROOT), "shared", "corpus",
+                                                     "suricata-verify")
+# real flows of the corpus, copied with other addresses into a 100k-flow mix:
+# DNS, TLS 1.2 and 1.3, QUIC, SSH, HTTP
+APPID_TEMPLATES = ["dns_dns-single-request_input.pcap", "dns-eve-type-filtering_test.pcap",
+                   "tls_tls-certs-alert_input.pcap", "tls_tls-random_input.pcap",
+                   "quic-ietf_input.pcap", "ssh-hassh-only_input.pcap",
+                   "http-chunked_input.pcap", "ja4-sv-handshake_input.pcap",
+                   "quic-cyu_input.pcap", "http-connection-toclient_input.pcap"]
+APPID_FLOWS = 100_000
+APPID_BLOCK = 4096  # copies whose packets interleave: flows in detection at once
+
+
+def pcap_records(path):
+    """(header, [(record header, frame)]) of a classic pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    e = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    out, off = [], 24
+    while off + 16 <= len(data):
+        incl = int.from_bytes(data[off + 8:off + 12], "little" if e == "<" else "big")
+        out.append((data[off:off + 16], data[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    return data[:24], out
+
+
+def readdress(frame, i):
+    """The frame with both its addresses (Ethernet, IPv4 or IPv6) changed
+    by copy number i the same way: a copy of a flow is another flow, whose
+    packets still pair up. The IPv4 header checksum is redone."""
+    b = bytearray(frame)
+    et = int.from_bytes(b[12:14], "big")
+    l3 = 14
+    if et == 0x8100:
+        et, l3 = int.from_bytes(b[16:18], "big"), 18
+    x = (i >> 16 & 0xff, i >> 8 & 0xff, i & 0xff)
+    if et == 0x0800 and len(b) >= l3 + 20:
+        for a in (l3 + 12, l3 + 16):
+            b[a + 1] ^= x[0]
+            b[a + 2] ^= x[1]
+            b[a + 3] ^= x[2]
+        ihl = (b[l3] & 0xf) * 4
+        b[l3 + 10:l3 + 12] = b"\0\0"
+        s = sum(int.from_bytes(b[l3 + k:l3 + k + 2], "big") for k in range(0, ihl, 2))
+        s = (s & 0xffff) + (s >> 16)
+        s = (s & 0xffff) + (s >> 16)
+        b[l3 + 10:l3 + 12] = (~s & 0xffff).to_bytes(2, "big")
+    elif et == 0x86dd and len(b) >= l3 + 40:
+        for a in (l3 + 8, l3 + 24):
+            b[a + 13] ^= x[0]
+            b[a + 14] ^= x[1]
+            b[a + 15] ^= x[2]
+    return bytes(b)
+
+
+def gen_appid_mix(tmp):
+    """A mix of real flows (APPID_TEMPLATES copied with other addresses) of
+    100k address pairs (about 120k flows: some pairs hold several),
+    blocks of APPID_BLOCK copies interleaved packet by packet: (path,
+    packets, address pairs)."""
+    path = os.path.join(tmp, "appid-100k.pcap")
+    templates = []
+    for name in APPID_TEMPLATES:
+        src = os.path.join(CORPUS, name)
+        if not os.path.exists(src):
+            sys.exit(f"bench: appid-100k needs the corpus ({src} absent; set SL_CORPUS)")
+        hdr, recs = pcap_records(src)
+        flows = len({tuple(sorted((fr[26:30], fr[30:34]))) if fr[12:14] == b"\x08\x00"
+                     else tuple(sorted((fr[22:38], fr[38:54]))) for _, fr in recs})
+        templates.append((hdr, recs, flows))
+    header = templates[0][0]
+    copies, flows = [], 0
+    while flows < APPID_FLOWS:
+        t = templates[len(copies) % len(templates)]
+        copies.append(t)
+        flows += t[2]
+    packets = 0
+    with open(path, "wb") as f:
+        f.write(header)
+        for start in range(0, len(copies), APPID_BLOCK):
+            block = list(enumerate(copies[start:start + APPID_BLOCK], start + 1))
+            for j in range(max(len(t[1]) for _, t in block)):
+                for i, t in block:
+                    if j < len(t[1]):
+                        rh, fr = t[1][j]
+                        f.write(rh)
+                        f.write(readdress(fr, i))
+                        packets += 1
+    return path, packets, flows
+
+
+def appid_config(pcap, rules, appid):
+    return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
+inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap}"}}]
+outputs:
+{chr(10).join(f'  - {{name: n{i}, vdev: "net_null{i + 1},no-rx=1"}}' for i in range(MEMBERS))}
+tenants:
+  - name: t
+    id: 1
+    match: {{untagged: true}}
+    pools: [{{name: p, members: [n0, n1]}}, {{name: dns, members: [n2]}}, {{name: web, members: [n3]}}]
+{rules}flow_table: {{size: 262144}}
+stats: {{interval: 1}}
+{appid}"""
+
+
+def run_appid(tmp, seconds, repeats=3):
+    """appid-100k: the mix read once from its file (not in memory: the
+    whole flow's life, detection included, is in the run), three ways:
+    no app rules (off); app rules first, every flow detected (on); the
+    same app rules after a port rule every flow matches (none detected:
+    what a configured detector costs a flow no app rule can claim).
+    cycles_per_pkt is the worker's busy cycles over its packets, the
+    median of the repeats; detect_cycles_per_app_pkt is what on costs more
+    than off, over the packets detection read (app_packets)."""
+    pcap, pkts, flows = gen_appid_mix(tmp)
+    app_rules = ("    rules:\n"
+                 "      - {name: dns, match: {app: dns}, action: steer, pools: dns}\n"
+                 "      - {name: http, match: {app: http}, action: steer, pools: web}\n"
+                 "      - {name: enc, match: {app: [tls, quic]}, action: bypass-after-handshake}\n"
+                 "      - {name: video, match: {category: video}, action: bypass}\n")
+    first = app_rules.replace("    rules:\n", "    rules:\n      - {name: all, action: forward}\n")
+    # room for every flow of the mix: the flows are cut short (a capture's
+    # first packets), so many stay in detection until the run ends
+    sizes = "appid: {flows: 131072, detecting: 131072, memory_mb: 256}\n"
+    ways = {"off": ("", ""), "on": (app_rules, sizes), "port_rule_first": (first, sizes)}
+    res = {"case": "appid-100k", "address_pairs": flows, "packets": pkts}
+    for way, (rules, appid) in ways.items():
+        runs = []
+        for k in range(repeats):
+            cfgp = os.path.join(tmp, f"appid-{way}.yaml")
+            with open(cfgp, "w") as f:
+                f.write(appid_config(pcap, rules, appid))
+            stats = os.path.join(tmp, f"appid-{way}.stats.json")
+            if os.path.exists(stats):
+                os.unlink(stats)
+            prefix = "sl-bench-" + uuid.uuid4().hex[:8]
+            try:
+                r = subprocess.run([SLUICE, "--config", cfgp, "--stats-path", stats,
+                                    "--exit-on-idle", "1000", "--", f"--file-prefix={prefix}",
+                                    "--in-memory", "--log-level=lib.eal:error"],
+                                   capture_output=True, text=True, timeout=seconds * 60 + 600)
+            finally:
+                shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+            if r.returncode != 0:
+                sys.exit(f"sluice failed ({r.returncode}):\n{r.stderr[-2000:]}")
+            final = [json.loads(l)["stats"] for l in open(stats)][-1]
+            w, t = final["workers"][0], final["tenants"][0]
+            runs.append({"cycles_per_pkt": w["busy_cycles"] / max(1, w["rx_packets"]),
+                         "flows": final["flows"]["created"],
+                         "app_packets": w["app_packets"], "rx": w["rx_packets"],
+                         "detected": t["app_detected"], "given_up": t["app_given_up"],
+                         "no_state": t["app_no_state"], "steered": t["app_steered"],
+                         "hs_bypassed": t["app_handshake_bypassed"],
+                         "balanced": final["ledger"]["balanced"]})
+        runs.sort(key=lambda x: x["cycles_per_pkt"])
+        m = runs[len(runs) // 2]
+        res[way] = {k: (round(v, 1) if isinstance(v, float) else v) for k, v in m.items()}
+        res[way]["cycles_per_pkt_all"] = [round(x["cycles_per_pkt"], 1) for x in runs]
+    on, off = res["on"], res["off"]
+    res["detect_cycles_per_app_pkt"] = round(
+        (on["cycles_per_pkt"] - off["cycles_per_pkt"]) * on["rx"] / max(1, on["app_packets"]), 1)
+    res["app_packet_share"] = round(on["app_packets"] / max(1, on["rx"]), 3)
+    return res
+
+
 def ensure_hugepages(pages):
     """The 1M-flow IMIX case holds 2M frames in memory, twice (sluice, then
     testpmd, one after the other): reserve enough 2 MiB pages."""
@@ -602,7 +770,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--cases", default=",".join(c[0] for c in CASES + OUTPUT_CASES
                                                 if c[0] != "10m-64"),
-                    help="comma-separated; also 10m-64, noisy-1m, 1m-64-reload, shutdown-2m")
+                    help="comma-separated; also 10m-64, noisy-1m, 1m-64-reload, "
+                         "shutdown-2m, appid-100k")
     ap.add_argument("--workdir", default=None, help="keep generated pcaps here")
     a = ap.parse_args()
     wanted = a.cases.split(",")
@@ -646,6 +815,7 @@ def main():
     for name in SPECIAL_CASES:
         if name in wanted:
             res = (run_noisy(tmp, a.seconds) if name == "noisy-1m" else
+                   run_appid(tmp, a.seconds) if name == "appid-100k" else
                    run_reloads(tmp, a.seconds) if name == "1m-64-reload" else run_shutdown(tmp))
             print(json.dumps(res), flush=True)
     if results:
