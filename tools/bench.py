@@ -695,10 +695,11 @@ stats: {{interval: 1}}
 
 def run_appid(tmp, seconds, repeats=3):
     """appid-100k: the mix read once from its file (not in memory: the
-    whole flow's life, detection included, is in the run), three ways:
-    no app rules (off); app rules first, every flow detected (on); the
-    same app rules after a port rule every flow matches (none detected:
-    what a configured detector costs a flow no app rule can claim).
+    whole flow's life, detection included, is in the run), three ways, each
+    with one port rule every flow matches: alone, detection off (off); after
+    four app rules, every flow detected (on); before them, none detected
+    (port_rule_first: what a configured detector costs a flow no app rule
+    can claim).
     cycles_per_pkt is the worker's busy cycles over its packets, the
     median of the repeats; detect_cycles_per_app_pkt is what on costs more
     than off, over the packets detection read (app_packets)."""
@@ -708,11 +709,16 @@ def run_appid(tmp, seconds, repeats=3):
                  "      - {name: http, match: {app: http}, action: steer, pools: web}\n"
                  "      - {name: enc, match: {app: [tls, quic]}, action: bypass-after-handshake}\n"
                  "      - {name: video, match: {category: video}, action: bypass}\n")
-    first = app_rules.replace("    rules:\n", "    rules:\n      - {name: all, action: forward}\n")
+    # the same port rule (every flow) in all three, alone, after the app
+    # rules or before them: the classifier costs the same
+    port = "      - {name: all, action: forward}\n"
+    last = app_rules + port
+    first = app_rules.replace("    rules:\n", "    rules:\n" + port)
     # room for every flow of the mix: the flows are cut short (a capture's
     # first packets), so many stay in detection until the run ends
     sizes = "appid: {flows: 131072, detecting: 131072, memory_mb: 256}\n"
-    ways = {"off": ("", ""), "on": (app_rules, sizes), "port_rule_first": (first, sizes)}
+    ways = {"off": ("    rules:\n" + port, ""), "on": (last, sizes),
+            "port_rule_first": (first, sizes)}
     res = {"case": "appid-100k", "address_pairs": flows, "packets": pkts}
     for way, (rules, appid) in ways.items():
         runs = []
