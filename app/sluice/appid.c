@@ -291,6 +291,16 @@ wants_handshake(const struct sl_tenant_rt *tr, const struct sl_flow_entry *e)
 	       tr->pol.rules[e->rule - 1].action == SL_ACTION_BYPASS_HS;
 }
 
+/* Whether the flow's handshake ended with a packet already forwarded and
+ * its bypass waits for the next one (sl_app_packet applies it). */
+static inline bool
+bypass_pending(const struct sl_appid_result *r, const struct sl_tenant_rt *tr,
+	       const struct sl_flow_entry *e)
+{
+	return r->hs == SL_APPID_HS_DONE && wants_handshake(tr, e) &&
+	       !(e->flags & SL_FLOW_F_BYPASS);
+}
+
 /* A steered flow takes a member of its new pool (its own, if it is one of
  * them). */
 static void
@@ -425,7 +435,7 @@ sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta
 	}
 	/* the handshake ended with this packet, which goes on: the flow's
 	 * next packet is the first one bypassed (above) */
-	if (r->hs == SL_APPID_HS_DONE && wants_handshake(tr, e))
+	if (bypass_pending(r, tr, e))
 		ev &= ~SL_APPID_EV_IDLE;
 	if (ev & SL_APPID_EV_IDLE)
 		e->flags &= (uint8_t)~SL_FLOW_F_APP;
@@ -445,7 +455,7 @@ sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_
 	/* no answer yet: the rules decide when it comes */
 	if (r == NULL || r->status == SL_APPID_DETECTING)
 		return;
-	if (decide(w, e, md, tr, key, r) & SL_APPID_EV_IDLE)
+	if ((decide(w, e, md, tr, key, r) & SL_APPID_EV_IDLE) && !bypass_pending(r, tr, e))
 		e->flags &= (uint8_t)~SL_FLOW_F_APP;
 	else
 		e->flags |= SL_FLOW_F_APP;

@@ -479,3 +479,69 @@ def test_tenants_share_the_detection_state(tmp):
     assert ta["app_no_state"] == 64 - 8, ta
     assert ta["app_detected"] + ta["app_given_up"] == 8, ta
     assert tb["app_no_state"] == 0 and tb["app_detected"] + tb["app_given_up"] == 8, tb
+
+
+def dns_query_frame(vlan, sport, dport):
+    """A real DNS query (from the corpus) in a VLAN-tagged IPv4/UDP frame
+    10.0.0.1:sport -> 10.0.0.2:dport."""
+    q = next(bytes(p[UDP].payload) for p in rdpcap(corpus("dns_dns-single-request_input.pcap"))
+             if UDP in p and p[UDP].dport == 53)
+    from scapy.all import Dot1Q
+    return bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / Dot1Q(vlan=vlan) /
+                 IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=sport, dport=dport) / Raw(q))
+
+
+def test_reload_decides_again(tmp, peers):
+    """A running flow detected as DNS and steered: a reload that takes the
+    app rule away sends its next packets by the port rules; one that puts
+    it back steers them again, from what detection found (no new
+    detection). Changing the appid: section is refused."""
+    from test_outputs import send_frames
+    from test_reload import OUTS, admin, captures, marked, start, tenant_stats, where
+
+    def cfg(rules, appid=None):
+        b = tenant("b", 2, [pool("p", ["o3"]), pool("dns", ["o4"])], match={"vlan": [101]},
+                   rules=rules)
+        a = tenant("a", 1, [pool("p", ["o1", "o2"])], match={"vlan": [100]})
+        return sluice_config([{"name": "in", "vdev": "net_tap0,iface=IFACE"}],
+                             [pcap_out(o, os.path.join(tmp, o + ".pcap"), i + 1)
+                              for i, o in enumerate(OUTS)], [a, b],
+                             admin={"socket": os.path.join(tmp, "admin.sock")},
+                             stats={"interval": 0.2}, appid=appid or {})
+    steer = cfg([{"name": "dns", "match": {"app": "dns"}, "action": "steer", "pools": "dns"}])
+    plain = cfg([{"name": "port", "match": {"dport": 5300}, "action": "forward", "pools": "p"}])
+    sl, iface, sock = start(tmp, peers, steer)
+
+    def reload(text):
+        with open(sl.cfg, "w") as f:
+            f.write(text.replace("IFACE", iface))
+        rc, rep = admin(sock, "reload")
+        # two stats lines after it: every worker has run a loop with the
+        # new tables (each line needs every worker to answer twice)
+        n = len(sl.lines())
+        sl.wait(lambda: len(sl.lines()) >= n + 2, "two stats lines after the reload")
+        return rc, rep
+
+    def send(frames, total):
+        send_frames(iface, frames)
+        sl.wait(lambda: tenant_stats(sl.last(), "b")["forwarded"] >= total, f"{total} handled")
+
+    send([dns_query_frame(101, 40000, 5300)] + marked(101, 40000, 5300, b"PHASE1", 6, 17), 7)
+    rc, rep = reload(plain)
+    assert rc == 0, rep
+    send(marked(101, 40000, 5300, b"PHASE2", 6, 17), 13)
+    rc, rep = reload(steer)
+    assert rc == 0, rep
+    send(marked(101, 40000, 5300, b"PHASE3", 6, 17), 19)
+    rc, rep = reload(cfg([{"match": {"app": "dns"}, "action": "steer", "pools": "dns"}],
+                         appid={"max_packets": 8}))
+    assert rc != 0 and "appid: changed; this needs a restart" in rep.get("error", ""), rep
+    st = sl.finish()
+    b = tenant_stats(st, "b")
+    assert b["flows"] == 1 and b["app_detected"] == 1, b  # one flow, detected once
+    assert b["app_steered"] == 2, b                        # at detection, after the reload
+    caps = captures(tmp)
+    assert where(caps, b"PHASE1") == {"o4": 6}
+    assert where(caps, b"PHASE2") == {"o3": 6}
+    assert where(caps, b"PHASE3") == {"o4": 6}
+    assert sum(1 for f in caps["o4"] if f.endswith(dns_query_frame(101, 40000, 5300)[-20:])) == 1
