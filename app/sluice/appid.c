@@ -6,8 +6,8 @@
  * - a new flow of a tenant with app rules (tr->app), whose port rule comes
  *   after one of them, starts detection (lib/appid: a slot and an nDPI
  *   state, found from the flow's entry index, never in the entry) and gets
- *   SL_FLOW_F_APP;
- * - each packet of a flow with SL_FLOW_F_APP is read by detection before
+ *   SL_FLOW_F_APP (it has a slot, until it ends) and SL_FLOW_F_DETECT;
+ * - each packet of a flow with SL_FLOW_F_DETECT is read by detection before
  *   its member and verdict are chosen (flows.c), and goes on at once: no
  *   packet is held;
  * - when detection has an answer, lib/verdict chooses the flow's rule again
@@ -17,7 +17,7 @@
  * - bypass-after-handshake keeps the handshake tracker on; the packet after
  *   the one that ended the handshake in both directions is bypassed, and
  *   the rest of the flow (sl_verdict_handshake_done);
- * - once detection ended and no handshake is followed, SL_FLOW_F_APP is
+ * - once detection ended and no handshake is followed, SL_FLOW_F_DETECT is
  *   cleared: the flow's later packets cost nothing more. Its slot keeps the
  *   result for its record (and for a reload's re-classification) until it
  *   ends (sl_app_flow_ended).
@@ -278,7 +278,7 @@ sl_app_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_me
 		count(w, t, rc == -ENOMEM ? SL_TC_APP_NO_MEMORY : SL_TC_APP_NO_STATE);
 		return;
 	}
-	e->flags |= SL_FLOW_F_APP;
+	e->flags |= SL_FLOW_F_APP | SL_FLOW_F_DETECT;
 	aw->flows[t]++;
 	aw->detecting[t]++;
 }
@@ -390,7 +390,7 @@ sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta
 		 * nothing to decide any more; the result stays for the record */
 		if (r != NULL)
 			sl_appid_flow_handshake(a, key, false);
-		e->flags &= (uint8_t)~SL_FLOW_F_APP;
+		e->flags &= (uint8_t)~SL_FLOW_F_DETECT;
 		return;
 	}
 	/* the handshake ended with the previous packet: this one and the
@@ -399,7 +399,7 @@ sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta
 		if (sl_verdict_handshake_done(e))
 			count(w, md->tenant, SL_TC_APP_HS_BYPASSED);
 		if (sl_appid_flow_handshake(a, key, false) & SL_APPID_EV_IDLE) {
-			e->flags &= (uint8_t)~SL_FLOW_F_APP;
+			e->flags &= (uint8_t)~SL_FLOW_F_DETECT;
 			return;
 		}
 	}
@@ -438,7 +438,7 @@ sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta
 	if (bypass_pending(r, tr, e))
 		ev &= ~SL_APPID_EV_IDLE;
 	if (ev & SL_APPID_EV_IDLE)
-		e->flags &= (uint8_t)~SL_FLOW_F_APP;
+		e->flags &= (uint8_t)~SL_FLOW_F_DETECT;
 }
 
 void
@@ -448,7 +448,8 @@ sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_
 	uint32_t key;
 	const struct sl_appid_result *r;
 
-	if (w->appw == NULL)
+	/* no detection state: nothing was found for the rules */
+	if (w->appw == NULL || !(e->flags & SL_FLOW_F_APP))
 		return;
 	key = sl_flow_entry_index(w->ft, e);
 	r = sl_appid_flow_result(w->appw->a, key);
@@ -456,9 +457,9 @@ sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_
 	if (r == NULL || r->status == SL_APPID_DETECTING)
 		return;
 	if ((decide(w, e, md, tr, key, r) & SL_APPID_EV_IDLE) && !bypass_pending(r, tr, e))
-		e->flags &= (uint8_t)~SL_FLOW_F_APP;
+		e->flags &= (uint8_t)~SL_FLOW_F_DETECT;
 	else
-		e->flags |= SL_FLOW_F_APP;
+		e->flags |= SL_FLOW_F_DETECT;
 }
 
 void
@@ -469,7 +470,6 @@ sl_app_flow_ended(struct sl_worker *w, const struct sl_flow_entry *e, struct sl_
 	uint32_t key;
 	const struct sl_appid_result *r;
 
-	msg->has_app = 0;
 	if (aw == NULL)
 		return;
 	key = sl_flow_entry_index(w->ft, e);

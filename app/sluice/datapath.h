@@ -305,16 +305,17 @@ bool sl_act_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl
 int sl_app_worker_create(struct sl_app *app, struct sl_worker *w, struct sl_cfg_error *err);
 void sl_app_worker_free(struct sl_worker *w);
 void sl_app_publish(struct sl_worker *w);
-/* a new flow of a tenant with app rules: detection starts (SL_FLOW_F_APP) */
+/* a new flow of a tenant with app rules: detection starts (SL_FLOW_F_APP,
+ * SL_FLOW_F_DETECT) */
 void sl_app_new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		     const struct sl_tenant_rt *tr);
-/* a packet of a flow with SL_FLOW_F_APP, before its member and verdict */
+/* a packet of a flow with SL_FLOW_F_DETECT, before its member and verdict */
 void sl_app_packet(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		   const struct rte_mbuf *m, const struct sl_tenant_rt *tr, uint64_t now);
 /* after a reload's re-classification: the app rules decide again */
 void sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		       const struct sl_tenant_rt *tr);
-/* a flow ends: its detection state is freed, its result into @p msg */
+/* a flow with SL_FLOW_F_APP ends: its state is freed, its result into @p msg */
 void sl_app_flow_ended(struct sl_worker *w, const struct sl_flow_entry *e,
 		       struct sl_rec_msg *msg);
 

@@ -211,7 +211,7 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 		sl_act_reclassify(w, e, md, tr);
 	/* in detection: read before its member and verdict, which an app
 	 * rule may change from this packet on (appid.c) */
-	if (unlikely(e->flags & SL_FLOW_F_APP))
+	if (unlikely(e->flags & SL_FLOW_F_DETECT))
 		sl_app_packet(w, e, md, m, tr, now);
 	const struct sl_pool_rt *pool = &tr->pools[e->pool];
 	uint8_t flags = md->pi.tcp_flags;
@@ -372,7 +372,9 @@ sl_flow_ended(const struct sl_flow_entry *e, void *arg)
 	struct sl_rec_msg msg;
 
 	/* its application detection state ends with it (records or not) */
-	sl_app_flow_ended(w, e, &msg);
+	msg.has_app = 0;
+	if (unlikely(e->flags & SL_FLOW_F_APP))
+		sl_app_flow_ended(w, e, &msg);
 	if (tr != NULL ? !tr->records : !w->app->tenant_records[k->tenant])
 		return;
 	msg.e = *e;

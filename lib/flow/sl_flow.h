@@ -69,7 +69,10 @@ enum sl_flow_tclass {
 #define SL_FLOW_F_SLICE 0x08     /**< forwarded cut (the rule's or the elephant slice) */
 #define SL_FLOW_F_INIT_REV 0x10  /**< first packet seen went higher->lower endpoint */
 #define SL_FLOW_F_TIMED 0x20     /**< a requested bypass that ends at win */
-#define SL_FLOW_F_APP 0x40       /**< has application-detection state (app id) */
+#define SL_FLOW_F_APP 0x40       /**< has application-detection state (lib/appid):
+				      from its first packet to its end */
+#define SL_FLOW_F_DETECT 0x80    /**< with SL_FLOW_F_APP: its packets are still read
+				      by application detection */
 
 /** Why a flow is bypassed (struct sl_flow_entry::bypass_why). */
 enum sl_bypass_why {
