@@ -5,7 +5,10 @@ record) passes through sluice with no crash and a balanced ledger, and each
 input's count equals the file's packet count. Files go 30 to a run, one
 net_pcap input each, into one catch-all tenant forwarding to net_null. The
 others are refused at start-up with their link type or the offset of the
-first bad record named."""
+first bad record named. Both tenants have an app rule
+first: every flow also goes through application detection (nDPI, the
+handshake tracker, the DNS check), whose forward changes nothing of where
+packets go."""
 import os
 import re
 import subprocess
@@ -19,6 +22,8 @@ from conftest import (CORPUS, SLUICE, null_out, pcap_count, pcap_first_bad_recor
 READ_LINKTYPES = {1, 0, 108, 101, 113, 228, 229, 276}
 
 BATCH = 30  # + 2 outputs = RTE_MAX_ETHPORTS (32) in Debian's DPDK
+APP_RULES = [{"match": {"app": ["tls", "quic"]}, "action": "bypass-after-handshake",
+              "pools": "p"}]
 
 
 def corpus_files():
@@ -42,8 +47,10 @@ def config(files):
     return sluice_config(
         [pcap_in(f, name=f"in{i}", port=i) for i, f in enumerate(files)],
         [null_out(n, i) for i, n in enumerate(sinks)],
-        [tenant("tagged", 1, [pool("p", sinks, hash="5-tuple")], match={"vlan": ["1-4094"]}),
-         tenant("rest", 2, [pool("p", sinks, hash="2-tuple")], match={"untagged": True})],
+        [tenant("tagged", 1, [pool("p", sinks, hash="5-tuple")], match={"vlan": ["1-4094"]},
+                rules=APP_RULES),
+         tenant("rest", 2, [pool("p", sinks, hash="2-tuple")], match={"untagged": True},
+                rules=APP_RULES)],
         flow_table={"size": 65536}, tuning={"mbufs": 32767})
 
 
@@ -62,7 +69,8 @@ def test_corpus_batch(tmp, batch):
     assert got == expected, [(os.path.basename(f), e, g)
                              for f, e, g in zip(files, expected, got) if e != g]
     assert lg["received"] == sum(expected)
-    assert lg["received"] == lg["forwarded"] + lg["filtered"] + lg["dropped"]
+    assert lg["received"] == lg["forwarded"] + lg["filtered"] + lg["dropped"] + lg["bypassed"]
+    assert sum(t["app_detected"] + t["app_given_up"] for t in s["tenants"]) > 0
 
 
 @pytest.mark.skipif(not REFUSED, reason=f"corpus not found at {CORPUS} (../shared absent)")
