@@ -21,6 +21,6 @@ sl_version_print(FILE *f)
 	fprintf(f, "\n%s (built against DPDK %d.%02d.%d)\n", rte_version(), RTE_VER_YEAR,
 		RTE_VER_MONTH, RTE_VER_MINOR);
 	fprintf(f, "build: %s, %s, -march=%s, lto %s, sanitizers %s\n", SL_BUILD_COMPILER,
-		SL_BUILD_TYPE, SL_BUILD_MARCH[0] ? SL_BUILD_MARCH : "(DPDK's baseline)",
+		SL_BUILD_TYPE, SL_BUILD_MARCH[0] ? SL_BUILD_MARCH : "default",
 		SL_BUILD_LTO, SL_BUILD_SANITIZE);
 }
