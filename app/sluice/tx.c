@@ -52,6 +52,7 @@ flush_ring(struct sl_worker *w, uint32_t gm)
 	const struct sl_member_rt *mr = &w->app->members[gm];
 	struct sl_txbuf *b = &w->tx[gm];
 	struct sl_shmring_tx tx[SL_BURST];
+	bool refused[SL_BURST];
 	uint64_t ts = sl_unix_ns(w->app, rte_rdtsc()), bytes = 0;
 	uint16_t n = b->n, sent = 0, start = 0;
 	uint64_t down0;
@@ -72,8 +73,11 @@ flush_ring(struct sl_worker *w, uint32_t gm)
 		}
 		unsigned int done = sl_shmring_produce_burst(mr->ring, &tx[start], i - start);
 
-		for (unsigned int k = 0; k < done; k++)
-			bytes += tx[start + k].len;
+		for (unsigned int k = 0; k < (unsigned int)(i - start); k++) {
+			refused[start + k] = k >= done;
+			if (k < done)
+				bytes += tx[start + k].len;
+		}
 		sent += done;
 		if (m == NULL)
 			break;
@@ -81,8 +85,10 @@ flush_ring(struct sl_worker *w, uint32_t gm)
 		uint32_t cap = RTE_MIN(len, w->scratch_len);
 		const void *d = rte_pktmbuf_read(m, 0, cap, w->scratch);
 
+		refused[i] = true;
 		if (d != NULL && sl_shmring_produce(mr->ring, d, len, ts, m->hash.rss,
 						    mr->tenant_id) == 0) {
+			refused[i] = false;
 			sent++;
 			bytes += len;
 		}
@@ -90,6 +96,16 @@ flush_ring(struct sl_worker *w, uint32_t gm)
 	}
 	uint16_t down = (uint16_t)(sl_shmring_producer_stats(mr->ring)->no_consumer - down0);
 	rte_spinlock_unlock(mr->lock);
+	/* what the ring refused can be captured as dropped, like a queue's:
+	 * without a consumer the whole burst is member_down */
+	if (unlikely(sent < n)) {
+		uint16_t reason = down > 0 ? SL_DROP_MEMBER_DOWN : SL_DROP_TX_REFUSED;
+
+		for (uint16_t i = 0; i < n; i++)
+			if (refused[i])
+				sl_cap(w->app, w->idx, b->pkts[i], mr->tenant, SL_CAP_DROPPED,
+				       reason);
+	}
 	for (uint16_t i = 0; i < n; i++)
 		rte_pktmbuf_free(b->pkts[i]);
 	count_sent(w, gm, sent, bytes, n - sent - down, down);

@@ -8,6 +8,7 @@ for byte, and never another tenant's; bad requests get a reason."""
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 from collections import Counter
@@ -199,3 +200,51 @@ def test_tenant_and_admin_captures(tmp, peers):
     r = subprocess.run(["tshark", "-r", os.path.join(tmp, "admin.pcap"), "-T", "fields",
                         "-e", "vlan.id"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and Counter(r.stdout.split()) == {"101": len(beta)}, r.stderr
+
+
+def test_capture_what_a_ring_refuses(tmp, peers):
+    """A ring member whose consumer has stopped reading (SIGSTOP: still
+    attached, its heartbeat long) fills up; what the ring refuses is dropped
+    as tx_refused, and a capture of acme's drops by that reason gets exactly
+    those packets, each one a frame the test sent."""
+    from test_outputs import RINGCAT
+    inp, _ = gen(tmp, "r", "--flows", 40, "--tenants", 1, "--vlan-base", 100, "--packets", 2)
+    frames = read_pcap(inp)
+    n = uid()[:8]
+    iface, path = "slrr" + n, peers.path(f"/dev/shm/sl-test-{n}")
+    admin = os.path.join(tmp, "admin.sock")
+    cfg = sluice_config(
+        [tap_in(iface)],
+        [{"name": "ring", "ring": {"path": path, "frames": 8, "heartbeat_ms": 600000}}],
+        [tenant("acme", 7, [pool("p", ["ring"])], match={"vlan": [100]})],
+        admin={"socket": admin}, stats={"interval": 0.2})
+    sl = peers.sluice(cfg)
+    wait_for(lambda: os.path.exists(path) and link_up(iface) and os.path.exists(admin),
+             "sluice to start", [sl.proc])
+    cat = peers.start([RINGCAT, "--discard", path], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL)
+
+    def member():
+        st = stats_lines(sl.stats)
+        return st[-1]["tenants"][0]["pools"][0]["members"][0] if st else None
+    wait_for(lambda: member() is not None and member()["state"] == "up", "the ring consumer",
+             [sl.proc, cat])
+    os.kill(cat.pid, signal.SIGSTOP)
+    try:
+        c = Capture(peers, "refused", admin, "--tenant", "acme", "--what", "dropped",
+                    "--reason", "tx_refused", "--seconds", 3)
+        wait_for(c.started, "the capture to start", [c.proc, sl.proc])
+        send_frames(iface, frames)
+        got = c.finish()
+        wait_for(lambda: stats_lines(sl.stats)[-1]["ledger"]["received"] >= len(frames),
+                 "sluice to count every frame", [sl.proc])
+        m = member()
+    finally:
+        os.kill(cat.pid, signal.SIGCONT)
+    assert m["state"] == "up", m
+    assert 0 < m["forwarded"] <= 8 and m["tx_refused"] > 0, m
+    assert m["forwarded"] + m["tx_refused"] == len(frames), m
+    assert len(got) == m["tx_refused"], (len(got), m)
+    assert not Counter(got) - Counter(frames)
+    final = sl.finish()
+    assert final["ledger"]["balanced"]
