@@ -509,3 +509,24 @@ sl_kstats_json(struct sl_app *app, json_t *stats)
 	json_object_set_new(ledger, "kernel_dropped", json_integer((json_int_t)dropped));
 	json_object_set_new(ledger, "inputs_lossless", json_boolean(imissed + dropped == 0));
 }
+
+json_t *
+sl_kstats_input_json(struct sl_app *app, uint16_t input)
+{
+	struct sl_kstats *ks = app->kstats;
+	json_t *o = NULL;
+
+	if (ks == NULL || input >= ks->n)
+		return NULL;
+	pthread_mutex_lock(&ks->lock);
+	struct kin *k = &ks->in[input];
+
+	if (k->kind != KIN_NONE) {
+		if (k->error[0] == '\0')
+			(void)link_stats(ks, k->ifindex, &k->now, NULL);
+		read_sockets(k);
+		o = kin_json(k, app->in_ports[input].port_id);
+	}
+	pthread_mutex_unlock(&ks->lock);
+	return o;
+}

@@ -34,4 +34,12 @@ void sl_kstats_free(struct sl_app *app);
  */
 void sl_kstats_json(struct sl_app *app, json_t *stats);
 
+/**
+ * The "kernel" object of one input (as sl_kstats_json() puts in
+ * stats.inputs[i]), read now; NULL for an input no kernel object backs.
+ * Thread-safe, for the telemetry thread's /sluice/inputs. The caller owns
+ * the reference.
+ */
+json_t *sl_kstats_input_json(struct sl_app *app, uint16_t input);
+
 #endif /* SL_KSTATS_H */

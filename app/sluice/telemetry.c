@@ -39,6 +39,7 @@
 #include <rte_telemetry.h>
 
 #include "datapath.h"
+#include "kstats.h"
 #include "ops.h"
 
 /* What one reply may hold: DPDK's MAX_OUTPUT_LEN is 16384 bytes; keep room
@@ -266,8 +267,14 @@ handle_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 static json_t *
 input_item(struct sl_app *app, uint32_t i, void *arg)
 {
+	json_t *o = sl_input_json(app, app->agg.sum, (uint16_t)i, app->agg.live);
+	json_t *k;
+
 	(void)arg;
-	return sl_input_json(app, app->agg.sum, (uint16_t)i, app->agg.live);
+	/* what the kernel counted for a kernel-backed input, as in the stats */
+	if (o != NULL && (k = sl_kstats_input_json(app, (uint16_t)i)) != NULL)
+		json_object_set_new(o, "kernel", k);
+	return o;
 }
 
 static json_t *

@@ -149,3 +149,31 @@ def test_clients_polling_while_sluice_stops(tmp, peers):
                     t.join()
         assert final["final"] and final["ledger"]["balanced"]
         assert all(isinstance(next(iter(a.values())), dict) for a in answers)
+
+
+@pytest.mark.skipif(CLIENT is None, reason="dpdk-telemetry.py (Debian dpdk) not installed")
+def test_inputs_page_shows_the_kernels_counters(tmp, peers):
+    """A kernel-backed input (a TAP) in /sluice/inputs carries what the
+    kernel counted for it, as the stats lines do: its interface and the
+    packets the kernel put on it, at least every frame the test sent."""
+    from conftest import read_pcap, tap_in, uid
+    from test_outputs import link_up, send_frames
+    inp, _ = gen(tmp, "k", "--flows", 20, "--vlan-base", 100, "--packets", 2)
+    frames = read_pcap(inp)
+    iface = "sltel" + uid()[:8]
+    sl = peers.sluice(sluice_config([tap_in(iface)], [null_out("o", 1)],
+                                    [tenant("acme", 7, [pool("p", ["o"])],
+                                            match={"vlan": [100]})],
+                                    stats={"interval": 0.2}))
+    wait_for(lambda: link_up(iface) and stats_lines(sl.stats), "sluice to start", [sl.proc])
+    send_frames(iface, frames)
+    wait_for(lambda: stats_lines(sl.stats)[-1]["ledger"]["received"] >= len(frames),
+             "sluice to count every frame", [sl.proc])
+    (page,) = client(sl.prefix, "/sluice/inputs,0")
+    final = sl.finish()
+    item = page["0"]
+    assert item["kernel_interface"] == iface, item
+    assert "kernel_dropped" in item and "kernel_rx_dropped" in item, item
+    assert item["kernel_packets"] >= len(frames), item
+    assert final["inputs"][0]["kernel"]["interface"] == iface
+    assert final["inputs"][0]["kernel"]["packets"] >= item["kernel_packets"]
