@@ -66,12 +66,12 @@ non_ip(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	sl_deliver(w, c.slot, m, md);
 }
 
-/* Stage 1: packets without a tenant, malformed ones the tenant drops and
- * non-IP frames end here; the others are listed for lookup (or, fragments
- * without ports, for stage 3 directly). */
+/* Stage 1: packets without a tenant, malformed ones the tenant drops,
+ * copies its dedup drops and non-IP frames end here; the others are listed
+ * for lookup (or, fragments without ports, for stage 3 directly). */
 static void
 sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint16_t n,
-	   struct burst *b)
+	   struct burst *b, uint64_t now)
 {
 	const struct sl_tables *tb = w->tbl;
 
@@ -99,6 +99,10 @@ sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, ui
 			sl_drop_pkt(w, m, sl_drop_of_parse_err(md->pi.err), t);
 			continue;
 		}
+		/* a copy of a packet seen a moment ago (dedup.c): here, on the
+		 * worker that owns the flow, before it counts in any flow */
+		if (unlikely(tr->dedup_tsc != 0) && sl_dedup_drop(w, m, md, tr, now))
+			continue;
 		if (unlikely(md->pi.l3 == SL_L3_NONE)) {
 			non_ip(w, m, md, tr);
 			continue;
@@ -257,7 +261,7 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 {
 	struct burst b;
 
-	sort_burst(w, pkts, mds, n, &b);
+	sort_burst(w, pkts, mds, n, &b, now);
 	if (b.ntodo == 0)
 		return;
 

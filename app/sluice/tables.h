@@ -86,6 +86,9 @@ struct sl_tenant_rt {
 	uint16_t default_pool;
 	enum sl_non_ip_action non_ip;
 	enum sl_malformed_action malformed;
+	/** dedup window in TSC cycles; 0: off (the tenant pays one test of
+	 * this word per packet, near `present`, which sort_burst reads) */
+	uint64_t dedup_tsc;
 	struct sl_acl *acl;           /**< rte_acl rules; NULL: every flow to default_pool */
 	/** The tenant's app rules (appid.c); NULL: it has none and pays
 	 * nothing for application detection */
