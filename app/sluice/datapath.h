@@ -40,6 +40,7 @@
 #include "app.h"
 #include "capture.h"
 #include "sl_appid.h"
+#include "sl_dedup.h"
 #include "sl_flow.h"
 #include "sl_frag.h"
 #include "sl_l2.h"
@@ -327,10 +328,19 @@ void sl_app_flow_ended(struct sl_worker *w, const struct sl_flow_entry *e,
 int sl_dedup_worker_create(struct sl_app *app, struct sl_worker *w, int socket,
 			   struct sl_cfg_error *err);
 void sl_dedup_worker_free(struct sl_app *app, struct sl_worker *w);
-/* a packet of a tenant with dedup on (tr->dedup_tsc != 0): true when it is
- * a copy, dropped and counted */
+/* A burst's signatures: packet i is checked when on[i] (its tenant has
+ * dedup and it is an IP packet), with signature sig[i]. */
+struct sl_dedup_burst {
+	struct sl_dedup_sig sig[SL_BURST];
+	bool on[SL_BURST];
+};
+/* stage 0 (tables with a dedup tenant): the signatures of a burst, their
+ * sets prefetched so that the table's misses overlap */
+void sl_dedup_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,
+		    uint16_t n, struct sl_dedup_burst *db);
+/* a packet with db->on[i]: true when it is a copy, dropped and counted */
 bool sl_dedup_drop(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
-		   const struct sl_tenant_rt *tr, uint64_t now);
+		   const struct sl_tenant_rt *tr, const struct sl_dedup_sig *sig, uint64_t now);
 
 /* fragments.c */
 void sl_frags_first(struct sl_worker *w, const struct sl_meta *md, uint32_t gm, uint64_t now);

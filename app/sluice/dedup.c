@@ -17,7 +17,6 @@
 #include <rte_mbuf.h>
 
 #include "datapath.h"
-#include "sl_dedup.h"
 
 /* lib/config bounds the table to what lib/dedup takes */
 _Static_assert(SL_CFG_DEDUP_TABLE_MIN == SL_DEDUP_MIN_ENTRIES &&
@@ -73,21 +72,39 @@ sl_dedup_worker_free(struct sl_app *app, struct sl_worker *w)
 	w->dedup = NULL;
 }
 
+void
+sl_dedup_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint16_t n,
+	       struct sl_dedup_burst *db)
+{
+	const struct sl_tables *tb = w->tbl;
+	const uint32_t seed = w->app->cfg->hash_seed;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct sl_meta *md = mds[i];
+		const struct sl_tenant_rt *tr = sl_tenant_of(tb, md->tenant); /* NULL: none */
+		const struct sl_dedup *d = w->dedup != NULL && tr != NULL ? w->dedup[md->tenant]
+									   : NULL;
+		uint16_t l3 = md->pi.l3_off;
+
+		/* the first segment holds the headers the parser read */
+		db->on[i] = d != NULL && tr->dedup_tsc != 0 && md->pi.l3 != SL_L3_NONE &&
+			    l3 < rte_pktmbuf_data_len(pkts[i]) &&
+			    sl_dedup_signature(rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, l3),
+					       rte_pktmbuf_data_len(pkts[i]) - l3, seed,
+					       &db->sig[i]) == 0;
+		if (db->on[i])
+			sl_dedup_prefetch(d, &db->sig[i]);
+	}
+}
+
 bool
 sl_dedup_drop(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
-	      const struct sl_tenant_rt *tr, uint64_t now)
+	      const struct sl_tenant_rt *tr, const struct sl_dedup_sig *sig, uint64_t now)
 {
 	const struct sl_stats_layout *l = &w->app->layout;
-	uint16_t t = md->tenant, l3 = md->pi.l3_off;
-	struct sl_dedup *d = w->dedup != NULL ? w->dedup[t] : NULL;
-	struct sl_dedup_sig sig;
+	uint16_t t = md->tenant;
 
-	/* the first segment holds the headers the parser read */
-	if (d == NULL || md->pi.l3 == SL_L3_NONE || l3 >= rte_pktmbuf_data_len(m) ||
-	    sl_dedup_signature(rte_pktmbuf_mtod_offset(m, const uint8_t *, l3),
-			       rte_pktmbuf_data_len(m) - l3, w->app->cfg->hash_seed, &sig) != 0)
-		return false;
-	switch (sl_dedup_check(d, &sig, now, tr->dedup_tsc)) {
+	switch (sl_dedup_check(w->dedup[t], sig, now, tr->dedup_tsc)) {
 	case SL_DEDUP_DUPLICATE:
 		w->c[sl_ix_tenant(l, t, SL_TC_DUPLICATE)]++;
 		sl_drop_pkt(w, m, SL_DROP_DUPLICATE, t);

@@ -319,9 +319,11 @@ sl_tables_build(struct sl_app *app, struct sl_cfg *cfg, const struct sl_tables *
 		rt->metered = ct->rate.pps != 0 || ct->rate.bytes_per_sec != 0;
 		/* the tables were made at start (dedup.c; a reload cannot turn
 		 * dedup on, sl_config_reload_check()) */
-		if (ct->dedup.window_us != 0)
+		if (ct->dedup.window_us != 0) {
 			rt->dedup_tsc = RTE_MAX(ct->dedup.window_us * app->tsc_hz / 1000000,
 						(uint64_t)1);
+			tb->any_dedup = true;
+		}
 		n_rec += ct->records.kind != SL_RECORDS_NONE;
 		if ((rc = build_pools(app, tb, slot, err)) != 0)
 			goto fail;

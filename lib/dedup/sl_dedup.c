@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "sl_dedup.h"
 
@@ -129,6 +130,12 @@ uint32_t
 sl_dedup_capacity(const struct sl_dedup *d)
 {
 	return (d->mask + 1) * SL_DEDUP_WAYS;
+}
+
+void
+sl_dedup_prefetch(const struct sl_dedup *d, const struct sl_dedup_sig *sig)
+{
+	rte_prefetch0(&d->sets[sig->hash & d->mask]);
 }
 
 enum sl_dedup_result

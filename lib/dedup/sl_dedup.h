@@ -103,6 +103,15 @@ void sl_dedup_free(struct sl_dedup *d);
 uint32_t sl_dedup_capacity(const struct sl_dedup *d);
 
 /**
+ * Prefetch the set sl_dedup_check() will read for @p sig: a burst's
+ * signatures are computed and prefetched first, then checked, so that the
+ * table's cache misses overlap.
+ *
+ * Thread-safety: only the table's owning lcore may call it.
+ */
+void sl_dedup_prefetch(const struct sl_dedup *d, const struct sl_dedup_sig *sig);
+
+/**
  * Has a packet with signature @p sig been seen within @p window before
  * @p now? If not, remember it (with time @p now).
  *
