@@ -70,6 +70,10 @@ CASES = [  # name, flows, frame, extra sl-gen arguments
     # as 100k-64, with a 1000-rule policy (rte_acl) that no flow matches:
     # every new flow is classified in both directions and falls through
     ("100k-64-rules1000", 100_000, "64", ["--rules", "1000"]),
+    # as 100k-64, the tenant with dedup (window 1 ms, the default table):
+    # every packet pays its signature and a table lookup; the replay loops
+    # far slower than the window, so none is a copy
+    ("dedup-100k-64", 100_000, "64", ["--dedup", "1000"]),
 ]
 
 
@@ -77,6 +81,14 @@ def split_rules(extra):
     """(sl-gen arguments, rule count) of a case's extra arguments."""
     if "--rules" in extra:
         i = extra.index("--rules")
+        return extra[:i] + extra[i + 2:], int(extra[i + 1])
+    return extra, 0
+
+
+def split_dedup(extra):
+    """(sl-gen arguments, dedup window in us or 0) of a case's arguments."""
+    if "--dedup" in extra:
+        i = extra.index("--dedup")
         return extra[:i] + extra[i + 2:], int(extra[i + 1])
     return extra, 0
 
@@ -138,13 +150,15 @@ def count_packets(path):
             n += 1
 
 
-def sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members):
+def sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us=0):
     """The benchmark configuration: OUTS is the YAML list of outputs (one
-    line each, indented), MEMBERS the pool's member names, comma-separated."""
+    line each, indented), MEMBERS the pool's member names, comma-separated;
+    DEDUP_US the tenant's dedup window (0: off)."""
     # flow table: sized for the flows (lib/flow takes its whole capacity),
     # with 1.5 % to spare
     size = max(65536, flows + flows // 64)
     match = '{vni: ["100-103"]}' if vxlan else '{vlan: ["100-103"]}'
+    dedup = f"    dedup: {{window_us: {dedup_us}}}\n" if dedup_us else ""
     return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
 inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap},infinite_rx=1", distribution: software}}]
 outputs:
@@ -154,16 +168,16 @@ tenants:
     id: 1
     match: {match}
     pools: [{{name: p, hash: 5-tuple, members: [{members}]}}]
-{rules_yaml(rules)}flow_table: {{size: {size}}}
+{rules_yaml(rules)}{dedup}flow_table: {{size: {size}}}
 stats: {{interval: 1}}
 tuning: {{mbufs: {pkts + 65536}, mbuf_size: {mbuf_size(frame)}}}
 """
 
 
-def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0):
+def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, dedup_us=0):
     outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
     members = ", ".join(f"n{i}" for i in range(MEMBERS))
-    cfg = sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members)
+    cfg = sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us)
     cfgp = os.path.join(tmp, "bench.yaml")
     with open(cfgp, "w") as f:
         f.write(cfg)
@@ -199,6 +213,7 @@ def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0):
         "flow_table_mib": round(w["flow_table_memory"] / 2**20, 1),
         "table_full": final["flows"]["table_full"],
         "flows_created": final["flows"]["created"],
+        "duplicates": final["drops"]["duplicate"],
     }
 
 
@@ -794,14 +809,18 @@ def main():
         if name not in wanted:
             continue
         extra, rules = split_rules(extra)
+        extra, dedup_us = split_dedup(extra)
         pcap, pkts = gen(tmp, name, flows, frame, extra)
-        s = run_sluice(tmp, pcap, pkts, flows, frame, a.seconds, "--vxlan" in extra, rules)
+        s = run_sluice(tmp, pcap, pkts, flows, frame, a.seconds, "--vxlan" in extra, rules,
+                       dedup_us)
         tp = run_testpmd(pcap, pkts, frame, a.seconds)
         res = {"case": name, "flows": flows, "frame": frame, "mpps": s["mpps"],
                "cycles_per_pkt": s["cycles_per_pkt"], "testpmd_mpps": tp,
                "ratio": round(s["mpps"] / tp, 3) if tp else None,
                "ledger_balanced": s["ledger_balanced"], "flow_table_mib": s["flow_table_mib"],
                "table_full": s["table_full"]}
+        if dedup_us:
+            res["duplicates"] = s["duplicates"]
         results.append(res)
         print(json.dumps(res), flush=True)
     out_results = []

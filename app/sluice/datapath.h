@@ -12,6 +12,7 @@
  *   appid.c      application detection on a flow's first packets (lib/appid)
  *                and the app rules' verdict (lib/verdict): steer, bypass
  *                after the handshake
+ *   dedup.c      drop the copies of a packet seen a moment ago (lib/dedup)
  *   fragments.c  non-first fragments: the member their first fragment found
  *   strip.c      remove tunnel encapsulation for pools that strip
  *   tx.c         deliver to a member: TX buffers, flush, ring outputs
@@ -39,6 +40,7 @@
 #include "app.h"
 #include "capture.h"
 #include "sl_appid.h"
+#include "sl_dedup.h"
 #include "sl_flow.h"
 #include "sl_frag.h"
 #include "sl_l2.h"
@@ -173,6 +175,7 @@ struct sl_bypass_req {
 #define SL_BYPASS_OP_CLEAR 2
 
 struct sl_app_worker;
+struct sl_dedup;
 
 struct sl_worker {
 	struct sl_app *app;
@@ -220,6 +223,8 @@ struct sl_worker {
 	struct rte_ring *mailbox;    /* struct sl_bypass_req * from the control lcore */
 	struct rte_ring *replies;    /* the same requests, answered */
 	struct sl_app_worker *appw;  /* application detection; NULL when off (appid.c) */
+	struct sl_dedup **dedup;     /* by tenant slot: a table for each tenant with dedup
+					at start, else NULL (dedup.c); NULL when none has */
 	struct sl_worker_ctl ctl;
 } __rte_cache_aligned;
 
@@ -318,6 +323,24 @@ void sl_app_reclassify(struct sl_worker *w, struct sl_flow_entry *e, const struc
 /* a flow with SL_FLOW_F_APP ends: its state is freed, its result into @p msg */
 void sl_app_flow_ended(struct sl_worker *w, const struct sl_flow_entry *e,
 		       struct sl_rec_msg *msg);
+
+/* dedup.c: a table per tenant with dedup, per worker (made at start) */
+int sl_dedup_worker_create(struct sl_app *app, struct sl_worker *w, int socket,
+			   struct sl_cfg_error *err);
+void sl_dedup_worker_free(struct sl_app *app, struct sl_worker *w);
+/* A burst's signatures: packet i is checked when on[i] (its tenant has
+ * dedup and it is an IP packet), with signature sig[i]. */
+struct sl_dedup_burst {
+	struct sl_dedup_sig sig[SL_BURST];
+	bool on[SL_BURST];
+};
+/* stage 0 (tables with a dedup tenant): the signatures of a burst, their
+ * sets prefetched so that the table's misses overlap */
+void sl_dedup_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds,
+		    uint16_t n, struct sl_dedup_burst *db);
+/* a packet with db->on[i]: true when it is a copy, dropped and counted */
+bool sl_dedup_drop(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
+		   const struct sl_tenant_rt *tr, const struct sl_dedup_sig *sig, uint64_t now);
 
 /* fragments.c */
 void sl_frags_first(struct sl_worker *w, const struct sl_meta *md, uint32_t gm, uint64_t now);

@@ -66,12 +66,12 @@ non_ip(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	sl_deliver(w, c.slot, m, md);
 }
 
-/* Stage 1: packets without a tenant, malformed ones the tenant drops and
- * non-IP frames end here; the others are listed for lookup (or, fragments
- * without ports, for stage 3 directly). */
+/* Stage 1: packets without a tenant, malformed ones the tenant drops,
+ * copies its dedup drops and non-IP frames end here; the others are listed
+ * for lookup (or, fragments without ports, for stage 3 directly). */
 static void
 sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, uint16_t n,
-	   struct burst *b)
+	   struct burst *b, const struct sl_dedup_burst *db, uint64_t now)
 {
 	const struct sl_tables *tb = w->tbl;
 
@@ -99,6 +99,11 @@ sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, ui
 			sl_drop_pkt(w, m, sl_drop_of_parse_err(md->pi.err), t);
 			continue;
 		}
+		/* a copy of a packet seen a moment ago (dedup.c): here, on the
+		 * worker that owns the flow, before it counts in any flow */
+		if (unlikely(db != NULL) && db->on[i] &&
+		    sl_dedup_drop(w, m, md, tr, &db->sig[i], now))
+			continue;
 		if (unlikely(md->pi.l3 == SL_L3_NONE)) {
 			non_ip(w, m, md, tr);
 			continue;
@@ -256,8 +261,15 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 		 uint64_t now)
 {
 	struct burst b;
+	struct sl_dedup_burst dbs, *db = NULL;
 
-	sort_burst(w, pkts, mds, n, &b);
+	/* Stage 0, only while a tenant has dedup: the burst's signatures,
+	 * their table sets prefetched (dedup.c) */
+	if (unlikely(w->tbl->any_dedup)) {
+		sl_dedup_burst(w, pkts, mds, n, &dbs);
+		db = &dbs;
+	}
+	sort_burst(w, pkts, mds, n, &b, db, now);
 	if (b.ntodo == 0)
 		return;
 

@@ -239,6 +239,11 @@ static const struct {
 			     "New-flow packets refused an entry: the flow table was full." },
 	[SL_TC_RATE_EXCEEDED] = { "rate_exceeded_packets", NULL,
 				  "Packets dropped by the tenant's rate meter." },
+	[SL_TC_DUPLICATE] = { "duplicate_packets", NULL,
+			      "Copies of a packet seen in the tenant's dedup window, dropped." },
+	[SL_TC_DEDUP_EVICTED] = { "dedup_evicted_packets", NULL,
+				  "Packets the dedup table forgot before their window ended "
+				  "(the table is small for the rate)." },
 };
 
 static const struct {

@@ -193,6 +193,9 @@ build_pools(struct sl_app *app, struct sl_tables *tb, uint16_t slot, struct sl_c
 			.resteer = cp->on_member_down == SL_DOWN_RESTEER,
 			.slots = slots,
 		};
+		/* the member is chosen by the tenant's id, not its slot: the
+		 * same on every sluice with this configuration */
+		sl_pool_steer_place(&rt->pools[p].steer, slot, ct->id, tb->cfg->hash_seed);
 		rt->pools[p].strip = cp->strip;
 		rt->pools[p].retag_vlan = cp->retag_vlan;
 		rt->pol.pool_depth[p] = (struct sl_depth){
@@ -307,12 +310,20 @@ sl_tables_build(struct sl_app *app, struct sl_cfg *cfg, const struct sl_tables *
 		rt->malformed = ct->malformed;
 		rt->pol.n_pools = ct->n_pools;
 		rt->pol.default_pool = ct->default_pool;
+		rt->pol.place_xor = sl_flow_tenant_xor(slot, ct->id, SL_FIELDS_5TUPLE, cfg->hash_seed);
 		/* each worker reserves its share of the tenant's bound */
 		tb->flow_quota[slot] = (uint32_t)(((uint64_t)ct->max_flows + app->n_workers - 1) /
 						  app->n_workers);
 		rt->quota_drop = ct->on_flow_quota == SL_QUOTA_DROP;
 		rt->rate = ct->rate;
 		rt->metered = ct->rate.pps != 0 || ct->rate.bytes_per_sec != 0;
+		/* the tables were made at start (dedup.c; a reload cannot turn
+		 * dedup on, sl_config_reload_check()) */
+		if (ct->dedup.window_us != 0) {
+			rt->dedup_tsc = RTE_MAX(ct->dedup.window_us * app->tsc_hz / 1000000,
+						(uint64_t)1);
+			tb->any_dedup = true;
+		}
 		n_rec += ct->records.kind != SL_RECORDS_NONE;
 		if ((rc = build_pools(app, tb, slot, err)) != 0)
 			goto fail;

@@ -86,6 +86,8 @@ struct sl_tenant_rt {
 	uint16_t default_pool;
 	enum sl_non_ip_action non_ip;
 	enum sl_malformed_action malformed;
+	/** dedup window in TSC cycles; 0: off */
+	uint64_t dedup_tsc;
 	struct sl_acl *acl;           /**< rte_acl rules; NULL: every flow to default_pool */
 	/** The tenant's app rules (appid.c); NULL: it has none and pays
 	 * nothing for application detection */
@@ -138,6 +140,7 @@ struct sl_tables {
 	uint32_t n_member_slots;       /**< entries of pos[] */
 	struct sl_slot_pos *pos;       /**< by member slot */
 	bool removed;                  /**< a tenant of the previous generation is gone */
+	bool any_dedup;                /**< some tenant has dedup on (dedup.c) */
 	uint32_t *flow_quota;          /**< by tenant slot: entries per worker (0: no bound) */
 	uint32_t rec_share;            /**< records a tenant may have waiting in one
 					    worker's record ring */

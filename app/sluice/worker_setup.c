@@ -105,6 +105,8 @@ sl_workers_create(struct sl_app *app, struct sl_cfg_error *err)
 		}
 		if ((rc = sl_app_worker_create(app, w, err)) != 0)
 			return rc;
+		if ((rc = sl_dedup_worker_create(app, w, socket, err)) != 0)
+			return rc;
 		snprintf(name, sizeof(name), "sl_frag_%u", i);
 		w->frag = sl_frag_create(name, &fl, socket);
 		if (w->frag == NULL) {
@@ -174,6 +176,7 @@ sl_workers_free(struct sl_app *app)
 		rte_ring_free(w->mailbox);
 		rte_ring_free(w->replies);
 		sl_app_worker_free(w);
+		sl_dedup_worker_free(app, w);
 		sl_flow_table_free(w->ft);
 		sl_frag_free(w->frag, free_held, NULL);
 		sl_stats_block_free(w->stats);

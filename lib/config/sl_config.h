@@ -273,6 +273,25 @@ struct sl_cfg_rate {
 	struct sl_cfg_loc loc;
 };
 
+/**
+ * De-duplication of a tenant's packets: a copy of a packet seen within the
+ * window (SPAN of ingress and egress, two mirrored interfaces) is dropped,
+ * counted duplicate. Each worker keeps a table of @p table entries for the
+ * tenant, made at start.
+ */
+struct sl_cfg_dedup {
+	uint32_t window_us;      /**< 0: off; else 1..SL_CFG_DEDUP_WINDOW_MAX_US */
+	uint32_t table;          /**< entries per worker (SL_CFG_DEDUP_TABLE_MIN..MAX) */
+	struct sl_cfg_loc loc;   /**< of the dedup: mapping; 0:0 if absent */
+};
+#define SL_CFG_DEDUP_WINDOW_US 10000      /**< default window: 10 ms */
+#define SL_CFG_DEDUP_WINDOW_MAX_US 1000000 /**< at most 1 s */
+#define SL_CFG_DEDUP_TABLE 65536          /**< default entries per worker */
+/* the same as SL_DEDUP_MIN_ENTRIES / SL_DEDUP_MAX_ENTRIES (lib/dedup),
+ * pinned by the app */
+#define SL_CFG_DEDUP_TABLE_MIN 64
+#define SL_CFG_DEDUP_TABLE_MAX (1u << 22)
+
 /** Where a tenant's flow records go. */
 enum sl_records_kind {
 	SL_RECORDS_NONE = 0,
@@ -347,6 +366,7 @@ struct sl_cfg_tenant {
 	struct sl_cfg_loc max_flows_loc;
 	enum sl_quota_action on_flow_quota;
 	struct sl_cfg_rate rate;
+	struct sl_cfg_dedup dedup;
 	struct sl_cfg_records records;
 	struct sl_cfg_control control;
 	struct sl_cfg_loc loc;

@@ -57,6 +57,37 @@ ports_check(const struct sl_cfg *next, const struct sl_cfg_port *a, uint16_t na,
 	return 0;
 }
 
+/*
+ * De-duplication tables are made at start, one per worker for each tenant
+ * with dedup: a reload may change a tenant's window or turn its dedup off,
+ * not turn it on nor resize its table.
+ */
+static int
+dedup_check(const struct sl_cfg *cur, const struct sl_cfg *next, struct sl_cfg_error *err)
+{
+	for (uint16_t i = 0; i < next->n_tenants; i++) {
+		const struct sl_cfg_tenant *b = &next->tenants[i], *a = NULL;
+		char key[64];
+
+		if (b->dedup.window_us == 0)
+			continue;
+		for (uint16_t j = 0; j < cur->n_tenants && a == NULL; j++)
+			if (str_eq(cur->tenants[j].name, b->name))
+				a = &cur->tenants[j];
+		if (a != NULL && a->dedup.window_us != 0 && a->dedup.table == b->dedup.table)
+			continue;
+		snprintf(key, sizeof(key), "tenants[%u].dedup", i);
+		sl_config_error(next, err, b->dedup.loc, key,
+				a == NULL || a->dedup.window_us == 0
+					? "tenant '%s' has no dedup table (dedup was off); turning it "
+					  "on needs a restart (a reload cannot)"
+					: "tenant '%s': the dedup table size " RESTART,
+				b->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 sl_config_reload_check(const struct sl_cfg *cur, const struct sl_cfg *next,
 		       struct sl_cfg_error *err)
@@ -121,7 +152,7 @@ sl_config_reload_check(const struct sl_cfg *cur, const struct sl_cfg *next,
 	    cur->tx_desc != next->tx_desc || cur->hash_seed != next->hash_seed ||
 	    cur->max_tenants != next->max_tenants || cur->max_members != next->max_members)
 		return changed(next, err, next->section_loc[SL_SECT_TUNING], "tuning");
-	return 0;
+	return dedup_check(cur, next, err);
 }
 
 static bool

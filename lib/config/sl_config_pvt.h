@@ -255,6 +255,9 @@ int sl_cfg_parse_on_flow_quota(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 int sl_cfg_parse_rate(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		      const struct sl_cfg_field *f);
 int sl_cfg_check_flow_bounds(struct sl_cfg_ctx *c);
+/** A tenant's dedup: (sl_config_dedup.c); obj is the tenant. */
+int sl_cfg_parse_dedup(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f);
 int sl_cfg_parse_admin(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 		       const struct sl_cfg_field *f);
 int sl_cfg_parse_control(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,

@@ -936,6 +936,7 @@ static const struct sl_cfg_field tenant_fields[] = {
 	FIELD("max_flows", sl_cfg_parse_max_flows, false),
 	FIELD("on_flow_quota", sl_cfg_parse_on_flow_quota, false),
 	FIELD("rate", sl_cfg_parse_rate, false),
+	FIELD("dedup", sl_cfg_parse_dedup, false),
 	FIELD("flow_records", sl_cfg_parse_records, false),
 	FIELD("control", sl_cfg_parse_control, false),
 };

@@ -96,6 +96,29 @@ sl_flow_hash_fields(const struct sl_flow_key *k, enum sl_flow_fields f, uint32_t
 	return rte_hash_crc_8byte(tail, h);
 }
 
+/* The hash of a key whose only non-zero field is its tenant, @p t: the
+ * same words, in the same order, as sl_flow_hash() (the tenant is in the
+ * fifth 8-byte word, bits 32-47) and sl_flow_hash_fields() (the tail word,
+ * bits 0-15), kept in registers. */
+static uint32_t
+tenant_only_hash(uint16_t t, enum sl_flow_fields f, uint32_t seed)
+{
+	uint32_t h = seed;
+
+	for (int i = 0; i < 4; i++) /* the addresses: 32 zero bytes */
+		h = rte_hash_crc_8byte(0, h);
+	if (f != SL_FIELDS_5TUPLE)
+		return rte_hash_crc_8byte((uint64_t)t, h);
+	h = rte_hash_crc_8byte((uint64_t)t << 32, h);
+	return rte_hash_crc_8byte(0, h);
+}
+
+uint32_t
+sl_flow_tenant_xor(uint16_t slot, uint16_t id, enum sl_flow_fields f, uint32_t seed)
+{
+	return tenant_only_hash((uint16_t)(slot ^ id), f, seed) ^ tenant_only_hash(0, f, seed);
+}
+
 enum sl_flow_tclass
 sl_flow_tclass_of(uint8_t proto)
 {

@@ -166,6 +166,24 @@ uint32_t sl_flow_hash(const struct sl_flow_key *k, uint32_t seed);
  */
 uint32_t sl_flow_hash_fields(const struct sl_flow_key *k, enum sl_flow_fields f, uint32_t seed);
 
+/**
+ * What takes a tenant's slot out of the hashes of its keys. A key holds its
+ * tenant's slot, a number fixed by the order in which tenants appeared
+ * since start (reloads included); a member choice that a fleet of sluices
+ * must agree on has to depend on the tenant's configured id instead. For
+ * any key k whose tenant field is @p slot:
+ *
+ *     sl_flow_hash_fields(k, f, seed) ^ sl_flow_tenant_xor(slot, id, f, seed)
+ *         == sl_flow_hash_fields(k', f, seed)
+ *
+ * where k' is k with @p id in its tenant field (and so for sl_flow_hash()
+ * with SL_FIELDS_5TUPLE). CRC32C without a final inversion is affine over
+ * GF(2): crc(a ^ b) = crc(a) ^ crc(b) ^ crc(0) for messages of one length,
+ * so the difference is the hash of a key holding only slot ^ id, minus that
+ * of the zero key. Computed once per tenant; free on the data path.
+ */
+uint32_t sl_flow_tenant_xor(uint16_t slot, uint16_t id, enum sl_flow_fields f, uint32_t seed);
+
 /** Map a 32-bit hash onto [0, n) without a division (multiply-shift). */
 static inline uint32_t
 sl_hash_scale(uint32_t hash, uint32_t n)

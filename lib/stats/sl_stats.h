@@ -78,6 +78,7 @@ extern "C" {
 	X(STRIP_FAILED, "strip_failed")                                       \
 	X(MIRROR_NOMBUF, "mirror_nombuf") /* no mbuf for a mirror copy */     \
 	X(MEMBER_DOWN, "member_down") /* its pool member was down (link_down) */ \
+	X(DUPLICATE, "duplicate")     /* a copy of a packet seen in its tenant's dedup window */ \
 	X(RATE_EXCEEDED, "rate_exceeded") /* over its tenant's rate meter */  \
 	X(FLOW_QUOTA, "flow_quota")   /* new flow over max_flows, on_flow_quota: drop */ \
 	X(SW_RING_SHARE, "sw_ring_share") /* its tenant's share of a congested hand-off ring used up */ \
@@ -113,6 +114,8 @@ extern "C" {
 	X(FLOW_QUOTA, "flow_quota")       /* new-flow packets refused an entry: max_flows */ \
 	X(NO_ENTRY, "no_entry")           /* new-flow packets refused an entry: table full */ \
 	X(RATE_EXCEEDED, "rate_exceeded") /* dropped by the tenant's rate meter */ \
+	X(DUPLICATE, "duplicate")         /* dropped: a copy within the dedup window */ \
+	X(DEDUP_EVICTED, "dedup_evicted") /* dedup entries pushed out inside their window */ \
 	X(APP_DETECTED, "app_detected")   /* flows whose application was found */ \
 	X(APP_GIVEN_UP, "app_given_up")   /* flows detection gave up on */     \
 	X(APP_NO_STATE, "app_no_state")   /* flows not detected: no state free */ \

@@ -19,8 +19,17 @@ pool_hash(const struct sl_pool_steer *p, const struct sl_flow_key *k, uint32_t h
 	  uint32_t seed)
 {
 	if (p->fields == SL_FIELDS_5TUPLE)
-		return hash;
-	return sl_flow_hash_fields(k, (enum sl_flow_fields)p->fields, seed);
+		return hash ^ p->place_xor[SL_FIELDS_5TUPLE];
+	return sl_flow_hash_fields(k, (enum sl_flow_fields)p->fields, seed) ^
+	       p->place_xor[p->fields];
+}
+
+void
+sl_pool_steer_place(struct sl_pool_steer *p, uint16_t slot, uint16_t id, uint32_t seed)
+{
+	RTE_BUILD_BUG_ON(RTE_DIM(p->place_xor) != SL_FIELDS_2TUPLE + 1);
+	for (unsigned int f = 0; f < RTE_DIM(p->place_xor); f++)
+		p->place_xor[f] = sl_flow_tenant_xor(slot, id, (enum sl_flow_fields)f, seed);
 }
 
 static inline bool
@@ -75,10 +84,10 @@ sl_member_pick_slow(const struct sl_pool_steer *p, const uint8_t *down, enum sl_
 	case SL_PICK_NON_IP:
 		if (!is_down(down, c.slot))
 			return c;
-		c.slot = p->slots[steer(p, down, hash)];
+		c.slot = p->slots[steer(p, down, hash ^ p->place_xor[SL_FIELDS_5TUPLE])];
 		break;
 	case SL_PICK_FRAGMENT:
-		h = sl_flow_hash_fields(k, SL_FIELDS_3TUPLE, seed);
+		h = sl_flow_hash_fields(k, SL_FIELDS_3TUPLE, seed) ^ p->place_xor[SL_FIELDS_3TUPLE];
 		c.slot = p->slots[steer(p, down, h)];
 		break;
 	case SL_PICK_FLOW:
@@ -152,7 +161,8 @@ apply_rule(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, int32_t r
 	case SL_ACTION_SAMPLE:
 		/* the symmetric hash, rehashed so that the choice does not
 		 * follow the member choice: both directions agree */
-		if (sl_hash_scale(rte_hash_crc_4byte(hash, 0x736c6d70), ra->sample) != 0) {
+		if (sl_hash_scale(rte_hash_crc_4byte(hash ^ tp->place_xor, 0x736c6d70),
+				  ra->sample) != 0) {
 			set_bypass(e, SL_BYPASS_RULE);
 			return SL_VERDICT_EV_SAMPLED_OUT;
 		}

@@ -65,8 +65,28 @@ struct sl_pool_steer {
 	uint16_t n_members;      /**< >= 1 */
 	uint8_t fields;          /**< enum sl_flow_fields the member hash covers */
 	bool resteer;            /**< on_member_down: resteer (else drop) */
+	/** By enum sl_flow_fields: XORed into the hashes a member is chosen
+	 * by, so that the choice depends on the tenant's configured id and
+	 * not on its slot (sl_pool_steer_place()). All zero: by the slot. */
+	uint32_t place_xor[3];
 	const uint16_t *slots;   /**< n_members member slots, in pool order */
 };
+
+/**
+ * Make a pool's member choice the same on every sluice with the same
+ * configuration and hash seed, whatever the tenant's slot (the order
+ * tenants appeared in since start, reloads included): fills
+ * @p p->place_xor with sl_flow_tenant_xor() of @p slot and @p id.
+ * Workers, queues and the order of loading play no part in the choice
+ * anyway: it is the pool's hash of the flow (its fields, the tenant's id,
+ * the VLAN ids and tunnel id of the key) scaled onto the members in their
+ * configured order.
+ *
+ * @param slot  the tenant's slot (the tenant field of its flow keys)
+ * @param id    the tenant's configured id
+ * @param seed  the hash seed (tuning.hash_seed)
+ */
+void sl_pool_steer_place(struct sl_pool_steer *p, uint16_t slot, uint16_t id, uint32_t seed);
 
 /** What sl_member_pick() is choosing for. */
 enum sl_pick_kind {
@@ -194,6 +214,10 @@ struct sl_tenant_policy {
 	uint64_t elephant_bytes_per_sec; /**< 0 = off */
 	uint32_t elephant_window;        /**< in flow-time units (sl_flow_time()) */
 	uint64_t ft_hz;                  /**< flow-time units per second */
+	/** XORed into the flow hash a flow is sampled by: the 5-tuple
+	 * place_xor of the tenant's pools (sl_pool_steer_place()), so that a
+	 * fleet samples the same flows. */
+	uint32_t place_xor;
 };
 
 /** Events a decision reports for the caller to count. */

@@ -290,6 +290,9 @@ def bad_configs(tmp):
          config(tmp, "IFACE", ["o3"], b_keys={"acl_memory": 65536}, b_rules=[
              {"match": {"src": f"10.{i // 256}.{i % 256}.0/24", "dport": i + 1},
               "action": "drop"} for i in range(3000)], **ok), "rules: tenant 'b'"),
+        # dedup tables are made at start: turning dedup on needs a restart
+        ("dedup turned on", config(tmp, "IFACE", ["o3"], b_keys={"dedup": {}}, **ok),
+         "tenants[1].dedup"),
         ("too many tenants", config(tmp, "IFACE", ["o3"], extra_tenants=[
             tenant(f"t{i}", 10 + i, [pool("p", ["o1"])], match={"vlan": [300 + i]})
             for i in range(40)], **ok), "needs a restart"),

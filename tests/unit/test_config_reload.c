@@ -152,6 +152,85 @@ test_reload_check_table(void **state)
 	sl_config_free(cur);
 }
 
+/* @p text with @p from replaced by @p to (once; it must occur) */
+static char *
+edit_in(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	char *out;
+
+	assert_non_null(at);
+	out = malloc(strlen(text) + strlen(to) + 1);
+	assert_non_null(out);
+	memcpy(out, text, (size_t)(at - text));
+	strcpy(out + (at - text), to);
+	strcat(out, at + strlen(from));
+	return out;
+}
+
+/* Dedup tables are made at start: the window changes live, dedup may be
+ * turned off; turning it on or resizing a table is refused, named. */
+static void
+test_reload_dedup(void **state)
+{
+	static const char a_pools[] = "    pools: [{name: p, members: [out0]}]\n";
+	static const char a_dedup[] = "    pools: [{name: p, members: [out0]}]\n"
+				      "    dedup: {window_us: 500}\n"; /* line 14 */
+	static const struct {
+		const char *name, *from, *to, *key;
+		int line;
+	} rows[] = {
+		{ "the window", "window_us: 500}", "window_us: 2000}", NULL, 0 },
+		{ "the table size given as its default", "window_us: 500}",
+		  "window_us: 500, table: 65536}", NULL, 0 },
+		{ "dedup off", "    dedup: {window_us: 500}\n", "", NULL, 0 },
+		{ "a table resized", "window_us: 500}", "window_us: 500, table: 1024}",
+		  "tenants[0].dedup", 14 },
+		{ "dedup on for another tenant", "members: [out1]}]\n",
+		  "members: [out1]}]\n    dedup: {}\n", "tenants[1].dedup", 20 },
+		{ "a new tenant with dedup", "members: [out1]}]\n",
+		  "members: [out1]}]\n  - {name: c, id: 3, match: {vlan: [300]}, "
+		  "pools: [{name: p, members: [out0]}], dedup: {}}\n", "tenants[2].dedup", 20 },
+	};
+	char *start = edit(a_pools, a_dedup);
+	struct sl_cfg *cur = load(start);
+
+	(void)state;
+	assert_int_equal(cur->tenants[0].dedup.window_us, 500);
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		char *text = edit_in(start, rows[r].from, rows[r].to);
+		struct sl_cfg *next = load(text);
+		struct sl_cfg_error err;
+		char want[128];
+
+		memset(&err, 0, sizeof(err));
+		int rc = sl_config_reload_check(cur, next, &err);
+		if (rows[r].key == NULL) {
+			if (rc != 0)
+				fail_msg("row '%s': refused: %s", rows[r].name, err.msg);
+		} else {
+			snprintf(want, sizeof(want), ":%d:", rows[r].line);
+			if (rc != -EINVAL || strstr(err.msg, rows[r].key) == NULL ||
+			    strstr(err.msg, "needs a restart") == NULL ||
+			    strstr(err.msg, want) == NULL || err.loc.line != rows[r].line)
+				fail_msg("row '%s': rc %d, '%s'", rows[r].name, rc, err.msg);
+		}
+		sl_config_free(next);
+		free(text);
+	}
+	/* a running tenant without dedup cannot have it turned on either */
+	struct sl_cfg *off = load(base);
+	struct sl_cfg *on = load(start);
+	struct sl_cfg_error err;
+	assert_int_equal(sl_config_reload_check(off, on, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "tenants[0].dedup"));
+	assert_int_equal(sl_config_reload_check(on, off, &err), 0);
+	sl_config_free(off);
+	sl_config_free(on);
+	sl_config_free(cur);
+	free(start);
+}
+
 static void
 test_tenant_equality(void **state)
 {
@@ -340,6 +419,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reload_check_table),
+		cmocka_unit_test(test_reload_dedup),
 		cmocka_unit_test(test_tenant_equality),
 		cmocka_unit_test(test_admin_and_capacities),
 		cmocka_unit_test(test_rules_file),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for the tenant isolation keys of lib/config: max_flows (and
- * that the bounds fit the flow tables), on_flow_quota and rate.
+ * that the bounds fit the flow tables), on_flow_quota and rate; and
+ * de-duplication (dedup).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +80,33 @@ test_valid(void **state)
 }
 
 static void
+test_dedup_valid(void **state)
+{
+	struct sl_cfg *cfg;
+	struct sl_cfg_error err;
+
+	(void)state;
+	assert_int_equal(load(HEAD "    dedup: {window_us: 250, table: 1024}\n" A_REST
+			      B("    dedup: {}\n"), &cfg, &err), 0);
+	assert_int_equal(cfg->tenants[0].dedup.window_us, 250);
+	assert_int_equal(cfg->tenants[0].dedup.table, 1024);
+	assert_int_equal(cfg->tenants[0].dedup.loc.line, 8);
+	/* an empty section: the defaults */
+	assert_int_equal(cfg->tenants[1].dedup.window_us, SL_CFG_DEDUP_WINDOW_US);
+	assert_int_equal(cfg->tenants[1].dedup.table, SL_CFG_DEDUP_TABLE);
+	sl_config_free(cfg);
+	/* the limits themselves */
+	assert_int_equal(load(HEAD "    dedup: {window_us: 1000000, table: 4194304}\n" A_REST
+			      B("    dedup: {window_us: 1, table: 64}\n"), &cfg, &err), 0);
+	sl_config_free(cfg);
+	/* no section: off */
+	assert_int_equal(load(HEAD A_REST, &cfg, &err), 0);
+	assert_int_equal(cfg->tenants[0].dedup.window_us, 0);
+	assert_int_equal(cfg->tenants[0].dedup.table, 0);
+	sl_config_free(cfg);
+}
+
+static void
 test_errors(void **state)
 {
 	static const struct {
@@ -98,6 +126,14 @@ test_errors(void **state)
 		{ HEAD "    rate: {pps: 0}\n" A_REST, ":8:17: tenants[0].rate.pps:" },
 		{ HEAD "    rate: {mbps: 10, colour: red}\n" A_REST,
 		  ":8:22: tenants[0].rate.colour: unknown key 'colour'" },
+		{ HEAD "    dedup: {window_us: 0}\n" A_REST, ":8:24: tenants[0].dedup.window_us:" },
+		{ HEAD "    dedup: {window_us: 1000001}\n" A_REST,
+		  ":8:24: tenants[0].dedup.window_us:" },
+		{ HEAD "    dedup: {table: 63}\n" A_REST, ":8:20: tenants[0].dedup.table:" },
+		{ HEAD "    dedup: {table: 4194305}\n" A_REST, ":8:20: tenants[0].dedup.table:" },
+		{ HEAD "    dedup: {window: 5}\n" A_REST,
+		  ":8:13: tenants[0].dedup.window: unknown key 'window'" },
+		{ HEAD "    dedup: yes\n" A_REST, ":8:12: tenants[0].dedup:" },
 	};
 
 	(void)state;
@@ -119,6 +155,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_dedup_valid),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -84,6 +84,37 @@ test_key_symmetry_property(void **state)
 	}
 }
 
+/* sl_flow_tenant_xor() turns the hashes of a key with one tenant field
+ * into those of the key with another, for every field set. */
+static void
+test_tenant_xor_property(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 50000; i++) {
+		struct sl_pkt_info a;
+		struct sl_flow_key ks, ki;
+		uint16_t slot = (uint16_t)(rnd() % 1024), id = (uint16_t)rnd();
+		uint32_t seed = (uint32_t)rnd();
+
+		random_pkt(&a);
+		if (i % 7 == 0)
+			a.l3 = SL_L3_NONE; /* non-IP keys too */
+		a.tunnel_id = (uint32_t)rnd();
+		sl_flow_key_build(&a, slot, &ks);
+		sl_flow_key_build(&a, id, &ki);
+		assert_int_equal(sl_flow_hash(&ks, seed) ^
+					 sl_flow_tenant_xor(slot, id, SL_FIELDS_5TUPLE, seed),
+				 sl_flow_hash(&ki, seed));
+		for (int f = SL_FIELDS_5TUPLE; f <= SL_FIELDS_2TUPLE; f++)
+			assert_int_equal(sl_flow_hash_fields(&ks, f, seed) ^
+						 sl_flow_tenant_xor(slot, id, f, seed),
+					 sl_flow_hash_fields(&ki, f, seed));
+		/* the same tenant: nothing to change */
+		assert_int_equal(sl_flow_tenant_xor(slot, slot, (enum sl_flow_fields)(i % 3), seed),
+				 0);
+	}
+}
+
 static void
 test_key_fields(void **state)
 {
@@ -701,6 +732,7 @@ main(void)
 			"--log-level=lib.eal:error", "-l", "0", "--file-prefix=sl_test_flow" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_symmetry_property),
+		cmocka_unit_test(test_tenant_xor_property),
 		cmocka_unit_test(test_key_fields),
 		cmocka_unit_test(test_key_non_ip_and_portless),
 		cmocka_unit_test(test_key_from_frames),
