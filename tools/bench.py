@@ -74,6 +74,9 @@ CASES = [  # name, flows, frame, extra sl-gen arguments
     # every packet pays its signature and a table lookup; the replay loops
     # far slower than the window, so none is a copy
     ("dedup-100k-64", 100_000, "64", ["--dedup", "1000"]),
+    # as 100k-64, every member remote: each packet put in VXLAN (50 bytes
+    # prepended, IPv4 checksum, UDP source port from the flow hash)
+    ("remote-vxlan-100k", 100_000, "64", ["--remote", "vxlan"]),
 ]
 
 
@@ -91,6 +94,20 @@ def split_dedup(extra):
         i = extra.index("--dedup")
         return extra[:i] + extra[i + 2:], int(extra[i + 1])
     return extra, 0
+
+
+def split_remote(extra):
+    """(sl-gen arguments, the members' tunnel or None) of a case's extra arguments."""
+    if "--remote" in extra:
+        i = extra.index("--remote")
+        return extra[:i] + extra[i + 2:], extra[i + 1]
+    return extra, None
+
+
+def remote_member(name, encap):
+    """A remote member on output NAME (docs/configuration.md "Remote members")."""
+    return (f'{{output: {name}, remote: {{encap: {encap}, vni: 5001, src: 192.0.2.1, '
+            f'dst: 192.0.2.10, dst_mac: "02:00:00:00:00:10"}}}}')
 
 
 def rules_yaml(n):
@@ -174,9 +191,11 @@ tuning: {{mbufs: {pkts + 65536}, mbuf_size: {mbuf_size(frame)}}}
 """
 
 
-def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, dedup_us=0):
+def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, dedup_us=0,
+                remote=None):
     outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
-    members = ", ".join(f"n{i}" for i in range(MEMBERS))
+    members = ", ".join(remote_member(f"n{i}", remote) if remote else f"n{i}"
+                        for i in range(MEMBERS))
     cfg = sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us)
     cfgp = os.path.join(tmp, "bench.yaml")
     with open(cfgp, "w") as f:
@@ -810,9 +829,10 @@ def main():
             continue
         extra, rules = split_rules(extra)
         extra, dedup_us = split_dedup(extra)
+        extra, remote = split_remote(extra)
         pcap, pkts = gen(tmp, name, flows, frame, extra)
         s = run_sluice(tmp, pcap, pkts, flows, frame, a.seconds, "--vxlan" in extra, rules,
-                       dedup_us)
+                       dedup_us, remote)
         tp = run_testpmd(pcap, pkts, frame, a.seconds)
         res = {"case": name, "flows": flows, "frame": frame, "mpps": s["mpps"],
                "cycles_per_pkt": s["cycles_per_pkt"], "testpmd_mpps": tp,

@@ -67,7 +67,8 @@ def main():
                       f"{100.0 * m['forwarded'] / tot_p:5.1f}%  {m['flows']:>6} flows "
                       f"{100.0 * m['flows'] / tot_f:5.1f}%  -> {where}"
                       + (f"  [{m['state']}]" if m.get("state") == "down" else ""))
-                lost = {k: m[k] for k in ("tx_refused", "link_down", "flows_resteered")
+                lost = {k: m[k] for k in ("tx_refused", "link_down", "flows_resteered",
+                                          "encap_oversize", "encap_truncated")
                         if m.get(k)}
                 if lost:
                     print("      " + ", ".join(f"{k}={v}" for k, v in lost.items()))

@@ -154,6 +154,15 @@ uint16_t sl_slot_tenant(struct sl_app *app, const char *name);
 int sl_slot_member(struct sl_app *app, const struct sl_cfg *cfg, uint16_t t, const char *pool,
 		   const struct sl_cfg_member *m, struct sl_cfg_error *err);
 
+/* remote.c: a remote member's tunnel template for member slot @p mr
+ * (resolved to its output), when @p m has a remote; 0 or -errno with @p err
+ * naming the member's line */
+int sl_remote_setup(struct sl_app *app, const struct sl_cfg *cfg, const struct sl_cfg_member *m,
+		    struct sl_member_rt *mr, struct sl_cfg_error *err);
+void sl_remote_free(struct sl_member_rt *mr);
+/* a remote member's tunnel into its JSON object ("remote": encap, dst, id, mtu) */
+void sl_remote_json(const struct sl_member_rt *mr, struct json_t *mo);
+
 /* ports.c */
 int sl_ports_setup(struct sl_app *app, struct sl_cfg_error *err);
 /* once the workers exist: which worker polls which RX queue */

@@ -328,6 +328,8 @@ sl_member_json(struct sl_app *app, const uint64_t *sum, uint32_t gm, const struc
 	sl_health_member_json(app, gm, mo);
 	if (mr->cfg_queue >= 0)
 		json_object_set_new(mo, "queue", json_integer(mr->cfg_queue));
+	if (mr->remote != NULL)
+		sl_remote_json(mr, mo);
 	set_rates(mo, r, sl_ix_member(l, gm, SL_MC_PACKETS), sl_ix_member(l, gm, SL_MC_BYTES));
 	return mo;
 }

@@ -15,6 +15,7 @@
  *   dedup.c      drop the copies of a packet seen a moment ago (lib/dedup)
  *   fragments.c  non-first fragments: the member their first fragment found
  *   strip.c      remove tunnel encapsulation for pools that strip
+ *   remote.c     put a remote member's packets in its tunnel (lib/encap)
  *   tx.c         deliver to a member: TX buffers, flush, ring outputs
  *   worker.c     the loop: snapshots, mailbox, aging, drain at shutdown
  *
@@ -117,6 +118,7 @@ struct sl_rxq {
 struct sl_txbuf {
 	uint16_t n;
 	uint16_t on_dirty;   /* already listed in sl_worker::dirty */
+	uint32_t seq;        /* remote ERSPAN members: the next GRE sequence number */
 	uint64_t refuse_until; /* the last flush was refused whole: until this
 				  TSC, packets are dropped at once (tx_refused)
 				  rather than held */
@@ -350,6 +352,11 @@ unsigned int sl_frags_age(struct sl_worker *w, uint64_t now, unsigned int budget
 
 /* strip.c */
 bool sl_strip_outer(struct rte_mbuf *m, const struct sl_meta *md, const struct sl_pool_rt *p);
+
+/* remote.c: put @p *mp in member @p gm's tunnel; false when it was
+ * dropped instead (counted), true with *mp the packet to send (a copy when
+ * the packet was shared or had no room in front) */
+bool sl_remote_encap(struct sl_worker *w, uint32_t gm, struct rte_mbuf **mp);
 
 /* tx.c */
 void sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m,

@@ -258,6 +258,10 @@ static const struct {
 	[SL_MC_FLOWS] = { "flows", NULL, "Flows given to the member." },
 	[SL_MC_RESTEERED] = { "resteered_flows", NULL,
 			      "Flows moved off the member while it was down." },
+	[SL_MC_ENCAP_OVERSIZE] = { "encap_oversize_packets", NULL,
+				   "Remote member: packets dropped, too long for its tunnel's MTU." },
+	[SL_MC_ENCAP_TRUNCATED] = { "encap_truncated_packets", NULL,
+				    "Remote member: packets sent cut to its tunnel's MTU (ERSPAN)." },
 };
 
 static void

@@ -3,7 +3,8 @@
  * Tenant and member slots: the stable numbers by which counters, TX
  * buffers, member health, flow keys and flow entries know a tenant or a
  * pool member across configuration reloads. A tenant's slot is fixed by its
- * name, a member's by (tenant, pool name, output, queue); a slot is made the
+ * name, a member's by (tenant, pool name, output, queue, and for a remote
+ * member its tunnel: remote.c); a slot is made the
  * first time a configuration names it and is never reused, so a counter
  * never changes owner. Capacities are fixed at start: a reload that needs
  * more is refused (it needs a restart).
@@ -66,6 +67,8 @@ sl_slots_init(struct sl_app *app, const struct sl_cfg *cfg, struct sl_cfg_error 
 void
 sl_slots_free(struct sl_app *app)
 {
+	for (uint32_t s = 0; app->members != NULL && s < app->n_member_slots; s++)
+		sl_remote_free(&app->members[s]);
 	rte_free(app->tenant_names);
 	rte_free(app->tenant_gens);
 	rte_free(app->tenant_records);
@@ -90,6 +93,15 @@ sl_slot_tenant(struct sl_app *app, const char *name)
 	return app->n_tenant_slots++;
 }
 
+/* A remote member is also known by its tunnel: a new tunnel is a new slot. */
+static bool
+same_remote(const struct sl_member_rt *mr, const struct sl_cfg_member *m)
+{
+	if (mr->remote == NULL)
+		return m->remote.encap == SL_REMOTE_NONE;
+	return sl_config_remote_equal(&mr->remote->cfg, &m->remote);
+}
+
 int
 sl_slot_member(struct sl_app *app, const struct sl_cfg *cfg, uint16_t t, const char *pool,
 	       const struct sl_cfg_member *m, struct sl_cfg_error *err)
@@ -98,7 +110,7 @@ sl_slot_member(struct sl_app *app, const struct sl_cfg *cfg, uint16_t t, const c
 		const struct sl_member_rt *mr = &app->members[s];
 
 		if (mr->tenant == t && mr->output == m->output_idx && mr->cfg_queue == m->queue &&
-		    strcmp(mr->pool, pool) == 0)
+		    strcmp(mr->pool, pool) == 0 && same_remote(mr, m))
 			return (int)s;
 	}
 	if (app->n_member_slots >= app->member_cap) {
@@ -115,6 +127,8 @@ sl_slot_member(struct sl_app *app, const struct sl_cfg *cfg, uint16_t t, const c
 	tmp.cfg_queue = m->queue;
 	snprintf(tmp.pool, sizeof(tmp.pool), "%s", pool);
 	int rc = sl_ports_member_resolve(app, cfg, m, &tmp, err);
+	if (rc == 0)
+		rc = sl_remote_setup(app, cfg, m, &tmp, err);
 	if (rc != 0)
 		return rc;
 	/* written whole before any table names the slot */

@@ -24,6 +24,7 @@
 #include <rte_spinlock.h>
 
 #include "sl_config.h"
+#include "sl_encap.h"
 #include "sl_flow.h"
 #include "sl_parse.h"
 #include "sl_verdict.h"
@@ -39,6 +40,16 @@ struct sl_app;
 struct sl_cfg_error;
 
 /**
+ * A remote member's tunnel (remote.c): the outer header template, and the
+ * configuration it was made from, which is part of the slot's identity (a
+ * reload that changes it makes a new slot).
+ */
+struct sl_member_remote {
+	struct sl_encap encap;
+	struct sl_cfg_remote cfg;
+};
+
+/**
  * A member slot: where its packets go, resolved once when the slot is made
  * and never changed (control thread writes it before any table names it).
  */
@@ -47,6 +58,9 @@ struct sl_member_rt {
 	uint16_t queue;      /**< TX queue, or SL_QUEUE_PER_WORKER */
 	rte_spinlock_t *lock; /**< non-NULL when several workers share the queue */
 	struct sl_shmring_prod *ring; /**< ring output: its producer (under lock) */
+	/** A remote member: its frames are encapsulated before they are
+	 * buffered (remote.c); NULL for a local member */
+	const struct sl_member_remote *remote;
 	uint16_t output;     /**< index into cfg->outputs (outputs never change) */
 	uint16_t tenant;     /**< tenant slot */
 	uint16_t tenant_id;  /**< the operator's tenant id (ring descriptors) */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Delivery to a pool member: a member that is down gets nothing (dropped as
- * member_down), a pool that strips gets the inner frame, and every packet
+ * member_down), a pool that strips gets the inner frame, a remote member
+ * gets it inside its tunnel (remote.c), and every packet
  * waits in its member's 32-slot TX buffer until the buffer is full or the
  * worker's drain deadline (SL_TX_DRAIN_US) passes. Whatever a TX queue or a
  * ring refuses is freed and counted (l3fwd send_burst).
@@ -198,7 +199,7 @@ sl_drop_member_down(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 }
 
 /* Buffer a packet for a member the caller found up, stripped first when its
- * pool says so. */
+ * pool says so, and put in its tunnel when the member is remote. */
 void
 sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
 {
@@ -220,6 +221,9 @@ sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct
 			w->c[SL_WC_STRIPPED]++;
 		}
 	}
+	/* local members (the common case) pay this test only */
+	if (unlikely(w->app->members[gm].remote != NULL) && !sl_remote_encap(w, gm, &m))
+		return;
 	tx_enqueue(w, gm, m);
 }
 

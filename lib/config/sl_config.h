@@ -19,7 +19,9 @@
  * ids (VNI, GRE key, ERSPAN session id) across tunnel tenants, tunnel UDP
  * ports listed twice or for both VXLAN and GENEVE, fragments.tenant_max_held
  * above fragments.max_held, a pool's retag_vlan without strip: outer-retag
- * (or missing with it), references to unknown outputs/inputs/tenants/pools,
+ * (or missing with it), a remote member's keys against its tunnel type
+ * (ids, ports, addresses of one family, MAC addresses, MTU, oversize),
+ * references to unknown outputs/inputs/tenants/pools,
  * PCI devices absent from sysfs, vdev drivers this DPDK does not have,
  * lcores beyond the CPUs this process may run on.
  * Checks that need a probed port (queue counts) are done by the app after
@@ -122,11 +124,44 @@ struct sl_cfg_port {
 	struct sl_cfg_loc loc;
 };
 
-/** A pool member: an output port, and optionally one queue of it. */
+/** The tunnel a remote member is reached by (remote.encap). */
+enum sl_remote_encap {
+	SL_REMOTE_NONE = 0, /**< a local member: frames go out as they are */
+	SL_REMOTE_VXLAN,
+	SL_REMOTE_GENEVE,
+	SL_REMOTE_GRE,      /**< transparent Ethernet bridging, optional key */
+	SL_REMOTE_ERSPAN2,  /**< ERSPAN type II */
+	SL_REMOTE_ERSPAN3,  /**< ERSPAN type III */
+};
+
+/**
+ * A remote member: an analyzer on another host. Its frames are
+ * encapsulated (lib/encap) and sent through the member's output to dst.
+ */
+struct sl_cfg_remote {
+	enum sl_remote_encap encap; /**< SL_REMOTE_NONE: not remote */
+	uint8_t family;          /**< 4 or 6: of src and dst */
+	bool has_id;             /**< vni, key or session given */
+	bool id_is_tenant;       /**< ... as 'tenant': id is the tenant's id */
+	bool has_src_mac;        /**< else the output port's MAC address */
+	bool truncate;           /**< oversize: truncate (ERSPAN only), else drop */
+	uint32_t id;             /**< VNI, GRE key or ERSPAN session id (resolved) */
+	uint16_t port;           /**< VXLAN/GENEVE UDP destination port */
+	uint16_t mtu;            /**< largest outer IP packet (default 1500) */
+	uint8_t dscp;            /**< 0..63 (default 0) */
+	uint8_t ttl;             /**< 1..255 (default 64) */
+	uint8_t src[16], dst[16]; /**< outer addresses, network order */
+	uint8_t src_mac[6];      /**< with has_src_mac */
+	uint8_t dst_mac[6];      /**< the next hop's MAC address */
+};
+
+/** A pool member: an output port, and optionally one queue of it; remote
+ * when its frames go inside a tunnel to an analyzer on another host. */
 struct sl_cfg_member {
 	char output[SL_NAME_MAX];
 	int32_t queue; /**< -1: the whole port (per-worker TX queues) */
 	uint16_t output_idx; /**< resolved index into sl_cfg::outputs */
+	struct sl_cfg_remote remote; /**< remote.encap SL_REMOTE_NONE: local */
 	struct sl_cfg_loc loc;
 };
 
@@ -582,6 +617,10 @@ bool sl_config_tenant_rules_equal(const struct sl_cfg_tenant *a, const struct sl
 bool sl_config_tenant_policy_equal(const struct sl_cfg_tenant *a,
 				   const struct sl_cfg_tenant *b);
 
+/** Whether two members' remote settings are the same (both local, or the
+ * same tunnel to the same place with the same settings). */
+bool sl_config_remote_equal(const struct sl_cfg_remote *a, const struct sl_cfg_remote *b);
+
 /** Lookup helpers: index of the named item, or -1. */
 int sl_config_find_output(const struct sl_cfg *cfg, const char *name);
 int sl_config_find_input(const struct sl_cfg *cfg, const char *name);
@@ -603,6 +642,7 @@ const char *sl_hash_fields_name(enum sl_hash_fields h);
 const char *sl_strip_mode_name(enum sl_strip_mode s);
 const char *sl_rule_action_name(enum sl_rule_action a);
 const char *sl_elephant_action_name(enum sl_elephant_action a);
+const char *sl_remote_encap_name(enum sl_remote_encap e);
 
 #ifdef __cplusplus
 }

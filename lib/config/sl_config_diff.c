@@ -223,7 +223,8 @@ pool_eq(const struct sl_cfg_pool *a, const struct sl_cfg_pool *b)
 		return false;
 	for (uint16_t m = 0; m < a->n_members; m++)
 		if (!str_eq(a->members[m].output, b->members[m].output) ||
-		    a->members[m].queue != b->members[m].queue)
+		    a->members[m].queue != b->members[m].queue ||
+		    !sl_config_remote_equal(&a->members[m].remote, &b->members[m].remote))
 			return false;
 	return true;
 }

@@ -230,6 +230,11 @@ int sl_cfg_check_tunnel_ports(struct sl_cfg_ctx *c);
 int sl_cfg_parse_metrics(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			 const struct sl_cfg_field *f);
 
+/** A member's remote: mapping (sl_config_remote.c); obj is the struct
+ * sl_cfg_member, its output already resolved. */
+int sl_cfg_parse_remote(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+			const struct sl_cfg_field *f);
+
 /* ---- policy keys (sl_config_policy.c) ---- */
 
 /** A depth: mapping into the struct sl_cfg_depth at obj + f->off. */

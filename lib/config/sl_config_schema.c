@@ -6,7 +6,8 @@
  * tenants, a tenant's match.inputs before its VLANs and tunnel ids (overlap
  * checks), its tunnel ids before vlan, qinq and untagged (whether it is a
  * tunnel tenant), its pools before default_pool, eal.main_lcore before
- * eal.worker_lcores, a member's output before its queue, a pool's strip
+ * eal.worker_lcores, a member's output before its queue and its remote
+ * (sl_config_remote.c), a pool's strip
  * before its retag_vlan, fragments.max_held before fragments.tenant_max_held,
  * a tenant's pools and max_rules before its rules.
  */
@@ -677,6 +678,7 @@ parse_member_queue(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct
 static const struct sl_cfg_field member_fields[] = {
 	FIELD("output", parse_member_output, true),
 	FIELD("queue", parse_member_queue, false),
+	FIELD("remote", sl_cfg_parse_remote, false),
 };
 
 static int

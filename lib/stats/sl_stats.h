@@ -68,7 +68,9 @@ extern "C" {
 	X(APP_PACKETS, "app_packets") /* packets application detection read */ \
 	X(APP_FLOWS, "app_flows")     /* gauge: flows with detection state */  \
 	X(APP_DETECTING, "app_detecting") /* gauge: flows in detection (nDPI) */ \
-	X(APP_MEMORY, "app_memory")   /* gauge: bytes its detector holds */
+	X(APP_MEMORY, "app_memory")   /* gauge: bytes its detector holds */ \
+	X(ENCAPSULATED, "encapsulated") /* put in a tunnel for a remote member */ \
+	X(ENCAP_TRUNCATED, "encap_truncated") /* of those, cut to the tunnel's MTU (ERSPAN) */
 
 /** Drop reasons besides parse errors (those follow, one per class). */
 #define SL_DROP_REASONS(X)                                                    \
@@ -82,7 +84,9 @@ extern "C" {
 	X(RATE_EXCEEDED, "rate_exceeded") /* over its tenant's rate meter */  \
 	X(FLOW_QUOTA, "flow_quota")   /* new flow over max_flows, on_flow_quota: drop */ \
 	X(SW_RING_SHARE, "sw_ring_share") /* its tenant's share of a congested hand-off ring used up */ \
-	X(LINKTYPE, "linktype_unconvertible") /* a non-Ethernet capture's frame with no Ethernet form */
+	X(LINKTYPE, "linktype_unconvertible") /* a non-Ethernet capture's frame with no Ethernet form */ \
+	X(ENCAP_OVERSIZE, "encap_oversize") /* too long for a remote member's tunnel MTU */ \
+	X(ENCAP_NOMBUF, "encap_nombuf") /* no mbuf for a copy to encapsulate */
 
 /** Filter reasons (packets not forwarded on purpose). */
 #define SL_FILTER_REASONS(X) X(NON_IP, "non_ip") X(POLICY_DROP, "policy_drop")
@@ -131,7 +135,9 @@ extern "C" {
 	X(TX_REFUSED, "tx_refused")   /* queue or ring full */                 \
 	X(LINK_DOWN, "link_down")     /* dropped: the member was down */      \
 	X(FLOWS, "flows")                                                     \
-	X(RESTEERED, "flows_resteered") /* flows moved off it while it was down */
+	X(RESTEERED, "flows_resteered") /* flows moved off it while it was down */ \
+	X(ENCAP_OVERSIZE, "encap_oversize") /* remote: dropped, too long for its tunnel MTU */ \
+	X(ENCAP_TRUNCATED, "encap_truncated") /* remote: sent cut to its tunnel MTU (ERSPAN) */
 
 #define SL_X_ENUM(e, s) SL_WC_##e,
 enum sl_wc { SL_WORKER_COUNTERS(SL_X_ENUM) SL_WC_MAX };
