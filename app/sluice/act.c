@@ -123,7 +123,8 @@ mirror_copies(struct sl_worker *w, const struct sl_flow_entry *e, const struct s
 			}
 			*sl_meta_of(c) = *md;
 		} else {
-			rte_mbuf_refcnt_update(m, 1);
+			/* every segment: a chained packet is freed segment by segment */
+			rte_pktmbuf_refcnt_update(m, 1);
 		}
 		struct sl_member_choice mc = sl_member_pick(&p->steer, app->member_down,
 							    SL_PICK_FLOW, SL_SLOT_NONE, &md->key,
