@@ -62,6 +62,12 @@ sl_admin_init(struct sl_app *app, struct sl_cfg_error *err)
 
 	if (cc->socket[0] == '\0')
 		return 0;
+	/* the loader keeps the path within sun_path; checked again here so
+	 * the copy below cannot cut it (and the compiler can see so) */
+	size_t len = strnlen(cc->socket, sizeof(sa.sun_path));
+
+	if (len >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return -ENOMEM;
@@ -69,7 +75,7 @@ sl_admin_init(struct sl_app *app, struct sl_cfg_error *err)
 	for (int c = 0; c < SL_ADMIN_CLIENTS; c++)
 		a->cl[c].fd = -1;
 	snprintf(a->path, sizeof(a->path), "%s", cc->socket);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cc->socket);
+	memcpy(sa.sun_path, cc->socket, len + 1);
 	a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (a->lfd < 0)
 		goto sys;
