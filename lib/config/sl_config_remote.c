@@ -171,7 +171,7 @@ static int
 parse_dst(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cfg_field *f)
 {
 	struct sl_cfg_member *m = obj;
-	uint8_t fam;
+	uint8_t fam = 0; /* set by get_addr() when it returns 0 */
 	int rc = get_addr(c, n, m->remote.dst, &fam);
 
 	(void)f;
