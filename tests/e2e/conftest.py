@@ -221,9 +221,10 @@ def stats_lines(path):
     return out
 
 
-def wait_for(cond, what, procs=()):
-    """Poll cond() until it is true; fail after WAIT s or if a process died."""
-    deadline = time.monotonic() + WAIT
+def wait_for(cond, what, procs=(), timeout=None):
+    """Poll cond() until it is true; fail after timeout (default WAIT) s or
+    if a process died."""
+    deadline = time.monotonic() + (WAIT if timeout is None else timeout)
     while True:
         v = cond()
         if v:

@@ -33,6 +33,8 @@ import time
 
 import pytest
 
+import conftest
+
 from conftest import (SLUICE, gen, pool, read_pcap, sluice_config, stats_lines, stop,
                       tenant, uid)
 from test_rig import flow_of
@@ -65,17 +67,7 @@ SLOW_WAIT = 180
 
 def wait_for(cond, what, procs=()):
     """conftest.wait_for() with SLOW_WAIT seconds."""
-    deadline = time.monotonic() + SLOW_WAIT
-    while True:
-        v = cond()
-        if v:
-            return v
-        for p in procs:
-            if p.poll() is not None:
-                pytest.fail(f"{what}: process {p.args[0]} exited with {p.returncode}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}, last {v!r}")
-        time.sleep(0.05)
+    return conftest.wait_for(cond, what, procs, timeout=SLOW_WAIT)
 
 
 def sh(*cmd, check=True):
