@@ -32,9 +32,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = sl_ctlproto_parse(line, size, &rq, &err);
 	free(line);
 	if (rc == 0) {
-		if (err != NULL || rq.cmd > SL_CTL_UNBYPASS)
+		if (err != NULL || rq.cmd > SL_CTL_RELOAD_RULES)
 			abort();
-		if (rq.cmd != SL_CTL_PING &&
+		/* only bypass and unbypass name a flow */
+		if ((rq.cmd == SL_CTL_BYPASS || rq.cmd == SL_CTL_UNBYPASS) &&
 		    ((rq.family != 4 && rq.family != 6) || rq.n_vlan > 2 ||
 		     (!rq.has_vlan && rq.n_vlan != 0) ||
 		     (rq.has_ttl && !(rq.ttl > 0 && rq.ttl <= SL_CTL_TTL_MAX))))
@@ -43,8 +44,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rq.vlan[i] < 1 || rq.vlan[i] > 4094)
 				abort();
 		rep.ok = true;
-		rep.found = rq.cmd == SL_CTL_PING ? -1 : (int)(size & 1);
+		rep.found = rq.cmd == SL_CTL_BYPASS || rq.cmd == SL_CTL_UNBYPASS ?
+				    (int)(size & 1) : -1;
 		rep.tenant = rq.cmd == SL_CTL_PING ? "tenant" : NULL;
+		if (rq.cmd == SL_CTL_RELOAD_RULES) {
+			rep.reloaded = true;
+			rep.rules = (uint32_t)size;
+			rep.generation = (uint32_t)(size >> 1);
+		}
 	} else {
 		if (err == NULL || (rc != -EINVAL && rc != -EMSGSIZE && rc != -ENOMEM))
 			abort();
