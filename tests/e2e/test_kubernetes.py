@@ -841,7 +841,9 @@ def probe(prefix, *args):
                           capture_output=True, text=True, timeout=30)
 
 
-def wait_until(cond, what, procs=()):
+def wait_until(cond, what, procs=(), explain=None):
+    """COND() within WAIT seconds; on a timeout or an exit, the failure says
+    what EXPLAIN() returns (the processes' logs, the member's state)."""
     deadline = time.monotonic() + WAIT
     while True:
         v = cond()
@@ -849,10 +851,19 @@ def wait_until(cond, what, procs=()):
             return v
         for p in procs:
             if p.poll() is not None:
-                pytest.fail(f"{what}: {p.args[0]} exited with {p.returncode}")
+                pytest.fail(f"{what}: {p.args[0]} exited with {p.returncode}"
+                            + (f"\n{explain()}" if explain else ""))
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            pytest.fail(f"timed out waiting for {what}" + (f"\n{explain()}" if explain else ""))
         time.sleep(0.1)
+
+
+def tail_of(path, n=20):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError as e:
+        return str(e)
 
 
 def member_field(prefix, tid, field):
@@ -927,9 +938,11 @@ def test_pod_commands_run_sluice_analyzer_probes_and_reload(objects, tmp):
             ip("link", "set", i, "up")
         assert probe(prefix, "live").returncode == 1  # nothing there yet
         # its own process group, as in its container: "kill 0" stops the pipeline
-        ana = subprocess.Popen(["/bin/sh", "-c", script], env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True, user=uid, group=agid, extra_groups=[])
+        ana_err = os.path.join(tmp, "analyzer.err")
+        with open(ana_err, "w") as ana_errf:
+            ana = subprocess.Popen(["/bin/sh", "-c", script], env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=ana_errf,
+                                   start_new_session=True, user=uid, group=agid, extra_groups=[])
         sl = subprocess.Popen([ENTRYPOINT, f"--file-prefix={prefix}",
                                "--log-level=lib.eal:error"], env=env,
                               stdin=subprocess.DEVNULL, stdout=out, stderr=err, group=gid)
@@ -948,7 +961,10 @@ def test_pod_commands_run_sluice_analyzer_probes_and_reload(objects, tmp):
                             os.path.join(run_dir, "render.env")], capture_output=True, text=True)
         assert r.stdout == f"0@{cpus[0]},1@{cpus[1]}\n", r.stderr
         wait_until(lambda: member_field(prefix, 100, "state") == "up",
-                   "the capture analyzer to attach", [sl, ana])
+                   "the capture analyzer to attach", [sl, ana],
+                   lambda: f"member: {probe(prefix, 'query', '/sluice/members,100,0').stdout}\n"
+                   f"analyzer stderr:\n{tail_of(ana_err)}\nsluice stderr:\n"
+                   f"{tail_of(err.name)}")
 
         with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
             s.bind((peer, 0))
