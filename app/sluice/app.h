@@ -215,6 +215,9 @@ struct json_t *sl_tenant_json(struct sl_app *app, const uint64_t *sum, uint16_t 
 
 /* reload.c: a new configuration in a running sluice */
 int sl_reload_init(struct sl_app *app);
+/* munmap() on the EAL interrupt thread waits for the workers first
+ * (munmap_guard.c: a memif peer's disconnect); NULL turns it off */
+void sl_munmap_guard(struct rte_rcu_qsbr *qsbr);
 /* re-read the configuration file and apply it; 0, or -errno with err filled
  * (nothing changed) */
 int sl_reload(struct sl_app *app, struct sl_cfg_error *err);

@@ -464,6 +464,7 @@ main(int argc, char **argv)
 		snprintf(err.msg, sizeof(err.msg), "sluice: out of memory");
 		goto fail_msg;
 	}
+	sl_munmap_guard(app.qsbr);
 
 	/* Stage 4: control plane. */
 	snprintf(stats_path_buf, sizeof(stats_path_buf), "%s",
@@ -530,6 +531,7 @@ out_run:
 	sl_control_free(&app);
 	sl_health_free(&app);
 	sl_workers_free(&app);
+	sl_munmap_guard(NULL);
 	sl_reload_free(&app);
 	sl_tables_free(app.tbl);
 	sl_slots_free(&app);
