@@ -437,6 +437,32 @@ id_find(const struct sl_id_map *im, uint32_t id)
  * VLAN id; untagged frames the untagged tenant; else the default tenant,
  * else SL_NO_TENANT.
  */
+/*
+ * The tunnel tenant of a packet that carries a tunnel id, or -1. Out of
+ * line on purpose: inlined, gcc loads the outer VLAN id for both paths up
+ * front, spills it as 16 bits and reloads it as 32, a store-forwarding
+ * stall on every packet (the tenant lookup was a third of sl_rx_poll's
+ * samples at 1k-64; docs/performance.md).
+ */
+static __rte_noinline int
+tunnel_tenant(const struct sl_tables *tb, const struct sl_tenant_map *m,
+	      const struct sl_pkt_info *pi)
+{
+	enum sl_id_kind k = pi->tunnel_id_type == SL_TUNID_GRE_KEY     ? SL_ID_GRE_KEY
+			    : pi->tunnel_id_type == SL_TUNID_ERSPAN_ID ? SL_ID_ERSPAN
+								       : SL_ID_VNI;
+	int id_t = m->ids[k].n ? id_find(&m->ids[k], pi->tunnel_id) : -1;
+
+	if (id_t >= 0) {
+		const uint64_t *f = tb->tenants[id_t].vlan_filter;
+		uint16_t v = pi->vlan[0] & 0xfff;
+
+		if (f == NULL || (pi->n_vlans > 0 && (f[v / 64] >> (v % 64)) & 1))
+			return id_t;
+	}
+	return -1;
+}
+
 uint16_t
 sl_tenant_lookup(const struct sl_tables *tb, uint16_t input, const struct sl_pkt_info *pi)
 {
@@ -444,18 +470,10 @@ sl_tenant_lookup(const struct sl_tables *tb, uint16_t input, const struct sl_pkt
 	uint16_t t;
 
 	if (pi->tunnel_id_type != SL_TUNID_NONE) {
-		enum sl_id_kind k = pi->tunnel_id_type == SL_TUNID_GRE_KEY     ? SL_ID_GRE_KEY
-				    : pi->tunnel_id_type == SL_TUNID_ERSPAN_ID ? SL_ID_ERSPAN
-									       : SL_ID_VNI;
-		int id_t = m->ids[k].n ? id_find(&m->ids[k], pi->tunnel_id) : -1;
+		int id_t = tunnel_tenant(tb, m, pi);
 
-		if (id_t >= 0) {
-			const uint64_t *f = tb->tenants[id_t].vlan_filter;
-			uint16_t v = pi->vlan[0] & 0xfff;
-
-			if (f == NULL || (pi->n_vlans > 0 && (f[v / 64] >> (v % 64)) & 1))
-				return (uint16_t)id_t;
-		}
+		if (id_t >= 0)
+			return (uint16_t)id_t;
 	}
 
 	if (pi->n_vlans >= 2 && m->n_qinq > 0) {
