@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""memif analyzers that die and come back while traffic flows at full speed.
+
+DPDK's memif driver unmaps a port's shared memory on its interrupt thread
+when the peer goes away, while a worker may be inside a burst on that port
+(app/sluice/munmap_guard.c). Here the worker is always inside one: sluice
+replays a capture as fast as it can into a pool whose one member is a memif
+server, and a real memif client (dpdk-testpmd) is killed and started again
+several times under that load. sluice must survive every disconnect, see
+the member go down and up each time, and balance its ledger at the end."""
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import (TESTPMD, gen, pcap_in, pool, sluice_config, tenant, uid,
+                      wait_for)
+
+CYCLES = 6
+
+
+def members(st):
+    return st["tenants"][0]["pools"][0]["members"]
+
+
+def ana(sl):
+    st = sl.last()
+    return members(st)[0] if st else None
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd is not installed")
+def test_memif_client_dies_and_returns_under_full_load(tmp, peers):
+    inp, _ = gen(tmp, "in", "--flows", 64, "--packets", 8, "--udp", 30)
+    n = uid()[:8]
+    sock = peers.path(f"/tmp/sl-churn-{n}.sock")
+    args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
+    cfg = sluice_config(
+        [pcap_in(inp, infinite=True)],
+        [{"name": "ana", "vdev": f"net_memif0,role=server,{args}"}],
+        # the only member: its flows wait for it (dropped as member_down)
+        # while it is down and go to it again when a client is back
+        [tenant("acme", 7, [pool("p", ["ana"], on_member_down="drop")],
+                match={"vlan": [100]})],
+        stats={"interval": 0.1})
+    sl = peers.sluice(cfg)
+    wait_for(lambda: os.path.exists(sock) and ana(sl) is not None, "sluice to start",
+             [sl.proc])
+    for cycle in range(CYCLES):
+        prefix = peers.prefix("sl-test-churn")
+        log = peers.open(f"testpmd-{cycle}.log", "w")
+        # a memif client that only receives, on CPU 0 (the worker has CPU 1);
+        # --stats-period keeps it running without a terminal
+        tp = peers.start([TESTPMD, "--lcores=0@0,1@0", "--no-pci", f"--file-prefix={prefix}",
+                          "--in-memory", "--log-level=lib.eal:error",
+                          "--vdev", f"net_memif0,role=client,{args}", "--",
+                          "--forward-mode=rxonly", "--auto-start", "--no-flush-rx", "--stats-period", "1",
+                          "--total-num-mbufs=8192"],
+                         stdout=log, stderr=subprocess.STDOUT, restore_signals=False)
+        before = ana(sl)["forwarded"]
+        wait_for(lambda: ana(sl)["state"] == "up" and ana(sl)["forwarded"] > before,
+                 f"cycle {cycle}: the client to take packets", [sl.proc, tp])
+        # killed while sluice's worker is sending to it
+        tp.send_signal(signal.SIGKILL)
+        tp.wait()
+        wait_for(lambda: ana(sl)["state"] == "down", f"cycle {cycle}: the member to go down",
+                 [sl.proc])
+        assert sl.proc.poll() is None
+    final = sl.finish()
+    lg = final["ledger"]
+    assert lg["balanced"] and lg["in_flight"] == 0, lg
+    m = members(final)[0]
+    # down until the first client, then up and down once per cycle
+    assert m["state"] == "down" and m["state_changes"] == 2 * CYCLES, m
+    assert m["forwarded"] > 0 and m["link_down"] > 0 and final["drops"]["member_down"] > 0, m
+
+
+RESTARTS = 5
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd is not installed")
+def test_memif_server_dies_while_sluice_reads_a_flood(tmp, peers):
+    """The other side: sluice's input is a memif client, and the memif
+    server (dpdk-testpmd, txonly) floods it and is killed mid-flood, so
+    that sluice's worker is copying out of the shared memory as it goes.
+    A memif client does not reconnect, so each round is a new pair; in
+    each, sluice keeps running, still answers, and stops cleanly with a
+    balanced ledger."""
+    for rnd in range(RESTARTS):
+        n = uid()[:8]
+        sock = peers.path(f"/tmp/sl-churn-in-{n}.sock")
+        args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
+        log = peers.open(f"testpmd-in-{rnd}.log", "w")
+        # UDP frames of one flow, untagged (testpmd's txonly), on CPU 0
+        tp = peers.start([TESTPMD, "--lcores=0@0,1@0", "--no-pci",
+                          f"--file-prefix={peers.prefix('sl-test-churn')}", "--in-memory",
+                          "--log-level=lib.eal:error",
+                          "--vdev", f"net_memif0,role=server,{args}", "--",
+                          "--forward-mode=txonly", "--auto-start", "--stats-period", "1",
+                          "--total-num-mbufs=8192"],
+                         stdout=log, stderr=subprocess.STDOUT, restore_signals=False)
+        wait_for(lambda: os.path.exists(sock), f"round {rnd}: the memif server", [tp])
+        cfg = sluice_config(
+            [{"name": "in", "vdev": f"net_memif0,role=client,{args}"}],
+            [{"name": "sink", "vdev": "net_null0,no-rx=1"}],
+            [tenant("acme", 7, [pool("p", ["sink"])], match={"untagged": True})],
+            stats={"interval": 0.1})
+        d = os.path.join(tmp, f"round{rnd}")
+        os.makedirs(d)
+        sl = peers.sluice(cfg, workdir=d)
+
+        def flooded():
+            st = sl.last()
+            return st is not None and st["ledger"]["received"] > 100000
+        wait_for(flooded, f"round {rnd}: the flood to reach sluice", [sl.proc, tp])
+        tp.send_signal(signal.SIGKILL)
+        tp.wait()
+        got = sl.last()["ledger"]["received"]
+        wait_for(lambda: sl.last()["ledger"]["received"] == got or sl.proc.poll() is not None,
+                 f"round {rnd}: the input to go quiet", [sl.proc])
+        assert sl.proc.poll() is None, sl.stderr()
+        final = sl.finish()
+        lg = final["ledger"]
+        assert lg["balanced"] and lg["received"] > 100000, lg
