@@ -431,13 +431,6 @@ id_find(const struct sl_id_map *im, uint32_t id)
 }
 
 /*
- * Matching order for the packet's input: the outermost tunnel id (VNI, GRE
- * key, ERSPAN session) against tunnel tenants, whose optional vlan list must
- * also hold the outer VLAN; then exact QinQ (outer, inner); then the outer
- * VLAN id; untagged frames the untagged tenant; else the default tenant,
- * else SL_NO_TENANT.
- */
-/*
  * The tunnel tenant of a packet that carries a tunnel id, or -1. Out of
  * line on purpose: inlined, gcc loads the outer VLAN id for both paths up
  * front, spills it as 16 bits and reloads it as 32, a store-forwarding
@@ -463,6 +456,13 @@ tunnel_tenant(const struct sl_tables *tb, const struct sl_tenant_map *m,
 	return -1;
 }
 
+/*
+ * Matching order for the packet's input: the outermost tunnel id (VNI, GRE
+ * key, ERSPAN session) against tunnel tenants, whose optional vlan list must
+ * also hold the outer VLAN; then exact QinQ (outer, inner); then the outer
+ * VLAN id; untagged frames the untagged tenant; else the default tenant,
+ * else SL_NO_TENANT.
+ */
 uint16_t
 sl_tenant_lookup(const struct sl_tables *tb, uint16_t input, const struct sl_pkt_info *pi)
 {
