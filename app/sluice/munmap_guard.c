@@ -22,8 +22,9 @@
  * only then are the regions unmapped. Every other munmap() (other threads,
  * before the workers start, after they stop) goes straight through. The cost
  * is one grace period (a worker loop, microseconds) per region unmapped on a
- * disconnect. dpdk-patches/README.md lists the bug. Zero-copy memif
- * (zero-copy=yes) maps no region of its own and is not covered.
+ * disconnect. dpdk-patches/README.md lists the bug. With zero-copy=yes the
+ * packet buffers are the client's own hugepages, never unmapped; its rings'
+ * region is unmapped like any other, through here.
  */
 #include <dlfcn.h>
 #include <pthread.h>
