@@ -57,9 +57,13 @@ struct sl_port_rt {
 	bool whole;               /**< outputs: members use it as a whole port (else by queue) */
 	rte_spinlock_t *locks;    /**< outputs: one per TX queue when shared */
 	struct sl_shmring_prod *ring; /**< ring outputs: the region's producer */
-	bool up;                  /**< outputs: last health state (control thread) */
-	char why[64];             /**< outputs: why it is down, for logs and stats */
-	uint64_t changes;         /**< outputs: state changes since start */
+	bool up;                  /**< last health state (control thread) */
+	char why[64];             /**< why it is down, for logs and stats */
+	uint64_t changes;         /**< state changes since start */
+	uint8_t paused;           /**< inputs: workers do not poll it (health.c) */
+	uint32_t reconnects;      /**< inputs: memif client restarts (health.c) */
+	uint32_t backoff_ms;      /**< inputs: until the next restart try */
+	uint64_t retry_ns;        /**< inputs: the next restart try */
 };
 
 struct sl_rates;
@@ -190,6 +194,8 @@ int sl_worker_main(void *arg);
 int sl_health_init(struct sl_app *app);
 /* poll at most SL_HEALTH_BUDGET outputs from *next on (in turn) */
 void sl_health_poll(struct sl_app *app, uint16_t *next);
+/* an input's link state and memif reconnects, into its stats object */
+void sl_health_input_json(struct sl_app *app, uint16_t i, struct json_t *io);
 void sl_health_free(struct sl_app *app);
 /* member slots made since the last poll take their output's state */
 void sl_health_sync(struct sl_app *app);

@@ -255,6 +255,7 @@ sl_input_json(struct sl_app *app, const uint64_t *sum, uint16_t i, const struct 
 	const char *lt = sl_pcap_input_linktypes(app->pcap_in, i);
 	if (lt != NULL)
 		json_object_set_new(io, "linktype", json_string(lt));
+	sl_health_input_json(app, i, io);
 	set_rates(io, r, sl_ix_input(l, i, SL_IC_PACKETS), sl_ix_input(l, i, SL_IC_BYTES));
 	return io;
 }

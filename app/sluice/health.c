@@ -14,6 +14,18 @@
  * output and shown in the stats lines and telemetry (state, why,
  * state_changes on the output and on each member).
  *
+ * Inputs: the control thread also follows each input's link (state, why
+ * and state_changes in the input's stats, one log line per change). A memif
+ * input in the client role (a tree's second tier, fed by a first-tier
+ * sluice) needs more: DPDK's memif client connects only when its port
+ * starts, so once its server went away (a restart) the input would stay
+ * dead for good. While such an input is down, the control thread restarts
+ * its port, first after 1 s, then backing off to SL_RECONNECT_MAX_MS: it
+ * takes the input out of the workers' polling (paused), waits until every
+ * worker has left its bursts (rte_rcu_qsbr), stops and starts the port (the
+ * start connects when the server is there), and gives it back to the
+ * workers once started. Counted in the input's `reconnects`.
+ *
  * Ring outputs need the producer's housekeeping (sl_shmring_poll(): attach
  * handshake, heartbeat check) on a regular basis; the control thread does
  * it under the ring's lock, so the workers producing into it never wait for
@@ -21,6 +33,8 @@
  */
 #include <inttypes.h>
 #include <string.h>
+
+#include <rte_rcu_qsbr.h>
 
 #include <jansson.h>
 #include <rte_ethdev.h>
@@ -128,11 +142,93 @@ poll_outputs(struct sl_app *app, bool first, uint16_t from, uint16_t count)
 	}
 }
 
+#define SL_RECONNECT_MIN_MS 1000
+#define SL_RECONNECT_MAX_MS 8000
+
+static bool
+memif_client(const struct sl_cfg_port *cp)
+{
+	return strncmp(cp->vdev, "net_memif", 9) == 0 && strstr(cp->vdev, "role=client") != NULL;
+}
+
+/* Stop and start memif client input @p i, out of the workers' hands. */
+static void
+restart_input(struct sl_app *app, uint16_t i)
+{
+	struct sl_port_rt *rt = &app->in_ports[i];
+	int rc;
+
+	__atomic_store_n(&rt->paused, 1, __ATOMIC_RELAXED);
+	/* every worker past a quiescent state: none is in a burst on it */
+	if (app->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
+	if (rt->started)
+		rte_eth_dev_stop(rt->port_id);
+	rt->started = false;
+	rc = rte_eth_dev_start(rt->port_id);
+	rt->reconnects++;
+	if (rc == 0) {
+		rt->started = true;
+		__atomic_store_n(&rt->paused, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* Follow the inputs' links; restart memif client inputs that are down
+ * (control thread, under agg_lock). @p first: the initial poll. */
+static void
+poll_inputs(struct sl_app *app, bool first)
+{
+	uint64_t now_ns = sl_shmring_now_ns();
+
+	for (uint16_t i = 0; i < app->cfg->n_inputs; i++) {
+		const struct sl_cfg_port *cp = &app->cfg->inputs[i];
+		struct sl_port_rt *rt = &app->in_ports[i];
+		struct rte_eth_link link;
+		bool up = rte_eth_link_get_nowait(rt->port_id, &link) == 0 &&
+			  link.link_status == RTE_ETH_LINK_UP;
+
+		if (first || up != rt->up) {
+			if (!first)
+				rt->changes++;
+			rt->up = up;
+			snprintf(rt->why, sizeof(rt->why), "%s",
+				 up ? "" : memif_client(cp) ? "link down (memif server not connected)"
+							     : "link down");
+			rt->backoff_ms = SL_RECONNECT_MIN_MS;
+			rt->retry_ns = now_ns + (uint64_t)rt->backoff_ms * 1000000;
+			if (up && !first)
+				HLOG(NOTICE, "input '%s' is up\n", cp->name);
+			else if (!up && !first)
+				HLOG(WARNING, "input '%s' is down: %s%s\n", cp->name, rt->why,
+				     memif_client(cp) ? "; reconnecting" : "");
+		}
+		if (up || first || !memif_client(cp) || now_ns < rt->retry_ns)
+			continue;
+		restart_input(app, i);
+		rt->backoff_ms = RTE_MIN(rt->backoff_ms * 2, (uint32_t)SL_RECONNECT_MAX_MS);
+		rt->retry_ns = now_ns + (uint64_t)rt->backoff_ms * 1000000;
+	}
+}
+
 int
 sl_health_init(struct sl_app *app)
 {
 	poll_outputs(app, true, 0, app->cfg->n_outputs);
+	poll_inputs(app, true);
 	return 0;
+}
+
+void
+sl_health_input_json(struct sl_app *app, uint16_t i, json_t *io)
+{
+	const struct sl_port_rt *rt = &app->in_ports[i];
+
+	json_object_set_new(io, "state", json_string(rt->up ? "up" : "down"));
+	if (!rt->up)
+		json_object_set_new(io, "why", json_string(rt->why));
+	json_object_set_new(io, "state_changes", json_integer((json_int_t)rt->changes));
+	if (memif_client(&app->cfg->inputs[i]))
+		json_object_set_new(io, "reconnects", json_integer(rt->reconnects));
 }
 
 /* Under agg_lock: telemetry reads the state from its own thread. At most
@@ -142,12 +238,15 @@ sl_health_poll(struct sl_app *app, uint16_t *next)
 {
 	uint16_t n = app->cfg->n_outputs;
 
-	if (app->member_down == NULL || n == 0)
+	if (app->member_down == NULL)
 		return;
 	pthread_mutex_lock(&app->agg_lock);
-	poll_outputs(app, false, *next % n, RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET));
+	poll_inputs(app, false);
+	if (n > 0)
+		poll_outputs(app, false, *next % n, RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET));
 	pthread_mutex_unlock(&app->agg_lock);
-	*next = (uint16_t)((*next % n + RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET)) % n);
+	if (n > 0)
+		*next = (uint16_t)((*next % n + RTE_MIN(n, (uint16_t)SL_HEALTH_BUDGET)) % n);
 }
 
 void

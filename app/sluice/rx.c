@@ -220,6 +220,11 @@ sl_rx_poll(struct sl_worker *w, uint64_t now)
 
 	for (uint16_t i = 0; i < w->n_rxq; i++) {
 		const struct sl_rxq *rq = &w->rxq[i];
+
+		/* a memif client input being restarted (health.c) */
+		if (unlikely(__atomic_load_n(&w->app->in_ports[rq->input].paused,
+					     __ATOMIC_RELAXED)))
+			continue;
 		uint16_t n = rte_eth_rx_burst(rq->port, rq->queue, pkts, SL_BURST);
 
 		if (n == 0)

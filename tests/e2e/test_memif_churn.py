@@ -11,6 +11,7 @@ the member go down and up each time, and balance its ledger at the end."""
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -122,3 +123,66 @@ def test_memif_server_dies_while_sluice_reads_a_flood(tmp, peers):
         final = sl.finish()
         lg = final["ledger"]
         assert lg["balanced"] and lg["received"] > 100000, lg
+
+
+def memif_server(peers, args, log):
+    """dpdk-testpmd as a memif server flooding its client (txonly), CPU 0."""
+    return peers.start([TESTPMD, "--lcores=0@0,1@0", "--no-pci",
+                        f"--file-prefix={peers.prefix('sl-test-churn')}", "--in-memory",
+                        "--log-level=lib.eal:error", "--vdev", f"net_memif0,role=server,{args}",
+                        "--", "--forward-mode=txonly", "--auto-start", "--stats-period", "1",
+                        "--total-num-mbufs=8192"],
+                       stdout=log, stderr=subprocess.STDOUT, restore_signals=False)
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd is not installed")
+def test_memif_client_input_reconnects_to_a_restarted_server(tmp, peers):
+    """A second-tier sluice reads a memif input as client. DPDK's memif
+    client connects only when its port starts; sluice restarts the port
+    while the input is down, so when the server comes back (a first tier
+    restarted) the input is fed again, without restarting sluice. The
+    input's state, its changes and the reconnects are in the stats and the
+    log; the ledger balances."""
+    n = uid()[:8]
+    sock = peers.path(f"/tmp/sl-recon-{n}.sock")
+    args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
+    tp = memif_server(peers, args, peers.open("testpmd-a.log", "w"))
+    wait_for(lambda: os.path.exists(sock), "the memif server", [tp])
+    cfg = sluice_config(
+        [{"name": "in", "vdev": f"net_memif0,role=client,{args}"}],
+        [{"name": "sink", "vdev": "net_null0,no-rx=1"}],
+        [tenant("acme", 7, [pool("p", ["sink"])], match={"untagged": True})],
+        stats={"interval": 0.1})
+    sl = peers.sluice(cfg)
+
+    def inp():
+        st = sl.last()
+        return st["inputs"][0] if st else None
+    wait_for(lambda: inp() is not None and inp()["received"] > 10000, "the first feed",
+             [sl.proc, tp])
+    assert inp()["state"] == "up" and inp()["reconnects"] == 0
+    tp.send_signal(signal.SIGKILL)
+    tp.wait()
+    wait_for(lambda: inp()["state"] == "down", "the input to go down", [sl.proc])
+    assert "memif server" in inp()["why"]
+    # a while without a server: sluice keeps trying, and keeps running
+    time.sleep(2.5)
+    assert sl.proc.poll() is None and inp()["reconnects"] >= 1
+    before = inp()["received"]
+    # a memif server killed with SIGKILL leaves its socket file, and a new
+    # one cannot bind while it is there: what a restart script removes
+    os.unlink(sock)
+    tp2 = memif_server(peers, args, peers.open("testpmd-b.log", "w"))
+    wait_for(lambda: inp()["state"] == "up" and inp()["received"] > before + 10000,
+             "the input to be fed again", [sl.proc, tp2])
+    tp2.send_signal(signal.SIGKILL)
+    tp2.wait()
+    final = sl.finish()
+    assert final["ledger"]["balanced"], final["ledger"]
+    i = final["inputs"][0]
+    # down, up again (and up at the start when the first connection came
+    # after the first look)
+    assert i["state_changes"] >= 2 and i["reconnects"] >= 2, i
+    err = sl.stderr()
+    assert "input 'in' is down: link down (memif server not connected); reconnecting" in err
+    assert "input 'in' is up" in err
