@@ -218,15 +218,22 @@ sl_health_init(struct sl_app *app)
 	return 0;
 }
 
+/* A port's state, why it is down and its changes, into @p o */
+static void
+state_json(const struct sl_port_rt *rt, json_t *o)
+{
+	json_object_set_new(o, "state", json_string(rt->up ? "up" : "down"));
+	if (!rt->up)
+		json_object_set_new(o, "why", json_string(rt->why));
+	json_object_set_new(o, "state_changes", json_integer((json_int_t)rt->changes));
+}
+
 void
 sl_health_input_json(struct sl_app *app, uint16_t i, json_t *io)
 {
 	const struct sl_port_rt *rt = &app->in_ports[i];
 
-	json_object_set_new(io, "state", json_string(rt->up ? "up" : "down"));
-	if (!rt->up)
-		json_object_set_new(io, "why", json_string(rt->why));
-	json_object_set_new(io, "state_changes", json_integer((json_int_t)rt->changes));
+	state_json(rt, io);
 	if (memif_client(&app->cfg->inputs[i]))
 		json_object_set_new(io, "reconnects", json_integer(rt->reconnects));
 }
@@ -260,10 +267,7 @@ sl_health_output_json(struct sl_app *app, uint16_t o, json_t *oo)
 {
 	const struct sl_port_rt *rt = &app->out_ports[o];
 
-	json_object_set_new(oo, "state", json_string(rt->up ? "up" : "down"));
-	if (!rt->up)
-		json_object_set_new(oo, "why", json_string(rt->why));
-	json_object_set_new(oo, "state_changes", json_integer((json_int_t)rt->changes));
+	state_json(rt, oo);
 	if (rt->ring != NULL) {
 		const struct sl_cfg_ring *cr = &app->cfg->outputs[o].ring;
 		struct sl_shmring_prod_stats st;
