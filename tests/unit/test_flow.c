@@ -13,17 +13,14 @@
 
 #include "sl_flow.h"
 #include "sl_frames.h"
+#include "sl_test_rng.h"
 
 static uint64_t rng_state = 0x1234567887654321ull;
 
 static uint64_t
 rnd(void)
 {
-	/* splitmix64: deterministic across libcs */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return sl_test_rnd(&rng_state);
 }
 
 static void

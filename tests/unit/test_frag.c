@@ -18,6 +18,7 @@
 #include <rte_errno.h>
 
 #include "sl_frag.h"
+#include "sl_test_rng.h"
 
 #define SINK_MAX 4096
 
@@ -844,10 +845,7 @@ static uint64_t rng_state = 0x9876543210fedcbaull;
 static uint64_t
 rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return sl_test_rnd(&rng_state);
 }
 
 /*

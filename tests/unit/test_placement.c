@@ -27,6 +27,7 @@
 
 #include "sl_config.h"
 #include "sl_verdict.h"
+#include "sl_test_rng.h"
 
 #define SEED 0x5eed1234u
 #define MAX_T 4
@@ -38,10 +39,7 @@ static uint64_t rng_state = 0xfee1deadbeefull;
 static uint64_t
 rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return sl_test_rnd(&rng_state);
 }
 
 #define OUTPUTS                                                                \

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sl_verdict.h"
+#include "sl_test_rng.h"
 
 #define SEED 0x5eed
 #define HZ 1000000000u /* flow-time units per second: one per ns */
@@ -24,10 +25,7 @@ static uint64_t rng_state = 0x0ddba11cafef00dull;
 static uint64_t
 rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return sl_test_rnd(&rng_state);
 }
 
 /* A random IPv4/IPv6 flow's key in tenant 3, VLAN 100. */
