@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "sl_config.h"
+#include "sl_test_cfg.h"
 
 #define REFERENCE_CONFIG "../../config/sluice.reference.yaml"
 #define NOCPU SL_CFG_NO_LCORE_CPU_CHECK
@@ -55,21 +56,6 @@
 	"outputs: [{name: out0, vdev: net_null1}]\n"                           \
 	"tenants:\n" TENANT("a", "1")
 
-static char *
-write_tmp(const char *yaml)
-{
-	char *path = strdup("/tmp/sl_test_config_XXXXXX");
-	size_t len = strlen(yaml);
-	int fd;
-
-	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, yaml, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
 /* @p pattern with every '@' replaced by @p path. */
 static void
 expand(const char *pattern, const char *path, char *out, size_t size)
@@ -93,7 +79,7 @@ expect_error_flags(const char *yaml, unsigned int flags, const char *expected, b
 {
 	struct sl_cfg *cfg = (struct sl_cfg *)&cfg;
 	struct sl_cfg_error err;
-	char *path = write_tmp(yaml);
+	char *path = sl_test_write_tmp(yaml);
 	char want[2048];
 	int line = 0, col = 0, rc;
 
@@ -125,7 +111,7 @@ load_ok(const char *yaml, unsigned int flags)
 {
 	struct sl_cfg *cfg = NULL;
 	struct sl_cfg_error err;
-	char *path = write_tmp(yaml);
+	char *path = sl_test_write_tmp(yaml);
 	int rc = sl_config_load(path, flags, &cfg, &err);
 
 	if (rc != 0)
@@ -525,7 +511,7 @@ test_truncated_reference(void **state)
 		int rc;
 
 		buf[cut] = '\0';
-		path = write_tmp(buf);
+		path = sl_test_write_tmp(buf);
 		buf[cut] = saved;
 		rc = sl_config_load(path, NOCPU, &cfg, &err);
 		snprintf(prefix, sizeof(prefix), "%s:", path);

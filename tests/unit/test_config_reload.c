@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sl_config.h"
+#include "sl_test_cfg.h"
 
 #define NOCPU SL_CFG_NO_LCORE_CPU_CHECK
 
@@ -41,27 +42,12 @@ static const char base[] = "eal:\n"                                        /* 1 
 			   "    match: {vlan: [200]}\n"                    /* 17 */
 			   "    pools: [{name: p, members: [out1]}]\n";    /* 18 */
 
-static char *
-write_tmp(const char *yaml)
-{
-	char *path = strdup("/tmp/sl_test_reload_XXXXXX");
-	size_t len = strlen(yaml);
-	int fd;
-
-	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, yaml, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
 static struct sl_cfg *
 load(const char *yaml)
 {
 	struct sl_cfg *cfg = NULL;
 	struct sl_cfg_error err;
-	char *path = write_tmp(yaml);
+	char *path = sl_test_write_tmp(yaml);
 	int rc = sl_config_load(path, NOCPU, &cfg, &err);
 
 	if (rc != 0)
@@ -281,7 +267,7 @@ test_admin_and_capacities(void **state)
 		 "    pools: [{name: p, members: [out1]}]\n    control: {socket: /tmp/y.sock}\n"
 		 "admin: {socket: /tmp/y.sock, mode: 0660}\n");
 	struct sl_cfg_error err;
-	char *path = write_tmp(t);
+	char *path = sl_test_write_tmp(t);
 	c = NULL;
 	assert_int_equal(sl_config_load(path, NOCPU, &c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "admin.socket"));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sl_config.h"
+#include "sl_test_cfg.h"
 
 /* Lines 1-14; the remote's keys follow from line 15, column 15. */
 #define HEAD_ID(id)                                                            \
@@ -44,18 +45,7 @@
 static int
 load(const char *yaml, struct sl_cfg **cfg, struct sl_cfg_error *err, char *path)
 {
-	int fd;
-	int rc;
-
-	strcpy(path, "/tmp/sl_test_remoteXXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-	close(fd);
-	*cfg = NULL;
-	rc = sl_config_load(path, SL_CFG_NO_LCORE_CPU_CHECK, cfg, err);
-	unlink(path);
-	return rc;
+	return sl_test_load_yaml(yaml, cfg, err, path, 64);
 }
 
 static struct sl_cfg *

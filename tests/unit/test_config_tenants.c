@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sl_config.h"
+#include "sl_test_cfg.h"
 
 /* two workers, tables of 4096 entries: 8192 flows in all; the tenants'
  * keys follow on lines 8 (a) and 15 (b) */
@@ -37,17 +38,7 @@
 static int
 load(const char *yaml, struct sl_cfg **cfg, struct sl_cfg_error *err)
 {
-	char path[] = "/tmp/sl_test_tenantsXXXXXX";
-	int fd = mkstemp(path);
-	int rc;
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-	close(fd);
-	*cfg = NULL;
-	rc = sl_config_load(path, SL_CFG_NO_LCORE_CPU_CHECK, cfg, err);
-	unlink(path);
-	return rc;
+	return sl_test_load_yaml(yaml, cfg, err, NULL, 0);
 }
 
 static void

@@ -28,6 +28,7 @@
 #include "sl_config.h"
 #include "sl_verdict.h"
 #include "sl_test_rng.h"
+#include "sl_test_cfg.h"
 
 #define SEED 0x5eed1234u
 #define MAX_T 4
@@ -81,18 +82,11 @@ struct node {
 static struct sl_cfg *
 load(const char *yaml)
 {
-	char path[] = "/tmp/sl_test_placementXXXXXX";
-	int fd = mkstemp(path);
-	struct sl_cfg *cfg = NULL;
+	struct sl_cfg *cfg;
 	struct sl_cfg_error err;
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-	close(fd);
-	int rc = sl_config_load(path, SL_CFG_NO_LCORE_CPU_CHECK, &cfg, &err);
-	if (rc != 0)
+	if (sl_test_load_yaml(yaml, &cfg, &err, NULL, 0) != 0)
 		fail_msg("load: %s", err.msg);
-	unlink(path);
 	return cfg;
 }
 
