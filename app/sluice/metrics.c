@@ -357,14 +357,15 @@ ports_text(struct text *t, struct sl_app *app, const uint64_t *sum)
 		fwd[2 * app->members[gm].output + 1] += sum[sl_ix_member(l, gm, SL_MC_BYTES)];
 	}
 
-#define PER_INPUT(nm, unit, help, expr)                                                       \
+#define PER_INPUT_KIND(nm, kind, unit, help, expr)                                            \
 	do {                                                                                  \
-		family(t, nm, COUNTER, unit, help);                                           \
+		family(t, nm, kind, unit, help);                                              \
 		for (uint16_t i = 0; i < cfg->n_inputs; i++) {                                \
 			const char *labels[] = { "input", cfg->inputs[i].name, NULL };        \
-			sample(t, nm, COUNTER, (expr), labels);                               \
+			sample(t, nm, kind, (expr), labels);                                  \
 		}                                                                             \
 	} while (0)
+#define PER_INPUT(nm, unit, help, expr) PER_INPUT_KIND(nm, COUNTER, unit, help, expr)
 	PER_INPUT("sluice_input_received_packets", NULL, "Packets sluice read from the input.",
 		  sum[sl_ix_input(l, i, SL_IC_PACKETS)]);
 	PER_INPUT("sluice_input_received_bytes", "bytes", "Bytes sluice read from the input.",
@@ -379,7 +380,15 @@ ports_text(struct text *t, struct sl_app *app, const uint64_t *sum)
 	PER_INPUT("sluice_input_port_nombuf_packets", NULL,
 		  "Packets the input port could not take for want of mbufs (rx_nombuf).",
 		  in[i].rx_nombuf);
+	PER_INPUT_KIND("sluice_input_up", GAUGE, NULL, "1 while the input's link is up.",
+		       (uint64_t)app->in_ports[i].up);
+	PER_INPUT("sluice_input_state_changes", NULL, "Times the input's link went up or down.",
+		  app->in_ports[i].changes);
+	PER_INPUT("sluice_input_reconnects", NULL,
+		  "Restarts of a memif client input whose server went away.",
+		  (uint64_t)app->in_ports[i].reconnects);
 #undef PER_INPUT
+#undef PER_INPUT_KIND
 
 #define PER_OUTPUT(nm, kind, unit, help, expr, ethdev_only)                                   \
 	do {                                                                                  \
