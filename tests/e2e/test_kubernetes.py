@@ -921,9 +921,16 @@ def test_pod_commands_run_sluice_analyzer_probes_and_reload(objects, tmp):
     assert "/run/sluice/rings/capture0" in script and "/captures/" in script
     script = script.replace("/run/sluice/", node_run + "/").replace("/captures/",
                                                                      captures + "/")
+    # sl-ringcat as in the analyzer's image: a copy the analyzer's user can
+    # run (the build tree may sit in a directory only root can enter, as
+    # under `mktemp -d`)
+    image_bin = f"{node_run}/bin"
+    os.makedirs(image_bin)
+    shutil.copy2(RINGCAT, image_bin)
+    os.chmod(image_bin, 0o755)
     env = dict(os.environ, SL_CONFIG=cm, SL_RUN_DIR=run_dir, SL_SLUICE=SLUICE,
                SL_CPUS=",".join(map(str, sorted(os.sched_getaffinity(0))[:2])),
-               PATH=os.path.dirname(RINGCAT) + ":" + os.environ["PATH"])
+               PATH=image_bin + ":" + os.environ["PATH"])
     inp, _ = gen(tmp, "in", "--flows", 32, "--tenants", 2, "--vlan-base", 100,
                  "--packets", 4, "--udp", 30)
     frames = read_pcap(inp)
