@@ -144,7 +144,7 @@ no_entry(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	tmp.first = tmp.last = tmp.win = sl_flow_time(now, app->ft_shift);
 	tmp.tclass = (uint8_t)sl_flow_tclass_of(md->key.proto);
 	tmp.pkts[md->dir] = 1;
-	tmp.bytes[md->dir] = rte_pktmbuf_pkt_len(m);
+	sl_flow_set_bytes(&tmp, md->dir, rte_pktmbuf_pkt_len(m));
 	sl_act_new_flow(w, &tmp, md, tr);
 	/* a rule that drops or bypasses still does; anything that would
 	 * forward is dropped first when the tenant drops over its bound */
@@ -222,7 +222,7 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 	uint8_t flags = md->pi.tcp_flags;
 
 	e->pkts[md->dir]++;
-	e->bytes[md->dir] += rte_pktmbuf_pkt_len(m);
+	sl_flow_count_bytes(e, md->dir, rte_pktmbuf_pkt_len(m));
 	e->last = sl_flow_time(now, app->ft_shift);
 	e->tcp_flags[md->dir] |= flags;
 	if (unlikely(flags & (TCP_FIN | TCP_RST)) &&

@@ -384,7 +384,7 @@ sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
 	const struct sl_tenant_rt *tr = sl_tenant_of(tb, k->tenant);
 	const struct sl_cfg_tenant *ct = tr != NULL && tr->gen == e->gen ? tr->cfg : NULL;
 	bool rev = (e->flags & SL_FLOW_F_INIT_REV) != 0;
-	uint64_t pkts = e->pkts[0] + e->pkts[1], bytes = e->bytes[0] + e->bytes[1];
+	uint64_t pkts = e->pkts[0] + e->pkts[1], bytes = sl_flow_total_bytes(e);
 	struct sl_flowrec r;
 	char app_name[64];
 
@@ -408,8 +408,8 @@ sl_records_format(const struct sl_app *app, const struct sl_tables *tb,
 	r.dport = rev ? k->port_lo : k->port_hi;
 	r.pkts_toserver = e->pkts[rev];
 	r.pkts_toclient = e->pkts[!rev];
-	r.bytes_toserver = e->bytes[rev];
-	r.bytes_toclient = e->bytes[!rev];
+	r.bytes_toserver = sl_flow_bytes(e, rev);
+	r.bytes_toclient = sl_flow_bytes(e, !rev);
 	/* not forwarded: dropped when the flow's verdict is drop, else
 	 * bypassed (a flow whose verdict changed in a reload counts all its
 	 * unforwarded packets under its last verdict) */

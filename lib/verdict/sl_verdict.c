@@ -126,7 +126,7 @@ clear_bypass(struct sl_flow_entry *e, uint8_t proto, uint32_t now)
 {
 	if (e->flags & SL_FLOW_F_TIMED) {
 		e->win = now;
-		e->win_bytes = (uint32_t)((e->bytes[0] + e->bytes[1]) >> 8);
+		e->win_bytes = (uint32_t)(sl_flow_total_bytes(e) >> 8);
 	}
 	e->flags &= (uint8_t)~(SL_FLOW_F_BYPASS | SL_FLOW_F_TIMED);
 	e->bypass_why = SL_BYPASS_NONE;
@@ -213,7 +213,7 @@ elephant(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint32_t no
 	    (uint32_t)(now - e->win) < tp->elephant_window)
 		return false;
 	/* bytes in units of 256, modulo 2^32: a window holds less than 1 TiB */
-	uint32_t total = (uint32_t)((e->bytes[0] + e->bytes[1]) >> 8);
+	uint32_t total = (uint32_t)(sl_flow_total_bytes(e) >> 8);
 	double rate = (double)(uint32_t)(total - e->win_bytes) * 256.0 * (double)tp->ft_hz /
 		      (double)(uint32_t)(now - e->win);
 
@@ -244,15 +244,15 @@ depth(const struct sl_tenant_policy *tp, struct sl_flow_entry *e, uint8_t dir, u
 	if ((d->bytes | d->packets) == 0)
 		return false;
 	if (d->per_direction) {
-		pb = e->bytes[dir] - len;
+		pb = sl_flow_bytes(e, dir) - len;
 		pp = e->pkts[dir] - 1;
 	} else {
-		pb = e->bytes[0] + e->bytes[1] - len;
+		pb = sl_flow_total_bytes(e) - len;
 		pp = e->pkts[0] + e->pkts[1] - 1;
 	}
 	if (!((d->bytes && pb >= d->bytes) || (d->packets && pp >= d->packets)))
 		return false;
-	if (!d->per_direction || (d->bytes && e->bytes[dir ^ 1] >= d->bytes) ||
+	if (!d->per_direction || (d->bytes && sl_flow_bytes(e, dir ^ 1) >= d->bytes) ||
 	    (d->packets && e->pkts[dir ^ 1] >= d->packets)) {
 		set_bypass(e, SL_BYPASS_DEPTH);
 		v->events |= SL_VERDICT_EV_DEPTH;

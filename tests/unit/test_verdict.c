@@ -398,7 +398,7 @@ test_new_flow_table(void **state)
 			struct sl_flow_entry x = e;
 
 			x.pkts[0] = 1;
-			x.bytes[0] = 1500;
+			sl_flow_set_bytes(&x, 0, 1500);
 			slice = sl_verdict_packet(&tp, &x, 0, 6, 1500, 1000).slice;
 		}
 		if (ev != 0 || e.pool != row->pool || e.action != row->action ||
@@ -546,8 +546,8 @@ test_packet_table(void **state)
 		sl_verdict_new_flow(&tp, &e, row->rule, 0, 1);
 		e.pkts[0] = row->pkts[0];
 		e.pkts[1] = row->pkts[1];
-		e.bytes[0] = row->bytes[0];
-		e.bytes[1] = row->bytes[1];
+		sl_flow_set_bytes(&e, 0, row->bytes[0]);
+		sl_flow_set_bytes(&e, 1, row->bytes[1]);
 		if (row->set_flags & SL_FLOW_F_BYPASS)
 			sl_verdict_request(&e, 6, true, row->until != 0, (uint32_t)row->until);
 		if (!sl_verdict_needed(&tp, &e)) {
@@ -586,7 +586,7 @@ test_depth_sequence(void **state)
 	sl_verdict_new_flow(&tp, &e, -1, 0, 7);
 	for (int i = 0; i < 10; i++) {
 		e.pkts[i & 1]++;
-		e.bytes[i & 1] += 100;
+		sl_flow_count_bytes(&e, i & 1, 100);
 		struct sl_pkt_verdict v = sl_verdict_packet(&tp, &e, (uint8_t)(i & 1), 17, 100, 5);
 		/* before packet i the flow carried 100*i bytes: forwarded while < 250 */
 		assert_int_equal(v.what, i < 3 ? SL_DO_FORWARD : SL_DO_BYPASS);
@@ -1034,7 +1034,7 @@ test_handshake_done(void **state)
 	sl_verdict_new_flow(&tp, &e, 5, 0, 9);
 	assert_true(sl_verdict_app_apply(&tp, &e, 2, 6, 9) & SL_VERDICT_EV_HANDSHAKE);
 	e.pkts[0] = 1;
-	e.bytes[0] = 100;
+	sl_flow_set_bytes(&e, 0, 100);
 	assert_int_equal(sl_verdict_packet(&tp, &e, 0, 6, 100, 1).what, SL_DO_FORWARD);
 	assert_true(sl_verdict_handshake_done(&e));
 	assert_int_equal(e.bypass_why, SL_BYPASS_HANDSHAKE);
