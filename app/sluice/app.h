@@ -60,10 +60,11 @@ struct sl_port_rt {
 	bool up;                  /**< last health state (control thread) */
 	char why[64];             /**< why it is down, for logs and stats */
 	uint64_t changes;         /**< state changes since start */
-	uint8_t paused;           /**< inputs: workers do not poll it (health.c) */
-	uint32_t reconnects;      /**< inputs: memif client restarts (health.c) */
-	uint32_t backoff_ms;      /**< inputs: until the next restart try */
-	uint64_t retry_ns;        /**< inputs: the next restart try */
+	uint8_t paused;           /**< memif clients being restarted: workers do not
+				       poll it (inputs) or send to it (outputs) (health.c) */
+	uint32_t reconnects;      /**< memif client restarts (health.c) */
+	uint32_t backoff_ms;      /**< memif clients: until the next restart try */
+	uint64_t retry_ns;        /**< memif clients: the next restart try */
 };
 
 struct sl_rates;

@@ -24,7 +24,12 @@
  * takes the input out of the workers' polling (paused), waits until every
  * worker has left its bursts (rte_rcu_qsbr), stops and starts the port (the
  * start connects when the server is there), and gives it back to the
- * workers once started. Counted in the input's `reconnects`.
+ * workers once started. Counted in the input's `reconnects`. A memif
+ * output in the client role (an analyzer that is the memif server) is
+ * restarted the same way while it is down; the workers drop what they had
+ * buffered for it meanwhile, as for a member that is down (tx.c), and its
+ * pool members are down until its link is up. Counted in the output's
+ * `reconnects`.
  *
  * Ring outputs need the producer's housekeeping (sl_shmring_poll(): attach
  * handshake, heartbeat check) on a regular basis; the control thread does
@@ -91,6 +96,52 @@ output_up(struct sl_app *app, uint16_t o, uint64_t now_ns, bool wait, char *why,
 	return 1;
 }
 
+#define SL_RECONNECT_MIN_MS 1000
+#define SL_RECONNECT_MAX_MS 8000
+
+static bool
+memif_client(const struct sl_cfg_port *cp)
+{
+	return strncmp(cp->vdev, "net_memif", 9) == 0 && strstr(cp->vdev, "role=client") != NULL;
+}
+
+/* Stop and start memif client port @p rt (an input or an output), out of
+ * the workers' hands. */
+static void
+restart_port(struct sl_app *app, struct sl_port_rt *rt)
+{
+	int rc;
+
+	__atomic_store_n(&rt->paused, 1, __ATOMIC_RELAXED);
+	/* every worker past a quiescent state: none is in a burst on it */
+	if (app->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
+	if (rt->started)
+		rte_eth_dev_stop(rt->port_id);
+	rt->started = false;
+	rc = rte_eth_dev_start(rt->port_id);
+	rt->reconnects++;
+	if (rc == 0) {
+		rt->started = true;
+		__atomic_store_n(&rt->paused, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* A memif client output that stays down is restarted like an input, on
+ * the same backoff (control thread, under agg_lock); while it restarts the
+ * workers drop what they had buffered for it as member_down (tx.c). */
+static void
+retry_output(struct sl_app *app, uint16_t o, uint64_t now_ns)
+{
+	struct sl_port_rt *rt = &app->out_ports[o];
+
+	if (rt->up || !memif_client(&app->cfg->outputs[o]) || now_ns < rt->retry_ns)
+		return;
+	restart_port(app, rt);
+	rt->backoff_ms = RTE_MIN(rt->backoff_ms * 2, (uint32_t)SL_RECONNECT_MAX_MS);
+	rt->retry_ns = now_ns + (uint64_t)rt->backoff_ms * 1000000;
+}
+
 /* Every member slot on output @p o takes its state (slots made later by a
  * reload take it from sl_health_sync()). */
 static void
@@ -124,8 +175,12 @@ poll_outputs(struct sl_app *app, bool first, uint16_t from, uint16_t count)
 		int state = output_up(app, o, now_ns, first, why, sizeof(why));
 		bool up = state == 1;
 
-		if (state < 0 || (!first && up == rt->up))
+		if (state < 0)
 			continue;
+		if (!first && up == rt->up) {
+			retry_output(app, o, now_ns);
+			continue;
+		}
 		if (!first)
 			rt->changes++;
 		rt->up = up;
@@ -133,43 +188,15 @@ poll_outputs(struct sl_app *app, bool first, uint16_t from, uint16_t count)
 			rt->why[0] = '\0';
 		else
 			memcpy(rt->why, why, sizeof(why));
+		rt->backoff_ms = SL_RECONNECT_MIN_MS;
+		rt->retry_ns = now_ns + (uint64_t)rt->backoff_ms * 1000000;
 		set_members(app, o, up);
 		if (up && !first)
 			HLOG(NOTICE, "output '%s' is up: its pool members take new flows again\n",
 			     app->cfg->outputs[o].name);
 		else if (!up)
-			HLOG(WARNING, "output '%s' is down: %s\n", app->cfg->outputs[o].name, why);
-	}
-}
-
-#define SL_RECONNECT_MIN_MS 1000
-#define SL_RECONNECT_MAX_MS 8000
-
-static bool
-memif_client(const struct sl_cfg_port *cp)
-{
-	return strncmp(cp->vdev, "net_memif", 9) == 0 && strstr(cp->vdev, "role=client") != NULL;
-}
-
-/* Stop and start memif client input @p i, out of the workers' hands. */
-static void
-restart_input(struct sl_app *app, uint16_t i)
-{
-	struct sl_port_rt *rt = &app->in_ports[i];
-	int rc;
-
-	__atomic_store_n(&rt->paused, 1, __ATOMIC_RELAXED);
-	/* every worker past a quiescent state: none is in a burst on it */
-	if (app->qsbr != NULL)
-		rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
-	if (rt->started)
-		rte_eth_dev_stop(rt->port_id);
-	rt->started = false;
-	rc = rte_eth_dev_start(rt->port_id);
-	rt->reconnects++;
-	if (rc == 0) {
-		rt->started = true;
-		__atomic_store_n(&rt->paused, 0, __ATOMIC_RELEASE);
+			HLOG(WARNING, "output '%s' is down: %s%s\n", app->cfg->outputs[o].name, why,
+			     memif_client(&app->cfg->outputs[o]) ? "; reconnecting" : "");
 	}
 }
 
@@ -204,7 +231,7 @@ poll_inputs(struct sl_app *app, bool first)
 		}
 		if (up || first || !memif_client(cp) || now_ns < rt->retry_ns)
 			continue;
-		restart_input(app, i);
+		restart_port(app, rt);
 		rt->backoff_ms = RTE_MIN(rt->backoff_ms * 2, (uint32_t)SL_RECONNECT_MAX_MS);
 		rt->retry_ns = now_ns + (uint64_t)rt->backoff_ms * 1000000;
 	}
@@ -268,6 +295,8 @@ sl_health_output_json(struct sl_app *app, uint16_t o, json_t *oo)
 	const struct sl_port_rt *rt = &app->out_ports[o];
 
 	state_json(rt, oo);
+	if (memif_client(&app->cfg->outputs[o]))
+		json_object_set_new(oo, "reconnects", json_integer(rt->reconnects));
 	if (rt->ring != NULL) {
 		const struct sl_cfg_ring *cr = &app->cfg->outputs[o].ring;
 		struct sl_shmring_prod_stats st;

@@ -413,6 +413,9 @@ ports_text(struct text *t, struct sl_app *app, const uint64_t *sum)
 		   (uint64_t)app->out_ports[o].up, false);
 	PER_OUTPUT("sluice_output_state_changes", COUNTER, NULL,
 		   "Times the output went up or down.", app->out_ports[o].changes, false);
+	PER_OUTPUT("sluice_output_reconnects", COUNTER, NULL,
+		   "Restarts of a memif client output whose server (the analyzer) went away.",
+		   (uint64_t)app->out_ports[o].reconnects, false);
 #undef PER_OUTPUT
 out:
 	free(in);

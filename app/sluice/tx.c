@@ -128,6 +128,19 @@ flush_member(struct sl_worker *w, uint32_t gm)
 		flush_ring(w, gm);
 		return;
 	}
+	/* a memif client output being restarted (health.c): nothing may
+	 * reach its queues; what was buffered for it is dropped as for a
+	 * member that is down (one load per burst) */
+	if (unlikely(__atomic_load_n(&app->out_ports[mr->output].paused, __ATOMIC_RELAXED))) {
+		for (uint16_t i = 0; i < n; i++) {
+			sl_cap(app, w->idx, b->pkts[i], mr->tenant, SL_CAP_DROPPED,
+			       SL_DROP_MEMBER_DOWN);
+			rte_pktmbuf_free(b->pkts[i]);
+		}
+		count_sent(w, gm, 0, 0, 0, n);
+		b->n = 0;
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 	q = mr->queue == SL_QUEUE_PER_WORKER ? w->idx : mr->queue;

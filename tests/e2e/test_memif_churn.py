@@ -186,3 +186,71 @@ def test_memif_client_input_reconnects_to_a_restarted_server(tmp, peers):
     err = sl.stderr()
     assert "input 'in' is down: link down (memif server not connected); reconnecting" in err
     assert "input 'in' is up" in err
+
+
+def memif_analyzer(peers, args, log):
+    """dpdk-testpmd as the analyzer: a memif server that only receives, CPU 0."""
+    return peers.start([TESTPMD, "--lcores=0@0,1@0", "--no-pci",
+                        f"--file-prefix={peers.prefix('sl-test-churn')}", "--in-memory",
+                        "--log-level=lib.eal:error", "--vdev", f"net_memif0,role=server,{args}",
+                        "--", "--forward-mode=rxonly", "--auto-start", "--no-flush-rx",
+                        "--stats-period", "1", "--total-num-mbufs=8192"],
+                       stdout=log, stderr=subprocess.STDOUT, restore_signals=False)
+
+
+@pytest.mark.skipif(TESTPMD is None, reason="dpdk-testpmd is not installed")
+def test_memif_client_output_reconnects_to_a_restarted_analyzer(tmp, peers):
+    """An analyzer that is the memif server, sluice's output the client. When
+    the analyzer restarts, the output goes down and sluice restarts its port
+    until the new server answers: the member is fed again without
+    restarting sluice, under full-speed replay. What the workers had
+    buffered while the port restarted is counted as member_down; the
+    ledger balances; the output's state, changes and reconnects are in the
+    stats, /metrics names and the log."""
+    inp, _ = gen(tmp, "in", "--flows", 64, "--packets", 8, "--udp", 30)
+    n = uid()[:8]
+    sock = peers.path(f"/tmp/sl-orecon-{n}.sock")
+    args = f"socket={sock},socket-abstract=no,id=0,zero-copy=no"
+    a1 = memif_analyzer(peers, args, peers.open("analyzer-a.log", "w"))
+    wait_for(lambda: os.path.exists(sock), "the analyzer's memif server", [a1])
+    cfg = sluice_config(
+        [pcap_in(inp, infinite=True)],
+        [{"name": "ana", "vdev": f"net_memif0,role=client,{args}"}],
+        [tenant("acme", 7, [pool("p", ["ana"], on_member_down="drop")],
+                match={"vlan": [100]})],
+        stats={"interval": 0.1})
+    sl = peers.sluice(cfg)
+
+    def out():
+        st = sl.last()
+        return st["outputs"][0] if st else None
+    wait_for(lambda: ana(sl) is not None and ana(sl)["forwarded"] > 10000,
+             "the analyzer to take packets", [sl.proc, a1])
+    assert out()["state"] == "up" and out()["reconnects"] == 0, out()
+    a1.send_signal(signal.SIGKILL)
+    a1.wait()
+    wait_for(lambda: out()["state"] == "down", "the output to go down", [sl.proc])
+    assert "memif peer not connected" in out()["why"], out()
+    # a while without an analyzer: sluice keeps trying, and keeps running
+    time.sleep(2.5)
+    assert sl.proc.poll() is None and out()["reconnects"] >= 1, out()
+    before = ana(sl)["forwarded"]
+    assert ana(sl)["state"] == "down"
+    # the killed server's socket file stays; a restart script removes it
+    os.unlink(sock)
+    a2 = memif_analyzer(peers, args, peers.open("analyzer-b.log", "w"))
+    wait_for(lambda: out()["state"] == "up" and ana(sl)["forwarded"] > before + 10000,
+             "the analyzer to be fed again", [sl.proc, a2])
+    final = sl.finish()
+    lg = final["ledger"]
+    assert lg["balanced"] and lg["in_flight"] == 0, lg
+    o = final["outputs"][0]
+    assert o["state_changes"] >= 2 and o["reconnects"] >= 2, o
+    m = members(final)[0]
+    assert m["link_down"] > 0 and final["drops"]["member_down"] > 0, m
+    err = sl.stderr()
+    assert ("output 'ana' is down: link down (memif peer not connected); reconnecting"
+            in err), err
+    assert "output 'ana' is up" in err
+    a2.send_signal(signal.SIGKILL)
+    a2.wait()
