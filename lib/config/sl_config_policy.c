@@ -34,12 +34,6 @@ sl_elephant_action_name(enum sl_elephant_action a)
 	return (unsigned int)a < SL_CFG_DIM(elephant_names) ? elephant_names[a] : "?";
 }
 
-static struct sl_cfg_tenant *
-tenant_of(struct sl_cfg_ctx *c)
-{
-	return &c->cfg->tenants[c->tenant];
-}
-
 /* ---- depth ---- */
 
 static int
@@ -272,7 +266,7 @@ parse_action(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj, const struct sl_cf
 static int
 find_pool(struct sl_cfg_ctx *c, yaml_node_t *n, uint8_t *out)
 {
-	const struct sl_cfg_tenant *t = tenant_of(c);
+	const struct sl_cfg_tenant *t = sl_cfg_cur_tenant(c);
 	char name[SL_NAME_MAX];
 	int rc;
 

@@ -226,6 +226,23 @@ int sl_cfg_check_tunnel_ports(struct sl_cfg_ctx *c);
 	{ .name = nm, .parse = fn, .required = req, .off = offset, .sub = tbl,                \
 	  .n_sub = SL_CFG_DIM(tbl) }
 
+/** The tenant being parsed. */
+static inline struct sl_cfg_tenant *
+sl_cfg_cur_tenant(struct sl_cfg_ctx *c)
+{
+	return &c->cfg->tenants[c->tenant];
+}
+
+/** A tenant's match: mapping (sl_config_match.c); obj is the struct
+ * sl_cfg_tenant. */
+int sl_cfg_parse_match(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f);
+
+/** A tenant's pools: list (sl_config_pools.c); obj is the struct
+ * sl_cfg_tenant. */
+int sl_cfg_parse_pools(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
+		       const struct sl_cfg_field *f);
+
 /** metrics: (sl_config_metrics.c); obj is the struct sl_cfg. */
 int sl_cfg_parse_metrics(struct sl_cfg_ctx *c, yaml_node_t *n, void *obj,
 			 const struct sl_cfg_field *f);
