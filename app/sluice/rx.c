@@ -96,9 +96,13 @@ count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint
 		if (md->pi.err != SL_PARSE_OK)
 			w->c[sl_ix_anomaly(l, md->pi.err)]++;
 		if (unlikely(md->pi.encap_mask != 0)) {
-			for (unsigned int b = 0; b < l->n_encap; b++)
-				if (md->pi.encap_mask & SL_ENCAP_BIT(b))
+			/* the types identified: the mask's set bits, not every type */
+			for (uint32_t em = md->pi.encap_mask; em != 0; em &= em - 1) {
+				unsigned int b = (unsigned int)__builtin_ctz(em);
+
+				if (b < l->n_encap)
 					w->c[sl_ix_encap(l, b)]++;
+			}
 		}
 		if (unlikely(md->pi.encap_err != 0))
 			w->c[sl_ix_encap_err(l, md->pi.encap_err)]++;
