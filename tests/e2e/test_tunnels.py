@@ -276,3 +276,38 @@ def test_strip_builds_ethernet_for_bare_ip_payloads(tmp):
     s = r.final
     assert s["tunnels"]["gre"] == 1 and s["tunnels"]["ipip"] == 1
     assert s["workers"][0]["stripped"] == 2
+
+
+def test_tunnel_tenant_vlan_filter(tmp):
+    """A tunnel tenant with a vlan list takes its tunnel ids only on those
+    outer VLANs (docs/configuration.md): the same VXLAN mirror tagged 300,
+    tagged 301 and untagged reaches three tenants, and plain traffic on VLAN
+    300 the VLAN tenant."""
+    from scapy.all import IP, UDP, Dot1Q, Ether, wrpcap
+    pcap, _ = gen(tmp, "vx", "--vxlan", 5, "--flows", 20, "--packets", 2, "--udp", 50)
+    raw = read_pcap(pcap)
+    assert len(raw) == 40
+
+    def tagged(b, vid):
+        return b[:12] + struct.pack("!HH", 0x8100, vid) + b[12:]
+    plain = [bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / Dot1Q(vlan=300) /
+                   IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000 + i, dport=53) /
+                   (b"p" * 20)) for i in range(7)]
+    frames = ([tagged(b, 300) for b in raw] + [tagged(b, 301) for b in raw] + raw + plain)
+    inp = os.path.join(tmp, "mix.pcap")
+    wrpcap(inp, [Ether(f) for f in frames])
+    outs = {n: os.path.join(tmp, n + ".pcap") for n in ("campus", "lab", "other")}
+    cfg = sluice_config(
+        [pcap_in(inp)],
+        [pcap_out(n, p, i + 1) for i, (n, p) in enumerate(outs.items())],
+        [tenant("campus", 20, [pool("p", ["campus"])], match={"vni": [5], "vlan": [300]}),
+         tenant("lab", 21, [pool("p", ["lab"])], match={"vlan": [300, 301]}),
+         tenant("other", 22, [pool("p", ["other"])], match={"untagged": True})])
+    r = run_sluice(tmp, cfg)
+    assert r.rc == 0, r.stderr
+    assert r.final["ledger"]["balanced"]
+    got = {n: read_pcap(p) for n, p in outs.items()}
+    assert sorted(got["campus"]) == sorted(tagged(b, 300) for b in raw)
+    assert sorted(got["lab"]) == sorted([tagged(b, 301) for b in raw] + plain)
+    assert sorted(got["other"]) == sorted(raw)
+    assert r.final["tunnels"]["vxlan"] == 120
