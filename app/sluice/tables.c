@@ -147,10 +147,8 @@ build_ids(struct sl_tables *tb, uint16_t input, enum sl_id_kind k)
 	if (n == 0)
 		return 0;
 	struct id_ent *e = calloc(n, sizeof(*e));
-	im->lo = rte_zmalloc("sl_id_lo", n * sizeof(uint32_t), 0);
-	im->hi = rte_zmalloc("sl_id_hi", n * sizeof(uint32_t), 0);
-	im->tenant = rte_zmalloc("sl_id_t", n * sizeof(uint16_t), 0);
-	if (e == NULL || im->lo == NULL || im->hi == NULL || im->tenant == NULL) {
+	im->r = rte_zmalloc("sl_id_ranges", n * sizeof(*im->r), 0);
+	if (e == NULL || im->r == NULL) {
 		free(e);
 		return -ENOMEM;
 	}
@@ -164,11 +162,10 @@ build_ids(struct sl_tables *tb, uint16_t input, enum sl_id_kind k)
 						  .tenant = tb->slot_of[t] };
 	}
 	qsort(e, n, sizeof(*e), cmp_id);
-	for (uint32_t i = 0; i < n; i++) {
-		im->lo[i] = e[i].lo;
-		im->hi[i] = e[i].hi;
-		im->tenant[i] = e[i].tenant;
-	}
+	for (uint32_t i = 0; i < n; i++)
+		im->r[i] = (struct sl_id_range){ .lo = e[i].lo, .hi = e[i].hi,
+						 .vlan_filter = tb->tenants[e[i].tenant].vlan_filter,
+						 .tenant = e[i].tenant };
 	im->n = n;
 	free(e);
 	return 0;
@@ -372,9 +369,7 @@ sl_tables_free(struct sl_tables *tb)
 			rte_free(tb->maps[i].qinq_key);
 			rte_free(tb->maps[i].qinq_tenant);
 			for (int k = 0; k < SL_ID_KINDS; k++) {
-				rte_free(tb->maps[i].ids[k].lo);
-				rte_free(tb->maps[i].ids[k].hi);
-				rte_free(tb->maps[i].ids[k].tenant);
+				rte_free(tb->maps[i].ids[k].r);
 			}
 		}
 	if (tb->tenants != NULL)
@@ -411,7 +406,7 @@ qinq_find(const struct sl_tenant_map *m, uint32_t key)
 	return (lo < m->n_qinq && m->qinq_key[lo] == key) ? (int)m->qinq_tenant[lo] : -1;
 }
 
-static int
+static const struct sl_id_range *
 id_find(const struct sl_id_map *im, uint32_t id)
 {
 	uint32_t lo = 0, hi = im->n;
@@ -420,14 +415,14 @@ id_find(const struct sl_id_map *im, uint32_t id)
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 
-		if (im->lo[mid] <= id)
+		if (im->r[mid].lo <= id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0 || id > im->hi[lo - 1])
-		return -1;
-	return im->tenant[lo - 1];
+	if (lo == 0 || id > im->r[lo - 1].hi)
+		return NULL;
+	return &im->r[lo - 1];
 }
 
 /*
@@ -438,20 +433,19 @@ id_find(const struct sl_id_map *im, uint32_t id)
  * samples at 1k-64; docs/performance.md).
  */
 static __rte_noinline int
-tunnel_tenant(const struct sl_tables *tb, const struct sl_tenant_map *m,
-	      const struct sl_pkt_info *pi)
+tunnel_tenant(const struct sl_tenant_map *m, const struct sl_pkt_info *pi)
 {
 	enum sl_id_kind k = pi->tunnel_id_type == SL_TUNID_GRE_KEY     ? SL_ID_GRE_KEY
 			    : pi->tunnel_id_type == SL_TUNID_ERSPAN_ID ? SL_ID_ERSPAN
 								       : SL_ID_VNI;
-	int id_t = m->ids[k].n ? id_find(&m->ids[k], pi->tunnel_id) : -1;
+	const struct sl_id_range *r = m->ids[k].n ? id_find(&m->ids[k], pi->tunnel_id) : NULL;
 
-	if (id_t >= 0) {
-		const uint64_t *f = tb->tenants[id_t].vlan_filter;
+	if (r != NULL) {
+		const uint64_t *f = r->vlan_filter;
 		uint16_t v = pi->vlan[0] & 0xfff;
 
 		if (f == NULL || (pi->n_vlans > 0 && (f[v / 64] >> (v % 64)) & 1))
-			return id_t;
+			return r->tenant;
 	}
 	return -1;
 }
@@ -470,7 +464,7 @@ sl_tenant_lookup(const struct sl_tables *tb, uint16_t input, const struct sl_pkt
 	uint16_t t;
 
 	if (pi->tunnel_id_type != SL_TUNID_NONE) {
-		int id_t = tunnel_tenant(tb, m, pi);
+		int id_t = tunnel_tenant(m, pi);
 
 		if (id_t >= 0)
 			return (uint16_t)id_t;

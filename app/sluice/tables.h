@@ -115,11 +115,18 @@ struct sl_tenant_rt {
 	struct sl_pool_rt pools[SL_MAX_POOLS_PER_TENANT];
 };
 
+/** One tunnel id range and what a packet in it needs: one cache line read
+ * per step of the search, no other table on the way to the tenant. */
+struct sl_id_range {
+	uint32_t lo, hi;
+	const uint64_t *vlan_filter; /**< the tenant's (NULL: any VLAN) */
+	uint16_t tenant;             /**< tenant slot */
+};
+
 /** Tunnel id ranges of one kind on one input: sorted, non-overlapping. */
 struct sl_id_map {
 	uint32_t n;
-	uint32_t *lo, *hi;
-	uint16_t *tenant;    /**< tenant slot */
+	struct sl_id_range *r;
 };
 
 enum sl_id_kind { SL_ID_VNI = 0, SL_ID_GRE_KEY, SL_ID_ERSPAN, SL_ID_KINDS };
