@@ -93,15 +93,10 @@ build_map(struct sl_tables *tb, uint16_t input)
 	return 0;
 }
 
-struct id_ent {
-	uint32_t lo, hi;
-	uint16_t tenant;
-};
-
 static int
 cmp_id(const void *a, const void *b)
 {
-	const struct id_ent *x = a, *y = b;
+	const struct sl_id_range *x = a, *y = b;
 
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
@@ -146,28 +141,22 @@ build_ids(struct sl_tables *tb, uint16_t input, enum sl_id_kind k)
 	}
 	if (n == 0)
 		return 0;
-	struct id_ent *e = calloc(n, sizeof(*e));
 	im->r = rte_zmalloc("sl_id_ranges", n * sizeof(*im->r), 0);
-	if (e == NULL || im->r == NULL) {
-		free(e);
+	if (im->r == NULL)
 		return -ENOMEM;
-	}
 	n = 0;
 	for (uint16_t t = 0; t < cfg->n_tenants; t++) {
 		if (!tenant_on_input(&cfg->tenants[t], input))
 			continue;
 		tenant_ids(&cfg->tenants[t], k, &nr, &r);
 		for (uint16_t i = 0; i < nr; i++)
-			e[n++] = (struct id_ent){ .lo = r[i].lo, .hi = r[i].hi,
-						  .tenant = tb->slot_of[t] };
+			im->r[n++] = (struct sl_id_range){
+				.lo = r[i].lo, .hi = r[i].hi,
+				.vlan_filter = tb->tenants[tb->slot_of[t]].vlan_filter,
+				.tenant = tb->slot_of[t] };
 	}
-	qsort(e, n, sizeof(*e), cmp_id);
-	for (uint32_t i = 0; i < n; i++)
-		im->r[i] = (struct sl_id_range){ .lo = e[i].lo, .hi = e[i].hi,
-						 .vlan_filter = tb->tenants[e[i].tenant].vlan_filter,
-						 .tenant = e[i].tenant };
+	qsort(im->r, n, sizeof(*im->r), cmp_id);
 	im->n = n;
-	free(e);
 	return 0;
 }
 
