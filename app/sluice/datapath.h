@@ -51,6 +51,11 @@
 
 #define SL_BURST 32
 #define SL_MAX_RXQ_PER_WORKER 64
+/** Flows a worker's table holds before its memory latency is worth hiding
+ * with prefetches (the bucket in the RX stage, rx.c; the entries a few
+ * packets ahead, flows.c): below that the table is in cache, and a
+ * prefetch only adds its address's dependency chain to every packet. */
+#define SL_PREFETCH_MIN_FLOWS 32768
 /** Slots of the flow table a worker examines for expiry per batch. Batches
  * are paced so the whole table is swept every SL_AGE_SWEEP_DIV-th of the
  * shortest idle timeout: a flow is removed at most 1/4 late, and aging

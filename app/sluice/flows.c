@@ -2,8 +2,9 @@
 /*
  * The flow stage, for the packets a worker owns, staged over the burst
  * (Gatekeeper's process_pkts_front): sort out the packets that never reach
- * the flow table, look the rest up in bulk and prefetch the hits, then, in
- * arrival order, create missing flows, count, choose the member
+ * the flow table, then, in arrival order, with the entries of the packets a
+ * few places on prefetched, look each up, create missing flows, count,
+ * choose the member
  * (lib/verdict) and apply the flow's verdict before delivery. Flows leave
  * the table by aging (worker.c), with their record (sl_flow_ended()).
  */
@@ -26,11 +27,13 @@
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
 
+/* Lookups whose entries are prefetched ahead of the packet handled. */
+#define LOOKAHEAD 4
+
 /* One burst between the stages. */
 struct burst {
 	const struct sl_flow_key *keys[SL_BURST];
 	uint32_t hashes[SL_BURST];
-	struct sl_flow_entry *ent[SL_BURST];
 	uint16_t idx[SL_BURST];  /* lookup j is packet idx[j] */
 	/* Stage 3 works in arrival order: entries are lookup indexes, or a
 	 * packet index | STAGE3_FRAG for a non-first fragment, so that a first
@@ -273,12 +276,17 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 	if (b.ntodo == 0)
 		return;
 
-	/* Stage 2: bulk lookup, staged inside lib/flow (buckets, then the
-	 * entries whose tag matched): the hits are in cache afterwards. */
-	if (b.nk > 0)
-		sl_flow_lookup_bulk(w->ft, b.keys, b.hashes, b.nk, b.ent);
+	/* Stages 2 and 3, software-pipelined: the entries of lookup j +
+	 * LOOKAHEAD are prefetched (their bucket was, in the RX stage) while
+	 * packet j is looked up and handled, in arrival order. A bulk lookup
+	 * that prefetched the whole burst's entries at once and then compared
+	 * waited for its misses together, more than the core can have in
+	 * flight (docs/performance.md "The entries a few packets ahead").
+	 * Only while the table is too large for the cache, as in rx.c. */
+	uint16_t ahead = sl_flow_count(w->ft) >= SL_PREFETCH_MIN_FLOWS ? LOOKAHEAD : 0;
 
-	/* Stage 3: in arrival order. */
+	for (uint16_t j = 0; j < RTE_MIN(b.nk, ahead); j++)
+		sl_flow_prefetch_entry(w->ft, b.hashes[j]);
 	for (uint16_t q = 0; q < b.ntodo; q++) {
 		if (unlikely(b.todo[q] & STAGE3_FRAG)) {
 			uint16_t i = b.todo[q] & ~STAGE3_FRAG;
@@ -288,7 +296,10 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 		}
 		uint16_t j = b.todo[q];
 
-		flow_pkt(w, pkts[b.idx[j]], mds[b.idx[j]], b.ent[j], now);
+		if (j + ahead < b.nk && ahead != 0)
+			sl_flow_prefetch_entry(w->ft, b.hashes[j + ahead]);
+		flow_pkt(w, pkts[b.idx[j]], mds[b.idx[j]],
+			 sl_flow_lookup(w->ft, b.keys[j], b.hashes[j]), now);
 	}
 }
 

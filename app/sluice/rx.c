@@ -69,11 +69,10 @@ to_ethernet(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, const struc
  * bucket is prefetched as soon as its hash is known, a burst's parse ahead
  * of its lookup in sl_flows_process(). Only on a worker that owns every
  * flow it reads (a queue of its own, or the only worker), and only while it
- * holds at least RX_PREFETCH_MIN_FLOWS flows: below that the table is in
+ * holds at least SL_PREFETCH_MIN_FLOWS flows: below that the table is in
  * cache, and the prefetch would only add its address (the end of the hash's
  * dependency chain) to every packet's critical path.
  */
-#define RX_PREFETCH_MIN_FLOWS 32768
 static inline uint16_t
 count_rx(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta *meta, uint16_t n,
 	 uint16_t input, uint64_t now, struct sl_flow_table *own_ft)
@@ -252,7 +251,7 @@ sl_rx_poll(struct sl_worker *w, uint64_t now)
 		bool spread = rq->software && w->app->n_workers > 1;
 
 		n = count_rx(w, pkts, meta, n, rq->input, now,
-			     !spread && sl_flow_count(w->ft) >= RX_PREFETCH_MIN_FLOWS ? w->ft
+			     !spread && sl_flow_count(w->ft) >= SL_PREFETCH_MIN_FLOWS ? w->ft
 										 : NULL);
 		if (n == 0)
 			continue;

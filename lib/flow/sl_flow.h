@@ -295,6 +295,28 @@ bool sl_flow_over_quota(const struct sl_flow_table *t, uint16_t tenant);
  */
 void sl_flow_prefetch_bucket(const struct sl_flow_table *t, uint32_t hash);
 
+/**
+ * Prefetch the entries a lookup of a key with hash @p hash will compare:
+ * reads the key's first bucket (best prefetched before, with
+ * sl_flow_prefetch_bucket()) and prefetches the two lines of each entry
+ * whose tag matched (the second bucket instead when none did and keys of
+ * this bucket were displaced). No effect on the table. A caller that
+ * handles its packets one by one calls it a few packets ahead of
+ * sl_flow_lookup(), so that the entries' memory latency overlaps the work
+ * on the packets in between: the software pipeline that a bulk lookup's
+ * stages cannot give, since they issue every miss of a burst at once and
+ * wait for the last. Owning lcore only.
+ */
+void sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash);
+
+/**
+ * Look up one key with its precomputed hash: its entry, or NULL. Sees every
+ * change made to the table before it (a flow that an earlier packet of the
+ * same burst created is found).
+ */
+struct sl_flow_entry *sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k,
+				     uint32_t hash);
+
 /** Most keys sl_flow_lookup_bulk() takes at once. */
 #define SL_FLOW_LOOKUP_MAX 64
 

@@ -35,6 +35,9 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sl_flow.h"
 
@@ -113,15 +116,24 @@ key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 	return x == 0;
 }
 
-/* Slots of bucket @p b whose tag is @p tag, as a bit mask. */
+/* Slots of bucket @p b whose tag is @p tag, as a bit mask: one 16-byte
+ * compare where SSE2 is there (the tags, then the displaced count and the
+ * pad, masked off), else slot by slot. */
 static inline uint32_t
 match(const struct bucket *b, uint8_t tag)
 {
+#ifdef __SSE2__
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->tag);
+	__m128i eq = _mm_cmpeq_epi8(v, _mm_set1_epi8((char)tag));
+
+	return (uint32_t)_mm_movemask_epi8(eq) & ((1u << BUCKET_SLOTS) - 1);
+#else
 	uint32_t m = 0;
 
 	for (unsigned int i = 0; i < BUCKET_SLOTS; i++)
 		m |= (uint32_t)(b->tag[i] == tag) << i;
 	return m;
+#endif
 }
 
 static inline void
@@ -173,6 +185,24 @@ void
 sl_flow_prefetch_bucket(const struct sl_flow_table *t, uint32_t hash)
 {
 	rte_prefetch0(&t->bk[first_of(t, hash)]);
+}
+
+void
+sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash)
+{
+	const struct bucket *b = &t->bk[first_of(t, hash)];
+	uint32_t m = match(b, tag_of(hash));
+
+	if (m == 0 && b->displaced)
+		rte_prefetch0(&t->bk[second_of(t, hash)]);
+	for (; m; m &= m - 1)
+		prefetch_entry(&t->e[b->idx[__builtin_ctz(m)]]);
+}
+
+struct sl_flow_entry *
+sl_flow_lookup(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t hash)
+{
+	return find(t, k, hash);
 }
 
 void

@@ -646,6 +646,13 @@ test_table_property(void **state)
 					if (out[j] != NULL)
 						assert_memory_equal(&out[j]->key, &keys[i + j],
 								    sizeof(keys[0]));
+					/* one by one, entries prefetched four keys
+					 * ahead (flows.c): the same answers */
+					if (j + 4 < m)
+						sl_flow_prefetch_entry(t, h[i + j + 4]);
+					if (sl_flow_lookup(t, &keys[i + j], h[i + j]) != out[j])
+						fail_msg("size %u round %d: key %u: one lookup and "
+							 "the bulk disagree", cap, round, i + j);
 				}
 			}
 			/* churn: remove about a third (the ones whose tenant is the
@@ -661,10 +668,22 @@ test_table_property(void **state)
 			for (uint32_t i = 0; i < n && sl_flow_count(t) < cap; i++) {
 				if (in[i])
 					continue;
-				if (sl_flow_add(t, &keys[i], h[i], 0, &created) == NULL)
+				/* a hint taken before the insert (which may move
+				 * other keys between buckets) misleads no lookup */
+				if (i + 1 < n)
+					sl_flow_prefetch_entry(t, h[i + 1]);
+				struct sl_flow_entry *x = sl_flow_add(t, &keys[i], h[i], 0, &created);
+				if (x == NULL)
 					fail_msg("size %u round %d: refused with %u of %u in", cap,
 						 round, sl_flow_count(t), cap);
 				in[i] = true;
+				if (sl_flow_lookup(t, &keys[i], h[i]) != x)
+					fail_msg("size %u round %d: key %u not found just after "
+						 "its insert", cap, round, i);
+				if (i + 1 < n && (sl_flow_lookup(t, &keys[i + 1], h[i + 1]) != NULL) !=
+				    in[i + 1])
+					fail_msg("size %u round %d: key %u moved out of reach", cap,
+						 round, i + 1);
 			}
 		}
 		sl_flow_table_free(t);
