@@ -4,9 +4,9 @@
  * (Gatekeeper's process_pkts_front): sort out the packets that never reach
  * the flow table, then, in arrival order, with the entries of the packets a
  * few places on prefetched, look each up, create missing flows, count,
- * choose the member
- * (lib/verdict) and apply the flow's verdict before delivery. Flows leave
- * the table by aging (worker.c), with their record (sl_flow_ended()).
+ * choose the member (lib/verdict) and apply the flow's verdict before
+ * delivery. Flows leave the table by aging (worker.c), with their record
+ * (sl_flow_ended()).
  */
 #include <stdlib.h>
 #include <string.h>
