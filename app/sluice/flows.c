@@ -277,8 +277,9 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 		return;
 
 	/* Stages 2 and 3, software-pipelined: the entries of lookup j +
-	 * LOOKAHEAD are prefetched (their bucket was, in the RX stage) while
-	 * packet j is looked up and handled, in arrival order. A bulk lookup
+	 * LOOKAHEAD are prefetched (their bucket was, in the RX stage, on a
+	 * worker that owns its flows) while packet j is looked up and
+	 * handled, in arrival order. A bulk lookup
 	 * that prefetched the whole burst's entries at once and then compared
 	 * waited for its misses together, more than the core can have in
 	 * flight (docs/performance.md "The entries a few packets ahead").
