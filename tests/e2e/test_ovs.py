@@ -177,15 +177,17 @@ class Ovs:
                 args = ("exit", "--cleanup") if what == "ovs-vswitchd" else ("exit",)
                 self.appctl(what, *args, check=False)
                 pidfile = f"{self.dir}/{what}.pid"
-                if os.path.exists(pidfile):
-                    try:
-                        pid = int(open(pidfile).read().strip())
-                        for _ in range(50):
-                            os.kill(pid, 0)
-                            time.sleep(0.1)
-                        os.kill(pid, signal.SIGKILL)
-                    except (ValueError, ProcessLookupError):
-                        pass
+                # the daemon removes its pid file as it exits, which may
+                # be between any two of these steps: gone is done
+                try:
+                    with open(pidfile) as f:
+                        pid = int(f.read().strip())
+                    for _ in range(50):
+                        os.kill(pid, 0)
+                        time.sleep(0.1)
+                    os.kill(pid, signal.SIGKILL)
+                except (FileNotFoundError, ValueError, ProcessLookupError):
+                    pass
             else:
                 sh("ip", "netns", "del", what, check=False)
         cleanup_prefix(self.prefix)
