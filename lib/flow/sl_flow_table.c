@@ -119,6 +119,9 @@ key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 /* Slots of bucket @p b whose tag is @p tag, as a bit mask: one 16-byte
  * compare where SSE2 is there (the tags, then the displaced count and the
  * pad, masked off), else slot by slot. */
+_Static_assert(BUCKET_SLOTS <= 16 && offsetof(struct bucket, tag) == 0,
+	       "match() reads the tags as the bucket's first 16 bytes");
+
 static inline uint32_t
 match(const struct bucket *b, uint8_t tag)
 {
