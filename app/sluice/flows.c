@@ -279,11 +279,11 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 	/* Stages 2 and 3, software-pipelined: the entries of lookup j +
 	 * LOOKAHEAD are prefetched (their bucket was, in the RX stage, on a
 	 * worker that owns its flows) while packet j is looked up and
-	 * handled, in arrival order. A bulk lookup
-	 * that prefetched the whole burst's entries at once and then compared
-	 * waited for its misses together, more than the core can have in
-	 * flight (docs/performance.md "The entries a few packets ahead").
-	 * Only while the table is too large for the cache, as in rx.c. */
+	 * handled, in arrival order. A bulk lookup that prefetched the whole
+	 * burst's entries at once and then compared waited for its misses
+	 * together, more than the core can have in flight (docs/performance.md
+	 * "The entries a few packets ahead"). Only while the table is too
+	 * large for the cache, as in rx.c. */
 	uint16_t ahead = sl_flow_count(w->ft) >= SL_PREFETCH_MIN_FLOWS ? LOOKAHEAD : 0;
 
 	for (uint16_t j = 0; j < RTE_MIN(b.nk, ahead); j++)
@@ -297,7 +297,7 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 		}
 		uint16_t j = b.todo[q];
 
-		if (j + ahead < b.nk && ahead != 0)
+		if (ahead != 0 && j + ahead < b.nk)
 			sl_flow_prefetch_entry(w->ft, b.hashes[j + ahead]);
 		flow_pkt(w, pkts[b.idx[j]], mds[b.idx[j]],
 			 sl_flow_lookup(w->ft, b.keys[j], b.hashes[j]), now);

@@ -60,9 +60,8 @@ answer_mailbox(struct sl_worker *w)
 
 	while (rte_ring_sc_dequeue(w->mailbox, (void **)&rq) == 0) {
 		const struct sl_flow_key *kp = &rq->key;
-		struct sl_flow_entry *e;
+		struct sl_flow_entry *e = sl_flow_lookup(w->ft, kp, rq->hash);
 
-		sl_flow_lookup_bulk(w->ft, &kp, &rq->hash, 1, &e);
 		w->c[SL_WC_BYPASS_REQUESTS]++;
 		rq->found = e != NULL;
 		if (e != NULL) {

@@ -332,8 +332,8 @@ void sl_flow_lookup_bulk(struct sl_flow_table *t, const struct sl_flow_key **key
 /**
  * Insert a key that a lookup just missed.
  *
- * A key already present (two packets of a new flow in one burst both miss
- * the bulk lookup) returns its existing entry untouched with *created false.
+ * A key already present (two packets of a new flow in one bulk lookup both
+ * miss) returns its existing entry untouched with *created false.
  *
  * @param now  flow time (sl_flow_time())
  * @return the entry: a new one has its key, first = last = @p now, flags

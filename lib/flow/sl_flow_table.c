@@ -212,41 +212,16 @@ void
 sl_flow_lookup_bulk(struct sl_flow_table *t, const struct sl_flow_key **keys,
 		    const uint32_t *hashes, unsigned int n, struct sl_flow_entry **out)
 {
-	uint32_t b1[SL_FLOW_LOOKUP_MAX], mask[SL_FLOW_LOOKUP_MAX];
-
 	if (n > SL_FLOW_LOOKUP_MAX)
 		n = SL_FLOW_LOOKUP_MAX;
-	/* stage 1: every first bucket */
-	for (unsigned int i = 0; i < n; i++) {
-		b1[i] = first_of(t, hashes[i]);
-		rte_prefetch0(&t->bk[b1[i]]);
-	}
-	/* stage 2: every entry whose tag matched; the second bucket of keys
-	 * whose first has displaced ones and no candidate */
-	for (unsigned int i = 0; i < n; i++) {
-		const struct bucket *b = &t->bk[b1[i]];
-
-		mask[i] = match(b, tag_of(hashes[i]));
-		for (uint32_t m = mask[i]; m; m &= m - 1)
-			prefetch_entry(&t->e[b->idx[__builtin_ctz(m)]]);
-		if (mask[i] == 0 && b->displaced)
-			rte_prefetch0(&t->bk[second_of(t, hashes[i])]);
-	}
-	/* stage 3: compare */
-	for (unsigned int i = 0; i < n; i++) {
-		const struct bucket *b = &t->bk[b1[i]];
-		struct sl_flow_entry *e = NULL;
-
-		for (uint32_t m = mask[i]; m && e == NULL; m &= m - 1) {
-			struct sl_flow_entry *c = &t->e[b->idx[__builtin_ctz(m)]];
-
-			if (key_eq(&c->key, keys[i]))
-				e = c;
-		}
-		if (unlikely(e == NULL) && (b->displaced || t->n_stash))
-			e = find_slow(t, keys[i], hashes[i]);
-		out[i] = e;
-	}
+	/* every first bucket, then every candidate entry, then the compares:
+	 * the one-key pieces, stage by stage */
+	for (unsigned int i = 0; i < n; i++)
+		sl_flow_prefetch_bucket(t, hashes[i]);
+	for (unsigned int i = 0; i < n; i++)
+		sl_flow_prefetch_entry(t, hashes[i]);
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = find(t, keys[i], hashes[i]);
 }
 
 /* ---- placing and removing keys ---- */
