@@ -597,6 +597,17 @@ sl_parse(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t len,
 	return err;
 }
 
+void
+sl_parse_pvt_replay(const struct sl_parse_cfg *cfg, const uint8_t *pkt,
+		    uint32_t len, struct sl_pkt_info *pi, uint8_t depth)
+{
+	struct sl_parse_cfg c = *cfg;
+
+	c.max_depth = depth;
+	memset(pi, 0, sizeof(*pi));
+	(void)parse_eth(&c, pkt, len, pi);
+}
+
 /* The worker keeps this struct per packet (its metadata embeds it, written
  * in place): a change of size is a change of the data path's layout. */
 _Static_assert(sizeof(struct sl_pkt_info) == 84, "struct sl_pkt_info is 84 bytes");

@@ -15,9 +15,18 @@
  * L4, MPLS and PPPoE each enter one encapsulation layer, counted against
  * cfg->max_depth. Every inner IP layer that parses (its addresses are
  * there) becomes the new settled layer: its flow fields replace the
- * previous ones and a copy is kept. Any decapsulation failure, or a payload
- * that is not IP, puts the last settled copy back (stop()), keeping only
- * what was identified (encap_mask, tunnel_id) and the failure class.
+ * previous ones. Any decapsulation failure, or a payload that is not IP,
+ * ends the walk on the last settled layer (stop()), keeping only what was
+ * identified (encap_mask, tunnel_id) and the failure class.
+ *
+ * Only an inner IP header that does not parse has written over the
+ * settled layer's flow fields (step_ip). The walk keeps no copy to put
+ * back then: it parses the packet again, at most as deep as the settled
+ * layer (sl_parse_pvt_replay()). A copy would be taken for every
+ * tunnelled packet, right after the outer parse stored the fields one by
+ * one, and its wide loads wait for those stores (a store-forwarding stall,
+ * a third of this walk's cost in perf on VXLAN traffic); the replay costs
+ * only malformed packets.
  *
  * Bounds: w->lim is the end of the bytes the current payload may use: the
  * carrier's L4 extent (itself min(IP length, captured)), narrowed by PPPoE
@@ -71,6 +80,7 @@ struct walk {
 	const struct sl_parse_cfg *cfg;
 	const uint8_t *pkt;
 	struct sl_pkt_info *pi;
+	uint32_t len;         /* captured length of the frame */
 	uint32_t off;         /* where the next step starts */
 	uint32_t lim;         /* end of the bytes it may read */
 	uint32_t depth;       /* encapsulation layers entered */
@@ -79,7 +89,8 @@ struct walk {
 	int err;              /* enum sl_parse_err once ST_END */
 	uint16_t vlan[SL_MAX_VLANS]; /* tags of the innermost Ethernet */
 	uint8_t n_vlans;
-	struct sl_pkt_info saved; /* last settled layer */
+	uint8_t clobbered;    /* an inner IP parse failed over the settled
+				 layer's flow fields: stop() replays */
 };
 
 _Static_assert(offsetof(struct sl_pkt_info, n_ext) <
@@ -112,7 +123,8 @@ stop(struct walk *w, int encap_err)
 	uint16_t mask = pi->encap_mask;
 	uint8_t id_type = pi->tunnel_id_type;
 
-	*pi = w->saved;
+	if (w->clobbered)
+		sl_parse_pvt_replay(w->cfg, w->pkt, w->len, pi, pi->n_encap);
 	pi->tunnel_id = id;
 	pi->tunnel_id_type = id_type;
 	pi->encap_mask = mask;
@@ -337,7 +349,6 @@ step_l4(struct walk *w)
 		else
 			return ST_END; /* plain UDP, pi untouched */
 	}
-	w->saved = *pi;
 	w->frag = (pi->frag & SL_FRAG_IS_FRAGMENT) != 0;
 	/* No L4 byte at all: l4_off and l4_len are 0, so is the extent. */
 	w->off = pi->l4_off;
@@ -478,11 +489,15 @@ step_ip(struct walk *w, int v6)
 	pi->ethertype = v6 ? SL_ETH_P_IPV6 : SL_ETH_P_IPV4;
 	r = v6 ? sl_parse_pvt_ipv6(w->cfg, w->pkt, w->off, w->lim, pi) :
 		 sl_parse_pvt_ipv4(w->cfg, w->pkt, w->off, w->lim, pi);
-	if (pi->l3 == SL_L3_NONE)
+	if (pi->l3 == SL_L3_NONE) {
+		/* n_encap, after the flow fields, still holds the settled
+		 * layer's depth. */
+		w->clobbered = 1;
 		return stop(w, r == SL_PARSE_ERR_IPV4_TRUNCATED ||
 					       r == SL_PARSE_ERR_IPV6_TRUNCATED ?
 				       SL_ENCAP_ERR_INNER_L3_TRUNCATED :
 				       SL_ENCAP_ERR_INNER_L3_BAD);
+	}
 	pi->n_encap = (uint8_t)w->depth;
 	pi->inner_off = (uint16_t)w->payload_off;
 	memcpy(pi->inner_vlan, w->vlan, sizeof(pi->inner_vlan));
@@ -498,28 +513,24 @@ sl_parse_pvt_decap(const struct sl_parse_cfg *cfg, const uint8_t *pkt,
 		   uint32_t len, struct sl_pkt_info *pi, uint32_t off,
 		   uint16_t type)
 {
-	/* Every member but saved, one by one: an initializer would zero the
-	 * whole struct, saved's copy of the packet info included, which costs
-	 * a third of this function on some CPUs (a `rep stos` of 120 bytes,
-	 * seen in perf on tunnelled traffic). saved is written before any step
-	 * can read it: by step_l4 when a tunnel is entered, or just below. */
 	struct walk w;
 	enum step st = ST_L4;
 
 	w.cfg = cfg;
 	w.pkt = pkt;
+	w.len = len;
 	w.pi = pi;
 	w.off = w.lim = w.depth = w.payload_off = 0;
 	w.frag = 0;
 	w.err = SL_PARSE_OK;
 	memset(w.vlan, 0, sizeof(w.vlan));
 	w.n_vlans = 0;
+	w.clobbered = 0;
 	/* Between two layers entered there are at most an Ethernet and an
 	 * IP step; max_depth layers plus the refused one and ST_END fit. */
 	const uint32_t max_steps = 3 * (uint32_t)cfg->max_depth + 4;
 
 	if (type != 0) { /* PPPoE or MPLS right after the outer Ethernet */
-		w.saved = *pi;
 		w.off = off;
 		w.lim = min_u32(len, SL_WALK_LIM_MAX);
 		st = type == SL_ETH_P_PPPOE_SES ? ST_PPPOE : ST_MPLS;

@@ -124,4 +124,15 @@ int sl_parse_pvt_decap(const struct sl_parse_cfg *cfg, const uint8_t *pkt,
 		       uint32_t len, struct sl_pkt_info *pi, uint32_t off,
 		       uint16_t type);
 
+/*
+ * Parse the frame again as sl_parse() does, with at most @p depth layers
+ * removed: the walk's way back to the layer settled at that depth after an
+ * inner IP header wrote over it and failed (sl_parse_encap.c stop()). The
+ * same walk stops there again: it enters the same layers, parses the same
+ * settled IP layer, and refuses the next layer before writing a flow field.
+ * What it writes of the encapsulation fields the caller puts back.
+ */
+void sl_parse_pvt_replay(const struct sl_parse_cfg *cfg, const uint8_t *pkt,
+			 uint32_t len, struct sl_pkt_info *pi, uint8_t depth);
+
 #endif /* SL_PARSE_PVT_H */
