@@ -53,6 +53,14 @@ check_invariants(const struct sl_pkt_info *pi, int rc, size_t size,
 		abort();
 	if (pi->tunnel_id_type == SL_TUNID_NONE && pi->tunnel_id != 0)
 		abort();
+	/* IPv4 addresses fill the first 4 bytes and the rest is zero, as
+	 * sl_parse.h promises (a table that keeps only those 4 bytes of an
+	 * IPv4 key, docs/architecture.md "The flow table: next step", would
+	 * rely on it) */
+	static const uint8_t zero[12];
+	if (pi->l3 == SL_L3_IPV4 &&
+	    (memcmp(pi->src + 4, zero, 12) != 0 || memcmp(pi->dst + 4, zero, 12) != 0))
+		abort();
 }
 
 /* The layer kept with max_depth N is what max_depth n_encap gives. */
