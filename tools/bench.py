@@ -8,6 +8,10 @@ Prints a table and one JSON line per case:
   case, flows, frame, mpps, cycles_per_pkt, testpmd_mpps, ratio,
   ledger_balanced, flow_table_mib, table_full
 
+Inputs come in flow order (packet j of every flow, then j + 1), so the
+worker reads its flow table in address order; the *-shuffled cases are
+the same packets in a seeded random order.
+
 Output cases (memif-*, ring-*) send the same kind of input to one pool
 member whose output is a real consumer on this machine: a memif port in
 copy mode read by dpdk-testpmd (--forward-mode=rxonly), or a shared-memory
@@ -37,6 +41,7 @@ Benchmarks report numbers; nothing here asserts a threshold.
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -77,6 +82,12 @@ CASES = [  # name, flows, frame, extra sl-gen arguments
     # as 100k-64, every member remote: each packet put in VXLAN (50 bytes
     # prepended, IPv4 checksum, UDP source port from the flow hash)
     ("remote-vxlan-100k", 100_000, "64", ["--remote", "vxlan"]),
+    # as 100k-64 and 1m-64, the same packets in a random order: sl-gen
+    # writes packet j of every flow in flow order, so the worker creates
+    # entries in that order and reads them in address order on every pass,
+    # a stream the hardware prefetcher follows; mirrored traffic does not
+    ("100k-64-shuffled", 100_000, "64", ["--shuffle"]),
+    ("1m-64-shuffled", 1_000_000, "64", ["--shuffle"]),
 ]
 
 
@@ -94,6 +105,30 @@ def split_dedup(extra):
         i = extra.index("--dedup")
         return extra[:i] + extra[i + 2:], int(extra[i + 1])
     return extra, 0
+
+
+def split_shuffle(extra):
+    """(sl-gen arguments, whether the packets are shuffled) of a case's arguments."""
+    if "--shuffle" in extra:
+        return [x for x in extra if x != "--shuffle"], True
+    return extra, False
+
+
+def shuffle_pcap(src, dst, seed=7):
+    """Copy pcap src to dst with its records in a random (seeded) order."""
+    with open(src, "rb") as f:
+        hdr = f.read(24)
+        recs = []
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                break
+            recs.append(h + f.read(int.from_bytes(h[8:12], "little")))
+    random.Random(seed).shuffle(recs)
+    with open(dst + ".tmp", "wb") as f:
+        f.write(hdr)
+        f.writelines(recs)
+    os.rename(dst + ".tmp", dst)
 
 
 def split_remote(extra):
@@ -146,6 +181,10 @@ def mbuf_size(frame):
 
 def gen(tmp, name, flows, frame, extra):
     path = os.path.join(tmp, f"in-{name}.pcap")
+    extra, shuffled = split_shuffle(extra)
+    if shuffled and not os.path.exists(path):
+        plain, _ = gen(tmp, name.replace("-shuffled", ""), flows, frame, extra)
+        shuffle_pcap(plain, path)
     if not os.path.exists(path):
         vlan = [] if "--vxlan" in extra else ["--vlan-base", "100"]
         packets = [] if "--packets" in extra else ["--packets", "2"]
