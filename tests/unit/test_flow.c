@@ -365,6 +365,41 @@ test_table_insert_lookup(void **state)
 	sl_flow_table_free(t);
 }
 
+/* Keys that differ from one another in a byte or two, anywhere in the 48,
+ * inserted eight at a time under one hash: one bucket, one tag, so only the
+ * key compare keeps them apart. (Eight to a bucket of twelve: no key is
+ * moved, which would rehash it from its key.) Each is its own entry, found
+ * by its own key. */
+static void
+test_table_key_every_byte(void **state)
+{
+	struct sl_flow_table *t = sl_flow_table_create("t_bytes", 4096, 0, 17, 0, tmo);
+	struct sl_flow_key base, keys[sizeof(base)];
+	struct sl_flow_entry *e[sizeof(base)];
+	bool created;
+
+	(void)state;
+	assert_non_null(t);
+	make_key(&base, 7, 6);
+	for (size_t i = 0; i < sizeof(base); i++) {
+		uint32_t h = 0x12345678u + (uint32_t)(i / 8) * 0x2545f491u;
+
+		keys[i] = base;
+		((uint8_t *)&keys[i])[i] ^= (uint8_t)(1u << (i % 8));
+		e[i] = sl_flow_add(t, &keys[i], h, 2, &created);
+		assert_non_null(e[i]);
+		assert_true(created);
+		assert_memory_equal(&e[i]->key, &keys[i], sizeof(keys[i]));
+	}
+	assert_int_equal(sl_flow_count(t), sizeof(base));
+	for (size_t i = 0; i < sizeof(base); i++) {
+		uint32_t h = 0x12345678u + (uint32_t)(i / 8) * 0x2545f491u;
+
+		assert_ptr_equal(sl_flow_lookup(t, &keys[i], h), e[i]);
+	}
+	sl_flow_table_free(t);
+}
+
 struct expired {
 	unsigned int n;
 	uint32_t seen[4096];
@@ -800,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_hash_scale),
 		cmocka_unit_test(test_tclass),
 		cmocka_unit_test(test_table_insert_lookup),
+		cmocka_unit_test(test_table_key_every_byte),
 		cmocka_unit_test(test_table_expiry),
 		cmocka_unit_test(test_table_gone_and_timeouts),
 		cmocka_unit_test(test_table_quotas),
