@@ -211,10 +211,17 @@ sl_drop_member_down(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 	sl_drop_pkt(w, m, SL_DROP_MEMBER_DOWN, w->app->members[gm].tenant);
 }
 
-/* Buffer a packet for a member the caller found up, stripped first when its
- * pool says so, and put in its tunnel when the member is remote. */
 void
-sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
+sl_tx_flush_member(struct sl_worker *w, uint32_t gm)
+{
+	flush_member(w, gm);
+}
+
+/* Buffer a packet for a member the caller found up, stripped first when its
+ * pool says so, and put in its tunnel when the member is remote: every case
+ * sl_deliver_up() (datapath.h) does not take inline. */
+void
+sl_deliver_up_any(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
 {
 	m->hash.rss = md->hash; /* ring descriptors carry it */
 	/* untunnelled packets (the common case) never look at the pool */
