@@ -192,10 +192,11 @@ find_slow(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t h)
 	return e;
 }
 
-/* Inlined into every caller: out of line, its call, saved registers and
- * return were 15 of the 70 instructions a lookup costs (docs/performance.md
+/* Small enough to be inlined into every caller (find_slow() is kept out
+ * of line for that): out of line, its call, saved registers and return
+ * were 15 of the 70 instructions a lookup cost (docs/performance.md
  * "Fewer instructions a packet"). */
-static __rte_always_inline struct sl_flow_entry *
+static inline struct sl_flow_entry *
 find(struct sl_flow_table *t, const struct sl_flow_key *k, uint32_t h)
 {
 	struct sl_flow_entry *e = in_bucket(t, &t->bk[first_of(t, h)], k, tag_of(h));

@@ -337,13 +337,14 @@ parse_l4_any(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t off,
 }
 
 /*
- * parse_l4_any()'s own result for a whole TCP or UDP header, inline in the
- * IP parsers; anything else (other protocols, cut or bad headers) goes to
+ * parse_l4_any()'s own result for a whole TCP or UDP header, small enough
+ * to be inlined into the IP parsers (parse_l4_any() is kept out of line for
+ * that); anything else (other protocols, cut or bad headers) goes to
  * parse_l4_any(). Out of line for every packet, its call and saved
  * registers were 15 of its 57 instructions (docs/performance.md "Fewer
  * instructions a packet").
  */
-static inline __attribute__((always_inline)) int
+static inline int
 parse_l4(const struct sl_parse_cfg *cfg, const uint8_t *pkt, uint32_t off,
 	 uint32_t end, struct sl_pkt_info *pi)
 {
