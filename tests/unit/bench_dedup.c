@@ -17,6 +17,7 @@
 #include <rte_memory.h>
 
 #include "sl_dedup.h"
+#include "sl_test_eal.h"
 
 #define PKTS 100000
 #define ROUNDS 20
@@ -54,7 +55,7 @@ make(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { "bench_dedup", "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+	char *eal[] = { "bench_dedup", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "256",
 			"--log-level=lib.eal:error", "-l", "0", "--file-prefix=sl_bench_dedup" };
 	struct sl_dedup_sig sig[CHUNK];
 	uint64_t best_sig = UINT64_MAX, best_both = UINT64_MAX, now = 1;
@@ -96,6 +97,6 @@ main(int argc, char **argv)
 	       "\"cycles_per_pkt\": %.1f, \"duplicates\": %u}\n", PKTS,
 	       (double)best_both / CHUNK, dups);
 	sl_dedup_free(d);
-	rte_eal_cleanup();
+	sl_test_eal_done();
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "sl_flow.h"
 #include "sl_frames.h"
 #include "sl_parse.h"
+#include "sl_test_eal.h"
 
 #define SEED 0x9e3779b9u
 #define WINDOW 1000u
@@ -399,7 +400,7 @@ test_random_flows(void **state)
 int
 main(void)
 {
-	char *eal[] = { "test_dedup", "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+	char *eal[] = { "test_dedup", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "256",
 			"--log-level=lib.eal:error", "-l", "0", "--file-prefix=sl_test_dedup" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_bounds),
@@ -418,6 +419,6 @@ main(void)
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		return 1;
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
+	sl_test_eal_done();
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "sl_flow.h"
 #include "sl_frames.h"
 #include "sl_test_rng.h"
+#include "sl_test_eal.h"
 
 static uint64_t rng_state = 0x1234567887654321ull;
 
@@ -824,7 +825,7 @@ test_table_bad_args(void **state)
 int
 main(void)
 {
-	char *eal[] = { "test_flow", "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
+	char *eal[] = { "test_flow", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "512",
 			"--log-level=lib.eal:error", "-l", "0", "--file-prefix=sl_test_flow" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_symmetry_property),
@@ -849,6 +850,6 @@ main(void)
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		return 1;
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
+	sl_test_eal_done();
 	return rc;
 }

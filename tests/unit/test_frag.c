@@ -19,6 +19,7 @@
 
 #include "sl_frag.h"
 #include "sl_test_rng.h"
+#include "sl_test_eal.h"
 
 #define SINK_MAX 4096
 
@@ -994,7 +995,7 @@ test_random_property(void **state)
 int
 main(void)
 {
-	char *eal[] = { "test_frag", "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
+	char *eal[] = { "test_frag", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "512",
 			"--log-level=lib.eal:error", "-l", "0", "--file-prefix=sl_test_frag" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_layout),
@@ -1021,6 +1022,6 @@ main(void)
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		return 1;
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
+	sl_test_eal_done();
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include <rte_malloc.h>
 
 #include "sl_policy.h"
+#include "sl_test_eal.h"
 
 #define ERRLEN 256
 #define PROP_RULES 1000
@@ -1199,7 +1200,7 @@ main(void)
 {
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=sl-ut-policy-%d", (int)getpid());
-	char *eal[] = { "test_policy", "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+	char *eal[] = { "test_policy", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "256",
 			"--log-level=lib.eal:error", "-l", "0", prefix };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_cidr_valid),
@@ -1226,6 +1227,6 @@ main(void)
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		return 1;
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
+	sl_test_eal_done();
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "sl_frag.h"
 #include "sl_parse.h"
 #include "sl_stats.h"
+#include "sl_test_eal.h"
 
 /* lib/stats knows no other module: this test, like the app, passes the
  * sizes and names of the groups lib/parse and lib/frag own. */
@@ -204,7 +205,7 @@ test_ledger(void **state)
 int
 main(void)
 {
-	char *eal[] = { "test_stats", "--no-huge", "--no-pci", "--no-shconf", "-m", "64",
+	char *eal[] = { "test_stats", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "64",
 			"--log-level=lib.eal:error", "-l", "0", "--file-prefix=sl_test_stats" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
@@ -216,6 +217,6 @@ main(void)
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		return 1;
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
+	sl_test_eal_done();
 	return rc;
 }
