@@ -370,18 +370,20 @@ void sl_tx_flush_member(struct sl_worker *w, uint32_t gm);
 
 /*
  * Buffer a packet for a member the caller found up. Inline for the common
- * case, an untunnelled packet for a local member whose buffer is already
- * open and not refusing: what sl_deliver_up_any() (tx.c) does for it, less
- * its call (it was 45 instructions a packet out of line, docs/performance.md
- * "Fewer instructions a packet"). Everything else goes there.
+ * case, a packet that is not stripped (untunnelled, or its pool does not
+ * strip) for a local member whose buffer is already open and not refusing:
+ * what sl_deliver_up_any() (tx.c) does for it, less its call (it was 45
+ * instructions a packet out of line, 65 for a tunnelled one,
+ * docs/performance.md "Fewer instructions a packet"). Everything else goes
+ * there.
  */
 static inline void
 sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
 {
 	struct sl_txbuf *b = &w->tx[gm];
 
-	if (likely(md->pi.n_encap == 0 && b->on_dirty && b->refuse_until == 0 &&
-		   w->app->members[gm].remote == NULL)) {
+	if (likely((md->pi.n_encap == 0 || w->tbl->pos[gm].strip == SL_STRIP_NONE) &&
+		   b->on_dirty && b->refuse_until == 0 && w->app->members[gm].remote == NULL)) {
 		m->hash.rss = md->hash; /* ring descriptors carry it */
 		b->pkts[b->n++] = m;
 		w->c[SL_WC_TX_BUFFERED]++;

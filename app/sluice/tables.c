@@ -198,7 +198,8 @@ build_pools(struct sl_app *app, struct sl_tables *tb, uint16_t slot, struct sl_c
 			app->members[s].tenant_id = ct->id;
 			app->members[s].index = i;
 			tb->pos[s] = (struct sl_slot_pos){ .present = true, .pool = (uint8_t)p,
-							   .index = i };
+							   .index = i,
+							   .strip = (uint8_t)cp->strip };
 		}
 	}
 	return 0;

@@ -146,6 +146,8 @@ struct sl_slot_pos {
 	bool present;
 	uint8_t pool;
 	uint16_t index;
+	uint8_t strip; /**< its pool's strip (enum sl_strip), SL_STRIP_NONE when
+			    not present: read by the TX buffer's inline front */
 };
 
 /** One generation of tenant and pool tables. */
