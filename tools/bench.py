@@ -226,15 +226,19 @@ def count_packets(path):
             n += 1
 
 
-def sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us=0):
+def sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us=0,
+                  timeouts=None):
     """The benchmark configuration: OUTS is the YAML list of outputs (one
     line each, indented), MEMBERS the pool's member names, comma-separated;
-    DEDUP_US the tenant's dedup window (0: off)."""
+    DEDUP_US the tenant's dedup window (0: off); TIMEOUTS every flow
+    timeout, in seconds (None: the defaults)."""
     # flow table: sized for the flows (lib/flow takes its whole capacity),
     # with 1.5 % to spare
     size = max(65536, flows + flows // 64)
     match = '{vni: ["100-103"]}' if vxlan else '{vlan: ["100-103"]}'
     dedup = f"    dedup: {{window_us: {dedup_us}}}\n" if dedup_us else ""
+    tmo = "" if timeouts is None else ", timeouts: {" + ", ".join(
+        f"{k}: {timeouts}" for k in ("tcp", "udp", "icmp", "other", "tcp_closed", "bypassed")) + "}"
     return f"""eal: {{main_lcore: 0, worker_lcores: [1]}}
 inputs: [{{name: in, vdev: "net_pcap0,rx_pcap={pcap},infinite_rx=1", distribution: software}}]
 outputs:
@@ -244,18 +248,38 @@ tenants:
     id: 1
     match: {match}
     pools: [{{name: p, hash: 5-tuple, members: [{members}]}}]
-{rules_yaml(rules)}{dedup}flow_table: {{size: {size}}}
+{rules_yaml(rules)}{dedup}flow_table: {{size: {size}{tmo}}}
 stats: {{interval: 1}}
 tuning: {{mbufs: {pkts + 65536}, mbuf_size: {mbuf_size(frame)}}}
 """
 
 
-def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, dedup_us=0,
-                remote=None):
+def replay_config(pcap, pkts, flows, frame, vxlan, rules, dedup_us, remote, timeouts=None):
+    """A replay case's configuration: its members on net_null outputs (or
+    remote members over them)."""
     outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
     members = ", ".join(remote_member(f"n{i}", remote) if remote else f"n{i}"
                         for i in range(MEMBERS))
-    cfg = sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us)
+    return sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us,
+                         timeouts)
+
+
+def replay_cases(tmp, wanted):
+    """The replay cases named in WANTED, in table order, their pcap made:
+    (name, flows, frame, pcap, packets, vxlan, rules, dedup_us, remote)."""
+    for name, flows, frame, extra in CASES:
+        if name not in wanted:
+            continue
+        extra, rules = split_rules(extra)
+        extra, dedup_us = split_dedup(extra)
+        extra, remote = split_remote(extra)
+        pcap, pkts = gen(tmp, name, flows, frame, extra)
+        yield name, flows, frame, pcap, pkts, "--vxlan" in extra, rules, dedup_us, remote
+
+
+def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, dedup_us=0,
+                remote=None):
+    cfg = replay_config(pcap, pkts, flows, frame, vxlan, rules, dedup_us, remote)
     cfgp = os.path.join(tmp, "bench.yaml")
     with open(cfgp, "w") as f:
         f.write(cfg)
@@ -321,19 +345,11 @@ def run_instructions(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, ded
     """The worker's instructions a packet under callgrind (see --instructions)."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:
         sys.exit("bench: --instructions needs valgrind (apt-get install valgrind)")
-    outs = "\n".join(f'  - {{name: n{i}, vdev: "net_null{i},no-rx=1"}}' for i in range(MEMBERS))
-    members = ", ".join(remote_member(f"n{i}", remote) if remote else f"n{i}"
-                        for i in range(MEMBERS))
-    cfg = sluice_config(pcap, pkts, flows, frame, vxlan, rules, outs, members, dedup_us)
     # the longest timeouts: the aging sweep is paced by the clock, which
     # valgrind slows about 50-fold, so at the default timeouts it would
     # count 50 times its share a packet (at 100k flows, 92 of 1016
     # instructions a packet; 11 of 935 with these)
-    tmo = ", ".join(f"{k}: 86400" for k in ("tcp", "udp", "icmp", "other", "tcp_closed",
-                                            "bypassed"))
-    cfg = re.sub(r"flow_table: \{size: (\d+)\}", rf"flow_table: {{size: \1, timeouts: {{{tmo}}}}}",
-                 cfg)
-    assert "tcp_closed: 86400" in cfg
+    cfg = replay_config(pcap, pkts, flows, frame, vxlan, rules, dedup_us, remote, timeouts=86400)
     cfgp = os.path.join(tmp, "bench-cg.yaml")
     with open(cfgp, "w") as f:
         f.write(cfg)
@@ -977,15 +993,8 @@ def main():
     tmp = a.workdir or tempfile.mkdtemp(prefix="sl-bench-")
     os.makedirs(tmp, exist_ok=True)
     results = []
-    for name, flows, frame, extra in CASES:
-        if name not in wanted:
-            continue
-        extra, rules = split_rules(extra)
-        extra, dedup_us = split_dedup(extra)
-        extra, remote = split_remote(extra)
-        pcap, pkts = gen(tmp, name, flows, frame, extra)
-        s = run_sluice(tmp, pcap, pkts, flows, frame, a.seconds, "--vxlan" in extra, rules,
-                       dedup_us, remote)
+    for name, flows, frame, pcap, pkts, vxlan, rules, dedup_us, remote in replay_cases(tmp, wanted):
+        s = run_sluice(tmp, pcap, pkts, flows, frame, a.seconds, vxlan, rules, dedup_us, remote)
         tp = run_testpmd(pcap, pkts, frame, a.seconds)
         res = {"case": name, "flows": flows, "frame": frame, "mpps": s["mpps"],
                "cycles_per_pkt": s["cycles_per_pkt"], "testpmd_mpps": tp,
@@ -1032,15 +1041,9 @@ def instructions(a, wanted):
     tmp = a.workdir or tempfile.mkdtemp(prefix="sl-bench-")
     os.makedirs(tmp, exist_ok=True)
     results = []
-    for name, flows, frame, extra in CASES:
-        if name not in wanted:
-            continue
-        extra, rules = split_rules(extra)
-        extra, dedup_us = split_dedup(extra)
-        extra, remote = split_remote(extra)
-        pcap, pkts = gen(tmp, name, flows, frame, extra)
-        s = run_instructions(tmp, pcap, pkts, flows, frame, a.seconds, "--vxlan" in extra,
-                             rules, dedup_us, remote)
+    for name, flows, frame, pcap, pkts, vxlan, rules, dedup_us, remote in replay_cases(tmp, wanted):
+        s = run_instructions(tmp, pcap, pkts, flows, frame, a.seconds, vxlan, rules, dedup_us,
+                             remote)
         res = {"case": name, "flows": flows, "frame": frame, **s}
         results.append(res)
         print(json.dumps(res), flush=True)
