@@ -366,6 +366,7 @@ bool sl_remote_encap(struct sl_worker *w, uint32_t gm, struct rte_mbuf **mp);
 /* tx.c */
 void sl_deliver_up_any(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m,
 		       const struct sl_meta *md);
+/* Hand member @p gm its buffered packets (or drop them, counted). */
 void sl_tx_flush_member(struct sl_worker *w, uint32_t gm);
 
 /*

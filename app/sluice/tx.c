@@ -113,8 +113,8 @@ flush_ring(struct sl_worker *w, uint32_t gm)
 	b->n = 0;
 }
 
-static void
-flush_member(struct sl_worker *w, uint32_t gm)
+void
+sl_tx_flush_member(struct sl_worker *w, uint32_t gm)
 {
 	struct sl_app *app = w->app;
 	const struct sl_member_rt *mr = &app->members[gm];
@@ -171,7 +171,7 @@ sl_tx_flush_all(struct sl_worker *w)
 	for (uint32_t i = 0; i < w->n_dirty; i++) {
 		uint32_t gm = w->dirty[i];
 
-		flush_member(w, gm);
+		sl_tx_flush_member(w, gm);
 		w->tx[gm].on_dirty = 0;
 	}
 	w->n_dirty = 0;
@@ -200,7 +200,7 @@ tx_enqueue(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 	b->pkts[b->n++] = m;
 	w->c[SL_WC_TX_BUFFERED]++;
 	if (b->n == SL_BURST)
-		flush_member(w, gm);
+		sl_tx_flush_member(w, gm);
 }
 
 /* A packet for a member that is down: counted as link_down. */
@@ -209,12 +209,6 @@ sl_drop_member_down(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 {
 	w->c[sl_ix_member(&w->app->layout, gm, SL_MC_LINK_DOWN)]++;
 	sl_drop_pkt(w, m, SL_DROP_MEMBER_DOWN, w->app->members[gm].tenant);
-}
-
-void
-sl_tx_flush_member(struct sl_worker *w, uint32_t gm)
-{
-	flush_member(w, gm);
 }
 
 /* Buffer a packet for a member the caller found up, stripped first when its
