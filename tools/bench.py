@@ -323,7 +323,10 @@ def callgrind_functions(path):
     """Own instructions by function in one callgrind output file: what
     callgrind_annotate lists by file:function, summed by function (inlined
     code is listed under the file it came from)."""
-    r = subprocess.run(["callgrind_annotate", "--threshold=100", "--show-percs=no", path],
+    # --auto=no: with debug information, callgrind_annotate would append
+    # the annotated sources, whose call lines match the pattern below
+    r = subprocess.run(["callgrind_annotate", "--auto=no", "--threshold=100", "--show-percs=no",
+                        path],
                        capture_output=True, text=True, check=True)
     fns = {}
     for line in r.stdout.splitlines():
