@@ -540,19 +540,28 @@ sl_parse_pvt_decap(const struct sl_parse_cfg *cfg, const uint8_t *pkt,
 			stop(&w, SL_ENCAP_ERR_TOO_DEEP);
 			break;
 		}
+		/* L4, Ethernet and IP, a cloud mirror's layer (VXLAN or
+		 * GENEVE, then Ethernet, then IP), fall through to each other:
+		 * one pass of the loop and one dispatch for the three steps
+		 * (docs/performance.md "The walker's layer in one pass"). The
+		 * bound above still holds: every pass takes a step. */
 		switch (st) {
-		case ST_L4:
-			st = step_l4(&w);
-			break;
 		case ST_MPLS:
 			st = step_mpls(&w);
 			break;
 		case ST_PPPOE:
 			st = step_pppoe(&w);
 			break;
+		case ST_L4:
+			st = step_l4(&w);
+			if (st != ST_ETH)
+				break;
+			/* fall through */
 		case ST_ETH:
 			st = step_eth(&w);
-			break;
+			if (st != ST_IPV4 && st != ST_IPV6)
+				break;
+			/* fall through */
 		case ST_IPV4:
 		case ST_IPV6:
 			st = step_ip(&w, st == ST_IPV6);
