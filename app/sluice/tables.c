@@ -396,23 +396,27 @@ qinq_find(const struct sl_tenant_map *m, uint32_t key)
 	return (lo < m->n_qinq && m->qinq_key[lo] == key) ? (int)m->qinq_tenant[lo] : -1;
 }
 
+/*
+ * The range holding id, or NULL; im->n > 0. The last range whose lo <= id,
+ * found by halving without a branch on the comparison (a conditional move
+ * each step), then checked: with one range, as most inputs have per kind,
+ * no step at all.
+ */
 static const struct sl_id_range *
 id_find(const struct sl_id_map *im, uint32_t id)
 {
-	uint32_t lo = 0, hi = im->n;
+	const struct sl_id_range *base = im->r;
+	uint32_t n = im->n;
 
-	/* last range whose lo <= id */
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
+	while (n > 1) {
+		uint32_t half = n / 2;
 
-		if (im->r[mid].lo <= id)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = base[half].lo <= id ? base + half : base;
+		n -= half;
 	}
-	if (lo == 0 || id > im->r[lo - 1].hi)
+	if (id < base->lo || id > base->hi)
 		return NULL;
-	return &im->r[lo - 1];
+	return base;
 }
 
 /*
@@ -425,9 +429,14 @@ id_find(const struct sl_id_map *im, uint32_t id)
 static __rte_noinline int
 tunnel_tenant(const struct sl_tenant_map *m, const struct sl_pkt_info *pi)
 {
-	enum sl_id_kind k = pi->tunnel_id_type == SL_TUNID_GRE_KEY     ? SL_ID_GRE_KEY
-			    : pi->tunnel_id_type == SL_TUNID_ERSPAN_ID ? SL_ID_ERSPAN
-								       : SL_ID_VNI;
+	static const uint8_t kind_of[] = {
+		[SL_TUNID_VXLAN_VNI] = SL_ID_VNI,     [SL_TUNID_GENEVE_VNI] = SL_ID_VNI,
+		[SL_TUNID_GRE_KEY] = SL_ID_GRE_KEY,   [SL_TUNID_ERSPAN_ID] = SL_ID_ERSPAN,
+	};
+	/* the parser sets no other type; anything else would be a VNI */
+	enum sl_id_kind k = pi->tunnel_id_type < RTE_DIM(kind_of) ?
+				    (enum sl_id_kind)kind_of[pi->tunnel_id_type] :
+				    SL_ID_VNI;
 	const struct sl_id_range *r = m->ids[k].n ? id_find(&m->ids[k], pi->tunnel_id) : NULL;
 
 	if (r != NULL) {
