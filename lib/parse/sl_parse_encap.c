@@ -451,6 +451,12 @@ step_eth(struct walk *w)
 	type = sl_rd16(w->pkt + w->off + 12);
 	memset(w->vlan, 0, sizeof(w->vlan)); /* this frame's tags only */
 	w->n_vlans = 0;
+	if (type == SL_ETH_P_IPV4 || type == SL_ETH_P_IPV6) {
+		/* untagged IP, a cloud mirror's inner frame: what the tag loop
+		 * and the switch below give it, without them */
+		w->off = off;
+		return type == SL_ETH_P_IPV4 ? ST_IPV4 : ST_IPV6;
+	}
 	err = sl_parse_pvt_l2_tags(w->pkt, w->lim, &off, &type, w->vlan,
 				   &w->n_vlans, &w->pi->encap_mask);
 	if (err == SL_PARSE_ERR_VLAN_TOO_DEEP)
