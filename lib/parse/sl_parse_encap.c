@@ -328,47 +328,51 @@ step_gre(struct walk *w, uint32_t h)
 	}
 }
 
-/* The settled IP layer carries a tunnel candidate (sl_parse.c parse_l4). */
+/* The extent of the settled IP layer's payload, the carrier of the
+ * tunnel step. No L4 byte at all: l4_off and l4_len are 0, so is the
+ * extent. */
+static inline void
+carrier(struct walk *w)
+{
+	const struct sl_pkt_info *pi = w->pi;
+
+	w->frag = (pi->frag & SL_FRAG_IS_FRAGMENT) != 0;
+	w->off = pi->l4_off;
+	w->lim = pi->l4_len ? min_u32((uint32_t)pi->l4_off + pi->l4_len, SL_WALK_LIM_MAX) : 0;
+}
+
+/* The settled IP layer carries a tunnel candidate (sl_parse.c parse_l4):
+ * one switch on its protocol, each arm setting up the carrier itself. */
 static enum step
 step_l4(struct walk *w)
 {
 	struct sl_pkt_info *pi = w->pi;
 	const struct sl_parse_cfg *cfg = w->cfg;
-	enum sl_encap_type udp_type = SL_ENCAP_VXLAN;
 
-	if (pi->proto != SL_IPPROTO_IPIP && pi->proto != SL_IPPROTO_IPV6 &&
-	    pi->proto != SL_IPPROTO_GRE) {
-		/* UDP: sl_parse.c only prefilters the port, check it here
-		 * before anything is copied. */
-		if (port_in(cfg->vxlan_ports, min_u32(cfg->n_vxlan_ports, 8),
-			    pi->dport))
-			udp_type = SL_ENCAP_VXLAN;
-		else if (port_in(cfg->geneve_ports,
-				 min_u32(cfg->n_geneve_ports, 4), pi->dport))
-			udp_type = SL_ENCAP_GENEVE;
-		else
-			return ST_END; /* plain UDP, pi untouched */
-	}
-	w->frag = (pi->frag & SL_FRAG_IS_FRAGMENT) != 0;
-	/* No L4 byte at all: l4_off and l4_len are 0, so is the extent. */
-	w->off = pi->l4_off;
-	w->lim = pi->l4_len ? min_u32((uint32_t)pi->l4_off + pi->l4_len,
-				      SL_WALK_LIM_MAX) :
-			      0;
 	switch (pi->proto) {
 	case SL_IPPROTO_IPIP:
 	case SL_IPPROTO_IPV6:
+		carrier(w);
 		if (!enter(w, SL_ENCAP_IPIP))
 			return stop(w, SL_ENCAP_ERR_TOO_DEEP);
 		return layer_payload(w, w->off, pi->proto == SL_IPPROTO_IPIP ?
 							ST_IPV4 :
 							ST_IPV6);
 	case SL_IPPROTO_GRE:
+		carrier(w);
 		return step_gre(w, w->off);
-	default: /* UDP, its 8-byte header is there */
-		if (udp_type == SL_ENCAP_VXLAN)
+	default:
+		/* UDP, its 8-byte header is there: sl_parse.c only prefilters
+		 * the port, check it here before anything is touched. */
+		if (port_in(cfg->vxlan_ports, min_u32(cfg->n_vxlan_ports, 8), pi->dport)) {
+			carrier(w);
 			return step_vxlan(w, w->off + SL_UDP_HLEN);
-		return step_geneve(w, w->off + SL_UDP_HLEN);
+		}
+		if (port_in(cfg->geneve_ports, min_u32(cfg->n_geneve_ports, 4), pi->dport)) {
+			carrier(w);
+			return step_geneve(w, w->off + SL_UDP_HLEN);
+		}
+		return ST_END; /* plain UDP, pi untouched */
 	}
 }
 
