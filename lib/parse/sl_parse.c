@@ -26,8 +26,9 @@
  * - Tunnels stay off the untunnelled path: parse_l4 flags a candidate
  *   (IP protocol 4/41/47 in its default arm; for UDP a branch-free port
  *   prefilter) and parse_eth takes one predictable branch on it to
- *   sl_parse_encap.c. Tags, PPPoE, MPLS and non-IP frames leave the bare
- *   IPv4/IPv6 path through parse_l2.
+ *   sl_parse_encap.c. One 802.1Q tag before IP is taken in parse_eth;
+ *   other tags, PPPoE, MPLS and non-IP frames leave the bare IPv4/IPv6
+ *   path through parse_l2.
  */
 #include <stddef.h>
 #include <stdint.h>
