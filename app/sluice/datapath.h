@@ -369,6 +369,17 @@ void sl_deliver_up_any(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m,
 /* Hand member @p gm its buffered packets (or drop them, counted). */
 void sl_tx_flush_member(struct sl_worker *w, uint32_t gm);
 
+/* Append m to member gm's open buffer b, handing the buffer over once
+ * full: the last step of every delivery (sl_deliver_up() and tx.c). */
+static inline void
+sl_txbuf_append(struct sl_worker *w, uint32_t gm, struct sl_txbuf *b, struct rte_mbuf *m)
+{
+	b->pkts[b->n++] = m;
+	w->c[SL_WC_TX_BUFFERED]++;
+	if (b->n == SL_BURST)
+		sl_tx_flush_member(w, gm);
+}
+
 /*
  * Buffer a packet for a member the caller found up. Inline for the common
  * case, a packet that is not stripped (untunnelled, or its pool does not
@@ -386,10 +397,7 @@ sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct
 	if (likely((md->pi.n_encap == 0 || w->tbl->pos[gm].strip == SL_STRIP_NONE) &&
 		   b->on_dirty && b->refuse_until == 0 && w->app->members[gm].remote == NULL)) {
 		m->hash.rss = md->hash; /* ring descriptors carry it */
-		b->pkts[b->n++] = m;
-		w->c[SL_WC_TX_BUFFERED]++;
-		if (b->n == SL_BURST)
-			sl_tx_flush_member(w, gm);
+		sl_txbuf_append(w, gm, b, m);
 		return;
 	}
 	sl_deliver_up_any(w, gm, m, md);

@@ -197,10 +197,7 @@ tx_enqueue(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 		b->on_dirty = 1;
 		w->dirty[w->n_dirty++] = gm;
 	}
-	b->pkts[b->n++] = m;
-	w->c[SL_WC_TX_BUFFERED]++;
-	if (b->n == SL_BURST)
-		sl_tx_flush_member(w, gm);
+	sl_txbuf_append(w, gm, b, m);
 }
 
 /* A packet for a member that is down: counted as link_down. */
