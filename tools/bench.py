@@ -277,26 +277,33 @@ def replay_cases(tmp, wanted):
         yield name, flows, frame, pcap, pkts, "--vxlan" in extra, rules, dedup_us, remote
 
 
+def replay_stats(head, cfgp, stats, duration, eal, timeout, what):
+    """Run sluice (behind the command head, e.g. valgrind's, if any) on the
+    config at cfgp for duration seconds with a DPDK file prefix of its own,
+    removed afterwards; its stats lines, the final one last."""
+    if os.path.exists(stats):
+        os.unlink(stats)
+    prefix = "sl-bench-" + uuid.uuid4().hex[:8]
+    try:
+        r = subprocess.run(head + [SLUICE, "--config", cfgp, "--stats-path", stats,
+                                   "--duration", str(duration), "--", f"--file-prefix={prefix}"]
+                           + eal + ["--log-level=lib.eal:error"],
+                           capture_output=True, text=True, timeout=timeout)
+    finally:
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    if r.returncode != 0:
+        sys.exit(f"{what} failed ({r.returncode}):\n{r.stderr[-2000:]}")
+    return [json.loads(l)["stats"] for l in open(stats)]
+
+
 def run_sluice(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, dedup_us=0,
                 remote=None):
     cfg = replay_config(pcap, pkts, flows, frame, vxlan, rules, dedup_us, remote)
     cfgp = os.path.join(tmp, "bench.yaml")
     with open(cfgp, "w") as f:
         f.write(cfg)
-    stats = os.path.join(tmp, "stats.json")
-    if os.path.exists(stats):
-        os.unlink(stats)
-    prefix = "sl-bench-" + uuid.uuid4().hex[:8]
-    try:
-        r = subprocess.run([SLUICE, "--config", cfgp, "--stats-path", stats, "--duration",
-                            str(seconds + 2), "--", f"--file-prefix={prefix}", "--in-memory",
-                            "--log-level=lib.eal:error"],
-                           capture_output=True, text=True, timeout=seconds + 300)
-    finally:
-        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
-    if r.returncode != 0:
-        sys.exit(f"sluice failed ({r.returncode}):\n{r.stderr[-2000:]}")
-    lines = [json.loads(l)["stats"] for l in open(stats)]
+    lines = replay_stats([], cfgp, os.path.join(tmp, "stats.json"), seconds + 2, ["--in-memory"],
+                         seconds + 300, "sluice")
     final = lines[-1]
     periodic = [l for l in lines if not l["final"]]
     # rate from interval lines after warm-up (the first second holds start-up)
@@ -358,26 +365,17 @@ def run_instructions(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, ded
         f.write(cfg)
     stats = os.path.join(tmp, "stats-cg.json")
     out = os.path.join(tmp, "callgrind.out")
-    for old in [stats, out] + [os.path.join(tmp, f) for f in os.listdir(tmp)
-                               if f.startswith("callgrind.out-")]:
+    for old in [out] + [os.path.join(tmp, f) for f in os.listdir(tmp)
+                        if f.startswith("callgrind.out-")]:
         if os.path.exists(old):
             os.unlink(old)
     # no hugepages under valgrind: the mbufs (the pcap's packets and the
     # working set) in ordinary memory, with room for the flow table
     mem_mb = int((pkts + 65536) * (mbuf_size(frame) + 640) / 2**20) + 256 + flows // 4096
-    prefix = "sl-bench-cg-" + uuid.uuid4().hex[:8]
-    try:
-        r = subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes", "--fair-sched=yes",
-                            f"--callgrind-out-file={out}", SLUICE, "--config", cfgp,
-                            "--stats-path", stats, "--duration", str(seconds), "--",
-                            f"--file-prefix={prefix}", "--no-huge", "-m", str(mem_mb),
-                            "--log-level=lib.eal:error"],
-                           capture_output=True, text=True, timeout=seconds + 1800)
-    finally:
-        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
-    if r.returncode != 0:
-        sys.exit(f"sluice under callgrind failed ({r.returncode}):\n{r.stderr[-2000:]}")
-    final = [json.loads(l)["stats"] for l in open(stats)][-1]
+    final = replay_stats(["valgrind", "--tool=callgrind", "--separate-threads=yes",
+                          "--fair-sched=yes", f"--callgrind-out-file={out}"],
+                         cfgp, stats, seconds, ["--no-huge", "-m", str(mem_mb)], seconds + 1800,
+                         "sluice under callgrind")[-1]
     rx = final["workers"][0]["rx_packets"]
     # the worker's thread: the output file that holds its loop (the
     # largest, should another name it)
