@@ -51,10 +51,19 @@ One JSON line per case:
   ledger_balanced, top (a list of [function, instructions a packet])
 Each flow's creation is in the count: run long enough that it is spread
 over a hundred packets or more (--seconds 60 at 100k flows).
+With --branches, callgrind also simulates branch prediction and the line
+adds mispredicts_per_pkt: the worker's mispredicted conditional and
+indirect branches over its packets. Its predictor is a table of 2-bit
+counters without history, so it overcounts branches with a pattern that
+a real core learns; what it does find is the data-dependent branch (a
+coin toss a packet, such as which endpoint is lower or TCP against UDP),
+which no predictor learns and which costs about 15 cycles each time. No
+PMU is needed (this machine has none).
 
     tools/bench.py                      # all cases, 10 s each
     tools/bench.py --seconds 5 --cases 1k-64,1m-64
     tools/bench.py --instructions --seconds 15 --cases 1k-64,vxlan-100k-64
+    tools/bench.py --instructions --branches --seconds 20 --cases 1k-64
     tools/bench.py --seconds 5 --cases memif-64,memif-1500,ring-64,ring-1500
 Benchmarks report numbers; nothing here asserts a threshold.
 """
@@ -333,7 +342,7 @@ def callgrind_functions(path):
     # --auto=no: with debug information, callgrind_annotate would append
     # the annotated sources, whose call lines match the pattern below
     r = subprocess.run(["callgrind_annotate", "--auto=no", "--threshold=100", "--show-percs=no",
-                        path],
+                        "--show=Ir", "--sort=Ir", path],
                        capture_output=True, text=True, check=True)
     fns = {}
     for line in r.stdout.splitlines():
@@ -350,8 +359,17 @@ def callgrind_functions(path):
     return fns
 
 
+def callgrind_totals(text):
+    """{event: count} of a callgrind output's totals (or summary) line."""
+    ev = re.search(r"^events: (.*)$", text, re.M)
+    m = re.search(r"^totals: (.*)$", text, re.M) or re.search(r"^summary: (.*)$", text, re.M)
+    if not ev or not m:
+        return {}
+    return dict(zip(ev.group(1).split(), (int(x) for x in m.group(1).split())))
+
+
 def run_instructions(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, dedup_us=0,
-                     remote=None):
+                     remote=None, branches=False):
     """The worker's instructions a packet under callgrind (see --instructions)."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:
         sys.exit("bench: --instructions needs valgrind (apt-get install valgrind)")
@@ -373,32 +391,36 @@ def run_instructions(tmp, pcap, pkts, flows, frame, seconds, vxlan, rules=0, ded
     # working set) in ordinary memory, with room for the flow table
     mem_mb = int((pkts + 65536) * (mbuf_size(frame) + 640) / 2**20) + 256 + flows // 4096
     final = replay_stats(["valgrind", "--tool=callgrind", "--separate-threads=yes",
-                          "--fair-sched=yes", f"--callgrind-out-file={out}"],
+                          "--fair-sched=yes", f"--callgrind-out-file={out}"]
+                         + (["--branch-sim=yes"] if branches else []),
                          cfgp, stats, seconds, ["--no-huge", "-m", str(mem_mb)], seconds + 1800,
                          "sluice under callgrind")[-1]
     rx = final["workers"][0]["rx_packets"]
     # the worker's thread: the output file that holds its loop (the
     # largest, should another name it)
-    worker, total = None, 0
+    worker, total, tot = None, 0, {}
     for f in sorted(os.listdir(tmp)):
         if not f.startswith("callgrind.out-"):
             continue
         with open(os.path.join(tmp, f), errors="replace") as fh:
             text = fh.read()
-        m = re.search(r"^totals: (\d+)", text, re.M) or re.search(r"^summary: (\d+)", text, re.M)
-        if "sl_worker_main" in text and m and int(m.group(1)) > total:
-            worker, total = os.path.join(tmp, f), int(m.group(1))
+        t = callgrind_totals(text)
+        if "sl_worker_main" in text and t.get("Ir", 0) > total:
+            worker, total, tot = os.path.join(tmp, f), t["Ir"], t
     if worker is None or rx == 0:
         sys.exit("bench: no worker thread in callgrind's output, or no packet received")
     fns = callgrind_functions(worker)
     top = sorted(fns.items(), key=lambda kv: -kv[1])[:15]
-    return {
+    res = {
         "instructions_per_pkt": round(total / rx, 1),
         "rx_packets": rx,
         "flows_created": final["flows"]["created"],
         "ledger_balanced": final["ledger"]["balanced"],
         "top": [[n, round(v / rx, 1)] for n, v in top],
     }
+    if branches:
+        res["mispredicts_per_pkt"] = round((tot.get("Bcm", 0) + tot.get("Bim", 0)) / rx, 2)
+    return res
 
 
 def run_testpmd(pcap, pkts, frame, seconds):
@@ -980,12 +1002,17 @@ def main():
     ap.add_argument("--workdir", default=None, help="keep generated pcaps here")
     ap.add_argument("--instructions", action="store_true",
                     help="the worker's instructions a packet under callgrind, not the rate")
+    ap.add_argument("--branches", action="store_true",
+                    help="with --instructions: also the mispredicted branches a packet "
+                         "(callgrind's branch simulation)")
     a = ap.parse_args()
     wanted = a.cases.split(",")
     known = [c[0] for c in CASES] + [c[0] for c in OUTPUT_CASES] + SPECIAL_CASES
     unknown = [w for w in wanted if w not in known]
     if unknown:
         sys.exit(f"bench: unknown cases {','.join(unknown)}; known: {','.join(known)}")
+    if a.branches and not a.instructions:
+        sys.exit("bench: --branches goes with --instructions")
     if a.instructions:
         instructions(a, wanted)
         return
@@ -1044,13 +1071,15 @@ def instructions(a, wanted):
     results = []
     for name, flows, frame, pcap, pkts, vxlan, rules, dedup_us, remote in replay_cases(tmp, wanted):
         s = run_instructions(tmp, pcap, pkts, flows, frame, a.seconds, vxlan, rules, dedup_us,
-                             remote)
+                             remote, a.branches)
         res = {"case": name, "flows": flows, "frame": frame, **s}
         results.append(res)
         print(json.dumps(res), flush=True)
     for r in results:
         print()
-        print(f"{r['case']}: {r['instructions_per_pkt']:.1f} instructions a packet "
+        mis = (f", {r['mispredicts_per_pkt']:.2f} mispredicted branches"
+               if "mispredicts_per_pkt" in r else "")
+        print(f"{r['case']}: {r['instructions_per_pkt']:.1f} instructions a packet{mis} "
               f"({r['rx_packets']} packets, {r['flows_created']} flows, "
               f"ledger {'ok' if r['ledger_balanced'] else 'BAD'})")
         for n, v in r["top"]:
