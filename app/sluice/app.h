@@ -135,6 +135,9 @@ struct sl_app {
 	/** capture.c: by tenant slot, the kinds (bits of enum sl_cap_kind)
 	 * being captured, 0: none; workers read it relaxed (capture.h) */
 	uint8_t *cap_on;
+	/** capture.c: how many tenant slots have a nonzero cap_on byte, the
+	 * data path's only test while nothing is captured (capture.h) */
+	uint32_t cap_live;
 	struct sl_capture *cap;        /**< capture.c: tenant captures */
 };
 

@@ -264,6 +264,22 @@ worker_lost(const struct sl_app *app, uint16_t t)
 	return n;
 }
 
+/* What the workers test, set by the control thread only: tenant @p t's
+ * kinds (after its filter, release), then the count of tenants being
+ * captured. A worker that sees the count before the byte tests the byte
+ * too (capture.h); one that sees a stale count of 0 misses at most the
+ * packets of the moment the capture starts. */
+static void
+set_on(struct sl_app *app, uint16_t t, uint8_t mask)
+{
+	uint8_t was = app->cap_on[t];
+
+	__atomic_store_n(&app->cap_on[t], mask, __ATOMIC_RELEASE);
+	if ((was != 0) != (mask != 0))
+		__atomic_store_n(&app->cap_live, mask != 0 ? app->cap_live + 1 : app->cap_live - 1,
+				 __ATOMIC_RELEASE);
+}
+
 /* Stop taking packets; what is buffered is still handed over. */
 static void
 end(struct sl_app *app, uint16_t t, const char *why)
@@ -272,7 +288,7 @@ end(struct sl_app *app, uint16_t t, const char *why)
 
 	if (s->ending)
 		return;
-	__atomic_store_n(&app->cap_on[t], 0, __ATOMIC_RELEASE);
+	set_on(app, t, 0);
 	s->ending = true;
 	s->why = why;
 	s->linger_until = rte_rdtsc() + app->tsc_hz * SL_CAP_LINGER_S;
@@ -285,7 +301,7 @@ close_session(struct sl_app *app, uint16_t t, const char *why)
 	struct cap_session *s = &cap->sess[t];
 	uint64_t lost = worker_lost(app, t) - s->lost_base + s->lost_slow;
 
-	__atomic_store_n(&app->cap_on[t], 0, __ATOMIC_RELEASE);
+	set_on(app, t, 0);
 	if (s->why == NULL)
 		s->why = why != NULL ? why : "stopped";
 	CLOG(INFO, "tenant '%s' (asked on the %s socket) ended: %s; %" PRIu64 " packets, %" PRIu64
@@ -634,7 +650,7 @@ start(struct sl_app *app, int t, int fd, json_t *req, const char *who, bool *tak
 					    .snaplen = (uint32_t)snaplen, .reason = reason };
 	cap->active++;
 	cap->tot[t].sessions++;
-	__atomic_store_n(&app->cap_on[t], mask, __ATOMIC_RELEASE);
+	set_on(app, (uint16_t)t, mask);
 	char kinds[64] = "";
 	for (unsigned int kd = 0; kd < SL_CAP_KINDS; kd++)
 		if (mask & (1u << kd))

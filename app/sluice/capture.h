@@ -2,8 +2,9 @@
 /*
  * Tenant packet capture, the data path's side: where a packet of a tenant
  * is received, dropped, filtered or bypassed, one call asks whether that
- * tenant is being captured (a byte per tenant slot, read relaxed: nothing
- * else is touched while no capture runs). When it is, capture.c copies the
+ * tenant is being captured: while no tenant is, one load of a count
+ * (app->cap_live) and nothing else; then a byte per tenant slot, read
+ * relaxed. When it is, capture.c copies the
  * packet (bounded pool, snaplen) onto the worker's capture ring for the
  * control thread; a copy that does not fit is counted lost, never waited
  * for.
@@ -39,10 +40,14 @@ static inline void
 sl_cap(struct sl_app *app, uint16_t worker, const struct rte_mbuf *m, uint16_t tenant,
        enum sl_cap_kind kind, uint16_t reason)
 {
+	/* one call a received packet: the per-tenant test below was 7
+	 * instructions a packet (docs/performance.md "One test for several") */
+	if (likely(__atomic_load_n(&app->cap_live, __ATOMIC_RELAXED) == 0))
+		return;
 	const uint8_t *on = app->cap_on;
 
-	if (likely(on == NULL || tenant >= app->tenant_cap ||
-		   (__atomic_load_n(&on[tenant], __ATOMIC_RELAXED) & (1u << kind)) == 0))
+	if (on == NULL || tenant >= app->tenant_cap ||
+	    (__atomic_load_n(&on[tenant], __ATOMIC_RELAXED) & (1u << kind)) == 0)
 		return;
 	if (m != NULL)
 		sl_cap_copy(app, worker, m, tenant, kind, reason);
