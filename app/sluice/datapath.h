@@ -122,7 +122,10 @@ struct sl_rxq {
 
 struct sl_txbuf {
 	uint16_t n;
-	uint16_t on_dirty;   /* already listed in sl_worker::dirty */
+	uint8_t on_dirty;    /* already listed in sl_worker::dirty */
+	uint8_t inline_ok;   /* on_dirty, not refusing, and a local member: what
+				sl_deliver_up() tests (a member slot's remote is
+				fixed for its life, slots.c) */
 	uint32_t seq;        /* remote ERSPAN members: the next GRE sequence number */
 	uint64_t refuse_until; /* the last flush was refused whole: until this
 				  TSC, packets are dropped at once (tx_refused)
@@ -387,7 +390,8 @@ sl_txbuf_append(struct sl_worker *w, uint32_t gm, struct sl_txbuf *b, struct rte
  * what sl_deliver_up_any() (tx.c) does for it, less its call (it was 45
  * instructions a packet out of line, 65 for a tunnelled one,
  * docs/performance.md "Fewer instructions a packet"). Everything else goes
- * there.
+ * there. Open, not refusing and local are one flag of the buffer's
+ * (inline_ok, kept by tx.c), not three tests.
  */
 static inline void
 sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct sl_meta *md)
@@ -395,7 +399,7 @@ sl_deliver_up(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m, const struct
 	struct sl_txbuf *b = &w->tx[gm];
 
 	if (likely((md->pi.n_encap == 0 || w->tbl->pos[gm].strip == SL_STRIP_NONE) &&
-		   b->on_dirty && b->refuse_until == 0 && w->app->members[gm].remote == NULL)) {
+		   b->inline_ok)) {
 		m->hash.rss = md->hash; /* ring descriptors carry it */
 		sl_txbuf_append(w, gm, b, m);
 		return;

@@ -161,8 +161,10 @@ sl_tx_flush_member(struct sl_worker *w, uint32_t gm)
 	b->n = 0;
 	/* a member that takes nothing holds no mbufs: until the next drain
 	 * tick its packets are refused at once */
-	if (unlikely(sent == 0))
+	if (unlikely(sent == 0)) {
 		b->refuse_until = rte_rdtsc() + w->drain_tsc;
+		b->inline_ok = 0;
+	}
 }
 
 void
@@ -173,6 +175,7 @@ sl_tx_flush_all(struct sl_worker *w)
 
 		sl_tx_flush_member(w, gm);
 		w->tx[gm].on_dirty = 0;
+		w->tx[gm].inline_ok = 0;
 	}
 	w->n_dirty = 0;
 }
@@ -197,6 +200,7 @@ tx_enqueue(struct sl_worker *w, uint32_t gm, struct rte_mbuf *m)
 		b->on_dirty = 1;
 		w->dirty[w->n_dirty++] = gm;
 	}
+	b->inline_ok = w->app->members[gm].remote == NULL;
 	sl_txbuf_append(w, gm, b, m);
 }
 
