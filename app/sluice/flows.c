@@ -33,6 +33,7 @@
 /* One burst between the stages. */
 struct burst {
 	const struct sl_flow_key *keys[SL_BURST];
+	const struct sl_tenant_rt *tr[SL_BURST]; /* lookup j's tenant, as sort_burst found it */
 	uint32_t hashes[SL_BURST];
 	uint16_t idx[SL_BURST];  /* lookup j is packet idx[j] */
 	/* Stage 3 works in arrival order: entries are lookup indexes, or a
@@ -117,6 +118,7 @@ sort_burst(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **mds, ui
 			continue;
 		}
 		b->keys[b->nk] = &md->key;
+		b->tr[b->nk] = tr;
 		b->hashes[b->nk] = md->hash;
 		b->todo[b->ntodo++] = b->nk;
 		b->idx[b->nk++] = i;
@@ -193,19 +195,18 @@ new_flow(struct sl_worker *w, struct sl_flow_entry *e, const struct sl_meta *md,
 		sl_app_new_flow(w, e, md, tr);
 }
 
-/* Stage 3 for one packet with an entry (or none when the table is full). */
+/* Stage 3 for one packet with an entry (or none when the table is full), of
+ * tenant tr (sort_burst found it); ft is now in flow time, once a burst. */
 static void
 flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
-	 struct sl_flow_entry *e, uint64_t now)
+	 const struct sl_tenant_rt *tr, struct sl_flow_entry *e, uint64_t now, uint32_t ft)
 {
 	const struct sl_app *app = w->app;
-	const struct sl_tenant_rt *tr = &w->tbl->tenants[md->tenant]; /* sort_burst checked it */
 
 	if (unlikely(e == NULL)) {
 		bool created;
 
-		e = sl_flow_add(w->ft, &md->key, md->hash, sl_flow_time(now, app->ft_shift),
-				&created);
+		e = sl_flow_add(w->ft, &md->key, md->hash, ft, &created);
 		if (e == NULL) {
 			no_entry(w, m, md, tr, now);
 			return;
@@ -226,7 +227,7 @@ flow_pkt(struct sl_worker *w, struct rte_mbuf *m, const struct sl_meta *md,
 
 	e->pkts[md->dir]++;
 	sl_flow_count_bytes(e, md->dir, rte_pktmbuf_pkt_len(m));
-	e->last = sl_flow_time(now, app->ft_shift);
+	e->last = ft;
 	e->tcp_flags[md->dir] |= flags;
 	if (unlikely(flags & (TCP_FIN | TCP_RST)) &&
 	    ((flags & TCP_RST) || (e->tcp_flags[0] & e->tcp_flags[1] & TCP_FIN)))
@@ -285,6 +286,7 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 	 * "The entries a few packets ahead"). Only while the table is too
 	 * large for the cache, as in rx.c. */
 	uint16_t ahead = sl_flow_count(w->ft) >= SL_PREFETCH_MIN_FLOWS ? LOOKAHEAD : 0;
+	uint32_t ft = sl_flow_time(now, w->app->ft_shift);
 
 	for (uint16_t j = 0; j < RTE_MIN(b.nk, ahead); j++)
 		sl_flow_prefetch_entry(w->ft, b.hashes[j]);
@@ -299,8 +301,8 @@ sl_flows_process(struct sl_worker *w, struct rte_mbuf **pkts, struct sl_meta **m
 
 		if (ahead != 0 && j + ahead < b.nk)
 			sl_flow_prefetch_entry(w->ft, b.hashes[j + ahead]);
-		flow_pkt(w, pkts[b.idx[j]], mds[b.idx[j]],
-			 sl_flow_lookup(w->ft, b.keys[j], b.hashes[j]), now);
+		flow_pkt(w, pkts[b.idx[j]], mds[b.idx[j]], b.tr[j],
+			 sl_flow_lookup(w->ft, b.keys[j], b.hashes[j]), now, ft);
 	}
 }
 
