@@ -103,13 +103,11 @@ min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-/* n bytes readable at off within the current extent: off + n <= lim, in
- * 64 bits so that it cannot wrap (one test where `off <= lim &&
- * lim - off >= n` was two, 12 instructions a VXLAN packet over its calls) */
+/* n bytes readable at off within the current extent. */
 static inline int
 have(const struct walk *w, uint32_t off, uint32_t n)
 {
-	return (uint64_t)off + n <= w->lim;
+	return off <= w->lim && w->lim - off >= n;
 }
 
 /*
