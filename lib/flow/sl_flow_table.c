@@ -213,7 +213,8 @@ sl_flow_prefetch_bucket(const struct sl_flow_table *t, uint32_t hash)
 /* always_inline: with LTO, into sl_flows_process(); GCC kept it out of
  * line for its two call sites there, and its call, saved registers and
  * return were a third of its 32 instructions a packet at 100k flows
- * (docs/performance.md "The entry prefetch inline") */
+ * (docs/performance.md "The entry prefetch inline, and a bounds test
+ * that was not faster") */
 __attribute__((always_inline)) inline void
 sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash)
 {
