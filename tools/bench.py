@@ -53,9 +53,11 @@ Each flow's creation is in the count: run long enough that it is spread
 over a hundred packets or more (--seconds 60 at 100k flows).
 With --branches, callgrind also simulates branch prediction and the line
 adds mispredicts_per_pkt: the worker's mispredicted conditional and
-indirect branches over its packets. Its predictor is a table of 2-bit
-counters without history, so it overcounts branches with a pattern that
-a real core learns; what it does find is the data-dependent branch (a
+indirect branches over its packets. Its predictor is 16384 2-bit
+counters indexed by the branch's address and the last few branches'
+outcomes, far less than a core's, so it overcounts branches with a
+pattern that a real core learns (and branches whose counters collide);
+what it does find is the data-dependent branch (a
 coin toss a packet, such as which endpoint is lower or TCP against UDP),
 which no predictor learns and which costs about 15 cycles each time. No
 PMU is needed (this machine has none).
